@@ -1,0 +1,97 @@
+// The vocabulary shared by every translation module: Kubernetes objects as plain data, findings, options.
+// Nothing here does I/O.
+
+/** Any Kubernetes object the plan produces, as it would be written to YAML. */
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+  [field: string]: unknown;
+}
+
+export interface ObjectMeta {
+  name: string;
+  namespace?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  ownerReferences?: unknown[];
+}
+
+/**
+ * How one source attribute was carried over:
+ * - exact: the target expresses the same thing;
+ * - approximate: the target is close, with a difference the reason spells out;
+ * - lost: the target cannot express it; the reason says what is dropped.
+ */
+export type Outcome = 'exact' | 'approximate' | 'lost';
+
+/** blocker: the migration of this object cannot proceed as planned; warning: it can, with a risk to look at. */
+export type Severity = 'info' | 'warning' | 'blocker';
+
+export interface Finding {
+  /** The OpenStack object, as "<kind>/<id>" (server/…, securityGroup/…, project/…, floatingIp/…). */
+  source: string;
+  /** Human name of that object (server name, group name). */
+  sourceName: string;
+  /** Server id when the finding is about one VM, so the report can group per VM. */
+  serverId?: string;
+  /** OpenStack attribute, as the user knows it: "flavor.extra_specs.hw:cpu_policy", "image.hw_disk_bus", "rule/<id>". */
+  attribute: string;
+  outcome: Outcome;
+  severity: Severity;
+  /** The Kubernetes field or object that carries it, when there is one. */
+  target?: string;
+  reason: string;
+}
+
+/** Where a Neutron network goes in the cluster. */
+export type NetworkTarget =
+  | { type: 'pod' }
+  | { type: 'multus'; /** NAD as "name" or "namespace/name" */ networkName: string; /** generate the NAD in the plan */ generate?: boolean };
+
+export interface PlanConfig {
+  /** Template for namespace names; placeholders {domain}, {project}, {projectId}. */
+  namespaceTemplate: string;
+  /** Keystone role name → ClusterRole name. Roles not listed produce a finding and no binding. */
+  roleMapping: Record<string, string>;
+  storageClassName?: string;
+  /** Access modes of generated DataVolumes; empty means "let CDI's StorageProfile choose". */
+  accessModes: string[];
+  volumeMode?: 'Filesystem' | 'Block';
+  /** Per Cinder volume type → storage class. */
+  volumeTypeStorageClasses: Record<string, string>;
+  /** Neutron network id or name → target. Unlisted: first NIC pod, others multus NAD named after the network. */
+  networkMap: Record<string, NetworkTarget>;
+  /** Default CNI config for generated NetworkAttachmentDefinitions. */
+  nadCniType: 'bridge' | 'macvlan' | 'ovn-k8s-cni-overlay';
+  loadBalancer: {
+    /** metallb: annotation metallb.io/loadBalancerIPs; spec: spec.loadBalancerIP (deprecated field); none: no address request. */
+    mode: 'metallb' | 'spec' | 'none';
+    externalTrafficPolicy: 'Local' | 'Cluster';
+  };
+  /** Flavor extra spec "key=value" (or bare "key" meaning any value) → node labels. */
+  nodeSelectorMapping: Record<string, Record<string, string>>;
+  /** Node label used for availability zones. */
+  availabilityZoneLabel: string;
+  /** Keep EFI variables across restarts (persistent NVRAM) for UEFI guests. */
+  persistentEfi: boolean;
+  /** Default for the Calico API group of generated policies. */
+  calicoApiVersion: 'projectcalico.org/v3' | 'crd.projectcalico.org/v1';
+  /** Identifier of this plan, stamped on every object. Defaults to a hash of the inventory. */
+  planId?: string;
+}
+
+export interface Translation {
+  objects: KubeObject[];
+  findings: Finding[];
+}
+
+export function emptyTranslation(): Translation {
+  return { objects: [], findings: [] };
+}
+
+export function mergeTranslations(into: Translation, from: Translation): Translation {
+  into.objects.push(...from.objects);
+  into.findings.push(...from.findings);
+  return into;
+}
