@@ -25,8 +25,12 @@ export interface ObjectMeta {
  */
 export type Outcome = 'exact' | 'approximate' | 'lost';
 
-/** blocker: the migration of this object cannot proceed as planned; warning: it can, with a risk to look at. */
-export type Severity = 'info' | 'warning' | 'blocker';
+/**
+ * info: nothing to do; warning: it can proceed, with a risk to look at; blocker: the migration of this
+ * object cannot proceed as planned; error: the input itself is invalid (a value KubeVirt or Nova rejects),
+ * so `plan` fails with exit code 1 and writes nothing.
+ */
+export type Severity = 'info' | 'warning' | 'blocker' | 'error';
 
 export interface Finding {
   /** The OpenStack object, as "<kind>/<id>" (server/…, securityGroup/…, project/…, floatingIp/…). */

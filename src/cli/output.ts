@@ -1,0 +1,46 @@
+// Terminal habits shared by every command: colour only on a TTY and never with NO_COLOR, messages and
+// progress on stderr (stdout is for data), verbosity like kubectl's -v.
+import type { Severity } from '../translate/model.js';
+import type { Style } from '../report/table.js';
+
+export function colourEnabled(stream: NodeJS.WriteStream = process.stdout): boolean {
+  if ('NO_COLOR' in process.env && process.env.NO_COLOR !== '') return false;
+  if (process.env.FORCE_COLOR === '0') return false;
+  return Boolean(stream.isTTY);
+}
+
+/** chalk is loaded only when colour is on, so piped and scripted runs do not pay for it. */
+export async function terminalStyle(stream: NodeJS.WriteStream = process.stdout): Promise<Style> {
+  if (!colourEnabled(stream)) return { bold: (s) => s, severity: (_v, s) => s };
+  const { Chalk } = await import('chalk');
+  const chalk = new Chalk({ level: 1 });
+  const bySeverity: Record<Severity, (s: string) => string> = {
+    info: (s) => s,
+    warning: chalk.yellow,
+    blocker: chalk.red,
+    error: chalk.red.bold,
+  };
+  return { bold: chalk.bold, severity: (v, s) => bySeverity[v](s) };
+}
+
+let verbosity = 0;
+export function setVerbosity(level: number): void {
+  verbosity = level;
+}
+export function getVerbosity(): number {
+  return verbosity;
+}
+
+/** A message for humans, on stderr. */
+export function note(message: string): void {
+  process.stderr.write(`${message}\n`);
+}
+
+export function warn(message: string): void {
+  process.stderr.write(`Warning: ${message}\n`);
+}
+
+/** Printed only at -v level or above. */
+export function debug(level: number, message: string): void {
+  if (verbosity >= level) process.stderr.write(`${message}\n`);
+}

@@ -1,0 +1,65 @@
+// `plan`: inventory → manifests + fidelity report (and, with --apply, into the cluster).
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { dryRunOption, type DryRun, type GlobalFlags } from './common-flags.js';
+
+export interface PlanArgs extends GlobalFlags {
+  inventory: string;
+  out?: string;
+  output?: 'yaml' | 'json' | 'name';
+  reportFormat: 'table' | 'json' | 'yaml';
+  report?: string;
+  strict: boolean;
+  config?: string;
+  storageClass?: string;
+  accessMode?: string[];
+  volumeMode?: 'Filesystem' | 'Block';
+  namespaceTemplate?: string;
+  roleMapping?: string[];
+  loadBalancerMode?: 'metallb' | 'spec' | 'none';
+  nodeSelector?: string[];
+  networkMap?: string[];
+  apply: boolean;
+  dryRun: DryRun;
+  forceConflicts: boolean;
+  showExact: boolean;
+}
+
+function builder(argv: Argv) {
+  return dryRunOption(argv)
+    .option('inventory', { alias: 'i', type: 'string', demandOption: true, describe: 'Inventory file (YAML or JSON) written by `inventory`' })
+    .option('out', { type: 'string', describe: 'Write the manifests into this directory (one folder per namespace; `kubectl apply -R -f DIR` applies it)' })
+    .option('output', { alias: 'o', type: 'string', choices: ['yaml', 'json', 'name'] as const, describe: 'Print the manifests to stdout in this format (the report then goes to stderr)' })
+    .option('report-format', { type: 'string', choices: ['table', 'json', 'yaml'] as const, default: 'table' as const, describe: 'Format of the fidelity report' })
+    .option('report', { type: 'string', describe: 'Also write the report to this file' })
+    .option('strict', { type: 'boolean', default: false, describe: 'Exit 1 when any attribute is lost or any server is blocked' })
+    .option('config', { type: 'string', describe: 'Plan config file (kind: PlanConfig); flags override it' })
+    .option('storage-class', { type: 'string', describe: 'StorageClass of every DataVolume (default: the cluster default)' })
+    .option('access-mode', { type: 'array', string: true, describe: 'Access mode(s) of DataVolumes (default: from the StorageProfile)' })
+    .option('volume-mode', { type: 'string', choices: ['Filesystem', 'Block'] as const })
+    .option('namespace-template', { type: 'string', describe: 'Namespace names, from {domain}, {project}, {projectId} (default {domain}-{project})' })
+    .option('role-mapping', { type: 'array', string: true, describe: 'KEYSTONE_ROLE=CLUSTER_ROLE (repeatable; default admin=admin member=edit reader=view)' })
+    .option('load-balancer-mode', { type: 'string', choices: ['metallb', 'spec', 'none'] as const, describe: 'How Services request the floating IP address' })
+    .option('node-selector', { type: 'array', string: true, describe: "EXTRA_SPEC[=VALUE],LABEL=VALUE: flavors with that extra spec select nodes with that label (repeatable)" })
+    .option('network-map', { type: 'array', string: true, describe: 'NETWORK=pod | NETWORK=multus:NAD[:generate] (network name or id; repeatable)' })
+    .option('apply', { type: 'boolean', default: false, describe: 'Apply the plan to the cluster of the current context (server-side apply)' })
+    .option('force-conflicts', { type: 'boolean', default: false, describe: 'With --apply: take over fields another manager owns' })
+    .option('show-exact', { type: 'boolean', default: false, describe: 'List exact mappings in the report too' })
+    .check((args) => {
+      if (args.out && args.output) throw new Error('--out and --output cannot be used together');
+      return true;
+    })
+    .example('$0 plan -i examples/cloud.yaml --out plan/', 'Write manifests for `kubectl apply -R -f plan/` and print the report')
+    .example('$0 plan -i inventory.yaml -o yaml > plan.yaml', 'Manifests to stdout, report to stderr')
+    .example('$0 plan -i inventory.yaml --report-format json --strict', 'Machine-readable report; exit 1 if anything is lost')
+    .example('$0 plan -i inventory.yaml --apply --dry-run=server', 'Validate every object against the cluster without persisting');
+}
+
+export const planCommand: CommandModule<object, PlanArgs> = {
+  command: 'plan',
+  describe: 'Turn an inventory into Kubernetes manifests and a per-VM fidelity report',
+  builder: builder as unknown as CommandModule<object, PlanArgs>['builder'],
+  handler: async (args: ArgumentsCamelCase<PlanArgs>) => {
+    const { runPlan } = await import('./plan-run.js');
+    process.exitCode = await runPlan(args);
+  },
+};

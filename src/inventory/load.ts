@@ -1,0 +1,111 @@
+// Reading and writing inventory files. YAML or JSON (JSON is YAML); validated on load with errors that
+// name the file, the path in it, and the problem.
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname, basename, join } from 'node:path';
+import yaml from 'js-yaml';
+import { Ajv, type ErrorObject } from 'ajv';
+import { InvalidInputError, MigrateError, type InputProblem } from '../errors.js';
+import { COLLECTIONS, inventorySchema } from './schema.js';
+import { INVENTORY_API_VERSION, INVENTORY_KIND, INVENTORY_SCHEMA_VERSION, type Inventory } from './types.js';
+import { checkReferences } from './validate.js';
+
+let compiled: ReturnType<Ajv['compile']> | undefined;
+function schemaValidator() {
+  compiled ??= new Ajv({ allErrors: true, strict: true, allowUnionTypes: true }).compile(inventorySchema);
+  return compiled;
+}
+
+/** /servers/3/flavorId → servers[3].flavorId */
+function toPath(instancePath: string): string {
+  return instancePath
+    .split('/')
+    .slice(1)
+    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce((acc, part) => (/^\d+$/.test(part) ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part), '') || '(top level)';
+}
+
+function describe(error: ErrorObject): InputProblem {
+  const path = toPath(error.instancePath);
+  switch (error.keyword) {
+    case 'additionalProperties':
+      return { path, message: `unknown field "${(error.params as { additionalProperty: string }).additionalProperty}"` };
+    case 'required':
+      return { path, message: `missing required field "${(error.params as { missingProperty: string }).missingProperty}"` };
+    case 'const':
+      return { path, message: `must be ${JSON.stringify((error.params as { allowedValue: unknown }).allowedValue)}` };
+    case 'enum':
+      return { path, message: `must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}` };
+    default:
+      return { path, message: error.message ?? error.keyword };
+  }
+}
+
+/**
+ * Validate parsed data as an inventory. `source` names the file in errors.
+ * Throws InvalidInputError listing every problem found.
+ */
+export function parseInventory(data: unknown, source: string): Inventory {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new InvalidInputError(source, [{ path: '(top level)', message: 'must be a mapping with apiVersion, kind, schemaVersion' }]);
+  }
+  const record = data as Record<string, unknown>;
+  // Version first: a file of another version gets one clear message, not a cascade of shape errors.
+  if (record.apiVersion !== INVENTORY_API_VERSION || record.kind !== INVENTORY_KIND) {
+    throw new InvalidInputError(source, [
+      { path: 'apiVersion', message: `expected apiVersion ${INVENTORY_API_VERSION} and kind ${INVENTORY_KIND}, got ${String(record.apiVersion)} ${String(record.kind)}` },
+    ]);
+  }
+  if (record.schemaVersion !== INVENTORY_SCHEMA_VERSION) {
+    throw new InvalidInputError(source, [
+      {
+        path: 'schemaVersion',
+        message: `schemaVersion ${JSON.stringify(record.schemaVersion)} is not supported by this version of the plugin (it reads ${INVENTORY_SCHEMA_VERSION}); re-run \`inventory\` with this plugin version`,
+      },
+    ]);
+  }
+  for (const collection of COLLECTIONS) record[collection] ??= [];
+  const validate = schemaValidator();
+  if (!validate(record)) {
+    throw new InvalidInputError(source, (validate.errors ?? []).map(describe));
+  }
+  const inventory = record as unknown as Inventory;
+  const problems = checkReferences(inventory);
+  if (problems.length) throw new InvalidInputError(source, problems);
+  return inventory;
+}
+
+export function parseInventoryText(text: string, source: string): Inventory {
+  let data: unknown;
+  try {
+    data = yaml.load(text, { filename: source });
+  } catch (e) {
+    const reason = e instanceof yaml.YAMLException ? e.message.split('\n')[0] : String(e);
+    throw new InvalidInputError(source, [{ path: '(file)', message: `is not valid YAML/JSON: ${reason}` }]);
+  }
+  return parseInventory(data, source);
+}
+
+export async function loadInventoryFile(file: string): Promise<Inventory> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new MigrateError('invalid-input', `cannot read inventory ${file}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`, { where: file });
+  }
+  return parseInventoryText(text, file);
+}
+
+/** Serialize deterministically: same inventory, same bytes. */
+export function formatInventory(inventory: Inventory, format: 'yaml' | 'json'): string {
+  if (format === 'json') return `${JSON.stringify(inventory, null, 2)}\n`;
+  return yaml.dump(inventory, { noRefs: true, lineWidth: -1, sortKeys: false });
+}
+
+/** Write atomically (temp file + rename), so a killed run never leaves half an inventory. */
+export async function saveInventoryFile(inventory: Inventory, file: string): Promise<void> {
+  const format = /\.json$/i.test(file) ? 'json' : 'yaml';
+  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
+  await writeFile(tmp, formatInventory(inventory, format), { mode: 0o644 });
+  await rename(tmp, file);
+}

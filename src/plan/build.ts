@@ -1,0 +1,143 @@
+// Assembles the whole plan: names first (namespaces, VM names), then every translation module, then a
+// stable order. Pure: the same inventory and options always give byte-identical objects and findings.
+import { indexInventory } from '../inventory/index.js';
+import type { Inventory, Server } from '../inventory/types.js';
+import type { PlanContext } from '../translate/context.js';
+import { defaultPlanConfig } from '../translate/defaults.js';
+import type { Finding, KubeObject, PlanConfig, Translation } from '../translate/model.js';
+import { LABELS, MANAGER, shortHash, uniqueDnsLabel, toDnsLabel } from '../translate/naming.js';
+import { assignNamespaces } from '../translate/tenancy.js';
+import { roleBindingsFor } from '../translate/rbac.js';
+import { networkPoliciesFor } from '../translate/security-groups.js';
+import { calicoPoliciesFor } from '../translate/calico-policies.js';
+import { servicesFor } from '../translate/services.js';
+import { networkAttachmentDefinitions } from '../translate/server-networks.js';
+import { translateServer } from '../translate/vm.js';
+import { orderObjects } from './order.js';
+
+export interface Plan {
+  planId: string;
+  cloud: string;
+  objects: KubeObject[];
+  findings: Finding[];
+  /** Servers in the plan, in report order, with where they go. */
+  servers: PlannedServer[];
+}
+
+export interface PlannedServer {
+  id: string;
+  name: string;
+  status: string;
+  namespace: string;
+  vmName: string;
+}
+
+/** A stable id of the inventory content: the same inventory gives the same plan id. */
+export function planIdOf(inventory: Inventory): string {
+  // Hash the content without the collection timestamp, so re-collecting an unchanged cloud keeps the id.
+  const { metadata, ...content } = inventory;
+  return shortHash(JSON.stringify({ cloud: metadata.cloud, content }), 10);
+}
+
+/**
+ * VM names: the server name as an RFC 1123 label, unique in its namespace. Servers are processed sorted
+ * by (name, id) so that the server that keeps the plain name does not depend on the inventory order.
+ */
+export function assignVmNames(servers: Server[], namespaceByProject: Map<string, string>): { vmNameByServer: Map<string, string>; findings: Finding[] } {
+  const vmNameByServer = new Map<string, string>();
+  const findings: Finding[] = [];
+  const takenByNamespace = new Map<string, Set<string>>();
+  const sorted = [...servers].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  for (const server of sorted) {
+    const namespace = namespaceByProject.get(server.projectId) ?? '';
+    let taken = takenByNamespace.get(namespace);
+    if (!taken) takenByNamespace.set(namespace, (taken = new Set()));
+    const name = uniqueDnsLabel(server.name, server.id, taken);
+    taken.add(name);
+    vmNameByServer.set(server.id, name);
+    if (name !== server.name) {
+      const plain = toDnsLabel(server.name);
+      findings.push({
+        source: `server/${server.id}`,
+        sourceName: server.name,
+        serverId: server.id,
+        attribute: 'name',
+        outcome: 'approximate',
+        severity: 'info',
+        target: 'VirtualMachine metadata.name',
+        reason:
+          plain && plain !== name
+            ? `"${server.name}" is taken in namespace ${namespace} by another server of the same name; the VM is named "${name}" (original name kept in an annotation)`
+            : `"${server.name}" is not a valid Kubernetes name (RFC 1123 label); the VM is named "${name}" (original name kept in an annotation)`,
+      });
+    }
+  }
+  return { vmNameByServer, findings };
+}
+
+/** Every object carries the plugin's manager and plan labels, whichever module made it. */
+function stampPlanLabels(objects: KubeObject[], planId: string): void {
+  for (const object of objects) {
+    object.metadata.labels = { ...object.metadata.labels, [LABELS.managedBy]: MANAGER, [LABELS.planId]: planId };
+  }
+}
+
+export function buildPlan(inventory: Inventory, config: PlanConfig = defaultPlanConfig()): Plan {
+  const planId = config.planId ?? planIdOf(inventory);
+  const index = indexInventory(inventory);
+  const tenancy = assignNamespaces(inventory, config, planId);
+  const names = assignVmNames(inventory.servers, tenancy.namespaceByProject);
+  const ctx: PlanContext = {
+    inventory,
+    index,
+    config,
+    planId,
+    namespaceByProject: tenancy.namespaceByProject,
+    vmNameByServer: names.vmNameByServer,
+  };
+
+  const parts: Translation[] = [
+    tenancy.translation,
+    { objects: [], findings: names.findings },
+    roleBindingsFor(ctx),
+    networkPoliciesFor(ctx),
+    calicoPoliciesFor(ctx),
+    networkAttachmentDefinitions(ctx),
+    servicesFor(ctx),
+  ];
+  for (const server of inventory.servers) parts.push(translateServer(ctx, server));
+
+  const objects: KubeObject[] = [];
+  const findings: Finding[] = [];
+  for (const part of parts) {
+    for (const o of part.objects) objects.push(o);
+    for (const f of part.findings) findings.push(f);
+  }
+  stampPlanLabels(objects, planId);
+
+  const servers: PlannedServer[] = inventory.servers
+    .map((s) => ({
+      id: s.id,
+      name: s.name,
+      status: s.status,
+      namespace: tenancy.namespaceByProject.get(s.projectId) ?? '',
+      vmName: names.vmNameByServer.get(s.id) ?? '',
+    }))
+    .sort((a, b) => (a.namespace + '/' + a.vmName < b.namespace + '/' + b.vmName ? -1 : 1));
+
+  return { planId, cloud: inventory.metadata.cloud, objects: orderObjects(objects), findings: sortFindings(findings), servers };
+}
+
+const OUTCOME_ORDER = { lost: 0, approximate: 1, exact: 2 } as const;
+function sortFindings(findings: Finding[]): Finding[] {
+  return findings
+    .map((f, i) => ({ f, i }))
+    .sort(
+      (a, b) =>
+        (a.f.source < b.f.source ? -1 : a.f.source > b.f.source ? 1 : 0) ||
+        OUTCOME_ORDER[a.f.outcome] - OUTCOME_ORDER[b.f.outcome] ||
+        (a.f.attribute < b.f.attribute ? -1 : a.f.attribute > b.f.attribute ? 1 : 0) ||
+        a.i - b.i,
+    )
+    .map(({ f }) => f);
+}
