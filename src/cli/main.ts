@@ -7,6 +7,9 @@ import { withGlobalFlags } from './common-flags.js';
 import { getVerbosity, setVerbosity } from './output.js';
 import { planCommand } from './plan.js';
 import { notYetCommands } from './not-yet.js';
+import { inventoryCommand } from './inventory.js';
+import { completionCommand } from './completion.js';
+import { versionCommand } from './version.js';
 
 export const PROGRAM = 'kubectl openstack-migrate';
 
@@ -30,8 +33,11 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<numb
     .scriptName(PROGRAM)
     .usage(`${PROGRAM} moves the workloads of an OpenStack cloud onto KubeVirt.\n\nUsage: ${PROGRAM} <command> [flags]`)
     .middleware((args) => setVerbosity(Number(args.v) || 0))
+    .command(inventoryCommand)
     .command(planCommand)
     .command(notYetCommands)
+    .command(completionCommand)
+    .command(versionCommand)
     .demandCommand(1, 'Name a command; see --help.')
     .strict()
     .recommendCommands()

@@ -21,6 +21,7 @@ export interface PlanArgs extends GlobalFlags {
   apply: boolean;
   dryRun: DryRun;
   forceConflicts: boolean;
+  includeWorkloads: boolean;
   showExact: boolean;
 }
 
@@ -42,6 +43,7 @@ function builder(argv: Argv) {
     .option('node-selector', { type: 'array', string: true, describe: "EXTRA_SPEC[=VALUE],LABEL=VALUE: flavors with that extra spec select nodes with that label (repeatable)" })
     .option('network-map', { type: 'array', string: true, describe: 'NETWORK=pod | NETWORK=multus:NAD[:generate] (network name or id; repeatable)' })
     .option('apply', { type: 'boolean', default: false, describe: 'Apply the plan to the cluster of the current context (server-side apply)' })
+    .option('include-workloads', { type: 'boolean', default: false, describe: 'With --apply: also apply DataVolumes, VirtualMachines and Services (normally created by import and cutover)' })
     .option('force-conflicts', { type: 'boolean', default: false, describe: 'With --apply: take over fields another manager owns' })
     .option('show-exact', { type: 'boolean', default: false, describe: 'List exact mappings in the report too' })
     .check((args) => {

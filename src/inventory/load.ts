@@ -9,10 +9,13 @@ import { COLLECTIONS, inventorySchema } from './schema.js';
 import { INVENTORY_API_VERSION, INVENTORY_KIND, INVENTORY_SCHEMA_VERSION, type Inventory } from './types.js';
 import { checkReferences } from './validate.js';
 
-let compiled: ReturnType<Ajv['compile']> | undefined;
-function schemaValidator() {
-  compiled ??= new Ajv({ allErrors: true, strict: true, allowUnionTypes: true }).compile(inventorySchema);
-  return compiled;
+// Two compiled validators: a fast one that stops at the first error (the common, valid case on large
+// clouds), and one that collects every error, used only to explain a file that failed.
+let firstError: ReturnType<Ajv['compile']> | undefined;
+let allErrors: ReturnType<Ajv['compile']> | undefined;
+function schemaValidator(collectAll: boolean) {
+  if (collectAll) return (allErrors ??= new Ajv({ allErrors: true, strict: true, allowUnionTypes: true }).compile(inventorySchema));
+  return (firstError ??= new Ajv({ allErrors: false, strict: true, allowUnionTypes: true }).compile(inventorySchema));
 }
 
 /** /servers/3/flavorId → servers[3].flavorId */
@@ -64,8 +67,9 @@ export function parseInventory(data: unknown, source: string): Inventory {
     ]);
   }
   for (const collection of COLLECTIONS) record[collection] ??= [];
-  const validate = schemaValidator();
-  if (!validate(record)) {
+  if (!schemaValidator(false)(record)) {
+    const validate = schemaValidator(true);
+    validate(record);
     throw new InvalidInputError(source, (validate.errors ?? []).map(describe));
   }
   const inventory = record as unknown as Inventory;
@@ -74,12 +78,22 @@ export function parseInventory(data: unknown, source: string): Inventory {
   return inventory;
 }
 
+/** A flow-style YAML mapping also starts with '{': fall back to YAML when it is not strict JSON. */
+function parseJsonOrYaml(text: string, source: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return yaml.load(text, { filename: source });
+  }
+}
+
 export function parseInventoryText(text: string, source: string): Inventory {
   let data: unknown;
   try {
-    data = yaml.load(text, { filename: source });
+    // JSON is YAML, but JSON.parse reads it an order of magnitude faster: large inventories are JSON.
+    data = text.trimStart().startsWith('{') ? parseJsonOrYaml(text, source) : yaml.load(text, { filename: source });
   } catch (e) {
-    const reason = e instanceof yaml.YAMLException ? e.message.split('\n')[0] : String(e);
+    const reason = e instanceof yaml.YAMLException ? e.message.split('\n')[0] : e instanceof SyntaxError ? e.message : String(e);
     throw new InvalidInputError(source, [{ path: '(file)', message: `is not valid YAML/JSON: ${reason}` }]);
   }
   return parseInventory(data, source);

@@ -12,6 +12,8 @@ export const LABELS = {
   planId: `${PREFIX}/plan-id`,
   /** Set on every VM/DataVolume so that `status` and waves can select them. */
   component: `${PREFIX}/component`,
+  /** Id of the Nova server group a VM belongs to; server-group (anti-)affinity terms select on it. */
+  serverGroup: `${PREFIX}/server-group`,
 } as const;
 
 export const ANNOTATIONS = {
@@ -33,6 +35,15 @@ export const ANNOTATIONS = {
   finishedAt: `${PREFIX}/finished-at`,
   lastError: `${PREFIX}/last-error`,
   backupImageId: `${PREFIX}/backup-image-id`,
+  // Source facts kept on the VirtualMachine (translate/vm.ts).
+  flavorId: `${PREFIX}/flavor-id`,
+  flavorName: `${PREFIX}/flavor-name`,
+  description: `${PREFIX}/description`,
+  /** Nova server tags, comma-separated in source order. */
+  tags: `${PREFIX}/tags`,
+  osDistro: `${PREFIX}/os-distro`,
+  /** Guest device name Nova recorded for a volume (/dev/vdb), on its DataVolume. */
+  deviceName: `${PREFIX}/device-name`,
 } as const;
 
 export const MANAGER = 'kubectl-openstack-migrate';

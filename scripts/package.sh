@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Builds the single-file executable of the plugin for the platform this runs on, with Node's
+# single-executable-application support (https://nodejs.org/api/single-executable-applications.html):
+#   1. esbuild bundles scripts/sea-entry.ts (src/cli/main.ts and every dependency) into one CommonJS file;
+#   2. node --experimental-sea-config turns it into a blob (with V8's code cache, for start-up speed);
+#   3. postject injects the blob into a copy of this machine's node binary.
+# Why not pkg: @yao-pkg/pkg downloads its base binaries and Node's version index from the internet, also in
+# its --sea mode; see README "Single binary". This works offline, from node_modules only.
+#
+# Output (build/):
+#   kubectl-openstack-migrate            the executable (no node_modules needed next to it)
+#   kubectl-openstack_migrate            symlink: the name kubectl looks for (`kubectl openstack-migrate`)
+#   kubectl_complete-openstack_migrate   kubectl's plugin-completion helper (kubectl >= 1.26)
+#
+# Other platforms: run this script on that platform (same Node major, same steps: Node can only inject into
+# its own binary format). On macOS the copied node is signed: the script removes the signature before
+# injecting (codesign --remove-signature), passes --macho-segment-name NODE_SEA, and signs ad hoc afterwards
+# (codesign --sign -). Windows is not packaged (kubectl plugins there need a .exe name; not a target yet).
+#
+# Re-running is cheap: when build/.source-hash matches the sources, nothing is rebuilt (FORCE=1 rebuilds).
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+out="build"
+sea="$out/sea"
+exe="$out/kubectl-openstack-migrate"
+fuse="NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2"
+
+log() { printf '[package] %s\n' "$*" >&2; }
+
+# What the binary is made of: sources, locked dependencies, this script, and the node that runs it.
+source_hash() {
+  {
+    git ls-files -co --exclude-standard -- src scripts package.json package-lock.json 2>/dev/null ||
+      find src scripts package.json package-lock.json -type f
+  } | LC_ALL=C sort | while read -r f; do [ -f "$f" ] && printf '%s  %s\n' "$(sha256sum <"$f" | cut -d' ' -f1)" "$f"; done |
+    { cat; node --version; uname -sm; echo "build date: ${SOURCE_DATE_EPOCH:-}"; } | sha256sum | cut -d' ' -f1
+}
+
+hash="$(source_hash)"
+if [ "${FORCE:-0}" != 1 ] && [ -x "$exe" ] && [ -f "$out/.source-hash" ] && [ "$(cat "$out/.source-hash")" = "$hash" ]; then
+  log "up to date ($exe)"
+  exit 0
+fi
+
+start=$(date +%s%N)
+rm -rf "$sea" "$exe" "$out/kubectl-openstack_migrate" "$out/.source-hash"
+mkdir -p "$sea"
+
+version="$(node -p 'require("./package.json").version')"
+commit="$(git rev-parse HEAD 2>/dev/null || echo unknown)"
+if [ "$commit" = unknown ]; then tree=unknown
+elif [ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ]; then tree=dirty
+else tree=clean; fi
+# Reproducible builds set SOURCE_DATE_EPOCH; otherwise the time of the build, as kubectl's buildDate.
+build_date="$(date -u -d "@${SOURCE_DATE_EPOCH:-$(date +%s)}" +%Y-%m-%dT%H:%M:%SZ)"
+build_info="$(node -e 'console.log(JSON.stringify({version: process.argv[1], gitCommit: process.argv[2], gitTreeState: process.argv[3], buildDate: process.argv[4]}))' "$version" "$commit" "$tree" "$build_date")"
+
+log "bundling (esbuild)"
+# import.meta.url: yargs' ESM shim derives its directory from it; in CommonJS it becomes the bundle's
+# file URL (in the executable, __filename is the executable). bufferutil / utf-8-validate are optional
+# native add-ons of `ws` (loaded in a try/catch), never present in a single binary. string-width: see
+# scripts/string-width-ascii.cjs (start-up time).
+npx --no-install esbuild scripts/sea-entry.ts \
+  --bundle --platform=node --format=cjs --target=node20 --minify \
+  --outfile="$sea/bundle.cjs" \
+  --define:__KOM_BUILD_INFO__="$build_info" \
+  --define:import.meta.url=__kom_import_meta_url \
+  --banner:js='var __kom_import_meta_url = require("node:url").pathToFileURL(__filename).href;' \
+  --external:bufferutil --external:utf-8-validate \
+  --alias:string-width=./scripts/string-width-ascii.cjs \
+  --log-level=warning
+
+log "preparing the SEA blob"
+node --experimental-sea-config scripts/sea-config.json >/dev/null
+
+log "injecting into a copy of $(node -p process.execPath) ($(node --version))"
+cp "$(node -p process.execPath)" "$exe"
+chmod u+w "$exe"
+case "$(uname -s)" in
+  Darwin)
+    codesign --remove-signature "$exe"
+    npx --no-install postject "$exe" NODE_SEA_BLOB "$sea/sea-prep.blob" --sentinel-fuse "$fuse" --macho-segment-name NODE_SEA
+    codesign --sign - "$exe"
+    ;;
+  *)
+    # Debian's node carries its debug symbols (~12 MB); a plugin binary does not need them.
+    if command -v strip >/dev/null; then strip "$exe"; fi
+    # postject warns about ELF note sections it cannot name; Node's SEA docs call that harmless.
+    npx --no-install postject "$exe" NODE_SEA_BLOB "$sea/sea-prep.blob" --sentinel-fuse "$fuse" 2>&1 >/dev/null |
+      { grep -v "Can't find string offset for section name" || true; } >&2
+    ;;
+esac
+chmod 0755 "$exe"
+
+ln -sf kubectl-openstack-migrate "$out/kubectl-openstack_migrate"
+install -m 0755 scripts/kubectl_complete-openstack_migrate "$out/kubectl_complete-openstack_migrate"
+
+# A binary that cannot start is not a build.
+"$exe" version --client >/dev/null
+echo "$hash" >"$out/.source-hash"
+
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+log "built $exe ($(du -h "$exe" | cut -f1), v$version, ${commit:0:12} $tree) in ${ms} ms"

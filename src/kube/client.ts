@@ -1,0 +1,92 @@
+// A thin JSON-over-HTTPS client for the Kubernetes API. The kubeconfig's TLS and credentials come from
+// @kubernetes/client-node (client certs, tokens, exec plugins); the bodies are sent and read as plain
+// JSON. The typed serializers of the generated client are bypassed on purpose: they drop fields their
+// models do not know and rewrite timestamps, and apply/read-back must see exactly what the server has.
+import http from 'node:http';
+import https from 'node:https';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeTarget } from './config.js';
+
+export interface KubeResponse {
+  status: number;
+  /** Parsed JSON body, or the raw text when the body was not JSON. */
+  body: unknown;
+}
+
+/** The server's Status object, as sent with error responses. */
+export interface KubeStatus {
+  kind: 'Status';
+  status?: string;
+  message?: string;
+  reason?: string;
+  code?: number;
+  details?: { name?: string; group?: string; kind?: string; causes?: { reason?: string; message?: string; field?: string }[] };
+}
+
+export interface RequestOptions {
+  query?: Record<string, string | boolean | undefined>;
+  body?: unknown;
+  contentType?: string;
+}
+
+export class KubeClient {
+  readonly namespace: string;
+  private readonly kc: KubeConfig;
+  private readonly server: URL;
+
+  constructor(target: KubeTarget) {
+    this.kc = target.kc;
+    this.namespace = target.namespace;
+    this.server = new URL(target.server);
+  }
+
+  async request(method: string, path: string, options: RequestOptions = {}): Promise<KubeResponse> {
+    const url = new URL(this.server.href.replace(/\/$/, '') + path);
+    for (const [key, value] of Object.entries(options.query ?? {})) {
+      if (value !== undefined) url.searchParams.set(key, String(value));
+    }
+    const opts: https.RequestOptions = { method, headers: { Accept: 'application/json' } };
+    // Fills in ca/cert/key/servername and the Authorization header from the current context.
+    await this.kc.applyToHTTPSOptions(opts);
+    const payload = options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+    const headers = (opts.headers ?? {}) as Record<string, string>;
+    if (payload !== undefined) {
+      headers['Content-Type'] = options.contentType ?? 'application/json';
+      headers['Content-Length'] = String(Buffer.byteLength(payload));
+    }
+    opts.headers = headers;
+    const transport = url.protocol === 'http:' ? http : https;
+    return new Promise<KubeResponse>((resolve, reject) => {
+      const req = transport.request(url, opts, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let body: unknown = text;
+          try {
+            body = text ? JSON.parse(text) : undefined;
+          } catch {
+            // not JSON (e.g. /readyz): keep the text
+          }
+          resolve({ status: res.statusCode ?? 0, body });
+        });
+      });
+      req.on('error', reject);
+      req.setTimeout(60_000, () => req.destroy(new Error(`${method} ${url.pathname}: no answer from ${url.host} within 60s`)));
+      if (payload !== undefined) req.write(payload);
+      req.end();
+    });
+  }
+}
+
+export function isStatus(body: unknown): body is KubeStatus {
+  return typeof body === 'object' && body !== null && (body as { kind?: unknown }).kind === 'Status';
+}
+
+/** The server's message for a failed response, or a short description when it sent none. */
+export function statusMessage(res: KubeResponse): string {
+  if (isStatus(res.body) && res.body.message) return res.body.message;
+  if (typeof res.body === 'string' && res.body.trim()) return `HTTP ${res.status}: ${res.body.trim().slice(0, 300)}`;
+  return `HTTP ${res.status}`;
+}

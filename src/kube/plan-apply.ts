@@ -1,0 +1,62 @@
+// What `plan --apply` does once the plan is built: pick the cluster like kubectl, apply, and turn the
+// report into kubectl-style lines and an exit status. The CLI prints the lines; nothing here prints.
+import type { KubeObject } from '../translate/model.js';
+import { type ApplyReport, type ApplyResult, applyObjects } from './apply.js';
+import { KubeClient } from './client.js';
+import { type KubeConfigOptions, loadKubeConfig } from './config.js';
+import { apiGroup } from './order.js';
+
+export interface PlanApplyFlags extends KubeConfigOptions {
+  /** kubectl's --dry-run: "server" asks the server to validate without storing; "none" applies. */
+  dryRun?: 'server' | 'none';
+  forceConflicts?: boolean;
+}
+
+export interface PlanApplyOutcome {
+  /** False when anything was missing, rejected or in conflict. */
+  ok: boolean;
+  lines: string[];
+  report?: ApplyReport;
+  /** Where it went: "context (server)" */
+  target?: string;
+}
+
+/** "virtualmachine.kubevirt.io/web-1", like kubectl's resource/name output. */
+export function resourceName(r: Pick<ApplyResult, 'apiVersion' | 'kind' | 'name'>): string {
+  const group = apiGroup(r.apiVersion);
+  return `${r.kind.toLowerCase()}${group ? `.${group}` : ''}/${r.name}`;
+}
+
+export function formatApplyReport(report: ApplyReport, dryRun: boolean): string[] {
+  if (report.missingApis.length || report.apiErrors.length) {
+    return [
+      'nothing was applied:',
+      ...report.missingApis.map((m) => `  missing ${m.apiVersion} ${m.kind}: ${m.message}`),
+      ...report.apiErrors.map((e) => `  ${e.message}`),
+    ];
+  }
+  const suffix = dryRun ? ' (server dry run)' : '';
+  return report.results.map((r) => {
+    const where = r.namespace ? ` -n ${r.namespace}` : '';
+    const text = r.status === 'conflict' || r.status === 'error' || r.status === 'skipped' ? `${r.status}: ${r.message}` : r.status;
+    return `${resourceName(r)}${where} ${text}${suffix}`;
+  });
+}
+
+export async function applyPlanToCluster(objects: readonly KubeObject[], flags: PlanApplyFlags = {}): Promise<PlanApplyOutcome> {
+  const loaded = loadKubeConfig(flags);
+  if (!loaded.ok) return { ok: false, lines: [loaded.error.message] };
+  const target = `${loaded.value.contextName} (${loaded.value.server})`;
+  const dryRun = flags.dryRun === 'server';
+  let report: ApplyReport;
+  try {
+    report = await applyObjects(new KubeClient(loaded.value), objects, { dryRun: dryRun ? 'server' : undefined, forceConflicts: flags.forceConflicts });
+  } catch (err) {
+    return { ok: false, target, lines: [`cannot reach ${target}: ${err instanceof Error ? err.message : String(err)}`] };
+  }
+  const ok = !report.missingApis.length && !report.apiErrors.length && report.results.every((r) => r.status !== 'error' && r.status !== 'conflict');
+  const lines = formatApplyReport(report, dryRun);
+  const conflicts = report.results.filter((r) => r.status === 'conflict').length;
+  if (conflicts) lines.push(`${conflicts} object(s) changed by another field manager were left as they are; re-run with --force-conflicts to take them over`);
+  return { ok, lines, report, target };
+}

@@ -1,0 +1,115 @@
+// Nova reader. Microversion 2.79 is asked for explicitly (capped at what the cloud offers):
+// - 2.47+: the server embeds its flavor (original_name, sizes, extra_specs) — the flavor the guest really has,
+//   even when the flavor was since edited or deleted;
+// - 2.3+: OS-EXT-SRV-ATTR:user_data and hostname are in the server (admins);
+// - 2.26+: server tags; 2.61+: extra_specs inline in the flavor list (no per-flavor call);
+// - 2.64+: server group `policy` + `rules`; 2.35+: keypair paging.
+// 2.79 is the newest of these; later ones change nothing the inventory reads and are missing from older clouds.
+import type { NovaFlavor, NovaFlavorAccess, NovaKeypair, NovaServer, NovaServerGroup } from './api-types.js';
+import { listAll, listByOffset } from './paging.js';
+import { orForbidden, type ReadContext } from './readers.js';
+
+export const NOVA_MICROVERSION = '2.79';
+
+function compare(a: string, b: string): number {
+  const [am, an] = a.split('.').map(Number);
+  const [bm, bn] = b.split('.').map(Number);
+  return am - bm || an - bn;
+}
+
+export interface ComputeApi {
+  url: string;
+  microversion: string;
+  headers: Record<string, string>;
+}
+
+/** Reads the version document once and picks min(2.79, the cloud's maximum). */
+export async function negotiateCompute(ctx: ReadContext): Promise<ComputeApi> {
+  const url = ctx.client.endpoint(['compute']);
+  let microversion = NOVA_MICROVERSION;
+  try {
+    const { data } = await ctx.client.get<{ version?: { version?: string } }>(`${url}/`);
+    const max = data?.version?.version;
+    if (max && /^\d+\.\d+$/.test(max) && compare(max, NOVA_MICROVERSION) < 0) {
+      microversion = max;
+      ctx.warn(`Nova offers microversions up to ${max} only (< ${NOVA_MICROVERSION}): ${compare(max, '2.47') < 0 ? 'flavors of servers are read from the flavor list, so flavors edited since boot show their new values' : 'some server fields may be missing'}`);
+    }
+  } catch {
+    // Some deployments hide the version document; 2.79 exists since Train, so keep it.
+  }
+  return { url, microversion, headers: { 'OpenStack-API-Version': `compute ${microversion}`, 'X-OpenStack-Nova-API-Version': microversion } };
+}
+
+export async function readServers(ctx: ReadContext, api: ComputeApi): Promise<NovaServer[]> {
+  return listAll<NovaServer>(ctx.client, `${api.url}/servers/detail`, 'servers', {
+    params: ctx.allProjects ? { all_tenants: 1 } : {},
+    headers: api.headers,
+    pageSize: ctx.pageSize,
+  });
+}
+
+export interface FlavorData {
+  flavors: NovaFlavor[];
+  flavorAccess: Record<string, string[]>;
+}
+
+export async function readFlavors(ctx: ReadContext, api: ComputeApi): Promise<FlavorData> {
+  // is_public=None: public and private flavors (admins see all; members those their project may use).
+  const flavors = await listAll<NovaFlavor>(ctx.client, `${api.url}/flavors/detail`, 'flavors', { params: { is_public: 'None' }, headers: api.headers, pageSize: ctx.pageSize });
+  if (compare(api.microversion, '2.61') < 0) {
+    await Promise.all(flavors.map(async (f) => {
+      const { data } = await ctx.client.get<{ extra_specs: Record<string, string> }>(`${api.url}/flavors/${encodeURIComponent(f.id)}/os-extra_specs`, { headers: api.headers });
+      f.extra_specs = data.extra_specs ?? {};
+    }));
+  }
+  const flavorAccess: Record<string, string[]> = {};
+  const privateFlavors = flavors.filter((f) => f['os-flavor-access:is_public'] === false);
+  await Promise.all(privateFlavors.map(async (f) => {
+    flavorAccess[f.id] = await orForbidden(ctx, `access list of private flavor ${f.name}`, 'the projects allowed to use it are not in the inventory', async () => {
+      const { data } = await ctx.client.get<{ flavor_access: NovaFlavorAccess[] }>(`${api.url}/flavors/${encodeURIComponent(f.id)}/os-flavor-access`, { headers: api.headers });
+      return (data.flavor_access ?? []).map((a) => a.tenant_id);
+    }, () => []);
+  }));
+  return { flavors, flavorAccess };
+}
+
+/**
+ * Keypairs belong to users, and GET /os-keypairs lists the caller's own only. An admin reads the keypairs of
+ * each user that owns a server with a key (user_id filter, 2.10+); a member gets their own.
+ */
+export async function readKeypairs(ctx: ReadContext, api: ComputeApi, servers: NovaServer[]): Promise<NovaKeypair[]> {
+  const wanted = new Map<string, Set<string>>();
+  for (const s of servers) {
+    if (!s.key_name || !s.user_id) continue;
+    const names = wanted.get(s.user_id) ?? new Set<string>();
+    names.add(s.key_name);
+    wanted.set(s.user_id, names);
+  }
+  const self = ctx.client.token.userId;
+  const readFor = async (userId: string): Promise<NovaKeypair[]> => {
+    const params = userId === self ? {} : { user_id: userId };
+    const rows = await listAll<{ keypair: NovaKeypair }>(ctx.client, `${api.url}/os-keypairs`, 'keypairs', { params, headers: api.headers, pageSize: ctx.pageSize });
+    return rows.map((r) => ({ ...r.keypair, user_id: userId }));
+  };
+  const out: NovaKeypair[] = [];
+  const missing: string[] = [];
+  await Promise.all([...wanted.keys()].map(async (userId) => {
+    const keys = userId === self || ctx.allProjects
+      ? await orForbidden(ctx, `keypairs of user ${userId}`, 'their public keys are not in the inventory', () => readFor(userId), () => [])
+      : [];
+    const names = wanted.get(userId) as Set<string>;
+    for (const k of keys) if (names.has(k.name)) out.push(k);
+    for (const name of names) if (!keys.some((k) => k.name === name)) missing.push(`${name} (user ${userId})`);
+  }));
+  if (missing.length) ctx.warn(`keypairs not readable or deleted: ${missing.sort().join(', ')}; servers using them get no SSH key in the plan`);
+  return out;
+}
+
+export async function readServerGroups(ctx: ReadContext, api: ComputeApi): Promise<NovaServerGroup[]> {
+  return orForbidden(ctx, 'server groups', 'affinity rules are missing from the inventory', () =>
+    listByOffset<NovaServerGroup>(ctx.client, `${api.url}/os-server-groups`, 'server_groups', {
+      params: ctx.allProjects ? { all_projects: 'true' } : {},
+      headers: api.headers,
+      pageSize: ctx.pageSize,
+    }), () => []);
+}

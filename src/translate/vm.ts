@@ -1,0 +1,232 @@
+// One Nova server → a kubevirt.io/v1 VirtualMachine, its DataVolumes, its cloud-init Secrets, and a
+// finding for every attribute that was considered. The concept modules (cpu, memory, firmware, devices,
+// os-hints, scheduling, disks, server-networks, cloud-init) each own their attributes; this file puts
+// their results together and reports what none of them knew.
+import type { Server } from '../inventory/types.js';
+import type { PlanContext } from './context.js';
+import type { KubeObject, Translation } from './model.js';
+import { ANNOTATIONS, LABELS, MANAGER, SECURITY_GROUP_LABEL_VALUE, isDnsLabel, securityGroupLabelKey, shortHash, toDnsLabel, toLabelValue } from './naming.js';
+import { translateCloudInit } from './cloud-init.js';
+import { translateCpu, translateNuma } from './cpu.js';
+import {
+  translateBootMenu, translateCdromBus, translateDiskBus, translateGuestAgent, translateMultiqueue, translateNicModel,
+  translatePointer, translateRng, translateScsiModel, translateTpm, translateVideo, translateWatchdog,
+} from './devices.js';
+import { sortKeys, translateDisks } from './disks.js';
+import { translateFirmware } from './firmware.js';
+import { translateMemory } from './memory.js';
+import { translateOsHints } from './os-hints.js';
+import { translateScheduling, wasRunning } from './scheduling.js';
+import { type ServerFacts, ServerFindings, newServerFacts } from './server-facts.js';
+import { translateServerNetworks } from './server-networks.js';
+
+/** Nova states a cold migration can start from. */
+const MIGRATABLE_STATUSES = new Set(['ACTIVE', 'SHUTOFF']);
+/** Image properties with these prefixes change the guest's hardware; unknown ones are reported as lost. */
+const HARDWARE_PROPERTY = /^(hw_|os_)/;
+const ANNOTATION_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+
+/** The annotation key that keeps one Nova metadata key: openstack-migrate.io/metadata.<key>, made valid. */
+export function metadataAnnotationKey(key: string): { key: string; changed: boolean } {
+  const prefix = ANNOTATIONS.metadataPrefix; // "<PREFIX>/metadata."
+  const [domain, namePrefix] = prefix.split('/');
+  const name = `${namePrefix}${key}`;
+  if (name.length <= 63 && ANNOTATION_NAME.test(name)) return { key: `${domain}/${name}`, changed: false };
+  const hash = shortHash(key, 8);
+  const cleaned = key.replace(/[^-A-Za-z0-9_.]+/g, '-');
+  const room = 63 - namePrefix.length - hash.length - 1;
+  const stem = cleaned.slice(0, room).replace(/[^A-Za-z0-9]+$/g, '');
+  return { key: `${domain}/${namePrefix}${stem ? `${stem}-` : ''}${hash}`, changed: true };
+}
+
+export function translateServer(ctx: PlanContext, server: Server): Translation {
+  const vmName = ctx.vmNameByServer.get(server.id);
+  const namespace = ctx.namespaceByProject.get(server.projectId);
+  const flavor = ctx.index.flavors.get(server.flavorId);
+  if (!vmName || !namespace || !flavor) {
+    const findings = new ServerFindings(server);
+    if (!vmName) findings.blocker('server.name', 'no VirtualMachine name was decided for this server');
+    if (!namespace) findings.blocker('server.tenant_id', `project ${server.projectId} has no namespace`);
+    if (!flavor) findings.blocker('server.flavor', `flavor ${server.flavorId} is not in the inventory`);
+    return { objects: [], findings: findings.items };
+  }
+
+  const bootDevice = server.blockDevices.find((bd) => bd.bootIndex === 0);
+  const bootVolume = bootDevice ? ctx.index.volumes.get(bootDevice.volumeId) : undefined;
+  const image = server.imageId ? ctx.index.images.get(server.imageId) : undefined;
+  const facts = newServerFacts(server, flavor, image, bootVolume);
+  const { findings } = facts;
+
+  checkServer(facts, vmName);
+  if (server.imageId && !image && !bootDevice) {
+    findings.approximate('server.image', undefined, `image ${server.imageId} is no longer in Glance: its hardware properties (bus, firmware, models) are unknown and KubeVirt defaults apply`);
+  }
+
+  const cpu = translateCpu(facts);
+  const memory = translateMemory(facts);
+  translateNuma(facts, cpu.cpu, memory.hugepages !== undefined);
+  const firmware = translateFirmware(facts, ctx.config);
+  const diskBus = translateDiskBus(facts);
+  translateScsiModel(facts);
+  const cdromBus = translateCdromBus(facts);
+  const nicModel = translateNicModel(facts);
+  const multiqueue = translateMultiqueue(facts);
+  const video = translateVideo(facts, firmware.efi);
+  const rng = translateRng(facts);
+  const watchdog = translateWatchdog(facts);
+  const tpm = translateTpm(facts);
+  translateGuestAgent(facts);
+  translateBootMenu(facts);
+  const inputs = translatePointer(facts);
+  const os = translateOsHints(facts);
+  const group = ctx.index.serverGroupOfServer.get(server.id);
+  const scheduling = translateScheduling(facts, ctx.config, group);
+  const disks = translateDisks({ ctx, facts, vmName, namespace, diskBus, cdromBus });
+  const nets = translateServerNetworks(ctx, server, namespace, nicModel, findings);
+  const cloudInit = translateCloudInit({ ctx, facts, vmName, namespace, networkData: nets.networkData, cdromBus });
+  reportUnconsidered(facts);
+
+  // Labels: what NetworkPolicies, Services and server-group terms select sits on the template (copied to
+  // the virt-launcher pod); the VM itself carries the plugin's bookkeeping labels.
+  const baseLabels = {
+    [LABELS.managedBy]: MANAGER,
+    [LABELS.serverId]: toLabelValue(server.id),
+    [LABELS.planId]: toLabelValue(ctx.planId),
+  };
+  const groupLabels: Record<string, string> = {};
+  for (const sgId of server.securityGroupIds) {
+    const sg = ctx.index.securityGroups.get(sgId);
+    if (!sg) {
+      findings.lost(`server.security_groups[${sgId}]`, `security group ${sgId} is not in the inventory; no policy will select this VM for it`);
+      continue;
+    }
+    groupLabels[securityGroupLabelKey(sg)] = SECURITY_GROUP_LABEL_VALUE;
+    findings.exact(`server.security_groups[${sgId}]`, `spec.template.metadata.labels.${securityGroupLabelKey(sg)}`, `member of security group "${sg.name}": its NetworkPolicies select this label`);
+  }
+  const vmLabels = sortKeys({ ...baseLabels, [LABELS.component]: 'vm', ...groupLabels });
+  const templateLabels = sortKeys({ ...baseLabels, ...groupLabels, ...scheduling.templateLabels });
+
+  const annotations = vmAnnotations(ctx, facts, os.osDistro);
+
+  const devices: Record<string, unknown> = {
+    disks: [...disks.disks, ...(cloudInit.disk ? [cloudInit.disk] : [])],
+    interfaces: nets.interfaces,
+  };
+  if (nets.noNics) devices.autoattachPodInterface = false;
+  if (multiqueue) devices.networkInterfaceMultiqueue = true;
+  if (video.autoattachGraphicsDevice === false) devices.autoattachGraphicsDevice = false;
+  if (video.video) devices.video = video.video;
+  if (rng) devices.rng = {};
+  if (watchdog) devices.watchdog = watchdog;
+  if (tpm) devices.tpm = tpm;
+  if (inputs) devices.inputs = inputs;
+
+  const domain: Record<string, unknown> = { cpu: cpu.cpu, memory };
+  if (cpu.cpuLimit) domain.resources = { limits: { cpu: cpu.cpuLimit } };
+  if (firmware.firmware) domain.firmware = firmware.firmware;
+  if (firmware.machineType) domain.machine = { type: firmware.machineType };
+  const features: Record<string, unknown> = {};
+  if (firmware.smm) features.smm = { enabled: true };
+  if (os.hyperv) features.hyperv = os.hyperv;
+  if (Object.keys(features).length > 0) domain.features = features;
+  if (os.clock) domain.clock = os.clock;
+  domain.devices = devices;
+
+  const templateSpec: Record<string, unknown> = {};
+  if (os.architecture) templateSpec.architecture = os.architecture;
+  templateSpec.hostname = guestHostname(facts);
+  templateSpec.domain = domain;
+  if (scheduling.nodeSelector) templateSpec.nodeSelector = sortKeys(scheduling.nodeSelector);
+  if (scheduling.affinity) templateSpec.affinity = scheduling.affinity;
+  if (cloudInit.accessCredentials) templateSpec.accessCredentials = cloudInit.accessCredentials;
+  templateSpec.networks = nets.networks;
+  templateSpec.volumes = [...disks.volumes, ...(cloudInit.volume ? [cloudInit.volume] : [])];
+
+  const running = wasRunning(server);
+  findings.exact('server.power_state', 'spec.runStrategy', running ? 'running in OpenStack → Always (started once its disks are imported)' : 'stopped in OpenStack → Halted');
+
+  const vm: KubeObject = {
+    apiVersion: 'kubevirt.io/v1',
+    kind: 'VirtualMachine',
+    metadata: { name: vmName, namespace, labels: vmLabels, annotations },
+    spec: {
+      runStrategy: running ? 'Always' : 'Halted',
+      template: { metadata: { labels: templateLabels }, spec: templateSpec },
+    },
+  };
+  return { objects: [...cloudInit.secrets, ...disks.dataVolumes, vm], findings: findings.items };
+}
+
+function checkServer(facts: ServerFacts, vmName: string): void {
+  const { server, findings } = facts;
+  const status = server.status.toUpperCase();
+  if (!MIGRATABLE_STATUSES.has(status)) {
+    findings.blocker('server.status', `the server is ${server.status}; only ACTIVE or SHUTOFF servers can be stopped and copied`);
+  }
+  if (vmName !== server.name) {
+    findings.approximate('server.name', 'metadata.name', `"${server.name}" is not a valid VirtualMachine name (DNS-1123 label, unique in the namespace); named "${vmName}", the original kept in the ${ANNOTATIONS.sourceName} annotation`, 'info');
+  } else {
+    findings.exact('server.name', 'metadata.name', vmName);
+  }
+  if (facts.flavor.vcpus < 1) findings.blocker('flavor.vcpus', `${facts.flavor.vcpus} vCPUs is impossible`);
+  if (facts.flavor.ram < 1) findings.blocker('flavor.ram', `${facts.flavor.ram} MiB of RAM is impossible`);
+}
+
+/** The guest hostname: Nova's hostname (or the server name) as the DNS label KubeVirt requires. */
+function guestHostname(facts: ServerFacts): string {
+  const original = facts.server.hostname ?? facts.server.name;
+  const label = toDnsLabel(original) || `vm-${shortHash(facts.server.id)}`;
+  const attr = facts.server.hostname !== undefined ? 'server.hostname' : 'server.name (hostname)';
+  if (isDnsLabel(original)) facts.findings.exact(attr, 'spec.template.spec.hostname', original);
+  else facts.findings.approximate(attr, 'spec.template.spec.hostname', `"${original}" is not a DNS label; the guest is told "${label}"`);
+  return label;
+}
+
+function vmAnnotations(ctx: PlanContext, facts: ServerFacts, osDistro: string | undefined): Record<string, string> {
+  const { server, flavor, findings } = facts;
+  const project = ctx.index.projects.get(server.projectId);
+  const domain = project ? ctx.index.domains.get(project.domainId) : undefined;
+  const annotations: Record<string, string> = {
+    [ANNOTATIONS.sourceKind]: 'server',
+    [ANNOTATIONS.sourceId]: server.id,
+    [ANNOTATIONS.sourceName]: server.name,
+    [ANNOTATIONS.serverId]: server.id,
+    [ANNOTATIONS.flavorId]: flavor.id,
+    [ANNOTATIONS.flavorName]: flavor.name,
+    [ANNOTATIONS.phase]: 'planned',
+  };
+  if (project) annotations[ANNOTATIONS.projectName] = project.name;
+  if (domain) annotations[ANNOTATIONS.domainName] = domain.name;
+  if (server.imageId) annotations[ANNOTATIONS.imageId] = server.imageId;
+  if (server.description) annotations[ANNOTATIONS.description] = server.description;
+  if (osDistro) annotations[ANNOTATIONS.osDistro] = osDistro;
+  if (server.tags && server.tags.length > 0) {
+    annotations[ANNOTATIONS.tags] = server.tags.join(',');
+    findings.exact('server.tags', `metadata.annotations.${ANNOTATIONS.tags}`, server.tags.join(', '));
+  }
+  for (const key of Object.keys(server.metadata).sort()) {
+    const { key: annotation, changed } = metadataAnnotationKey(key);
+    annotations[annotation] = String(server.metadata[key]);
+    const attr = `server.metadata.${key}`;
+    if (changed) findings.approximate(attr, `metadata.annotations.${annotation}`, `the key is not a valid annotation name (or too long); stored under ${annotation}. The guest no longer sees it through the metadata service`, 'info');
+    else findings.approximate(attr, `metadata.annotations.${annotation}`, 'kept as an annotation; the guest no longer sees it through the metadata service', 'info');
+  }
+  return sortKeys(annotations);
+}
+
+/** Every flavor extra spec and hardware image property that no module read is reported as lost. */
+function reportUnconsidered(facts: ServerFacts): void {
+  for (const key of Object.keys(facts.flavor.extraSpecs).sort()) {
+    if (facts.consumedSpecs.has(key)) continue;
+    facts.findings.lost(`flavor.extra_specs.${key}`, `"${facts.flavor.extraSpecs[key]}" has no KubeVirt equivalent known to this tool`);
+  }
+  const informational: string[] = [];
+  for (const key of Object.keys(facts.imageProperties).sort()) {
+    if (facts.consumedProps.has(key)) continue;
+    if (HARDWARE_PROPERTY.test(key)) facts.findings.lost(`${facts.imageAttributePrefix}.${key}`, `"${facts.imageProperties[key]}" has no KubeVirt equivalent known to this tool`);
+    else informational.push(key);
+  }
+  if (informational.length > 0) {
+    facts.findings.lost(`${facts.imageAttributePrefix}.{${informational.join(',')}}`, 'image metadata that does not shape the guest (Glance bookkeeping or custom keys); not carried to the VM', 'info');
+  }
+}

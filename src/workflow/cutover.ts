@@ -1,0 +1,263 @@
+// `cutover VM`: the switch from the OpenStack server to the KubeVirt VM, or back.
+// Order (cold migration): record what must be restored → stop the source → final copy → import it →
+// apply VM and Services → wait for the VMI (and the guest agent) → floating IP → running.
+// Every step first looks at the recorded state and at what exists, so a killed run started again ends the
+// same way. Any failure or timeout rolls back: the new VM goes (its DataVolumes stay), the source starts
+// again with its floating IPs. The source server and its disks are never deleted.
+import { applyObjects } from '../kube/apply.js';
+import type { KubeObject } from '../translate/model.js';
+import { LABELS } from '../translate/naming.js';
+import { MigrateError } from '../errors.js';
+import { stateAnnotations, truncateError } from './state.js';
+import { importServer, Limiter, StepAbort, type ImportDeps, type ServerWork } from './import.js';
+import type { StoredObject } from './kube-ops.js';
+import { ensureServerState, updateServerState, type DiskCopy, type SourceRecord } from './migration-state-store.js';
+import { pollUntil } from './source.js';
+
+export interface CutoverDeps extends ImportDeps {
+  /** Backup's per-server function: copies every disk of the (stopped) server and returns the copies. */
+  finalCopy: (work: ServerWork, signal?: AbortSignal) => Promise<DiskCopy[]>;
+  /** Whole cutover of one server, rollback excluded. */
+  timeoutMs?: number;
+  /** Disassociate the floating IPs in OpenStack once the VM runs (the Service takes the addresses). */
+  releaseFloatingIp?: boolean;
+  /** First interval of source-cloud polls (OpenStack has no watch). */
+  pollMs?: number;
+  /** Bound of the rollback's own waits (it runs after the timeout has passed). */
+  rollbackTimeoutMs?: number;
+}
+
+export type CutoverOutcome = 'running' | 'already-running' | 'rolled-back' | 'preflight-failed';
+
+export interface CutoverResult {
+  serverId: string;
+  namespace: string;
+  vmName: string;
+  outcome: CutoverOutcome;
+  error?: string;
+  /** Rollback steps that failed too (the source may need a hand). */
+  rollbackErrors?: string[];
+}
+
+/** What `--dry-run=client` prints for one server. */
+export function cutoverSteps(work: ServerWork, options: { releaseFloatingIp?: boolean } = {}): string[] {
+  const vm = `${work.namespace}/${work.vmName}`;
+  const runStrategy = (work.vm?.spec as { runStrategy?: string } | undefined)?.runStrategy ?? 'Always';
+  return [
+    `pre-flight ${vm}: namespace ${work.namespace}, ${work.policies.length} NetworkPolicies, VM name free or ours`,
+    `record power state and floating IPs of server ${work.serverName} (${work.serverId})`,
+    `stop server ${work.serverId} (os-stop) and wait for SHUTOFF`,
+    `final copy of ${work.dataVolumes.filter(isCopied).length} disk(s) (backup), then import into ${work.dataVolumes.filter(isCopied).map((d) => d.metadata.name).join(', ')}`,
+    `create blank DataVolumes ${work.dataVolumes.filter((d) => !isCopied(d)).map((d) => d.metadata.name).join(', ') || '(none)'}`,
+    `apply VirtualMachine ${vm} (runStrategy ${runStrategy})${work.services.length ? ` and Service(s) ${work.services.map((s) => s.metadata.name).join(', ')}` : ''}`,
+    runStrategy === 'Halted' ? 'the source was stopped: the VM stays Halted' : `wait for VirtualMachineInstance ${vm} Running${work.guestAgent ? ' and AgentConnected' : ''}`,
+    options.releaseFloatingIp ? 'disassociate the floating IP(s) in OpenStack (port_id null)' : 'leave the floating IP(s) associated in OpenStack',
+    `mark ${vm} running`,
+    'on failure or timeout: delete the new VM (not its DataVolumes), start the source server, re-associate its floating IPs, mark rolled-back',
+  ];
+}
+
+/** DataVolumes whose bytes come from a copy (the plan's placeholders), as opposed to blank ones. */
+export function isCopied(dv: KubeObject): boolean {
+  const source = (dv.spec as { source?: Record<string, unknown> } | undefined)?.source ?? {};
+  return !('blank' in source);
+}
+
+/** Pre-flight problems; empty when the cutover may start. */
+export async function preflight(deps: CutoverDeps, work: ServerWork): Promise<string[]> {
+  const { kube } = deps;
+  const problems: string[] = [];
+  if (!work.vm) problems.push(`server ${work.serverName}: the plan has no VirtualMachine for it (blocked)`);
+  if (!(await kube.get('Namespace', '', work.namespace))) problems.push(`namespace ${work.namespace} does not exist; run plan --apply first`);
+  else {
+    for (const name of work.policies) {
+      if (!(await kube.get('NetworkPolicy', work.namespace, name))) problems.push(`NetworkPolicy ${work.namespace}/${name} of the plan is missing; run plan --apply first`);
+    }
+  }
+  const vm = await kube.get('VirtualMachine', work.namespace, work.vmName);
+  if (vm && vm.metadata.labels?.[LABELS.serverId] !== work.serverId) {
+    problems.push(`VirtualMachine ${work.namespace}/${work.vmName} exists and is not the migration of server ${work.serverId}`);
+  }
+  if (!work.dataVolumes.some(isCopied)) problems.push(`server ${work.serverName}: no disk to copy in the plan`);
+  for (const svc of work.services) {
+    const existing = await kube.get('Service', svc.metadata.namespace ?? work.namespace, svc.metadata.name);
+    if (existing && existing.metadata.labels?.[LABELS.serverId] && existing.metadata.labels[LABELS.serverId] !== work.serverId) {
+      problems.push(`Service ${work.namespace}/${svc.metadata.name} exists and belongs to another server`);
+    }
+  }
+  return problems;
+}
+
+function vmiReady(vmi: StoredObject | undefined, guestAgent: boolean): true | string | undefined {
+  if (!vmi) return undefined;
+  const status = (vmi.status ?? {}) as { phase?: string; conditions?: { type: string; status: string }[] };
+  if (status.phase === 'Failed' || status.phase === 'Succeeded') return `VirtualMachineInstance ${vmi.metadata.namespace}/${vmi.metadata.name} is ${status.phase}`;
+  if (status.phase !== 'Running') return undefined;
+  if (guestAgent && !(status.conditions ?? []).some((c) => c.type === 'AgentConnected' && c.status === 'True')) return undefined;
+  return true;
+}
+
+/** Cuts one server over, or rolls it back; never throws for a failure that a rollback handled. */
+export async function cutoverServer(deps: CutoverDeps, work: ServerWork): Promise<CutoverResult> {
+  const { kube, cloud } = deps;
+  const now = deps.now ?? Date.now;
+  const base = { serverId: work.serverId, namespace: work.namespace, vmName: work.vmName };
+  const log = deps.log ?? (() => {});
+  const step = async (name: string) => deps.afterStep?.(name, `${work.namespace}/${work.vmName}`);
+  const state = await ensureServerState(kube, work);
+  if (state.state.phase === 'running') return { ...base, outcome: 'already-running' };
+
+  const problems = await preflight(deps, work);
+  if (problems.length) return { ...base, outcome: 'preflight-failed', error: problems.join('; ') };
+
+  const timeout = new AbortController();
+  const timer = deps.timeoutMs ? setTimeout(() => timeout.abort(new MigrateError('internal', `cutover of ${work.vmName} timed out after ${Math.round(deps.timeoutMs! / 1000)}s`)), deps.timeoutMs) : undefined;
+  const signal = deps.signal ? AbortSignal.any([deps.signal, timeout.signal]) : timeout.signal;
+  const inner: CutoverDeps = { ...deps, signal };
+  let source: SourceRecord | undefined = state.state.phase === 'cutting-over' ? state.source : undefined;
+  try {
+    // 1. What rollback must restore, recorded before anything changes (kept across resumed runs).
+    if (!source) {
+      const server = await cloud.getServer(work.serverId);
+      source = { statusBefore: server.status, floatingIps: await cloud.floatingIpsOf(work.serverId), recordedAt: new Date(now()).toISOString() };
+      await updateServerState(kube, work, { state: { phase: 'cutting-over', serverId: work.serverId, startedAt: new Date(now()).toISOString(), finishedAt: null, lastError: null, progress: 0 }, source });
+      log(`${work.vmName}: recorded ${source.statusBefore} and ${source.floatingIps.length} floating IP(s)`);
+    }
+    await step('recorded');
+
+    // 2. Stop the source.
+    const current = await cloud.getServer(work.serverId);
+    if (current.status !== 'SHUTOFF') {
+      await cloud.stopServer(work.serverId);
+      log(`${work.vmName}: stopping server ${work.serverId}`);
+    }
+    await pollUntil(`server ${work.serverId} SHUTOFF`, async () => {
+      const s = await cloud.getServer(work.serverId);
+      if (s.status === 'ERROR') throw new MigrateError('openstack', `server ${work.serverId} went to ERROR while stopping`);
+      return s.status === 'SHUTOFF' ? true : undefined;
+    }, signal, deps.pollMs ?? 1000);
+    await step('stopped');
+
+    // 3. The final copy: always taken after the stop.
+    if (!source.finalCopy) {
+      const disks = await deps.finalCopy(work, signal);
+      const missing = work.dataVolumes.filter(isCopied).filter((dv) => !disks.some((d) => d.dataVolume === dv.metadata.name));
+      if (missing.length) throw new MigrateError('internal', `final copy has no copy of ${missing.map((d) => d.metadata.name).join(', ')}`);
+      source = { ...source, finalCopy: { takenAt: new Date(now()).toISOString(), disks } };
+      await updateServerState(kube, work, { source, disks });
+    }
+    await step('final-copy');
+
+    // 4. Import it (adopts imports of this copy already under way).
+    const imported = await importServer(inner, work, source.finalCopy!.disks);
+    if (!imported.ok) throw new MigrateError('kubernetes', imported.error ?? 'import failed');
+    await step('imported');
+
+    // 5. Blank disks, Services and the VM, by server-side apply (idempotent).
+    const vm = structuredClone(work.vm!) as KubeObject;
+    vm.metadata.annotations = { ...vm.metadata.annotations, ...(stateAnnotations({ phase: 'cutting-over', serverId: work.serverId }) as Record<string, string>) };
+    const blanks = work.dataVolumes.filter((d) => !isCopied(d));
+    const report = await applyObjects(kube.client, [...blanks, ...work.services, vm]);
+    kube.requests += 1 + 2 * (blanks.length + work.services.length + 1);
+    const bad = [...report.missingApis.map((m) => m.message), ...report.apiErrors.map((e) => e.message), ...report.results.filter((r) => r.status === 'error' || r.status === 'conflict').map((r) => `${r.object}: ${r.message}`)];
+    if (bad.length) throw new MigrateError('kubernetes', `applying the VM failed: ${bad.join('; ')}`);
+    await step('vm-applied');
+
+    // 6. The VMI runs (and its guest agent answers when the image has one).
+    const runStrategy = (vm.spec as { runStrategy?: string }).runStrategy ?? 'Always';
+    if (runStrategy !== 'Halted' && runStrategy !== 'Manual') {
+      const ready = await kube.waitFor('VirtualMachineInstance', work.namespace, work.vmName, (vmi) => vmiReady(vmi, work.guestAgent), signal);
+      if (ready !== true) throw new MigrateError('kubernetes', ready);
+    }
+    await step('vmi-running');
+
+    // 7. The floating IP goes to the Service.
+    if (deps.releaseFloatingIp && !source.floatingIpsReleased && source.floatingIps.length) {
+      for (const fip of source.floatingIps) await cloud.disassociateFloatingIp(fip.floatingIpId);
+      source = { ...source, floatingIpsReleased: true };
+      await updateServerState(kube, work, { source });
+    }
+    await step('floating-ip');
+
+    // 8. Done.
+    const finishedAt = new Date(now()).toISOString();
+    await kube.mergePatch('VirtualMachine', work.namespace, work.vmName, { metadata: { annotations: stateAnnotations({ phase: 'running', finishedAt }) } });
+    await updateServerState(kube, work, { state: { phase: 'running', progress: 100, finishedAt, lastError: null } });
+    await step('marked-running');
+    return { ...base, outcome: 'running' };
+  } catch (err) {
+    if (err instanceof StepAbort || deps.signal?.aborted) throw err;
+    const reason = truncateError(timeout.signal.aborted ? (timeout.signal.reason as Error).message : (err as Error).message);
+    log(`${work.vmName}: cutover failed (${reason}); rolling back`);
+    const rollbackErrors = await rollback(deps, work, source, reason);
+    return { ...base, outcome: 'rolled-back', error: reason, ...(rollbackErrors.length ? { rollbackErrors } : {}) };
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+}
+
+/** Puts the source back; each part is tried even when another fails, and failures are reported. */
+export async function rollback(deps: CutoverDeps, work: ServerWork, source: SourceRecord | undefined, reason: string): Promise<string[]> {
+  const { kube, cloud } = deps;
+  const now = deps.now ?? Date.now;
+  const errors: string[] = [];
+  const bound = AbortSignal.timeout(deps.rollbackTimeoutMs ?? 15 * 60_000);
+  const attempt = async (what: string, fn: () => Promise<unknown>) => {
+    try {
+      await fn();
+    } catch (err) {
+      errors.push(`${what}: ${(err as Error).message}`);
+    }
+  };
+  await attempt('delete the new VM', async () => {
+    const vm = await kube.get('VirtualMachine', work.namespace, work.vmName);
+    // Only our own VM: pre-flight refused a foreign one, but never delete what is not ours.
+    if (vm && vm.metadata.labels?.[LABELS.serverId] === work.serverId) {
+      await kube.mergePatch('VirtualMachine', work.namespace, work.vmName, { spec: { runStrategy: 'Halted' } });
+      await kube.delete('VirtualMachine', work.namespace, work.vmName, vm.metadata.uid);
+      await kube.waitFor('VirtualMachineInstance', work.namespace, work.vmName, (vmi) => (vmi ? undefined : true), bound);
+    }
+  });
+  // The Services would announce the floating IP addresses that OpenStack routes again.
+  await attempt('delete the Services', async () => {
+    for (const svc of work.services) {
+      const existing = await kube.get('Service', svc.metadata.namespace ?? work.namespace, svc.metadata.name);
+      if (existing && existing.metadata.labels?.[LABELS.serverId] === work.serverId) await kube.delete('Service', existing.metadata.namespace ?? work.namespace, svc.metadata.name);
+    }
+  });
+  await attempt(`start server ${work.serverId}`, async () => {
+    if (source && source.statusBefore !== 'ACTIVE') return;
+    const s = await cloud.getServer(work.serverId);
+    if (s.status !== 'ACTIVE') await cloud.startServer(work.serverId);
+    await pollUntil(`server ${work.serverId} ACTIVE`, async () => ((await cloud.getServer(work.serverId)).status === 'ACTIVE' ? true : undefined), bound, deps.pollMs ?? 1000);
+  });
+  for (const fip of source?.floatingIps ?? []) {
+    await attempt(`re-associate floating IP ${fip.floatingIpAddress}`, async () => {
+      if ((await cloud.floatingIpPort(fip.floatingIpId)) !== fip.portId) await cloud.associateFloatingIp(fip);
+    });
+  }
+  const lastError = errors.length ? `${reason}; rollback: ${errors.join('; ')}` : reason;
+  await attempt('record rolled-back', () =>
+    updateServerState(kube, work, {
+      state: { phase: 'rolled-back', lastError, finishedAt: new Date(now()).toISOString() },
+      ...(source ? { source: { ...source, floatingIpsReleased: false } } : {}),
+    }),
+  );
+  return errors;
+}
+
+/** Cuts several servers over, `parallel` at a time (each server's imports share the run's limiter). */
+export async function cutoverServers(deps: CutoverDeps, works: ServerWork[], parallel = 4): Promise<CutoverResult[]> {
+  deps = { ...deps, limiter: deps.limiter ?? new Limiter(Math.max(1, parallel)) };
+  const results: CutoverResult[] = new Array(works.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < works.length) {
+      const i = next++;
+      results[i] = await cutoverServer(deps, works[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(Math.max(1, parallel), works.length) }, worker));
+  return results;
+}
+

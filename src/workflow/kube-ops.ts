@@ -1,0 +1,220 @@
+// The few Kubernetes calls the workflow makes, on the project's KubeClient, plus a real watch (a streamed
+// `?watch=true` request) so that import/cutover/status wait on events instead of polling.
+// Paths are fixed per kind: the workflow touches only core objects, DataVolumes, VMs and VMIs.
+import http from 'node:http';
+import https from 'node:https';
+import { KubeClient, statusMessage, type KubeResponse } from '../kube/client.js';
+import type { KubeTarget } from '../kube/config.js';
+import type { KubeObject } from '../translate/model.js';
+import { MigrateError } from '../errors.js';
+
+export const RESOURCES = {
+  Secret: { prefix: '/api/v1', plural: 'secrets' },
+  ConfigMap: { prefix: '/api/v1', plural: 'configmaps' },
+  Service: { prefix: '/api/v1', plural: 'services' },
+  Namespace: { prefix: '/api/v1', plural: 'namespaces' },
+  PersistentVolumeClaim: { prefix: '/api/v1', plural: 'persistentvolumeclaims' },
+  DataVolume: { prefix: '/apis/cdi.kubevirt.io/v1beta1', plural: 'datavolumes' },
+  VirtualMachine: { prefix: '/apis/kubevirt.io/v1', plural: 'virtualmachines' },
+  VirtualMachineInstance: { prefix: '/apis/kubevirt.io/v1', plural: 'virtualmachineinstances' },
+  NetworkPolicy: { prefix: '/apis/networking.k8s.io/v1', plural: 'networkpolicies' },
+} as const;
+export type Kind = keyof typeof RESOURCES;
+
+/** Collection path; namespace undefined means all namespaces. */
+export function collectionPath(kind: Kind, namespace?: string): string {
+  const r = RESOURCES[kind];
+  if (kind === 'Namespace') return `${r.prefix}/${r.plural}`;
+  return namespace ? `${r.prefix}/namespaces/${encodeURIComponent(namespace)}/${r.plural}` : `${r.prefix}/${r.plural}`;
+}
+
+export function itemPath(kind: Kind, namespace: string, name: string): string {
+  return `${collectionPath(kind, namespace)}/${encodeURIComponent(name)}`;
+}
+
+export interface StoredObject extends KubeObject {
+  metadata: KubeObject['metadata'] & { uid?: string; resourceVersion?: string; creationTimestamp?: string; deletionTimestamp?: string };
+  status?: Record<string, unknown>;
+}
+
+function fail(what: string, res: KubeResponse): never {
+  throw new MigrateError('kubernetes', `${what}: ${statusMessage(res)}`);
+}
+
+/** Kubernetes access the workflow needs: the request client and the target (for watches). */
+export class Kube {
+  readonly client: KubeClient;
+  /** Requests sent (watches counted once per connection), for the benchmark. */
+  requests = 0;
+
+  constructor(readonly target: KubeTarget, client?: KubeClient) {
+    this.client = client ?? new KubeClient(target);
+  }
+
+  async request(method: string, path: string, options: Parameters<KubeClient['request']>[2] = {}): Promise<KubeResponse> {
+    this.requests += 1;
+    return this.client.request(method, path, options);
+  }
+
+  async get(kind: Kind, namespace: string, name: string): Promise<StoredObject | undefined> {
+    const res = await this.request('GET', itemPath(kind, namespace, name));
+    if (res.status === 404) return undefined;
+    if (res.status !== 200) fail(`read ${kind} ${namespace}/${name}`, res);
+    return res.body as StoredObject;
+  }
+
+  async list(kind: Kind, namespace: string | undefined, labelSelector?: string): Promise<{ items: StoredObject[]; resourceVersion: string }> {
+    const res = await this.request('GET', collectionPath(kind, namespace), { query: { labelSelector } });
+    if (res.status === 404) return { items: [], resourceVersion: '0' };
+    if (res.status !== 200) fail(`list ${kind}${namespace ? ` in ${namespace}` : ''}`, res);
+    const body = res.body as { items?: StoredObject[]; metadata?: { resourceVersion?: string } };
+    return { items: body.items ?? [], resourceVersion: body.metadata?.resourceVersion ?? '0' };
+  }
+
+  /** Creates the object; an existing one of the same name is returned as it is (409 → GET). */
+  async create(kind: Kind, obj: KubeObject): Promise<{ object: StoredObject; created: boolean }> {
+    const ns = obj.metadata.namespace ?? '';
+    const res = await this.request('POST', collectionPath(kind, ns), { body: obj });
+    if (res.status === 201 || res.status === 200) return { object: res.body as StoredObject, created: true };
+    if (res.status === 409) {
+      const existing = await this.get(kind, ns, obj.metadata.name);
+      if (existing) return { object: existing, created: false };
+    }
+    fail(`create ${kind} ${ns}/${obj.metadata.name}`, res);
+  }
+
+  /** JSON merge patch (null removes a key); undefined when the object is gone. */
+  async mergePatch(kind: Kind, namespace: string, name: string, patch: unknown, subresource?: 'status'): Promise<StoredObject | undefined> {
+    const path = itemPath(kind, namespace, name) + (subresource ? `/${subresource}` : '');
+    const res = await this.request('PATCH', path, { body: patch, contentType: 'application/merge-patch+json' });
+    if (res.status === 404) return undefined;
+    if (res.status !== 200) fail(`patch ${kind} ${namespace}/${name}`, res);
+    return res.body as StoredObject;
+  }
+
+  /** Deletes; true when it existed. Foreground is not used: DataVolume deletion must not wait on the importer pod. */
+  async delete(kind: Kind, namespace: string, name: string, preconditionUid?: string): Promise<boolean> {
+    const body = preconditionUid ? { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { uid: preconditionUid }, propagationPolicy: 'Background' } : { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' };
+    const res = await this.request('DELETE', itemPath(kind, namespace, name), { body });
+    if (res.status === 404 || res.status === 409) return false;
+    if (res.status !== 200 && res.status !== 202) fail(`delete ${kind} ${namespace}/${name}`, res);
+    return true;
+  }
+
+  /**
+   * Waits on a watch until `done(object)` returns a value, or the object is deleted (`done(undefined)`),
+   * or the signal aborts. Reads the object first, so a condition already true returns without a watch.
+   */
+  async waitFor<T>(kind: Kind, namespace: string, name: string, done: (obj: StoredObject | undefined) => T | undefined, signal?: AbortSignal): Promise<T> {
+    for (;;) {
+      signal?.throwIfAborted();
+      const res = await this.request('GET', itemPath(kind, namespace, name));
+      if (res.status !== 200 && res.status !== 404) fail(`read ${kind} ${namespace}/${name}`, res);
+      const current = res.status === 200 ? (res.body as StoredObject) : undefined;
+      const first = done(current);
+      if (first !== undefined) return first;
+      // A list's resourceVersion for a not-yet-existing object; the object's own otherwise.
+      let rv = current?.metadata.resourceVersion;
+      if (!rv) rv = (await this.list(kind, namespace)).resourceVersion;
+      const result = await this.watchUntil(kind, namespace, rv, `metadata.name=${name}`, undefined, (type, obj) => done(type === 'DELETED' ? undefined : obj), signal);
+      if (result.value !== undefined) return result.value;
+      // Stream ended (server timeout) or expired (410): read again and re-watch.
+    }
+  }
+
+  /**
+   * One watch connection: calls onEvent for each event until it returns a value, the server closes the
+   * stream, or the signal aborts (then throws the abort reason).
+   */
+  watchUntil<T>(
+    kind: Kind,
+    namespace: string | undefined,
+    resourceVersion: string,
+    fieldSelector: string | undefined,
+    labelSelector: string | undefined,
+    onEvent: (type: string, obj: StoredObject) => T | undefined,
+    signal?: AbortSignal,
+  ): Promise<{ value?: T; expired?: boolean; resourceVersion: string }> {
+    this.requests += 1;
+    return openWatch(this.target, collectionPath(kind, namespace), { resourceVersion, fieldSelector, labelSelector }, onEvent, signal);
+  }
+}
+
+export async function openWatch<T>(
+  target: KubeTarget,
+  path: string,
+  query: { resourceVersion: string; fieldSelector?: string; labelSelector?: string },
+  onEvent: (type: string, obj: StoredObject) => T | undefined,
+  signal?: AbortSignal,
+): Promise<{ value?: T; expired?: boolean; resourceVersion: string }> {
+  signal?.throwIfAborted();
+  const url = new URL(target.server.replace(/\/$/, '') + path);
+  url.searchParams.set('watch', 'true');
+  url.searchParams.set('allowWatchBookmarks', 'true');
+  url.searchParams.set('resourceVersion', query.resourceVersion);
+  // The server ends the stream after this many seconds; the caller re-watches from the last version.
+  url.searchParams.set('timeoutSeconds', '240');
+  if (query.fieldSelector) url.searchParams.set('fieldSelector', query.fieldSelector);
+  if (query.labelSelector) url.searchParams.set('labelSelector', query.labelSelector);
+  const opts: https.RequestOptions = { method: 'GET', headers: { Accept: 'application/json' } };
+  await target.kc.applyToHTTPSOptions(opts);
+  const transport = url.protocol === 'http:' ? http : https;
+  let rv = query.resourceVersion;
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const finish = (out: { value?: T; expired?: boolean; resourceVersion: string } | Error) => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      req.destroy();
+      if (out instanceof Error) reject(out);
+      else resolve(out);
+    };
+    const onAbort = () => finish(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const req = transport.request(url, opts, (res) => {
+      if (res.statusCode !== 200) {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => finish(new MigrateError('kubernetes', `watch ${path}: HTTP ${res.statusCode} ${Buffer.concat(chunks).toString('utf8').slice(0, 300)}`)));
+        return;
+      }
+      let buffered = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        buffered += chunk;
+        let nl: number;
+        while (!settled && (nl = buffered.indexOf('\n')) >= 0) {
+          const line = buffered.slice(0, nl).trim();
+          buffered = buffered.slice(nl + 1);
+          if (!line) continue;
+          let event: { type: string; object: StoredObject & { code?: number } };
+          try {
+            event = JSON.parse(line);
+          } catch {
+            continue;
+          }
+          if (event.type === 'ERROR') {
+            // 410 Gone: the version is too old; the caller reads again.
+            finish({ expired: true, resourceVersion: rv });
+            return;
+          }
+          rv = event.object?.metadata?.resourceVersion ?? rv;
+          if (event.type === 'BOOKMARK') continue;
+          let value: T | undefined;
+          try {
+            value = onEvent(event.type, event.object);
+          } catch (err) {
+            finish(err as Error);
+            return;
+          }
+          if (value !== undefined) finish({ value, resourceVersion: rv });
+        }
+      });
+      res.on('end', () => finish({ resourceVersion: rv }));
+      res.on('error', (err) => finish(err));
+    });
+    req.on('error', (err) => finish(err));
+    req.end();
+  });
+}

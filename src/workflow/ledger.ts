@@ -1,0 +1,275 @@
+// The per-server state object: a ConfigMap `<vm-name>-migration` in the VM's namespace that carries the
+// state annotations (state.ts) and, in data, what the plugin created in OpenStack for this server
+// (ledger.json), the copy of each disk (disks.json) and what cutover must restore (source.json).
+// The builders and the parser are pure; StateStore reads and writes through the Kubernetes API with
+// server-side apply, always sending the whole object (a field the manager stops sending would be removed).
+// Compatible with import/cutover's migration-state-store.ts (same object name, annotation keys and
+// disks.json entries); backup never writes source.json (cutover's) but keeps its own backup.json.
+import type { KubeClient } from '../kube/client.js';
+import { statusMessage } from '../kube/client.js';
+import type { KubeObject } from '../translate/model.js';
+import { ANNOTATIONS, LABELS, MANAGER, toLabelValue } from '../translate/naming.js';
+import { childName } from '../translate/disks.js';
+import { readState, stateAnnotations, type MigrationState } from './state.js';
+
+export const STATE_COMPONENT = 'migration';
+export const FIELD_MANAGER = 'kubectl-openstack-migrate-workflow';
+
+export type LedgerType = 'image' | 'snapshot' | 'volume';
+
+/** One OpenStack resource the plugin created. `deleted` is set once the plugin removed it. */
+export interface LedgerEntry {
+  type: LedgerType;
+  id: string;
+  name: string;
+  createdAt: string;
+  /** Disk this resource belongs to ('root', 'vol-1a2b3c4d'). */
+  disk?: string;
+  /** 'copy': the Glance image import reads (kept until cleanup); 'temporary': removed once the copy exists. */
+  purpose?: 'copy' | 'temporary';
+  deleted?: boolean;
+}
+
+/** The copy of one disk, as import needs it (a superset of migration-state-store's DiskCopy). */
+export interface DiskRecord {
+  /** 'root' or 'vol-<volume-id-8>': the DataVolume suffix and the name part of OpenStack resources. */
+  disk: string;
+  diskRole: 'root' | 'volume';
+  dataVolume: string;
+  volumeId?: string;
+  /** The Glance copy (snapshot method); '' for the NFS method, whose bytes come from `url`. */
+  imageId: string;
+  diskFormat?: string;
+  virtualSize?: number;
+  size?: number;
+  /** NFS method: the file on the share and the URL import reads. */
+  path?: string;
+  url?: string;
+  /** NFS method: the flattened file when the original is an incremental chain. */
+  flattenedPath?: string;
+}
+
+export interface FloatingIpRecord {
+  floatingIpId: string;
+  portId: string;
+  fixedIp?: string;
+  address?: string;
+}
+
+/** What backup changed on the source and must undo (data key backup.json). */
+export interface BackupSourceRecord {
+  /** Nova status before backup --stop stopped the server (ACTIVE, SHUTOFF, ...). */
+  statusBefore?: string;
+  /** Whether backup stopped it and still owes a start. */
+  stoppedByPlugin?: boolean;
+}
+
+export interface ServerRecord {
+  namespace: string;
+  vmName: string;
+  serverId: string;
+  serverName?: string;
+  projectId?: string;
+  state: MigrationState;
+  /** Bumped by every backup that retakes the copy; names of generation n>1 end in -n. */
+  generation: number;
+  ledger: LedgerEntry[];
+  disks: DiskRecord[];
+  backup: BackupSourceRecord;
+  /** cutover's source.json, carried through untouched (parsed only to keep it when this record is written). */
+  sourceJson?: string;
+  /** resourceVersion read from the cluster, sent back so that concurrent writers conflict (409). */
+  resourceVersion?: string;
+}
+
+/** ConfigMap names are DNS subdomains (253); VM names are labels (63), so the suffix always fits. */
+export function stateConfigMapName(vmName: string): string {
+  return childName(vmName, 'migration');
+}
+
+export function newServerRecord(input: { namespace: string; vmName: string; serverId: string; serverName?: string; projectId?: string }): ServerRecord {
+  return { ...input, state: { phase: 'planned', serverId: input.serverId }, generation: 1, ledger: [], disks: [], backup: {} };
+}
+
+export function buildStateConfigMap(record: ServerRecord): KubeObject {
+  const annotations: Record<string, string> = {};
+  for (const [k, v] of Object.entries(stateAnnotations({ ...record.state, serverId: record.serverId }))) if (v !== null) annotations[k] = v;
+  if (record.serverName !== undefined) annotations[ANNOTATIONS.sourceName] = record.serverName;
+  annotations[`${ANNOTATIONS.sourceName}.vm`] = record.vmName;
+  const metadata: Record<string, unknown> = {
+    name: stateConfigMapName(record.vmName),
+    namespace: record.namespace,
+    labels: {
+      [LABELS.managedBy]: MANAGER,
+      [LABELS.serverId]: toLabelValue(record.serverId),
+      [LABELS.component]: STATE_COMPONENT,
+      ...(record.projectId ? { [LABELS.projectId]: toLabelValue(record.projectId) } : {}),
+    },
+    annotations,
+  };
+  if (record.resourceVersion) metadata.resourceVersion = record.resourceVersion;
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: metadata as unknown as KubeObject["metadata"],
+    data: {
+      'ledger.json': JSON.stringify(record.ledger),
+      'disks.json': JSON.stringify(record.disks),
+      'backup.json': JSON.stringify(record.backup),
+      ...(record.sourceJson !== undefined ? { 'source.json': record.sourceJson } : {}),
+      'generation': String(record.generation),
+      ...(record.projectId ? { 'project-id': record.projectId } : {}),
+    },
+  } as KubeObject;
+}
+
+function parseJson<T>(text: string | undefined, fallback: T, where: string): T | Error {
+  if (text === undefined || text === '') return fallback;
+  try {
+    return JSON.parse(text) as T;
+  } catch (err) {
+    return new Error(`${where}: not valid JSON (${(err as Error).message})`);
+  }
+}
+
+/** The record a state ConfigMap holds, or an Error naming the object and the broken field. */
+export function parseStateConfigMap(object: { metadata?: Record<string, any>; data?: Record<string, string> }): ServerRecord | Error {
+  const meta = object.metadata ?? {};
+  const where = `ConfigMap ${meta.namespace}/${meta.name}`;
+  const data = object.data ?? {};
+  const state = readState(meta.annotations);
+  const serverId = state.serverId ?? meta.labels?.[LABELS.serverId];
+  if (!serverId) return new Error(`${where}: no server id (annotation ${LABELS.serverId})`);
+  const ledger = parseJson<LedgerEntry[]>(data['ledger.json'], [], `${where} data.ledger.json`);
+  if (ledger instanceof Error) return ledger;
+  const disks = parseJson<DiskRecord[]>(data['disks.json'], [], `${where} data.disks.json`);
+  if (disks instanceof Error) return disks;
+  const backup = parseJson<BackupSourceRecord>(data['backup.json'], {}, `${where} data.backup.json`);
+  if (backup instanceof Error) return backup;
+  if (!Array.isArray(ledger)) return new Error(`${where} data.ledger.json: not a list`);
+  if (!Array.isArray(disks)) return new Error(`${where} data.disks.json: not a list`);
+  const generation = Number.parseInt(data.generation ?? '1', 10);
+  return {
+    namespace: meta.namespace,
+    vmName: meta.annotations?.[`${ANNOTATIONS.sourceName}.vm`] ?? String(meta.name).replace(/-migration$/, ''),
+    serverId,
+    serverName: meta.annotations?.[ANNOTATIONS.sourceName],
+    projectId: data['project-id'],
+    state: { ...state, serverId },
+    generation: Number.isFinite(generation) && generation > 0 ? generation : 1,
+    ledger,
+    disks,
+    backup: typeof backup === 'object' && backup ? backup : {},
+    sourceJson: data['source.json'],
+    resourceVersion: meta.resourceVersion,
+  };
+}
+
+/** Entries still present in OpenStack (not yet removed by the plugin). */
+export function liveEntries(record: ServerRecord, filter: Partial<Pick<LedgerEntry, 'type' | 'purpose' | 'disk'>> = {}): LedgerEntry[] {
+  return record.ledger.filter((e) => !e.deleted && (!filter.type || e.type === filter.type) && (!filter.purpose || e.purpose === filter.purpose) && (!filter.disk || e.disk === filter.disk));
+}
+
+/** Adds an entry once (same type and id); returns the record for chaining. */
+export function recordCreated(record: ServerRecord, entry: Omit<LedgerEntry, 'createdAt'> & { createdAt?: string }): ServerRecord {
+  if (!record.ledger.some((e) => e.type === entry.type && e.id === entry.id)) record.ledger.push({ createdAt: new Date().toISOString(), ...entry });
+  return record;
+}
+
+export function recordDeleted(record: ServerRecord, type: LedgerType, id: string): ServerRecord {
+  for (const e of record.ledger) if (e.type === type && e.id === id) e.deleted = true;
+  return record;
+}
+
+/** Where state records are kept. StateStore is the cluster; MemoryStateStore serves --dry-run and tests of the OpenStack side. */
+export interface RecordStore {
+  load(namespace: string, vmName: string): Promise<ServerRecord | undefined>;
+  /** Writes the whole record; returns it with the new resourceVersion. */
+  save(record: ServerRecord): Promise<ServerRecord>;
+  list(namespace?: string): Promise<ServerRecord[]>;
+}
+
+export class StateConflictError extends Error {}
+
+export class StateStore implements RecordStore {
+  constructor(private readonly kube: KubeClient) {}
+
+  private path(namespace: string, name?: string): string {
+    return `/api/v1/namespaces/${encodeURIComponent(namespace)}/configmaps${name ? `/${encodeURIComponent(name)}` : ''}`;
+  }
+
+  async load(namespace: string, vmName: string): Promise<ServerRecord | undefined> {
+    const res = await this.kube.request('GET', this.path(namespace, stateConfigMapName(vmName)));
+    if (res.status === 404) return undefined;
+    if (res.status !== 200) throw new Error(`ConfigMap ${namespace}/${stateConfigMapName(vmName)}: GET failed: ${statusMessage(res)}`);
+    const parsed = parseStateConfigMap(res.body as KubeObject);
+    if (parsed instanceof Error) throw parsed;
+    return parsed;
+  }
+
+  async save(record: ServerRecord): Promise<ServerRecord> {
+    const object = buildStateConfigMap(record);
+    const name = stateConfigMapName(record.vmName);
+    const res = await this.kube.request('PATCH', this.path(record.namespace, name), {
+      query: { fieldManager: FIELD_MANAGER, force: true },
+      body: object,
+      contentType: 'application/apply-patch+yaml',
+    });
+    if (res.status === 409) throw new StateConflictError(`ConfigMap ${record.namespace}/${name} was changed by another run meanwhile (${statusMessage(res)}); re-run to continue from its state`);
+    if (res.status !== 200 && res.status !== 201) throw new Error(`ConfigMap ${record.namespace}/${name}: apply failed: ${statusMessage(res)}`);
+    const stored = parseStateConfigMap(res.body as KubeObject);
+    if (stored instanceof Error) throw stored;
+    return stored;
+  }
+
+  async list(namespace?: string): Promise<ServerRecord[]> {
+    const path = namespace ? this.path(namespace) : '/api/v1/configmaps';
+    const res = await this.kube.request('GET', path, { query: { labelSelector: `${LABELS.component}=${STATE_COMPONENT},${LABELS.managedBy}=${MANAGER}` } });
+    if (res.status !== 200) throw new Error(`ConfigMaps ${namespace ?? '(all namespaces)'}: list failed: ${statusMessage(res)}`);
+    const out: ServerRecord[] = [];
+    for (const item of ((res.body as { items?: KubeObject[] }).items ?? [])) {
+      const parsed = parseStateConfigMap(item);
+      if (!(parsed instanceof Error)) out.push(parsed);
+    }
+    return out;
+  }
+}
+
+/** Records kept in memory (dry runs, and tests of the OpenStack side); same semantics as StateStore, resourceVersion included. */
+export class MemoryStateStore implements RecordStore {
+  private readonly objects = new Map<string, KubeObject>();
+  private version = 0;
+  saves = 0;
+
+  async load(namespace: string, vmName: string): Promise<ServerRecord | undefined> {
+    const o = this.objects.get(`${namespace}/${stateConfigMapName(vmName)}`);
+    if (!o) return undefined;
+    const parsed = parseStateConfigMap(structuredClone(o));
+    if (parsed instanceof Error) throw parsed;
+    return parsed;
+  }
+
+  async save(record: ServerRecord): Promise<ServerRecord> {
+    const key = `${record.namespace}/${stateConfigMapName(record.vmName)}`;
+    const current = this.objects.get(key);
+    const currentVersion = (current?.metadata as { resourceVersion?: string } | undefined)?.resourceVersion;
+    if (record.resourceVersion && currentVersion && record.resourceVersion !== currentVersion) throw new StateConflictError(`ConfigMap ${key} was changed by another run meanwhile`);
+    const object = buildStateConfigMap(record);
+    (object.metadata as { resourceVersion?: string }).resourceVersion = String(++this.version);
+    this.objects.set(key, object);
+    this.saves += 1;
+    const parsed = parseStateConfigMap(structuredClone(object));
+    if (parsed instanceof Error) throw parsed;
+    return parsed;
+  }
+
+  async list(namespace?: string): Promise<ServerRecord[]> {
+    const out: ServerRecord[] = [];
+    for (const o of this.objects.values()) {
+      if (namespace && o.metadata.namespace !== namespace) continue;
+      const parsed = parseStateConfigMap(structuredClone(o));
+      if (!(parsed instanceof Error)) out.push(parsed);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,164 @@
+// `status`: every server's migration, built only from the cluster (state ConfigMaps, DataVolumes, VMs), so
+// any machine with the kubeconfig sees the same thing. Rows are sorted and keys fixed: -o json|yaml is stable.
+import yaml from 'js-yaml';
+import { LABELS } from '../translate/naming.js';
+import { readState, type Phase } from './state.js';
+import { fromConfigMap, STATE_COMPONENT } from './migration-state-store.js';
+import type { Kube, StoredObject } from './kube-ops.js';
+import { formatDuration } from './progress.js';
+
+export interface StatusDisk {
+  dataVolume: string;
+  phase: Phase;
+  /** CDI's phase (ImportInProgress, Succeeded, ...) or '' when the DataVolume does not report one. */
+  cdiPhase: string;
+  progress: number | null;
+  lastError: string | null;
+}
+
+export interface StatusRow {
+  namespace: string;
+  vm: string;
+  serverId: string;
+  server: string;
+  phase: Phase;
+  /** 0..100, or null when nothing reports progress. */
+  progress: number | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  /** Seconds from start to finish (or to now while in progress). */
+  durationSeconds: number | null;
+  lastError: string | null;
+  vmExists: boolean;
+  disks: StatusDisk[];
+}
+
+export interface StatusReport {
+  apiVersion: 'openstack-migrate.io/v1alpha1';
+  kind: 'MigrationStatus';
+  servers: StatusRow[];
+}
+
+export interface ClusterSnapshot {
+  configMaps: StoredObject[];
+  dataVolumes: StoredObject[];
+  vms: StoredObject[];
+}
+
+export async function readSnapshot(kube: Kube, namespace?: string): Promise<ClusterSnapshot & { resourceVersions: Record<string, string> }> {
+  const [cms, dvs, vms] = await Promise.all([
+    kube.list('ConfigMap', namespace, `${LABELS.component}=${STATE_COMPONENT}`),
+    kube.list('DataVolume', namespace, LABELS.serverId),
+    kube.list('VirtualMachine', namespace, LABELS.serverId),
+  ]);
+  return { configMaps: cms.items, dataVolumes: dvs.items, vms: vms.items, resourceVersions: { ConfigMap: cms.resourceVersion, DataVolume: dvs.resourceVersion, VirtualMachine: vms.resourceVersion } };
+}
+
+/** Pure: the status of every server in a snapshot, at time `now`. */
+export function buildStatus(snapshot: ClusterSnapshot, now: number): StatusReport {
+  const rows: StatusRow[] = [];
+  for (const cm of snapshot.configMaps) {
+    const s = fromConfigMap(cm);
+    const serverId = cm.metadata.labels?.[LABELS.serverId] ?? s.state.serverId ?? '';
+    const ns = cm.metadata.namespace ?? '';
+    const disks: StatusDisk[] = snapshot.dataVolumes
+      .filter((dv) => dv.metadata.namespace === ns && dv.metadata.labels?.[LABELS.serverId] === serverId)
+      .map((dv) => {
+        const st = readState(dv.metadata.annotations);
+        const cdiPhase = String((dv.status as { phase?: string } | undefined)?.phase ?? '');
+        const fromStatus = Number.parseFloat(String((dv.status as { progress?: string } | undefined)?.progress ?? ''));
+        const progress = st.phase === 'imported' ? 100 : Number.isFinite(fromStatus) ? fromStatus : st.progress ?? null;
+        return { dataVolume: dv.metadata.name, phase: st.phase, cdiPhase, progress, lastError: st.lastError ?? null };
+      })
+      .sort((a, b) => (a.dataVolume < b.dataVolume ? -1 : 1));
+    const copied = disks.filter((d) => d.phase !== 'planned' || d.cdiPhase);
+    let progress: number | null = s.state.phase === 'running' ? 100 : null;
+    if (progress === null && copied.length) progress = Math.round((copied.reduce((a, d) => a + (d.progress ?? 0), 0) / copied.length) * 10) / 10;
+    const started = s.state.startedAt ? Date.parse(s.state.startedAt) : Number.NaN;
+    const finished = s.state.finishedAt ? Date.parse(s.state.finishedAt) : Number.NaN;
+    const inProgress = !['running', 'rolled-back', 'failed', 'imported', 'planned', 'backed-up'].includes(s.state.phase);
+    const end = Number.isFinite(finished) && !inProgress ? finished : now;
+    rows.push({
+      namespace: ns,
+      vm: s.vmName,
+      serverId,
+      server: s.serverName ?? '',
+      phase: s.state.phase,
+      progress,
+      startedAt: s.state.startedAt ?? null,
+      finishedAt: s.state.finishedAt ?? null,
+      durationSeconds: Number.isFinite(started) ? Math.max(0, Math.round((end - started) / 1000)) : null,
+      lastError: s.state.lastError ?? disks.find((d) => d.lastError)?.lastError ?? null,
+      vmExists: snapshot.vms.some((vm) => vm.metadata.namespace === ns && vm.metadata.name === s.vmName),
+      disks,
+    });
+  }
+  rows.sort((a, b) => (a.namespace + '/' + a.vm < b.namespace + '/' + b.vm ? -1 : a.namespace + '/' + a.vm > b.namespace + '/' + b.vm ? 1 : 0));
+  return { apiVersion: 'openstack-migrate.io/v1alpha1', kind: 'MigrationStatus', servers: rows };
+}
+
+export const TABLE_HEADERS = ['NAMESPACE', 'VM', 'SERVER', 'PHASE', 'PROGRESS', 'STARTED', 'DURATION', 'LAST-ERROR'];
+
+export function statusTable(report: StatusReport, maxErrorWidth = 60): string {
+  const rows = report.servers.map((r) => [
+    r.namespace,
+    r.vm,
+    r.server || r.serverId,
+    r.phase,
+    r.progress === null ? '-' : `${r.progress.toFixed(1)}%`,
+    r.startedAt ?? '-',
+    r.durationSeconds === null ? '-' : formatDuration(r.durationSeconds * 1000),
+    r.lastError ? (r.lastError.length > maxErrorWidth ? `${r.lastError.slice(0, maxErrorWidth - 3)}...` : r.lastError) : '',
+  ]);
+  if (rows.length === 0) return 'No migrations found.\n';
+  const all = [TABLE_HEADERS, ...rows];
+  const widths = TABLE_HEADERS.map((_, i) => Math.max(...all.map((row) => row[i].length)));
+  // kubectl's layout: columns padded to the widest cell, three spaces apart, no trailing blanks.
+  return all.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('   ').trimEnd()).join('\n') + '\n';
+}
+
+export function formatStatus(report: StatusReport, output: 'table' | 'json' | 'yaml'): string {
+  if (output === 'json') return `${JSON.stringify(report, null, 2)}\n`;
+  if (output === 'yaml') return yaml.dump(report, { noRefs: true, lineWidth: -1, sortKeys: false });
+  return statusTable(report);
+}
+
+/**
+ * Re-renders on every change of a state ConfigMap, DataVolume or VM (three watches), until the signal aborts.
+ * `render` receives each new report.
+ */
+export async function watchStatus(kube: Kube, namespace: string | undefined, render: (report: StatusReport) => void, signal: AbortSignal, now: () => number = Date.now): Promise<void> {
+  for (;;) {
+    if (signal.aborted) return;
+    const snap = await readSnapshot(kube, namespace);
+    const objects = new Map<string, StoredObject>();
+    const keyOf = (kind: string, o: StoredObject) => `${kind}/${o.metadata.namespace}/${o.metadata.name}`;
+    for (const o of snap.configMaps) objects.set(keyOf('ConfigMap', o), o);
+    for (const o of snap.dataVolumes) objects.set(keyOf('DataVolume', o), o);
+    for (const o of snap.vms) objects.set(keyOf('VirtualMachine', o), o);
+    const current = (): ClusterSnapshot => {
+      const all = [...objects.entries()];
+      const of = (kind: string) => all.filter(([k]) => k.startsWith(`${kind}/`)).map(([, o]) => o);
+      return { configMaps: of('ConfigMap'), dataVolumes: of('DataVolume'), vms: of('VirtualMachine') };
+    };
+    render(buildStatus(current(), now()));
+    const stop = new AbortController();
+    const inner = AbortSignal.any([signal, stop.signal]);
+    const watches = (['ConfigMap', 'DataVolume', 'VirtualMachine'] as const).map((kind) =>
+      kube
+        .watchUntil(kind, namespace, snap.resourceVersions[kind], undefined, kind === 'ConfigMap' ? `${LABELS.component}=${STATE_COMPONENT}` : LABELS.serverId, (type, obj) => {
+          if (type === 'DELETED') objects.delete(keyOf(kind, obj));
+          else objects.set(keyOf(kind, obj), obj);
+          render(buildStatus(current(), now()));
+          return undefined;
+        }, inner)
+        .catch(() => ({ resourceVersion: '' })),
+    );
+    // When any stream ends (server timeout, 410), start over from a fresh list.
+    await Promise.race(watches);
+    stop.abort();
+    await Promise.allSettled(watches);
+  }
+}
+
+

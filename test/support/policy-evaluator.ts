@@ -1,0 +1,215 @@
+// Two small, independent packet evaluators, for tests that compare them packet by packet:
+// - neutronAllows: Neutron's security-group semantics, straight from the inventory (union of the rules of
+//   the port's groups; no group and port security → nothing passes);
+// - clusterAllows: Kubernetes NetworkPolicy semantics as Calico enforces them, plus Calico NetworkPolicies
+//   (all in the default tier; first Allow wins; an endpoint a policy selects for a direction is denied at
+//   the end of the tier when nothing matched; an endpoint nothing selects is open).
+// Neither uses the translation code: protocol names, CIDR matching (node:net BlockList) and Calico
+// selectors are implemented here on their own.
+import { BlockList, isIPv6 } from 'node:net';
+import type { Inventory, SecurityGroupRule, Server } from '../../src/inventory/types.js';
+import type { KubeObject } from '../../src/translate/model.js';
+
+export interface Pod {
+  serverId: string;
+  namespace: string;
+  labels: Record<string, string>;
+  /** IPv4 address of the pod (the only family pods have in these tests). */
+  ip: string;
+}
+
+export type Peer = { pod: Pod } | { ip: string };
+
+export interface Packet {
+  /** Seen from the target VM: ingress = the peer sends to it; egress = it sends to the peer. */
+  direction: 'ingress' | 'egress';
+  ipVersion: 4 | 6;
+  /** IANA protocol number. */
+  protocol: number;
+  port?: number;
+  icmpType?: number;
+  icmpCode?: number;
+  peer: Peer;
+}
+
+const NAMES: Record<string, number> = { tcp: 6, udp: 17, sctp: 132, icmp: 1, 'ipv6-icmp': 58, icmpv6: 58, vrrp: 112, gre: 47, udplite: 136, dccp: 33, esp: 50 };
+const PORTED = new Set([6, 17, 132, 136, 33]);
+
+function peerIp(p: Packet): string | undefined {
+  if ('ip' in p.peer) return p.peer.ip;
+  return p.ipVersion === 4 ? p.peer.pod.ip : undefined;
+}
+
+function inCidr(ip: string | undefined, cidr: string): boolean {
+  if (!ip) return false;
+  const [net, bits] = cidr.split('/');
+  const family = isIPv6(net) ? 'ipv6' : 'ipv4';
+  if ((family === 'ipv6') !== isIPv6(ip)) return false;
+  const list = new BlockList();
+  list.addSubnet(net, Number(bits ?? (family === 'ipv6' ? 128 : 32)), family);
+  return list.check(ip, family);
+}
+
+// ------------------------------------------------------------------------------------ Neutron
+
+function neutronRuleMatches(inv: Inventory, rule: SecurityGroupRule, p: Packet): boolean {
+  if (rule.direction !== p.direction) return false;
+  if ((rule.ethertype === 'IPv6' ? 6 : 4) !== p.ipVersion) return false;
+  const raw = rule.protocol == null ? 'any' : String(rule.protocol).toLowerCase();
+  if (raw !== 'any' && raw !== '0') {
+    let proto = /^\d+$/.test(raw) ? Number(raw) : NAMES[raw];
+    if (proto === 1 && rule.ethertype === 'IPv6') proto = 58;
+    if (proto !== p.protocol) return false;
+    if (PORTED.has(proto) && rule.portRangeMin != null) {
+      if (p.port === undefined || p.port < rule.portRangeMin || p.port > (rule.portRangeMax ?? rule.portRangeMin)) return false;
+    }
+    if (proto === 1 || proto === 58) {
+      if (rule.portRangeMin != null && p.icmpType !== rule.portRangeMin) return false;
+      if (rule.portRangeMax != null && p.icmpCode !== rule.portRangeMax) return false;
+    }
+  }
+  if (rule.remoteIpPrefix) return inCidr(peerIp(p), rule.remoteIpPrefix);
+  if (rule.remoteGroupId) {
+    if (!('pod' in p.peer) || peerIp(p) === undefined) return false;
+    const member = inv.servers.find((s) => s.id === (p.peer as { pod: Pod }).pod.serverId);
+    return !!member && member.securityGroupIds.includes(rule.remoteGroupId);
+  }
+  if (rule.remoteAddressGroupId) throw new Error('address groups are not evaluated');
+  return true;
+}
+
+export function neutronAllows(inv: Inventory, target: Server, p: Packet): boolean {
+  for (const gid of target.securityGroupIds) {
+    const group = inv.securityGroups.find((g) => g.id === gid);
+    if (group?.rules.some((r) => neutronRuleMatches(inv, r, p))) return true;
+  }
+  return false;
+}
+
+// ------------------------------------------------------------------------------------ Cluster
+
+interface LabelSelector { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] }
+
+function selects(sel: LabelSelector | undefined, labels: Record<string, string>): boolean {
+  if (!sel) return true;
+  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) if (labels[k] !== v) return false;
+  for (const e of sel.matchExpressions ?? []) {
+    const has = Object.hasOwn(labels, e.key);
+    if (e.operator === 'In' && !(has && e.values!.includes(labels[e.key]))) return false;
+    if (e.operator === 'NotIn' && has && e.values!.includes(labels[e.key])) return false;
+    if (e.operator === 'Exists' && !has) return false;
+    if (e.operator === 'DoesNotExist' && has) return false;
+  }
+  return true;
+}
+
+function namespaceLabels(ns: string): Record<string, string> {
+  return { 'kubernetes.io/metadata.name': ns };
+}
+
+/** Calico selector subset: `k == 'v'`, `k != 'v'`, `has(k)`, `!has(k)`, `k in { 'a', 'b' }`, `all()`, joined by &&. */
+export function calicoSelectorMatches(selector: string, labels: Record<string, string>): boolean {
+  const terms = selector.split('&&').map((t) => t.trim()).filter(Boolean);
+  return terms.every((term) => {
+    let m: RegExpExecArray | null;
+    if (term === 'all()') return true;
+    if ((m = /^has\(([^)]+)\)$/.exec(term))) return Object.hasOwn(labels, m[1].trim());
+    if ((m = /^!has\(([^)]+)\)$/.exec(term))) return !Object.hasOwn(labels, m[1].trim());
+    if ((m = /^(\S+)\s*==\s*'([^']*)'$/.exec(term))) return labels[m[1]] === m[2];
+    if ((m = /^(\S+)\s*!=\s*'([^']*)'$/.exec(term))) return labels[m[1]] !== m[2];
+    if ((m = /^(\S+)\s+in\s+\{([^}]*)\}$/.exec(term))) {
+      const values = m[2].split(',').map((v) => v.trim().replace(/^'|'$/g, ''));
+      return Object.hasOwn(labels, m[1]) && values.includes(labels[m[1]]);
+    }
+    throw new Error(`selector term not understood: ${term}`);
+  });
+}
+
+const K8S_PROTOCOLS: Record<string, number> = { TCP: 6, UDP: 17, SCTP: 132 };
+const CALICO_PROTOCOLS: Record<string, number> = { TCP: 6, UDP: 17, SCTP: 132, ICMP: 1, ICMPv6: 58, UDPLite: 136 };
+
+type NpPeer = { ipBlock?: { cidr: string; except?: string[] }; podSelector?: LabelSelector; namespaceSelector?: LabelSelector };
+type NpRule = { ports?: { protocol?: string; port?: number; endPort?: number }[]; from?: NpPeer[]; to?: NpPeer[] };
+
+function npPeerMatches(peer: NpPeer, policyNs: string, p: Packet): boolean {
+  if (peer.ipBlock) {
+    // Calico applies ipBlock to every address, pods included.
+    const ip = peerIp(p);
+    return inCidr(ip, peer.ipBlock.cidr) && !(peer.ipBlock.except ?? []).some((c) => inCidr(ip, c));
+  }
+  if (!('pod' in p.peer)) return false;
+  const pod = p.peer.pod;
+  if (p.ipVersion !== 4) return false; // pods have IPv4 only here
+  if (peer.namespaceSelector) return selects(peer.namespaceSelector, namespaceLabels(pod.namespace)) && selects(peer.podSelector, pod.labels);
+  return pod.namespace === policyNs && selects(peer.podSelector, pod.labels);
+}
+
+function npRuleMatches(rule: NpRule, policyNs: string, p: Packet): boolean {
+  if (rule.ports && rule.ports.length > 0) {
+    const ok = rule.ports.some((port) => K8S_PROTOCOLS[port.protocol ?? 'TCP'] === p.protocol
+      && (port.port === undefined || (p.port !== undefined && p.port >= port.port && p.port <= (port.endPort ?? port.port))));
+    if (!ok) return false;
+  }
+  const peers = p.direction === 'ingress' ? rule.from : rule.to;
+  if (!peers || peers.length === 0) return true;
+  return peers.some((peer) => npPeerMatches(peer, policyNs, p));
+}
+
+type CalicoEntity = { nets?: string[]; selector?: string; namespaceSelector?: string; ports?: unknown[] };
+type CalicoRule = { action: string; protocol?: string | number; ipVersion?: number; icmp?: { type?: number; code?: number }; source?: CalicoEntity; destination?: CalicoEntity };
+
+function calicoEntityMatches(e: CalicoEntity | undefined, policyNs: string, p: Packet): boolean {
+  if (!e) return true;
+  if (e.ports) throw new Error('ports are not evaluated');
+  if (e.nets && !e.nets.some((n) => inCidr(peerIp(p), n))) return false;
+  if (e.selector || e.namespaceSelector) {
+    if (!('pod' in p.peer) || peerIp(p) === undefined) return false;
+    const pod = p.peer.pod;
+    if (e.namespaceSelector) { if (!calicoSelectorMatches(e.namespaceSelector, namespaceLabels(pod.namespace))) return false; }
+    else if (pod.namespace !== policyNs) return false;
+    if (e.selector && !calicoSelectorMatches(e.selector, pod.labels)) return false;
+  }
+  return true;
+}
+
+function calicoRuleMatches(rule: CalicoRule, policyNs: string, p: Packet): boolean {
+  if (rule.ipVersion !== undefined && rule.ipVersion !== p.ipVersion) return false;
+  if (rule.protocol !== undefined) {
+    const proto = typeof rule.protocol === 'number' ? rule.protocol : CALICO_PROTOCOLS[rule.protocol];
+    if (proto !== p.protocol) return false;
+  }
+  if (rule.icmp) {
+    if (rule.icmp.type !== undefined && rule.icmp.type !== p.icmpType) return false;
+    if (rule.icmp.code !== undefined && rule.icmp.code !== p.icmpCode) return false;
+  }
+  const peerEntity = p.direction === 'ingress' ? rule.source : rule.destination;
+  return calicoEntityMatches(peerEntity, policyNs, p);
+}
+
+/** Whether the policies let the packet reach (ingress) or leave (egress) the target pod. */
+export function clusterAllows(objects: KubeObject[], target: Pod, p: Packet): boolean {
+  const dirType = p.direction === 'ingress' ? 'Ingress' : 'Egress';
+  let isolated = false;
+  let allowed = false;
+  for (const o of objects) {
+    if (o.metadata.namespace !== target.namespace) continue;
+    const spec = o.spec as Record<string, unknown>;
+    if (o.apiVersion === 'networking.k8s.io/v1' && o.kind === 'NetworkPolicy') {
+      if (!selects(spec.podSelector as LabelSelector, target.labels)) continue;
+      if (!(spec.policyTypes as string[]).includes(dirType)) continue;
+      isolated = true;
+      const rules = (spec[p.direction] as NpRule[] | undefined) ?? [];
+      if (rules.some((r) => npRuleMatches(r, target.namespace, p))) allowed = true;
+    } else if (o.kind === 'NetworkPolicy' && o.apiVersion.includes('projectcalico.org')) {
+      if (!calicoSelectorMatches(spec.selector as string, target.labels)) continue;
+      if (!(spec.types as string[]).includes(dirType)) continue;
+      isolated = true;
+      const rules = (spec[p.direction] as CalicoRule[] | undefined) ?? [];
+      for (const r of rules) {
+        if (r.action !== 'Allow') throw new Error(`only Allow rules are evaluated, got ${r.action}`);
+        if (calicoRuleMatches(r, target.namespace, p)) allowed = true;
+      }
+    }
+  }
+  return !isolated || allowed;
+}

@@ -1,0 +1,64 @@
+// One server through translateServer, for table-driven VM tests: returns the VM, its DataVolumes and
+// Secrets, the findings, and the schema errors of every object produced.
+import type { Flavor, Image, Inventory, Server } from '../../src/inventory/types.js';
+import type { Finding, KubeObject, PlanConfig } from '../../src/translate/model.js';
+import { translateServer } from '../../src/translate/vm.js';
+import { addFlavor, addImage, addServer, contextFor, emptyInventory } from './inventory-builder.js';
+import { validateObjects } from './schema-validate.js';
+
+export interface VmRow {
+  extraSpecs?: Record<string, string>;
+  imageProperties?: Record<string, string>;
+  flavor?: Partial<Flavor>;
+  image?: Partial<Image>;
+  server?: Partial<Server>;
+  config?: Partial<PlanConfig>;
+  /** Extra setup on the inventory before translation (networks, volumes...). */
+  setup?: (inv: Inventory, server: Server) => void;
+}
+
+export interface VmResult {
+  vm: KubeObject & { spec: any };
+  /** spec.template.spec */
+  t: any;
+  /** spec.template.spec.domain */
+  d: any;
+  objects: KubeObject[];
+  dataVolumes: (KubeObject & { spec: any })[];
+  secrets: (KubeObject & { data: Record<string, string> })[];
+  findings: Finding[];
+  schemaErrors: string[];
+  inventory: Inventory;
+  server: Server;
+}
+
+export function translateRow(row: VmRow): VmResult {
+  const inv = emptyInventory();
+  const flavor = addFlavor(inv, { ...row.flavor, extraSpecs: { ...(row.flavor?.extraSpecs ?? {}), ...(row.extraSpecs ?? {}) } });
+  const image = addImage(inv, { ...row.image, properties: { ...(row.image?.properties ?? {}), ...(row.imageProperties ?? {}) } });
+  const server = addServer(inv, { flavor, image, ...row.server });
+  row.setup?.(inv, server);
+  const ctx = contextFor(inv, row.config);
+  const { objects, findings } = translateServer(ctx, server);
+  const vm = objects.find((o) => o.kind === 'VirtualMachine') as VmResult['vm'];
+  const dataVolumes = objects.filter((o) => o.kind === 'DataVolume') as VmResult['dataVolumes'];
+  const secrets = objects.filter((o) => o.kind === 'Secret') as VmResult['secrets'];
+  // Every object (VM, DataVolumes, Secrets): upstream schemas with unknown fields as errors, plus names,
+  // label and annotation rules (test/support/schema-validate.ts).
+  const schemaErrors = validateObjects(objects as unknown as Record<string, unknown>[]);
+  return { vm, t: vm?.spec.template.spec, d: vm?.spec.template.spec.domain, objects, dataVolumes, secrets, findings, schemaErrors, inventory: inv, server };
+}
+
+/** The findings about one attribute (exact match, or prefix match when it ends with '*'). */
+export function findingsFor(findings: Finding[], attribute: string): Finding[] {
+  return attribute.endsWith('*')
+    ? findings.filter((f) => f.attribute.startsWith(attribute.slice(0, -1)))
+    : findings.filter((f) => f.attribute === attribute);
+}
+
+export function outcomeOf(findings: Finding[], attribute: string): string | undefined {
+  const list = findingsFor(findings, attribute);
+  if (list.length === 0) return undefined;
+  const f = list.find((x) => x.severity === 'blocker') ?? list[0];
+  return f.severity === 'blocker' ? 'blocker' : f.outcome;
+}

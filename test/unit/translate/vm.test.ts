@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import { ANNOTATIONS, LABELS, MANAGER, SECURITY_GROUP_LABEL_VALUE, securityGroupLabelKey } from '../../../src/translate/naming.js';
+import { metadataAnnotationKey, translateServer } from '../../../src/translate/vm.js';
+import { addFlavor, addImage, addSecurityGroup, addServer, contextFor, emptyInventory } from '../../support/inventory-builder.js';
+import { validateObject } from '../../support/schema-validate.js';
+import { outcomeOf, translateRow } from '../../support/vm-fixture.js';
+
+describe('VirtualMachine identity, labels and annotations', () => {
+  it('name/namespace from the context; plugin labels on VM and template; one label per security group on the template', () => {
+    const r = translateRow({
+      setup: (inv, server) => {
+        const web = addSecurityGroup(inv, { name: 'web' });
+        const ssh = addSecurityGroup(inv, { name: 'ssh access' });
+        server.securityGroupIds.push(web.id, ssh.id);
+      },
+    });
+    expect(r.schemaErrors).toEqual([]);
+    expect(r.vm.metadata).toMatchObject({ name: 'web-1', namespace: 'web' });
+    const [web, ssh] = r.inventory.securityGroups;
+    const expectedTemplate = {
+      [LABELS.managedBy]: MANAGER,
+      [LABELS.serverId]: r.server.id,
+      [LABELS.planId]: 'plan-test',
+      [securityGroupLabelKey(web)]: SECURITY_GROUP_LABEL_VALUE,
+      [securityGroupLabelKey(ssh)]: SECURITY_GROUP_LABEL_VALUE,
+    };
+    expect(r.vm.spec.template.metadata.labels).toEqual(expectedTemplate);
+    expect(r.vm.metadata.labels).toEqual({ ...expectedTemplate, [LABELS.component]: 'vm' });
+    expect(r.vm.metadata.annotations).toMatchObject({
+      [ANNOTATIONS.sourceKind]: 'server',
+      [ANNOTATIONS.sourceId]: r.server.id,
+      [ANNOTATIONS.sourceName]: 'web-1',
+      [ANNOTATIONS.flavorName]: 'm1.small',
+      [ANNOTATIONS.imageId]: r.inventory.images[0].id,
+      [ANNOTATIONS.phase]: 'planned',
+    });
+  });
+
+  it.each([
+    { key: 'role', annotation: 'openstack-migrate.io/metadata.role', changed: false },
+    { key: 'owner.team', annotation: 'openstack-migrate.io/metadata.owner.team', changed: false },
+    { key: 'billing code', annotation: /^openstack-migrate\.io\/metadata\.billing-code-[0-9a-f]{8}$/, changed: true },
+    { key: 'x'.repeat(80), annotation: /^openstack-migrate\.io\/metadata\.x+-[0-9a-f]{8}$/, changed: true },
+    { key: '__', annotation: /^openstack-migrate\.io\/metadata\.[0-9a-f]{8}$/, changed: true },
+  ])('metadata key "$key" → annotation', ({ key, annotation, changed }) => {
+    const out = metadataAnnotationKey(key);
+    if (typeof annotation === 'string') expect(out.key).toBe(annotation);
+    else expect(out.key).toMatch(annotation);
+    expect(out.key.split('/')[1].length).toBeLessThanOrEqual(63);
+    expect(out.changed).toBe(changed);
+    const r = translateRow({ server: { metadata: { [key]: 'v' } } });
+    expect(r.schemaErrors).toEqual([]);
+    expect(r.vm.metadata.annotations![out.key]).toBe('v');
+    expect(outcomeOf(r.findings, `server.metadata.${key}`)).toBe('approximate');
+  });
+
+  it.each([
+    { name: 'web-1', hostname: undefined, vmName: 'web-1', guest: 'web-1', nameOutcome: 'exact' },
+    { name: 'Web Server #1', hostname: undefined, vmName: 'web-server-1', guest: 'web-server-1', nameOutcome: 'approximate' },
+    { name: 'db', hostname: 'db.example.com', vmName: 'db', guest: 'db-example-com', nameOutcome: 'exact' },
+  ])('server "$name" → VM name and hostname', ({ name, hostname, vmName, guest, nameOutcome }) => {
+    const r = translateRow({ server: { name, hostname } });
+    expect(r.schemaErrors).toEqual([]);
+    if (typeof vmName === 'string') expect(r.vm.metadata.name).toBe(vmName);
+    else expect(r.vm.metadata.name).toMatch(vmName);
+    expect(r.t.hostname).toBe(guest);
+    expect(outcomeOf(r.findings, 'server.name')).toBe(nameOutcome);
+  });
+});
+
+describe('every attribute considered', () => {
+  it('unknown flavor extra specs and hw_/os_ image properties are reported lost; other image keys together', () => {
+    const r = translateRow({
+      extraSpecs: { 'hw:pmu': 'false', 'hw:mem_encryption': 'true' },
+      imageProperties: { hw_pmu: 'false', os_require_quiesce: 'yes', owner_specified_x: '1', image_type: 'snapshot' },
+    });
+    for (const attr of ['flavor.extra_specs.hw:pmu', 'flavor.extra_specs.hw:mem_encryption', 'image.hw_pmu', 'image.os_require_quiesce']) {
+      expect(outcomeOf(r.findings, attr)).toBe('lost');
+    }
+    expect(r.findings.find((f) => f.attribute === 'image.{image_type,owner_specified_x}')?.outcome).toBe('lost');
+  });
+  it('every finding names the server and says why', () => {
+    const r = translateRow({ extraSpecs: { 'hw:cpu_policy': 'dedicated', 'hw:mem_page_size': 'large' }, imageProperties: { hw_disk_bus: 'ide', hw_vif_model: 'vmxnet3', os_type: 'windows' } });
+    for (const f of r.findings) {
+      expect(f.source).toBe(`server/${r.server.id}`);
+      expect(f.serverId).toBe(r.server.id);
+      expect(f.reason.length).toBeGreaterThan(0);
+    }
+  });
+  it('a missing flavor is a blocker and produces no objects', () => {
+    const inv = emptyInventory();
+    const server = addServer(inv, { flavorId: 'nope', image: addImage(inv) });
+    const t = translateServer(contextFor(inv), server);
+    expect(t.objects).toEqual([]);
+    expect(outcomeOf(t.findings, 'server.flavor')).toBe('blocker');
+  });
+});
+
+describe('a rich server validates and is deterministic', () => {
+  function build() {
+    const inv = emptyInventory();
+    const flavor = addFlavor(inv, { id: 'f-1', vcpus: 8, ram: 16384, disk: 40, ephemeral: 10, swap: 1024, extraSpecs: { 'hw:cpu_policy': 'dedicated', 'hw:cpu_sockets': '2', 'hw:mem_page_size': '1GB', 'hw:numa_nodes': '2', 'hw:emulator_threads_policy': 'isolate' } });
+    const image = addImage(inv, { id: 'i-1', properties: { hw_firmware_type: 'uefi', os_secure_boot: 'required', hw_tpm_version: '2.0', hw_rng_model: 'virtio', hw_watchdog_action: 'reset', hw_video_model: 'qxl', hw_pointer_model: 'usbtablet', os_type: 'windows', hw_machine_type: 'q35', hw_vif_multiqueue_enabled: 'true' } });
+    const server = addServer(inv, { id: 's-1', name: 'win-app', flavor, image, availabilityZone: 'az1', metadata: { b: '2', a: '1' }, tags: ['prod'] });
+    return { inv, server };
+  }
+  it('validates against the KubeVirt schema', () => {
+    const { inv, server } = build();
+    const vm = translateServer(contextFor(inv), server).objects.find((o) => o.kind === 'VirtualMachine') as any;
+    expect(validateObject(vm)).toEqual([]);
+    expect(vm.spec.template.spec.domain.cpu).toEqual({ dedicatedCpuPlacement: true, sockets: 2, cores: 4, threads: 1, isolateEmulatorThread: true, numa: { guestMappingPassthrough: {} } });
+    expect(vm.spec.template.spec.domain.features.smm).toEqual({ enabled: true });
+  });
+  it('same inventory → byte-identical output', () => {
+    const a = build();
+    const b = build();
+    expect(JSON.stringify(translateServer(contextFor(a.inv), a.server))).toBe(JSON.stringify(translateServer(contextFor(b.inv), b.server)));
+  });
+  it('the schema validator rejects unknown fields (the tests above would catch a typo)', () => {
+    const { inv, server } = build();
+    const vm = translateServer(contextFor(inv), server).objects.find((o) => o.kind === 'VirtualMachine') as any;
+    vm.spec.template.spec.domain.cpu.socket = 2;
+    expect(validateObject(vm).length).toBeGreaterThan(0);
+  });
+});
