@@ -5,9 +5,10 @@
 # so only the first run pays for the build (several minutes on 2 cores). Nothing built here is
 # committed: the sources come from the Go module proxy at the versions pinned in scripts/versions.env.
 #
-# Usage: scripts/kube-test-server.sh [ensure|paths|clean]
+# Usage: scripts/kube-test-server.sh [ensure|paths|bindir|clean]
 #   ensure (default)  build what is missing, then print KUBE_APISERVER=... and ETCD=... lines
 #   paths             print the paths without building (exit 1 if a binary is missing)
+#   bindir            print the cache directory that holds the per-version binary directories
 #   clean             remove the cached binaries of the pinned versions
 set -euo pipefail
 
@@ -32,7 +33,7 @@ print_paths() {
 # the matching published k8s.io/* release.
 build_kube_apiserver() {
   local work; work="$(mktemp -d)"
-  trap 'rm -rf "$work"' RETURN
+  trap 'rm -rf "$work"; trap - RETURN' RETURN
   log "building kube-apiserver $KUBE_VERSION (staging $KUBE_STAGING_VERSION) in $work"
   local started=$SECONDS
   (
@@ -66,7 +67,7 @@ build_kube_apiserver() {
 # etcd's server module also carries replace directives to sibling directories; the same trick.
 build_etcd() {
   local work; work="$(mktemp -d)"
-  trap 'rm -rf "$work"' RETURN
+  trap 'rm -rf "$work"; trap - RETURN' RETURN
   log "building etcd $ETCD_VERSION in $work"
   local started=$SECONDS
   (
@@ -96,6 +97,9 @@ case "$cmd" in
     print_paths
     [ -x "$kube_bin" ] && [ -x "$etcd_bin" ]
     ;;
+  bindir)
+    printf '%s\n' "$cache_root/bin"
+    ;;
   clean)
     rm -rf "$kube_dir" "$etcd_dir"
     ;;
@@ -110,7 +114,7 @@ case "$cmd" in
     print_paths
     ;;
   *)
-    echo "usage: $0 [ensure|paths|clean]" >&2
+    echo "usage: $0 [ensure|paths|bindir|clean]" >&2
     exit 2
     ;;
 esac

@@ -18,7 +18,9 @@ export interface ApplyOptions {
 
 /**
  * - created / configured / unchanged: applied; unchanged means the stored object (and so its
- *   resourceVersion) is exactly as before;
+ *   resourceVersion) is exactly as before. (An object that sets no field but its name, e.g. a bare
+ *   Namespace, reads as configured once more on its second apply: the server then records a
+ *   "before-first-apply" manager. Plan objects always carry labels, so this does not arise.);
  * - conflict: another field manager owns a field with a different value; nothing was changed;
  * - skipped: server dry run of an object whose namespace this same plan creates (the server cannot
  *   admit it before the namespace exists);

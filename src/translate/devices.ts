@@ -23,7 +23,7 @@ export function translateDiskBus(facts: ServerFacts): DiskBus {
       facts.findings.approximate(attr, `${DEV}.disks[].disk.bus`, 'KubeVirt rejects ide; sata (AHCI) instead, which guests address by the same /dev/sdX names but need an AHCI driver for');
       return 'sata';
     default:
-      facts.findings.blocker(attr, `disk bus "${value}" is not one KubeVirt accepts (virtio, sata, scsi, usb)`);
+      facts.findings.invalid(attr, `disk bus "${value}" is not one KubeVirt accepts (virtio, sata, scsi, usb)`);
       return 'virtio';
   }
 }
@@ -50,7 +50,7 @@ export function translateCdromBus(facts: ServerFacts): CdromBus {
     facts.findings.approximate(attr, `${DEV}.disks[].cdrom.bus`, `KubeVirt rejects ${value} CD-ROMs; sata instead`);
     return 'sata';
   }
-  facts.findings.blocker(attr, `CD-ROM bus "${value}" is not one KubeVirt accepts (sata, scsi)`);
+  facts.findings.invalid(attr, `CD-ROM bus "${value}" is not one KubeVirt accepts (sata, scsi)`);
   return 'sata';
 }
 
@@ -71,7 +71,7 @@ export function translateNicModel(facts: ServerFacts): string | undefined {
     facts.findings.approximate(attr, `${DEV}.interfaces[].model`, `KubeVirt cannot emulate ${value}; virtio instead (the guest needs virtio-net drivers, and sees a new NIC)`);
     return 'virtio';
   }
-  facts.findings.blocker(attr, `NIC model "${value}" is unknown to Nova and KubeVirt`);
+  facts.findings.invalid(attr, `NIC model "${value}" is unknown to Nova and KubeVirt`);
   return undefined;
 }
 
@@ -182,7 +182,7 @@ export function translateWatchdog(facts: ServerFacts): { name: string; i6300esb:
       facts.findings.lost(attr, `watchdog action "${value}" is not available in KubeVirt (poweroff, reset, shutdown); no watchdog device is added`);
       return undefined;
     default:
-      facts.findings.blocker(attr, `unknown watchdog action "${value}"`);
+      facts.findings.invalid(attr, `unknown watchdog action "${value}"`);
       return undefined;
   }
 }
@@ -208,7 +208,7 @@ export function translateTpm(facts: ServerFacts): { persistent: boolean } | unde
     return undefined;
   }
   if (version !== '2.0') {
-    facts.findings.blocker(attr, `unknown TPM version "${version}" (Nova accepts 1.2, 2.0)`);
+    facts.findings.invalid(attr, `unknown TPM version "${version}" (Nova accepts 1.2, 2.0)`);
     return undefined;
   }
   // Nova keeps the vTPM state for the life of the server, so the TPM must persist across restarts;

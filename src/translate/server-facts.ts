@@ -36,6 +36,10 @@ export class ServerFindings {
   blocker(attribute: string, reason: string, target?: string): void {
     this.add(attribute, 'lost', 'blocker', reason, target);
   }
+  /** The value itself is invalid (Nova or KubeVirt rejects it): `plan` fails and writes nothing. */
+  invalid(attribute: string, reason: string, target?: string): void {
+    this.add(attribute, 'lost', 'error', reason, target);
+  }
 }
 
 export interface ServerFacts {

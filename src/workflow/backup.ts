@@ -40,6 +40,7 @@ import {
   type ImageView,
   type WaitOptions,
 } from '../openstack/actions.js';
+import { ANNOTATIONS } from '../translate/naming.js';
 import { truncateError } from './state.js';
 import { liveEntries, newServerRecord, recordCreated, recordDeleted, type DiskRecord, type LedgerEntry, type RecordStore, type ServerRecord } from './ledger.js';
 
@@ -560,4 +561,29 @@ export function backupServers(deps: BackupDeps, targets: BackupTarget[], options
 
 export function cleanupServers(deps: BackupDeps, targets: BackupTarget[], options: Pick<BackupOptions, 'wait' | 'log' | 'parallel'> = {}): Promise<CleanupResult[]> {
   return inPool(targets, options.parallel ?? 4, (t) => cleanupServer(deps, t, options));
+}
+
+/**
+ * What to copy for each planned server, from the plan's DataVolumes (root and volume disks; ephemeral and
+ * swap disks have no content to copy): disk role, DataVolume name, volume id from their annotations.
+ */
+export function backupTargetsFromPlan(
+  plan: { objects: { kind: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string> } }[]; servers: { id: string; name: string; namespace: string; vmName: string }[] },
+  projectOf: (serverId: string) => string,
+): BackupTarget[] {
+  const byServer = new Map<string, BackupDisk[]>();
+  for (const o of plan.objects) {
+    if (o.kind !== 'DataVolume') continue;
+    const a = o.metadata.annotations ?? {};
+    const serverId = a[ANNOTATIONS.serverId];
+    const role = a[ANNOTATIONS.diskRole];
+    if (!serverId || (role !== 'root' && role !== 'volume')) continue;
+    const volumeId = a[ANNOTATIONS.volumeId];
+    const list = byServer.get(serverId) ?? [];
+    list.push({ disk: diskKey(role, volumeId), diskRole: role, dataVolume: o.metadata.name, ...(volumeId ? { volumeId } : {}) });
+    byServer.set(serverId, list);
+  }
+  return plan.servers
+    .filter((s) => byServer.has(s.id))
+    .map((s) => ({ serverId: s.id, serverName: s.name, projectId: projectOf(s.id), namespace: s.namespace, vmName: s.vmName, disks: byServer.get(s.id)! }));
 }

@@ -42,6 +42,8 @@ export interface ImportDeps {
   signal?: AbortSignal;
   /** Imports in flight at once, shared by every server of the run. */
   limiter?: Limiter;
+  /** Give up after this many token re-issues for one disk. */
+  maxReissues?: number;
   /** Test hook: called after each named step; throwing there simulates a killed run. */
   afterStep?: (step: string, detail: string) => void | Promise<void>;
 }
@@ -232,6 +234,9 @@ export async function importDisk(deps: ImportDeps, work: ServerWork, copy: DiskC
     } catch (err) {
       if (err instanceof Reissue) {
         result.reissued += 1;
+        if (result.reissued > (deps.maxReissues ?? 20)) {
+          throw new MigrateError('openstack', `DataVolume ${key}: the import outlived ${result.reissued - 1} tokens; the cloud's token lifetime is shorter than one import (raise [token] expiration in keystone.conf)`);
+        }
         log(`${key}: the import token expires before the import ends; re-issuing it and recreating the import`);
         const current = await kube.get('DataVolume', ns, name);
         if (current && dvPhase(current) !== 'Succeeded') {

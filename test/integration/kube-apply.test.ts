@@ -7,6 +7,7 @@ import { KubeClient } from '../../src/kube/client.js';
 import { loadKubeConfig } from '../../src/kube/config.js';
 import { FIELD_MANAGER, applyObjects, type ApplyResult } from '../../src/kube/apply.js';
 import { checkRequiredApis } from '../../src/kube/discovery.js';
+import { applyPlanToCluster } from '../../src/kube/plan-apply.js';
 import { readBack } from '../../src/kube/readback.js';
 import type { KubeObject } from '../../src/translate/model.js';
 import { BUILD_TIMEOUT_MS, documentedClusterRole, startTestApiServer, type TestApiServer } from '../support/apiserver.js';
@@ -314,6 +315,35 @@ describe('server-side apply against a real kube-apiserver', () => {
     if (!loaded.ok) return;
     const report = await applyObjects(new KubeClient(loaded.value), [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'no-ns' }, data: {} }]);
     expect(report.results.map((r) => [r.object, r.status])).toEqual([['ConfigMap ctx-ns/no-ns', 'created']]);
+  });
+});
+
+describe('applyPlanToCluster (what `plan --apply` runs)', () => {
+  it('picks the cluster from --kubeconfig/--context/-n and prints kubectl-style lines', async () => {
+    const objs: KubeObject[] = [
+      // Labelled like every plan object: an object that sets no field at all besides its name gets a
+      // "before-first-apply" managedFields entry on its second apply (server behaviour), so it would
+      // read as configured once.
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'cli-ns', labels: { 'app.kubernetes.io/managed-by': 'kubectl-openstack-migrate' } } },
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cli-cm' }, data: { k: 'v' } },
+    ];
+    const flags = { kubeconfig: api.kubeconfigPath, context: 'test-admin', namespace: 'cli-ns' };
+    const dry = await applyPlanToCluster(objs, { ...flags, dryRun: 'server' });
+    expect(dry.lines).toEqual([
+      'namespace/cli-ns created (server dry run)',
+      'configmap/cli-cm -n cli-ns skipped: namespace cli-ns is created by this plan; a server-side dry run cannot check objects inside it before it exists (server dry run)',
+    ]);
+    expect(dry.ok).toBe(true);
+    const real = await applyPlanToCluster(objs, flags);
+    expect(real).toMatchObject({ ok: true, lines: ['namespace/cli-ns created', 'configmap/cli-cm -n cli-ns created'] });
+    const again = await applyPlanToCluster(objs, flags);
+    expect(again.lines).toEqual(['namespace/cli-ns unchanged', 'configmap/cli-cm -n cli-ns unchanged']);
+
+    const missing = await applyPlanToCluster([{ apiVersion: 'example.com/v1', kind: 'Thing', metadata: { name: 't' } }], flags);
+    expect(missing.ok).toBe(false);
+    expect(missing.lines[0]).toBe('nothing was applied:');
+    const badContext = await applyPlanToCluster(objs, { ...flags, context: 'nope' });
+    expect(badContext).toEqual({ ok: false, lines: ['context "nope" is not in the kubeconfig (contexts: test-admin)'] });
   });
 });
 

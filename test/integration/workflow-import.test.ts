@@ -108,7 +108,9 @@ describe('import', () => {
     const ns = 'imp-token';
     await ensureNamespace(kube, ns);
     const cloud = new SimulatedCloud();
-    cloud.tokenLifetimeMs = 1500;
+    // The first token is one with little time left; the re-issued one lasts.
+    cloud.nextTokenLifetimesMs = [900];
+    cloud.tokenLifetimeMs = 30_000;
     const fake = new FakeControllers(kube, { steps: 6, stepMs: 200, tokenValid: (t) => cloud.tokenValid(t) }).start();
     try {
       const w = serverWork(20, ns);

@@ -105,6 +105,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // Process groups still running, killed when the test process ends in any way it can notice: a normal
 // exit, or SIGINT/SIGTERM/SIGHUP from the runner (Ctrl-C, a CI timeout), so no server outlives its run.
 const liveGroups = new Set<number>();
+const liveTmpDirs = new Set<string>();
 let exitHookInstalled = false;
 function killLiveGroups() {
   for (const pgid of liveGroups) {
@@ -115,6 +116,8 @@ function killLiveGroups() {
     }
   }
   liveGroups.clear();
+  for (const dir of liveTmpDirs) rmSync(dir, { recursive: true, force: true });
+  liveTmpDirs.clear();
 }
 function trackGroup(pid: number) {
   liveGroups.add(pid);
@@ -212,12 +215,14 @@ export async function startTestApiServer(options: StartOptions = {}): Promise<Te
   const times: StartupTimes = { binaries: seconds(t0), etcd: 0, apiserver: 0, crds: 0, total: 0 };
 
   const tmpDir = mkdtempSync(path.join(os.tmpdir(), 'kube-test-'));
+  liveTmpDirs.add(tmpDir);
   let etcd: ChildProcess | undefined;
   let apiserver: ChildProcess | undefined;
   const stop = async () => {
     await stopProcess(apiserver);
     await stopProcess(etcd);
     rmSync(tmpDir, { recursive: true, force: true });
+    liveTmpDirs.delete(tmpDir);
   };
 
   try {

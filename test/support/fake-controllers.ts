@@ -79,8 +79,8 @@ export class FakeControllers {
           return undefined;
         }, this.stop.signal);
       } catch (err) {
+        // List/watch errors (a restarting server) are retried as client-go's informers do.
         if (this.stop.signal.aborted) return;
-        this.errors.push(`${kind} informer: ${(err as Error).message}`);
         await sleep(200);
       }
     }

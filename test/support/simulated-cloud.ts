@@ -20,6 +20,8 @@ export class SimulatedCloud implements SourceCloud {
   /** Every action, in order: "stop <id>", "start <id>", "image <id>", "fip-release <id>", "fip-associate <id>". */
   readonly actions: string[] = [];
   tokenLifetimeMs = 3_600_000;
+  /** Lifetimes of the next tokens, before tokenLifetimeMs applies (a current token already half used, ...). */
+  nextTokenLifetimesMs: number[] = [];
   /** Nova takes this long to change power state. */
   transitionMs = 20;
   caPemText: string | undefined;
@@ -68,7 +70,7 @@ export class SimulatedCloud implements SourceCloud {
   async issueImportToken(): Promise<{ token: string; expiresAt: number }> {
     this.requests += 1;
     const token = `gAAAAA${randomBytes(24).toString('hex')}`;
-    const expiresAt = Date.now() + this.tokenLifetimeMs;
+    const expiresAt = Date.now() + (this.nextTokenLifetimesMs.shift() ?? this.tokenLifetimeMs);
     this.tokens.set(token, expiresAt);
     return { token, expiresAt };
   }

@@ -59,6 +59,7 @@ export function findingsFor(findings: Finding[], attribute: string): Finding[] {
 export function outcomeOf(findings: Finding[], attribute: string): string | undefined {
   const list = findingsFor(findings, attribute);
   if (list.length === 0) return undefined;
-  const f = list.find((x) => x.severity === 'blocker') ?? list[0];
-  return f.severity === 'blocker' ? 'blocker' : f.outcome;
+  // 'error' (invalid input: plan refuses to write) and 'blocker' outrank the outcome in table rows.
+  const f = list.find((x) => x.severity === 'error') ?? list.find((x) => x.severity === 'blocker') ?? list[0];
+  return f.severity === 'error' || f.severity === 'blocker' ? f.severity : f.outcome;
 }

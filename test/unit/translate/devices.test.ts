@@ -12,7 +12,7 @@ describe('hw_disk_bus → disks[].disk.bus', () => {
     { value: 'scsi', bus: 'scsi', outcome: 'exact' },
     { value: 'usb', bus: 'usb', outcome: 'exact' },
     { value: 'ide', bus: 'sata', outcome: 'approximate' },
-    { value: 'floppy', bus: 'virtio', outcome: 'blocker' },
+    { value: 'floppy', bus: 'virtio', outcome: 'error' },
   ])('$value → $bus', ({ value, bus, outcome }) => {
     const r = translateRow({ imageProperties: value ? { hw_disk_bus: value } : {}, flavor: { ephemeral: 5 } });
     expect(r.schemaErrors).toEqual([]);
@@ -36,7 +36,7 @@ describe('hw_scsi_model, hw_cdrom_bus', () => {
     { value: 'scsi', bus: 'scsi', outcome: 'exact' },
     { value: 'ide', bus: 'sata', outcome: 'approximate' },
     { value: 'virtio', bus: 'sata', outcome: 'approximate' },
-    { value: 'fdc', bus: 'sata', outcome: 'blocker' },
+    { value: 'fdc', bus: 'sata', outcome: 'error' },
   ])('hw_cdrom_bus=$value → config drive cdrom.bus $bus', ({ value, bus, outcome }) => {
     const r = translateRow({ imageProperties: { hw_cdrom_bus: value }, server: { configDrive: true, userData: Buffer.from('#cloud-config\n').toString('base64') } });
     expect(r.schemaErrors).toEqual([]);
@@ -60,7 +60,7 @@ describe('hw_vif_model, multiqueue → interfaces[].model, networkInterfaceMulti
     { value: 'pcnet', model: 'pcnet', outcome: 'exact' },
     { value: 'vmxnet3', model: 'virtio', outcome: 'approximate' },
     { value: 'netfront', model: 'virtio', outcome: 'approximate' },
-    { value: 'bogus', model: undefined, outcome: 'blocker' },
+    { value: 'bogus', model: undefined, outcome: 'error' },
   ])('$value → $model', ({ value, model, outcome }) => {
     const r = translateRow({ imageProperties: { hw_vif_model: value }, ...withNic });
     expect(r.schemaErrors).toEqual([]);
