@@ -61,10 +61,10 @@ export function assignVmNames(servers: Server[], namespaceByProject: Map<string,
         source: `server/${server.id}`,
         sourceName: server.name,
         serverId: server.id,
-        attribute: 'name',
+        attribute: 'server.name',
         outcome: 'approximate',
         severity: 'info',
-        target: 'VirtualMachine metadata.name',
+        target: 'metadata.name',
         reason:
           plain && plain !== name
             ? `"${server.name}" is taken in namespace ${namespace} by another server of the same name; the VM is named "${name}" (original name kept in an annotation)`

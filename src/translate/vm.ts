@@ -163,11 +163,9 @@ function checkServer(facts: ServerFacts, vmName: string): void {
   if (!MIGRATABLE_STATUSES.has(status)) {
     findings.blocker('server.status', `the server is ${server.status}; only ACTIVE or SHUTOFF servers can be stopped and copied`);
   }
-  if (vmName !== server.name) {
-    findings.approximate('server.name', 'metadata.name', `"${server.name}" is not a valid VirtualMachine name (DNS-1123 label, unique in the namespace); named "${vmName}", the original kept in the ${ANNOTATIONS.sourceName} annotation`, 'info');
-  } else {
-    findings.exact('server.name', 'metadata.name', vmName);
-  }
+  // A changed name is reported where names are decided (plan/build.ts assignVmNames), which knows
+  // whether it was sanitized or taken by a same-named server.
+  if (vmName === server.name) findings.exact('server.name', 'metadata.name', vmName);
   if (facts.flavor.vcpus < 1) findings.blocker('flavor.vcpus', `${facts.flavor.vcpus} vCPUs is impossible`);
   if (facts.flavor.ram < 1) findings.blocker('flavor.ram', `${facts.flavor.ram} MiB of RAM is impossible`);
 }

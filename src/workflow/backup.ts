@@ -419,6 +419,10 @@ class ServerBackup {
       this.log('os-stop');
       await stopServer(this.c, this.target.serverId);
       this.checkpoint('stopped');
+    } else if (server.status === 'ACTIVE' && !server.taskState) {
+      // A run killed between recording the stop and sending it: send it now (a 409 means it is under way).
+      this.log('os-stop (again, after an interrupted run)');
+      await stopServer(this.c, this.target.serverId);
     }
     await waitForServerStatus(this.c, this.target.serverId, 'SHUTOFF', this.wait());
   }
