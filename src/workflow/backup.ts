@@ -475,7 +475,9 @@ export async function backupServer(deps: BackupDeps, target: BackupTarget, optio
       const hook = await runHook(options.preBackupHook, target);
       if (hook.code !== 0) throw new BackupError(`--pre-backup-hook exited ${hook.code}${hook.stderr ? `: ${hook.stderr}` : ''}`);
     }
-    await run.stopIfAsked();
+    // Stop only while a disk still needs its copy: a run killed after the copies (or after os-start) must
+    // not stop the server again.
+    if (!complete()) await run.stopIfAsked();
     for (const d of target.disks) {
       if (run.record.disks.some((r) => r.disk === d.disk && r.imageId)) continue;
       const rec = d.volumeId ? await run.copyVolume(d) : await run.copyRoot(d);
