@@ -9,7 +9,6 @@ import { tmpdir, cpus } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateInventory } from './generate-inventory.mjs';
-import yaml from 'js-yaml';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -31,12 +30,12 @@ const results = [];
 for (const servers of sizes) {
   const securityGroups = Math.max(10, Math.round(servers / 5));
   const inv = generateInventory({ servers, securityGroups, seed: 42 });
-  const file = join(work, `inv-${servers}.yaml`);
-  writeFileSync(file, yaml.dump(inv, { noRefs: true, lineWidth: -1 }));
+  const file = join(work, `inv-${servers}.json`);
+  writeFileSync(file, JSON.stringify(inv));
   const samples = [];
   for (let r = 0; r < runs; r++) {
     const out = join(work, `plan-${servers}`);
-    const res = spawnSync(process.execPath, ['--input-type=module', '-e', child, '--', 'plan', '-i', file, '--out', out, '--report-format', 'json'], {
+    const res = spawnSync(process.execPath, ['--input-type=module', '-e', child, '--', 'plan', '-i', file, '--out', out], {
       cwd: root, encoding: 'utf8', maxBuffer: 1 << 30, stdio: ['ignore', 'ignore', 'pipe'],
     });
     const last = res.stderr.trim().split('\n').filter((l) => l.startsWith('{')).pop();

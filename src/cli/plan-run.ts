@@ -6,7 +6,7 @@ import { MigrateError } from '../errors.js';
 import { loadInventoryFile } from '../inventory/load.js';
 import { buildPlan, type Plan } from '../plan/build.js';
 import { loadPlanConfigFile, resolvePlanConfig } from '../plan/config.js';
-import { planFiles, toJsonList, toYamlDocuments, writePlanDirectory } from '../plan/write.js';
+import { planFileEntries, toJsonList, toYamlDocuments, writePlanDirectory } from '../plan/write.js';
 import { buildReport, summaryLine, type PlanReport } from '../report/summary.js';
 import { formatReportTable } from '../report/table.js';
 import type { PlanArgs } from './plan.js';
@@ -49,9 +49,11 @@ export async function runPlan(args: PlanArgs): Promise<number> {
   // Where the report goes: stdout, unless stdout carries the manifests.
   const reportStream = args.output ? process.stderr : process.stdout;
   if (args.out) {
-    const files = planFiles(objects);
-    files.set('report.txt', formatReportTable(report, { bold: (s) => s, severity: (_v, s) => s }, { showExact: true }));
-    await writePlanDirectory(args.out, files);
+    const reportText = formatReportTable(report, { bold: (s) => s, severity: (_v, s) => s }, { showExact: true });
+    await writePlanDirectory(args.out, (function* () {
+      yield* planFileEntries(objects);
+      yield ['report.txt', reportText] as [string, string];
+    })());
   } else if (args.output === 'yaml') {
     process.stdout.write(toYamlDocuments(objects));
   } else if (args.output === 'json') {

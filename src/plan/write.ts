@@ -7,20 +7,23 @@
 // "cluster" sorts before "namespaces", and the numeric prefixes order files inside a folder.
 import { mkdir, rename, rm, writeFile, stat } from 'node:fs/promises';
 import { dirname, join, basename, resolve } from 'node:path';
-import yaml from 'js-yaml';
+import { toYaml } from './yaml.js';
 import type { KubeObject } from '../translate/model.js';
 import { fileStemFor } from './order.js';
 
 export function toYamlDocuments(objects: KubeObject[]): string {
-  return objects.map((o) => `---\n${yaml.dump(o, { noRefs: true, lineWidth: -1, sortKeys: false })}`).join('');
+  return objects.map((o) => `---\n${toYaml(o)}`).join('');
 }
 
 export function toJsonList(objects: KubeObject[]): string {
   return `${JSON.stringify({ apiVersion: 'v1', kind: 'List', metadata: {}, items: objects }, null, 2)}\n`;
 }
 
-/** Relative file path → content, for the whole plan. Objects must already be ordered. */
-export function planFiles(objects: KubeObject[]): Map<string, string> {
+/**
+ * Relative file path and content of each file of the plan, one file at a time, so that a large plan never
+ * holds all of its YAML in memory at once. Objects must already be ordered.
+ */
+export function* planFileEntries(objects: KubeObject[]): Generator<[string, string]> {
   const groups = new Map<string, KubeObject[]>();
   for (const object of objects) {
     const folder = object.metadata.namespace ? join('namespaces', object.metadata.namespace) : 'cluster';
@@ -29,16 +32,19 @@ export function planFiles(objects: KubeObject[]): Map<string, string> {
     list.push(object);
     groups.set(path, list);
   }
-  const files = new Map<string, string>();
-  for (const path of [...groups.keys()].sort()) files.set(path, toYamlDocuments(groups.get(path)!));
-  return files;
+  for (const path of [...groups.keys()].sort()) yield [path, toYamlDocuments(groups.get(path)!)];
+}
+
+/** Relative file path → content, for the whole plan. */
+export function planFiles(objects: KubeObject[]): Map<string, string> {
+  return new Map(planFileEntries(objects));
 }
 
 /**
  * Write all files into a fresh temporary directory beside `out`, then swap it in: a failed or killed
  * run leaves either the previous directory or the new one, never half of one.
  */
-export async function writePlanDirectory(out: string, files: Map<string, string>): Promise<void> {
+export async function writePlanDirectory(out: string, files: Iterable<[string, string]>): Promise<void> {
   const target = resolve(out);
   const staging = join(dirname(target), `.${basename(target)}.tmp-${process.pid}`);
   await rm(staging, { recursive: true, force: true });

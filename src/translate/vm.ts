@@ -4,7 +4,7 @@
 // their results together and reports what none of them knew.
 import type { Server } from '../inventory/types.js';
 import type { PlanContext } from './context.js';
-import type { KubeObject, Translation } from './model.js';
+import type { Finding, KubeObject, Translation } from './model.js';
 import { ANNOTATIONS, LABELS, MANAGER, SECURITY_GROUP_LABEL_VALUE, isDnsLabel, securityGroupLabelKey, shortHash, toDnsLabel, toLabelValue } from './naming.js';
 import { translateCloudInit } from './cloud-init.js';
 import { translateCpu, translateNuma } from './cpu.js';
@@ -39,6 +39,85 @@ export function metadataAnnotationKey(key: string): { key: string; changed: bool
   return { key: `${domain}/${namePrefix}${stem ? `${stem}-` : ''}${hash}`, changed: true };
 }
 
+/** What a flavor + image (or boot volume) pair gives every server that uses it. */
+interface HardwareProfile {
+  cpu: ReturnType<typeof translateCpu>;
+  memory: ReturnType<typeof translateMemory>;
+  firmware: ReturnType<typeof translateFirmware>;
+  diskBus: ReturnType<typeof translateDiskBus>;
+  cdromBus: ReturnType<typeof translateCdromBus>;
+  nicModel: ReturnType<typeof translateNicModel>;
+  multiqueue: ReturnType<typeof translateMultiqueue>;
+  video: ReturnType<typeof translateVideo>;
+  rng: ReturnType<typeof translateRng>;
+  watchdog: ReturnType<typeof translateWatchdog>;
+  tpm: ReturnType<typeof translateTpm>;
+  inputs: ReturnType<typeof translatePointer>;
+  os: ReturnType<typeof translateOsHints>;
+  findings: ServerFindings['items'];
+  consumedSpecs: Set<string>;
+  consumedProps: Set<string>;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value as object)) deepFreeze(v);
+  }
+  return value;
+}
+
+const profiles = new WeakMap<PlanContext, Map<string, HardwareProfile>>();
+
+/**
+ * The virtual hardware (CPU, memory, firmware, devices, OS hints) depends only on the flavor and the image
+ * properties in effect, never on the server itself, and a cloud has far fewer flavor × image pairs than
+ * servers. It is translated once per pair and shared (frozen, so no VM can change another's), and its
+ * findings are replayed for each server.
+ */
+function hardwareFor(ctx: PlanContext, facts: ServerFacts): HardwareProfile {
+  let cache = profiles.get(ctx);
+  if (!cache) profiles.set(ctx, (cache = new Map()));
+  const disk = facts.bootVolume ? `volume:${facts.bootVolume.id}` : `image:${facts.server.imageId ?? ''}:${facts.image ? 'known' : 'missing'}`;
+  const key = `${facts.flavor.id}\u0000${disk}`;
+  let profile = cache.get(key);
+  if (!profile) {
+    const p = newServerFacts({ ...facts.server, id: '', name: '' }, facts.flavor, facts.image, facts.bootVolume);
+    const cpu = translateCpu(p);
+    const memory = translateMemory(p);
+    translateNuma(p, cpu.cpu, memory.hugepages !== undefined);
+    const firmware = translateFirmware(p, ctx.config);
+    const diskBus = translateDiskBus(p);
+    translateScsiModel(p);
+    const cdromBus = translateCdromBus(p);
+    const nicModel = translateNicModel(p);
+    const multiqueue = translateMultiqueue(p);
+    const video = translateVideo(p, firmware.efi);
+    const rng = translateRng(p);
+    const watchdog = translateWatchdog(p);
+    const tpm = translateTpm(p);
+    translateGuestAgent(p);
+    translateBootMenu(p);
+    const inputs = translatePointer(p);
+    const os = translateOsHints(p);
+    profile = deepFreeze({
+      cpu, memory, firmware, diskBus, cdromBus, nicModel, multiqueue, video, rng, watchdog, tpm, inputs, os,
+      findings: p.findings.items, consumedSpecs: p.consumedSpecs, consumedProps: p.consumedProps,
+    });
+    cache.set(key, profile);
+  }
+  const source = `server/${facts.server.id}`;
+  const items = facts.findings.items;
+  for (const f of profile.findings) {
+    const copy: Finding = { source, sourceName: facts.server.name, serverId: facts.server.id, attribute: f.attribute, outcome: f.outcome, severity: f.severity, reason: f.reason };
+    if (f.target !== undefined) copy.target = f.target;
+    items.push(copy);
+  }
+  for (const k of profile.consumedSpecs) facts.consumedSpecs.add(k);
+  for (const k of profile.consumedProps) facts.consumedProps.add(k);
+  return profile;
+}
+
 export function translateServer(ctx: PlanContext, server: Server): Translation {
   const vmName = ctx.vmNameByServer.get(server.id);
   const namespace = ctx.namespaceByProject.get(server.projectId);
@@ -62,23 +141,7 @@ export function translateServer(ctx: PlanContext, server: Server): Translation {
     findings.approximate('server.image', undefined, `image ${server.imageId} is no longer in Glance: its hardware properties (bus, firmware, models) are unknown and KubeVirt defaults apply`);
   }
 
-  const cpu = translateCpu(facts);
-  const memory = translateMemory(facts);
-  translateNuma(facts, cpu.cpu, memory.hugepages !== undefined);
-  const firmware = translateFirmware(facts, ctx.config);
-  const diskBus = translateDiskBus(facts);
-  translateScsiModel(facts);
-  const cdromBus = translateCdromBus(facts);
-  const nicModel = translateNicModel(facts);
-  const multiqueue = translateMultiqueue(facts);
-  const video = translateVideo(facts, firmware.efi);
-  const rng = translateRng(facts);
-  const watchdog = translateWatchdog(facts);
-  const tpm = translateTpm(facts);
-  translateGuestAgent(facts);
-  translateBootMenu(facts);
-  const inputs = translatePointer(facts);
-  const os = translateOsHints(facts);
+  const { cpu, memory, firmware, diskBus, cdromBus, nicModel, multiqueue, video, rng, watchdog, tpm, inputs, os } = hardwareFor(ctx, facts);
   const group = ctx.index.serverGroupOfServer.get(server.id);
   const scheduling = translateScheduling(facts, ctx.config, group);
   const disks = translateDisks({ ctx, facts, vmName, namespace, diskBus, cdromBus });
