@@ -1,32 +1,47 @@
 #!/usr/bin/env bash
 # The whole test suite, exactly what CI runs (.ci/run calls `npm test`, which calls this):
 #   1. type-check and build;
-#   2. build (first run only, then cached) the upstream kube-apiserver + etcd the integration tests use;
-#   3. start the minicloud (a real OpenStack Zed on loopback) unless it is already up;
-#   4. run every vitest project: unit + integration.
-# Set OSM_SKIP_MINICLOUD=1 to run without the OpenStack end-to-end suite (it is then reported as skipped).
+#   2. start the minicloud (a real OpenStack Zed on loopback) in the background unless it is up, and
+#      meanwhile build (first run only, then cached) the upstream kube-apiserver + etcd;
+#   3. run every vitest project: unit + integration (real kube-apiserver, local OpenStack API server,
+#      and the minicloud end-to-end suites).
+# OSM_SKIP_MINICLOUD=1 runs without the minicloud suites (they are then reported as skipped).
+# Extra arguments go to vitest (e.g. `npm test -- test/unit`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 here=$(pwd)
 shared=${OSM_SHARED_DIR:-$here/../shared}
 
-step() { printf '\n==> %s\n' "$*" >&2; }
+step() { printf '\n==> %s (%s)\n' "$*" "$(date +%T)" >&2; }
 
 step "type-check and build"
 npm run --silent build
 
-step "kube-apiserver and etcd for the integration tests"
-bash scripts/kube-test-server.sh ensure
-export OSM_KUBE_BIN_DIR
-OSM_KUBE_BIN_DIR=$(bash scripts/kube-test-server.sh bindir)
-
+minicloud_pid=""
 if [ "${OSM_SKIP_MINICLOUD:-0}" != "1" ]; then
-  step "minicloud (real OpenStack Zed on 127.0.0.1)"
   if [ -f /tmp/minicloud/clouds.yaml ] && curl -fsS -o /dev/null --max-time 5 http://127.0.0.1:5000/v3; then
     echo "minicloud is already up" >&2
   else
+    step "starting the minicloud in the background (log: /tmp/minicloud-up.log)"
     sudo_cmd=""; [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
-    $sudo_cmd bash "$shared/minicloud/up.sh"
+    $sudo_cmd bash "$shared/minicloud/up.sh" > /tmp/minicloud-up.log 2>&1 &
+    minicloud_pid=$!
+  fi
+fi
+
+step "kube-apiserver and etcd for the integration tests (built once, then cached)"
+bash scripts/kube-test-server.sh ensure
+OSM_KUBE_BIN_DIR=$(bash scripts/kube-test-server.sh bindir)
+export OSM_KUBE_BIN_DIR
+
+if [ "${OSM_SKIP_MINICLOUD:-0}" != "1" ]; then
+  if [ -n "$minicloud_pid" ]; then
+    step "waiting for the minicloud"
+    if ! wait "$minicloud_pid"; then
+      tail -n 30 /tmp/minicloud-up.log >&2
+      echo "error: the minicloud did not start (see /tmp/minicloud-up.log)" >&2
+      exit 1
+    fi
   fi
   export OSM_MINICLOUD=1 OS_CLIENT_CONFIG_FILE=/tmp/minicloud/clouds.yaml
 fi
