@@ -29,13 +29,21 @@ fuse="NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2"
 
 log() { printf '[package] %s\n' "$*" >&2; }
 
-# What the binary is made of: sources, locked dependencies, this script, and the node that runs it.
+# What the binary is made of: sources, locked dependencies, these scripts, the node that runs them, and the
+# build date when one is imposed. (node, not sha256sum: the same script runs on macOS.)
 source_hash() {
   {
     git ls-files -co --exclude-standard -- src scripts package.json package-lock.json 2>/dev/null ||
       find src scripts package.json package-lock.json -type f
-  } | LC_ALL=C sort | while read -r f; do [ -f "$f" ] && printf '%s  %s\n' "$(sha256sum <"$f" | cut -d' ' -f1)" "$f"; done |
-    { cat; node --version; uname -sm; echo "build date: ${SOURCE_DATE_EPOCH:-}"; } | sha256sum | cut -d' ' -f1
+  } | node -e '
+    const { createHash } = require("node:crypto");
+    const { readFileSync, statSync } = require("node:fs");
+    const files = readFileSync(0, "utf8").split("\n").filter((f) => f && statSync(f, { throwIfNoEntry: false })?.isFile()).sort();
+    const h = createHash("sha256");
+    for (const f of files) h.update(`${f}\0`).update(readFileSync(f)).update("\0");
+    h.update([process.version, process.platform, process.arch, `date:${process.env.SOURCE_DATE_EPOCH ?? ""}`].join("\0"));
+    console.log(h.digest("hex"));
+  '
 }
 
 hash="$(source_hash)"
@@ -44,7 +52,7 @@ if [ "${FORCE:-0}" != 1 ] && [ -x "$exe" ] && [ -f "$out/.source-hash" ] && [ "$
   exit 0
 fi
 
-start=$(date +%s%N)
+SECONDS=0
 rm -rf "$sea" "$exe" "$out/kubectl-openstack_migrate" "$out/.source-hash"
 mkdir -p "$sea"
 
@@ -54,7 +62,7 @@ if [ "$commit" = unknown ]; then tree=unknown
 elif [ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ]; then tree=dirty
 else tree=clean; fi
 # Reproducible builds set SOURCE_DATE_EPOCH; otherwise the time of the build, as kubectl's buildDate.
-build_date="$(date -u -d "@${SOURCE_DATE_EPOCH:-$(date +%s)}" +%Y-%m-%dT%H:%M:%SZ)"
+build_date="$(node -p 'new Date((Number(process.env.SOURCE_DATE_EPOCH) || Date.now() / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, "Z")')"
 build_info="$(node -e 'console.log(JSON.stringify({version: process.argv[1], gitCommit: process.argv[2], gitTreeState: process.argv[3], buildDate: process.argv[4]}))' "$version" "$commit" "$tree" "$build_date")"
 
 log "bundling (esbuild)"
@@ -101,5 +109,4 @@ install -m 0755 scripts/kubectl_complete-openstack_migrate "$out/kubectl_complet
 "$exe" version --client >/dev/null
 echo "$hash" >"$out/.source-hash"
 
-ms=$(( ($(date +%s%N) - start) / 1000000 ))
-log "built $exe ($(du -h "$exe" | cut -f1), v$version, ${commit:0:12} $tree) in ${ms} ms"
+log "built $exe ($(du -h "$exe" | cut -f1), v$version, ${commit:0:12} $tree) in ${SECONDS} s"

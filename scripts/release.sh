@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
 # Builds the release archive of this platform and writes krew-manifest.yaml from the archives present.
 #
-#   scripts/release.sh [--out DIR] [--manifest FILE] [--base-url URL] [--archive-only]
+#   scripts/release.sh [--out DIR] [--manifest FILE] [--base-url URL] [--archive-only] [--no-build]
 #
 #   --out DIR        where archives go (default build/release)
 #   --manifest FILE  the krew manifest to update (default krew-manifest.yaml)
 #   --base-url URL   release download URL; <URL>/v<version>/<archive> (default: GitHub releases of the project)
 #   --archive-only   build this platform's archive, leave the manifest alone
+#   --no-build       archive build/ as it is (default: scripts/package.sh first, which rebuilds if sources changed)
 #
 # Other platforms: run `scripts/release.sh --archive-only` on each (macOS: GNU tar as gtar, `brew install
 # gnu-tar`), copy the archives into build/release/ here, then run scripts/release.sh: every archive of the
 # current version becomes one platform entry (selector os/arch, uri, sha256).
 #
-# Archives are reproducible: file order, owners and mtimes are fixed, gzip stores no name or time, and the
-# binary's build date is SOURCE_DATE_EPOCH (default: the time of the last commit).
+# Archives are reproducible from a given binary: file order, owners and mtimes are fixed, and gzip stores no
+# name or time. The binary's build date is SOURCE_DATE_EPOCH (default: the time of the last commit), and the
+# bundle inside it is reproducible, but the binary as a whole is not: V8's code cache in the SEA blob
+# differs from build to build (it is kept: it saves ~50 ms of every start).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -23,13 +26,15 @@ out="build/release"
 manifest="krew-manifest.yaml"
 base_url="https://github.com/openstack-migrate/kubectl-openstack-migrate/releases/download"
 archive_only=0
+no_build=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) out="$2"; shift 2 ;;
     --manifest) manifest="$2"; shift 2 ;;
     --base-url) base_url="${2%/}"; shift 2 ;;
     --archive-only) archive_only=1; shift ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    --no-build) no_build=1; shift ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "release.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -41,7 +46,8 @@ if [ -z "${SOURCE_DATE_EPOCH:-}" ]; then
 fi
 export SOURCE_DATE_EPOCH
 
-bash scripts/package.sh
+if [ "$no_build" = 0 ]; then bash scripts/package.sh; fi
+[ -x build/kubectl-openstack-migrate ] || { echo "release.sh: build/kubectl-openstack-migrate is missing (npm run package)" >&2; exit 1; }
 
 tar_cmd=tar
 if [ "$(uname -s)" = Darwin ]; then tar_cmd=gtar; fi

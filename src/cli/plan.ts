@@ -1,5 +1,6 @@
 // `plan`: inventory → manifests + fidelity report (and, with --apply, into the cluster).
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { MigrateError } from '../errors.js';
 import { dryRunOption, type DryRun, type GlobalFlags } from './common-flags.js';
 
 export interface PlanArgs extends GlobalFlags {
@@ -47,7 +48,7 @@ function builder(argv: Argv) {
     .option('force-conflicts', { type: 'boolean', default: false, describe: 'With --apply: take over fields another manager owns' })
     .option('show-exact', { type: 'boolean', default: false, describe: 'List exact mappings in the report too' })
     .check((args) => {
-      if (args.out && args.output) throw new Error('--out and --output cannot be used together');
+      if (args.out && args.output) throw new MigrateError('usage', '--out and --output cannot be used together');
       return true;
     })
     .example('$0 plan -i examples/cloud.yaml --out plan/', 'Write manifests for `kubectl apply -R -f plan/` and print the report')

@@ -9,7 +9,7 @@ import pkg from '../../../package.json' with { type: 'json' };
 
 const schema = JSON.parse(readFileSync('scripts/krew-plugin.schema.json', 'utf8')) as object;
 const ajv = new Ajv({ allErrors: true });
-addFormats(ajv);
+addFormats.default(ajv);
 const validate = ajv.compile(schema);
 
 type Manifest = {
