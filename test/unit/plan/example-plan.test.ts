@@ -124,6 +124,7 @@ describe('plan command', () => {
   it('exits 2 on a usage error', async () => {
     expect(await runCli(['plan'])).toBe(2);
     expect(await runCli(['plan', '-i', EXAMPLE, '--no-such-flag'])).toBe(2);
+    expect(await runCli(['plan', '-i', EXAMPLE, '--out', '/tmp/x', '-o', 'yaml'])).toBe(2);
   });
 
   it('says that commands not built yet are not available, with exit 2', async () => {
