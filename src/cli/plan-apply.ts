@@ -8,7 +8,7 @@
 import type { KubeObject } from '../translate/model.js';
 import type { PlanArgs } from './plan.js';
 import { note } from './output.js';
-import { resourceName } from './plan-run.js';
+import { resourceName } from '../plan/order.js';
 
 export const DEFERRED_KINDS = new Set(['DataVolume', 'VirtualMachine', 'Service']);
 

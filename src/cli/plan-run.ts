@@ -5,19 +5,14 @@ import yaml from 'js-yaml';
 import { MigrateError } from '../errors.js';
 import { loadInventoryFile } from '../inventory/load.js';
 import { buildPlan, type Plan } from '../plan/build.js';
+import { resourceName } from '../plan/order.js';
 import { loadPlanConfigFile, resolvePlanConfig } from '../plan/config.js';
 import { planFileEntries, toJsonList, toYamlDocuments, writePlanDirectory } from '../plan/write.js';
 import { buildReport, summaryLine, type PlanReport } from '../report/summary.js';
 import { formatReportTable } from '../report/table.js';
 import type { PlanArgs } from './plan.js';
-import type { KubeObject } from '../translate/model.js';
 import { note, terminalStyle } from './output.js';
 
-/** As `kubectl get -o name` prints it: kind.group/name (core objects: kind/name). */
-export function resourceName(o: KubeObject): string {
-  const group = o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : '';
-  return `${o.kind.toLowerCase()}${group ? `.${group}` : ''}/${o.metadata.name}`;
-}
 
 function errorsOf(plan: Plan): string[] {
   return plan.findings

@@ -4,7 +4,7 @@
 import type { KubeObject } from '../translate/model.js';
 import { KubeClient, isStatus, statusMessage } from './client.js';
 import { type ApiCheck, type ApiResource, type MissingApi, checkRequiredApis, describeObject, resourceKey } from './discovery.js';
-import { applyOrder } from './order.js';
+import { applyOrder } from '../plan/order.js';
 
 export const FIELD_MANAGER = 'kubectl-openstack-migrate';
 

@@ -3,7 +3,7 @@
 // authenticated user (system:discovery), so this needs no extra RBAC.
 import type { KubeObject } from '../translate/model.js';
 import { KubeClient, statusMessage } from './client.js';
-import { apiGroup } from './order.js';
+import { apiGroup } from '../plan/order.js';
 
 export interface ApiResource {
   /** URL segment (plural), e.g. "virtualmachines". */

@@ -2,7 +2,7 @@
 export { loadKubeConfig, type KubeConfigOptions, type KubeTarget, type KubeConfigError } from './config.js';
 export { KubeClient, type KubeResponse, type KubeStatus, isStatus, statusMessage } from './client.js';
 export { checkRequiredApis, operatorFor, describeObject, type ApiCheck, type ApiResource, type MissingApi } from './discovery.js';
-export { applyOrder, kindRank, apiGroup } from './order.js';
+export { applyOrder, kindRank, apiGroup } from '../plan/order.js';
 export {
   applyObjects,
   objectPath,
@@ -15,4 +15,4 @@ export {
   type ApplyStatus,
 } from './apply.js';
 export { diffSentStored, readBack, type FieldDiff, type ReadBackResult } from './readback.js';
-export { applyPlanToCluster, formatApplyReport, resourceName, type PlanApplyFlags, type PlanApplyOutcome } from './plan-apply.js';
+export { applyPlanToCluster, formatApplyReport, type PlanApplyFlags, type PlanApplyOutcome } from './plan-apply.js';

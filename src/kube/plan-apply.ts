@@ -4,7 +4,7 @@ import type { KubeObject } from '../translate/model.js';
 import { type ApplyReport, type ApplyResult, applyObjects } from './apply.js';
 import { KubeClient } from './client.js';
 import { type KubeConfigOptions, loadKubeConfig } from './config.js';
-import { apiGroup } from './order.js';
+import { resourceName } from '../plan/order.js';
 
 export interface PlanApplyFlags extends KubeConfigOptions {
   /** kubectl's --dry-run: "server" asks the server to validate without storing; "none" applies. */
@@ -21,11 +21,6 @@ export interface PlanApplyOutcome {
   target?: string;
 }
 
-/** "virtualmachine.kubevirt.io/web-1", like kubectl's resource/name output. */
-export function resourceName(r: Pick<ApplyResult, 'apiVersion' | 'kind' | 'name'>): string {
-  const group = apiGroup(r.apiVersion);
-  return `${r.kind.toLowerCase()}${group ? `.${group}` : ''}/${r.name}`;
-}
 
 export function formatApplyReport(report: ApplyReport, dryRun: boolean): string[] {
   if (report.missingApis.length || report.apiErrors.length) {

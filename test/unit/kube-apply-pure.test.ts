@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sameStoredObject } from '../../src/kube/apply.js';
 import { loadKubeConfig } from '../../src/kube/config.js';
-import { applyOrder } from '../../src/kube/order.js';
+import { applyOrder } from '../../src/plan/order.js';
 import { diffSentStored } from '../../src/kube/readback.js';
 import type { KubeObject } from '../../src/translate/model.js';
 
