@@ -14,8 +14,9 @@ shared=${OSM_SHARED_DIR:-$here/../shared}
 
 step() { printf '\n==> %s (%s)\n' "$*" "$(date +%T)" >&2; }
 
-step "type-check and build"
+step "type-check (sources and tests) and build"
 npm run --silent build
+npx tsc -p tsconfig.test.json
 
 minicloud_pid=""
 if [ "${OSM_SKIP_MINICLOUD:-0}" != "1" ]; then

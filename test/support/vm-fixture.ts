@@ -7,8 +7,9 @@ import { addFlavor, addImage, addServer, contextFor, emptyInventory } from './in
 import { validateObjects } from './schema-validate.js';
 
 export interface VmRow {
-  extraSpecs?: Record<string, string>;
-  imageProperties?: Record<string, string>;
+  /** Table rows may leave a key out in some rows (its type then says `?: undefined`): undefined values are dropped. */
+  extraSpecs?: Record<string, string | undefined>;
+  imageProperties?: Record<string, string | undefined>;
   flavor?: Partial<Flavor>;
   image?: Partial<Image>;
   server?: Partial<Server>;
@@ -32,10 +33,14 @@ export interface VmResult {
   server: Server;
 }
 
+function defined(record: Record<string, string | undefined> | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(record ?? {}).filter((e): e is [string, string] => e[1] !== undefined));
+}
+
 export function translateRow(row: VmRow): VmResult {
   const inv = emptyInventory();
-  const flavor = addFlavor(inv, { ...row.flavor, extraSpecs: { ...(row.flavor?.extraSpecs ?? {}), ...(row.extraSpecs ?? {}) } });
-  const image = addImage(inv, { ...row.image, properties: { ...(row.image?.properties ?? {}), ...(row.imageProperties ?? {}) } });
+  const flavor = addFlavor(inv, { ...row.flavor, extraSpecs: { ...(row.flavor?.extraSpecs ?? {}), ...defined(row.extraSpecs) } });
+  const image = addImage(inv, { ...row.image, properties: { ...(row.image?.properties ?? {}), ...defined(row.imageProperties) } });
   const server = addServer(inv, { flavor, image, ...row.server });
   row.setup?.(inv, server);
   const ctx = contextFor(inv, row.config);

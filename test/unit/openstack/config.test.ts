@@ -95,7 +95,7 @@ describe('loadCloudConfig: the OpenStack CLI precedence (flags > OS_* > secure.y
     ['bad interface', { cloud: 'prod', env: { OS_INTERFACE: 'private' } }, 'config', /interface "private" is not one of public, internal, admin/],
     ['bad auth_type', { cloud: 'prod', env: { OS_AUTH_TYPE: 'v3oidcpassword' } }, 'config', /auth_type "v3oidcpassword" is not supported/],
   ] as const)('error: %s', (name, input, kind, pattern) => {
-    const files = name === 'missing password' ? { 'clouds.yaml': CLOUDS } : { 'clouds.yaml': CLOUDS, 'secure.yaml': SECURE };
+    const files: Record<string, string> = name === 'missing password' ? { 'clouds.yaml': CLOUDS } : { 'clouds.yaml': CLOUDS, 'secure.yaml': SECURE };
     const err = (() => { try { load(input as Partial<ConfigInput>, files); } catch (e) { return e; } })();
     expect(err).toBeInstanceOf(OpenStackError);
     expect((err as OpenStackError).kind).toBe(kind);

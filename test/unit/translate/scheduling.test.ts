@@ -15,7 +15,7 @@ describe('flavor extra specs → nodeSelector', () => {
     { specs: { 'resources:VGPU': '1' }, mapping: {}, selector: undefined, attr: 'flavor.extra_specs.resources:VGPU', outcome: 'blocker' },
     { specs: { 'unknown:thing': '1' }, mapping: {}, selector: undefined, attr: 'flavor.extra_specs.unknown:thing', outcome: 'lost' },
   ])('$specs → $selector', ({ specs, mapping, selector, attr, outcome }) => {
-    const r = translateRow({ extraSpecs: specs, config: { nodeSelectorMapping: mapping } });
+    const r = translateRow({ extraSpecs: specs, config: { nodeSelectorMapping: mapping as Record<string, Record<string, string>> } });
     expect(r.schemaErrors).toEqual([]);
     expect(r.t.nodeSelector).toEqual(selector);
     expect(outcomeOf(r.findings, attr)).toBe(outcome);
