@@ -59,10 +59,13 @@ interface HardwareProfile {
   consumedProps: Set<string>;
 }
 
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value as object)) deepFreeze(v);
+/** A copy of plain data (objects, arrays, scalars): each VM gets its own objects, free to change. */
+function copyData<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(copyData) as T;
+  if (value && typeof value === 'object' && !(value instanceof Set)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = copyData(v);
+    return out as T;
   }
   return value;
 }
@@ -72,8 +75,8 @@ const profiles = new WeakMap<PlanContext, Map<string, HardwareProfile>>();
 /**
  * The virtual hardware (CPU, memory, firmware, devices, OS hints) depends only on the flavor and the image
  * properties in effect, never on the server itself, and a cloud has far fewer flavor × image pairs than
- * servers. It is translated once per pair and shared (frozen, so no VM can change another's), and its
- * findings are replayed for each server.
+ * servers. It is translated once per pair, and each server gets a copy of the result (so no VM shares
+ * objects with another) and a replay of its findings.
  */
 function hardwareFor(ctx: PlanContext, facts: ServerFacts): HardwareProfile {
   let cache = profiles.get(ctx);
@@ -100,10 +103,10 @@ function hardwareFor(ctx: PlanContext, facts: ServerFacts): HardwareProfile {
     translateBootMenu(p);
     const inputs = translatePointer(p);
     const os = translateOsHints(p);
-    profile = deepFreeze({
+    profile = {
       cpu, memory, firmware, diskBus, cdromBus, nicModel, multiqueue, video, rng, watchdog, tpm, inputs, os,
       findings: p.findings.items, consumedSpecs: p.consumedSpecs, consumedProps: p.consumedProps,
-    });
+    };
     cache.set(key, profile);
   }
   const source = `server/${facts.server.id}`;
@@ -115,7 +118,8 @@ function hardwareFor(ctx: PlanContext, facts: ServerFacts): HardwareProfile {
   }
   for (const k of profile.consumedSpecs) facts.consumedSpecs.add(k);
   for (const k of profile.consumedProps) facts.consumedProps.add(k);
-  return profile;
+  const { findings: _replayed, consumedSpecs: _specs, consumedProps: _props, ...hardware } = profile;
+  return { ...copyData(hardware), findings: profile.findings, consumedSpecs: profile.consumedSpecs, consumedProps: profile.consumedProps };
 }
 
 export function translateServer(ctx: PlanContext, server: Server): Translation {
