@@ -8,6 +8,7 @@ import { getVerbosity, setVerbosity } from './output.js';
 import { planCommand } from './plan.js';
 import { notYetCommands } from './not-yet.js';
 import { inventoryCommand } from './inventory.js';
+import { backupCommand } from './backup.js';
 import { completionCommand } from './completion.js';
 import { versionCommand } from './version.js';
 
@@ -35,6 +36,7 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<numb
     .middleware((args) => setVerbosity(Number(args.v) || 0))
     .command(inventoryCommand)
     .command(planCommand)
+    .command(backupCommand)
     .command(notYetCommands)
     .command(completionCommand)
     .command(versionCommand)

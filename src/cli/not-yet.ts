@@ -14,7 +14,6 @@ function notYet(name: string, describe: string): CommandModule {
 }
 
 export const notYetCommands: CommandModule[] = [
-  notYet('backup', 'Take a consistent copy of every disk of the servers'),
   notYet('import', 'Import the disk copies into DataVolumes'),
   notYet('cutover <server>', 'Stop the source server and start it on KubeVirt'),
   notYet('status', 'Show the migration state from the cluster'),

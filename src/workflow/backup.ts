@@ -4,7 +4,7 @@
 //   volume-backed disk → Cinder snapshot (force when in-use) → temporary volume from the snapshot →
 //                        os-volume_upload_image on that volume (Cinder uploads only available volumes unless
 //                        the operator enabled force upload) → wait active → delete the volume, then the snapshot.
-// Every OpenStack resource is named deterministically (osm-<server-id-8>-<disk>[-<generation>]), marked
+// Every OpenStack resource is named deterministically (osm-<server-id>-<disk>[-<generation>]), marked
 // (image property / snapshot and volume metadata openstack_migrate_server_id, Glance tag openstack-migrate)
 // and recorded in the server's state ConfigMap right after it is created, so that a run killed at any
 // point finds it again (by the record, or by name when killed between "create" and "record") instead of
@@ -73,6 +73,11 @@ export interface BackupOptions {
   stop?: boolean;
   /** Take a new copy even when one exists (a new generation; older copies are removed once it is done). */
   retake?: boolean;
+  /**
+   * Leave the phase annotations alone (cutover's final copy: cutover owns the phase then); the ledger and
+   * disks.json are still kept.
+   */
+  keepPhase?: boolean;
   /** Disk format of volume uploads. */
   uploadDiskFormat?: 'qcow2' | 'raw';
   /** Shell command run before each server's copy; non-zero exit aborts that server. */
@@ -118,10 +123,15 @@ export class SimulatedKill extends Error {
 
 export class BackupError extends Error {}
 
-/** Deterministic name of what the plugin creates for one disk of one server. */
+/**
+ * Deterministic name of what the plugin creates for one disk of one server: osm-<server-id>-<disk>[-<n>].
+ * The whole server id, not its first 8 characters: an upload-to-image image carries no marker until backup
+ * tags it, so a run that resumes after a kill finds it by name alone, and 8 hex digits collide (1% over
+ * 10,000 servers; always with sequential ids) so that one server could adopt another's copy.
+ */
 export function resourceName(serverId: string, disk: string, generation: number): string {
-  const id8 = serverId.replace(/[^a-zA-Z0-9]/g, '').slice(0, 8).toLowerCase();
-  return `osm-${id8}-${disk}${generation > 1 ? `-${generation}` : ''}`;
+  const id = serverId.replace(/[^a-zA-Z0-9-]/g, '').toLowerCase();
+  return `osm-${id}-${disk}${generation > 1 ? `-${generation}` : ''}`;
 }
 
 /** The DataVolume suffix of a disk ('root', 'vol-1a2b3c4d'), as translate/disks.ts names it. */
@@ -371,9 +381,9 @@ class ServerBackup {
   }
 
   /** Everything recorded, then what a killed run created without recording (found by name and marker). */
-  async removeAll(filter: (e: LedgerEntry) => boolean = () => true, generations?: number[]): Promise<number> {
+  async removeAll(keep: Set<string> = new Set(), generations?: number[]): Promise<number> {
     let n = await this.removeTemporaries();
-    for (const e of liveEntries(this.record).filter(filter)) {
+    for (const e of liveEntries(this.record).filter((x) => !keep.has(x.id))) {
       await this.removeEntry(e);
       n += 1;
     }
@@ -395,7 +405,7 @@ class ServerBackup {
         }
         const project = this.c.token.projectId;
         for (const i of (await findImages(this.c, { name })).filter((i) => i.name === name && (i.properties[SERVER_ID_KEY] === this.target.serverId || (d.volumeId && project && i.owner === project)))) {
-          if (this.record.ledger.some((e) => e.type === 'image' && e.id === i.id && e.deleted)) continue;
+          if (keep.has(i.id) || this.record.ledger.some((e) => e.type === 'image' && e.id === i.id && e.deleted)) continue;
           recordCreated(this.record, { type: 'image', id: i.id, name, disk: d.disk, purpose: 'copy' });
           await this.removeEntry({ type: 'image', id: i.id });
           n += 1;
@@ -460,15 +470,22 @@ export async function backupServer(deps: BackupDeps, target: BackupTarget, optio
     if (missing.length === 0) return result(target, 'already-backed-up', run.record.disks);
     run.record.disks = run.record.disks.filter((r) => !missing.includes(r.disk));
   }
-  let previousCopies: LedgerEntry[] = [];
+  // What a failure must not remove: the finished copies of earlier runs (and, during a retake, the copies
+  // being replaced). Everything else this server's runs created goes.
+  const keep = new Set(run.record.disks.map((r) => r.imageId).filter(Boolean));
+  const setState = (change: Partial<ServerRecord['state']>) => {
+    if (!options.keepPhase) run.record.state = { ...run.record.state, ...change };
+  };
   try {
-    if (options.retake && (phase === 'backed-up' || PAST_BACKUP.has(phase))) {
-      previousCopies = liveEntries(run.record, { type: 'image', purpose: 'copy' });
+    if (options.retake && !run.record.backup.retaking && (run.record.disks.length > 0 || liveEntries(run.record, { type: 'image', purpose: 'copy' }).length > 0)) {
+      // Recorded before anything is made, so that a killed retake resumes this generation and still removes the old copies.
+      run.record.backup = { ...run.record.backup, retaking: { replacing: liveEntries(run.record, { type: 'image', purpose: 'copy' }).map((e) => e.id), previousDisks: run.record.disks } };
       run.record.generation += 1;
       run.record.disks = [];
     }
+    for (const id of run.record.backup.retaking?.replacing ?? []) keep.add(id);
     const startedAt = phase === 'backing-up' && run.record.state.startedAt ? run.record.state.startedAt : new Date().toISOString();
-    run.record.state = { ...run.record.state, phase: 'backing-up', startedAt, finishedAt: undefined, lastError: undefined, progress: (run.record.disks.length / Math.max(1, target.disks.length)) * 100 };
+    setState({ phase: 'backing-up', startedAt, finishedAt: undefined, lastError: undefined, progress: (run.record.disks.length / Math.max(1, target.disks.length)) * 100 });
     await run.save('backing-up');
 
     if (options.preBackupHook) {
@@ -482,25 +499,30 @@ export async function backupServer(deps: BackupDeps, target: BackupTarget, optio
       if (run.record.disks.some((r) => r.disk === d.disk && r.imageId)) continue;
       const rec = d.volumeId ? await run.copyVolume(d) : await run.copyRoot(d);
       run.record.disks = [...run.record.disks.filter((r) => r.disk !== d.disk), rec];
-      run.record.state.progress = (run.record.disks.length / target.disks.length) * 100;
+      setState({ progress: (run.record.disks.length / target.disks.length) * 100 });
       await run.save(`copied ${d.disk}`);
     }
     await run.restartIfStopped();
     // A retake replaces the older copies: remove them now that the new ones exist.
-    for (const e of previousCopies) await run.removeEntry(e);
-    run.record.state = { ...run.record.state, phase: 'backed-up', progress: 100, finishedAt: new Date().toISOString(), lastError: undefined };
+    for (const id of run.record.backup.retaking?.replacing ?? []) {
+      const e = run.record.ledger.find((x) => x.type === 'image' && x.id === id);
+      if (e && !e.deleted) await run.removeEntry(e);
+    }
+    run.record.backup = { ...run.record.backup, retaking: undefined };
+    setState({ phase: 'backed-up', progress: 100, finishedAt: new Date().toISOString(), lastError: undefined });
     await run.save('backed-up');
     return result(target, 'backed-up', run.record.disks);
   } catch (err) {
     if (err instanceof SimulatedKill) throw err;
     const message = `${target.serverName} (${target.serverId}): ${(err as Error).message}`;
-    // Nothing this run created stays behind; copies of an earlier generation (a good backup) stay.
+    // Nothing this run (or an interrupted one) created stays behind; finished copies of earlier runs stay.
     let removed = 0;
     const failures: string[] = [];
     try {
-      const current = new Set(previousCopies.map((e) => e.id));
-      removed = await run.removeAll((e) => !current.has(e.id), [run.record.generation]);
-      run.record.disks = [];
+      removed = await run.removeAll(keep, [run.record.generation]);
+      const retaking = run.record.backup.retaking;
+      run.record.disks = retaking ? retaking.previousDisks : run.record.disks.filter((r) => keep.has(r.imageId));
+      run.record.backup = { ...run.record.backup, retaking: undefined };
     } catch (cleanupError) {
       failures.push(`cleanup: ${(cleanupError as Error).message} (run backup --cleanup)`);
     }
@@ -511,13 +533,28 @@ export async function backupServer(deps: BackupDeps, target: BackupTarget, optio
     }
     const lastError = [message, ...failures].join('; ');
     try {
-      run.record.state = { ...run.record.state, phase: 'failed', lastError: truncateError(lastError), finishedAt: new Date().toISOString() };
+      setState({ phase: 'failed', lastError: truncateError(lastError), finishedAt: new Date().toISOString() });
       await deps.store.save(run.record);
     } catch {
       // the error is reported in the result anyway
     }
     return result(target, 'failed', [], { error: lastError, removed });
   }
+}
+
+/**
+ * cutover's final copy (deps.finalCopy): a new copy of every copied disk of a server cutover has stopped,
+ * without touching the phase cutover owns. Resumable like any backup (a killed cutover re-run continues
+ * the same generation). The records are a superset of migration-state-store's DiskCopy.
+ */
+export function finalCopyVia(deps: BackupDeps, projectOf: (serverId: string) => string, options: Pick<BackupOptions, 'wait' | 'log' | 'uploadDiskFormat' | 'preBackupHook'> = {}) {
+  return async (work: { serverId: string; serverName: string; namespace: string; vmName: string; dataVolumes: { kind: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string> } }[] }): Promise<DiskRecord[]> => {
+    const [target] = backupTargetsFromPlan({ objects: work.dataVolumes, servers: [{ id: work.serverId, name: work.serverName, namespace: work.namespace, vmName: work.vmName }] }, projectOf);
+    if (!target) return [];
+    const r = await backupServer(deps, target, { ...options, retake: true, keepPhase: true, stop: false });
+    if (r.outcome !== 'backed-up') throw new BackupError(r.error ?? `final copy of ${work.serverName}: ${r.outcome}`);
+    return r.disks;
+  };
 }
 
 export interface CleanupResult {

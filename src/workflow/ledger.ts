@@ -49,19 +49,14 @@ export interface DiskRecord {
   flattenedPath?: string;
 }
 
-export interface FloatingIpRecord {
-  floatingIpId: string;
-  portId: string;
-  fixedIp?: string;
-  address?: string;
-}
-
 /** What backup changed on the source and must undo (data key backup.json). */
 export interface BackupSourceRecord {
   /** Nova status before backup --stop stopped the server (ACTIVE, SHUTOFF, ...). */
   statusBefore?: string;
   /** Whether backup stopped it and still owes a start. */
   stoppedByPlugin?: boolean;
+  /** A retake under way: the copies it replaces (removed once it is done) and the disks to restore if it fails. */
+  retaking?: { replacing: string[]; previousDisks: DiskRecord[] };
 }
 
 export interface ServerRecord {

@@ -3,9 +3,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BACKUP_TAG, SERVER_ID_KEY, SimulatedKill, backupServer, backupServers, backupTargetsFromPlan, cleanupServer, resourceName, type BackupDeps } from '../../../src/workflow/backup.js';
+import { BACKUP_TAG, SERVER_ID_KEY, SimulatedKill, backupServer, backupServers, backupTargetsFromPlan, cleanupServer, finalCopyVia, resourceName, type BackupDeps } from '../../../src/workflow/backup.js';
 import { MemoryStateStore } from '../../../src/workflow/ledger.js';
 import { FAST_WAIT, startBackupCloud, type BackupCloud } from '../../support/backup-harness.js';
+import { syntheticCloud } from '../../support/openstack-server/synthetic.js';
 
 let bc: BackupCloud;
 let store: MemoryStateStore;
@@ -97,6 +98,80 @@ describe('backup (snapshot method)', () => {
     expect(osm().images.map((i) => i.name)).toEqual([resourceName(target.serverId, 'root', 2)]);
   });
 
+  it('a retake killed at any checkpoint resumes its generation and still removes the replaced copy', async () => {
+    for (let n = 1; n < 40; n++) {
+      await bc.close();
+      bc = await startBackupCloud();
+      store = new MemoryStateStore();
+      deps = { clientFor: async () => bc.client, store };
+      const target = bc.target('db-1');
+      const first = await backupServer(deps, target, { wait: FAST_WAIT });
+      let killed = false;
+      try {
+        await backupServer(deps, target, { wait: FAST_WAIT, retake: true, killAtCheckpoint: n });
+      } catch (err) {
+        expect(err).toBeInstanceOf(SimulatedKill);
+        killed = true;
+      }
+      const afterKill = (await store.load('acme-prod', 'db-1'))!;
+      const retakeHadFinished = afterKill.generation === 2 && !afterKill.backup.retaking;
+      const r = await backupServer(deps, target, { wait: FAST_WAIT, retake: true });
+      expect(r.outcome, `kill at ${n}: ${r.error}`).toBe('backed-up');
+      // one copy per disk, of the generation recorded (2; 3 when the kill came after the retake had finished,
+      // so that the re-run was a retake of its own); the older copies are gone
+      const gen = (await store.load('acme-prod', 'db-1'))!.generation;
+      expect(gen, `kill at ${n}`).toBe(retakeHadFinished ? 3 : 2);
+      expect(osm().images.map((i) => i.name).sort(), `kill at ${n}`).toEqual([resourceName(target.serverId, 'root', gen), resourceName(target.serverId, 'vol-7f49552f', gen)]);
+      expect(r.disks.map((d) => d.imageId).some((id) => first.disks.some((f) => f.imageId === id)), `kill at ${n}`).toBe(false);
+      expect(osm().snapshots.length + osm().volumes.length, `kill at ${n}`).toBe(0);
+      if (!killed) break;
+    }
+  }, 60_000);
+
+  it('a failure keeps the finished copies of earlier runs (only what the failed run made goes)', async () => {
+    const target = bc.target('db-1');
+    const first = await backupServer(deps, target, { wait: FAST_WAIT });
+    const volImage = first.disks.find((d) => d.disk === 'vol-7f49552f')!.imageId;
+    bc.cloud.images.splice(bc.cloud.images.findIndex((i) => i.id === volImage), 1); // removed by hand
+    bc.actions.behaviour.imagesFail = true;
+    const r = await backupServer(deps, target, { wait: FAST_WAIT });
+    expect(r.outcome).toBe('failed');
+    expect(osm().images.map((i) => i.id)).toEqual([first.disks.find((d) => d.disk === 'root')!.imageId]);
+    expect(osm().snapshots.length + osm().volumes.length).toBe(0);
+    expect((await store.load('acme-prod', 'db-1'))!.disks.map((d) => d.disk)).toEqual(['root']);
+  });
+
+  it('finalCopyVia (cutover): a new copy without touching the phase cutover owns', async () => {
+    const target = bc.target('bfv-1');
+    const first = await backupServer(deps, target, { wait: FAST_WAIT });
+    const rec = (await store.load('acme-prod', 'bfv-1'))!;
+    await store.save({ ...rec, state: { ...rec.state, phase: 'cutting-over' } });
+    const dataVolumes = target.disks.map((d) => ({ kind: 'DataVolume', metadata: { name: d.dataVolume, namespace: 'acme-prod', annotations: { 'openstack-migrate.io/server-id': target.serverId, 'openstack-migrate.io/disk-role': d.diskRole, ...(d.volumeId ? { 'openstack-migrate.io/volume-id': d.volumeId } : {}) } } }));
+    const copy = finalCopyVia(deps, () => target.projectId, { wait: FAST_WAIT });
+    const disks = await copy({ serverId: target.serverId, serverName: 'bfv-1', namespace: 'acme-prod', vmName: 'bfv-1', dataVolumes });
+    expect(disks).toHaveLength(1);
+    expect(disks[0].imageId).not.toBe(first.disks[0].imageId);
+    expect(disks[0]).toMatchObject({ diskRole: 'root', dataVolume: 'bfv-1-root', volumeId: target.disks[0].volumeId, diskFormat: 'qcow2' });
+    const after = (await store.load('acme-prod', 'bfv-1'))!;
+    expect(after.state.phase).toBe('cutting-over');
+    expect(after.generation).toBe(2);
+    expect(osm().images.map((i) => i.id)).toEqual([disks[0].imageId]);
+  });
+
+  it('servers whose ids share their first 8 characters never adopt each other\'s copies', async () => {
+    await bc.close();
+    bc = await startBackupCloud({}, {}, syntheticCloud({ servers: 6, projects: 1 }));
+    deps = { clientFor: async () => bc.client, store };
+    const targets = bc.cloud.servers.map((s) => bc.target(s.name, 'bench'));
+    expect(new Set(targets.map((t) => t.serverId.slice(0, 8))).size).toBe(1);
+    const results = await backupServers(deps, targets, { wait: FAST_WAIT, parallel: 3 });
+    const imageIds = results.flatMap((r) => r.disks.map((d) => d.imageId));
+    const disks = targets.reduce((n, t) => n + t.disks.length, 0);
+    expect(disks).toBeGreaterThan(targets.length);
+    expect(new Set(imageIds).size).toBe(disks);
+    expect(bc.actions.created.image).toHaveLength(disks);
+  });
+
   it('falls back to the Location header of createImage below microversion 2.45', async () => {
     await bc.close();
     bc = await startBackupCloud({}, { maxMicroversion: '2.40' });
@@ -136,7 +211,7 @@ describe('backup (snapshot method)', () => {
     bc.server.inject({ service: 'volume', pathIncludes: '/action', method: 'POST', status: 413, times: 1 });
     const r = await backupServer(deps, bc.target('bfv-1'), { wait: FAST_WAIT });
     expect(r.outcome).toBe('failed');
-    expect(r.error).toMatch(/os-volume_upload_image "osm-411a035c-root": HTTP 413/);
+    expect(r.error).toMatch(/os-volume_upload_image "osm-411a035c-c090-4210-97ba-ba4a5ebce31b-root": HTTP 413/);
     expect(osm()).toEqual({ images: [], snapshots: [], volumes: [] });
   });
 });

@@ -1,0 +1,228 @@
+// `backup [servers..]`: a consistent copy of every disk of the selected servers (src/workflow/backup.ts),
+// recorded in each server's state ConfigMap in the cluster so that any run can resume it; or, with
+// --method nfs, the import sources of existing qcow2 backups on an NFS share (src/workflow/backup-nfs.ts).
+// The servers, their namespaces, VM and DataVolume names come from the plan, rebuilt in memory from the
+// inventory (the same --config / --namespace-template as `plan`).
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import type { GlobalFlags } from './common-flags.js';
+import { flagsAsSettings, type InventoryArgs } from './inventory.js';
+
+type OsFlags = Pick<InventoryArgs, 'osCloud' | 'osAuthUrl' | 'osUsername' | 'osUserId' | 'osPassword' | 'osProjectName' | 'osProjectId' | 'osUserDomainName' | 'osUserDomainId' | 'osProjectDomainName' | 'osProjectDomainId' | 'osDomainName' | 'osDomainId' | 'osRegionName' | 'osInterface' | 'osCacert' | 'osAuthType' | 'osApplicationCredentialId' | 'osApplicationCredentialSecret' | 'osToken' | 'insecure'>;
+
+export interface BackupArgs extends GlobalFlags, OsFlags {
+  servers?: string[];
+  inventory: string;
+  config?: string;
+  namespaceTemplate?: string;
+  all: boolean;
+  project?: string[];
+  selector?: string;
+  method: 'auto' | 'snapshot' | 'nfs';
+  stop: boolean;
+  retake: boolean;
+  cleanup: boolean;
+  parallel: number;
+  dryRun: boolean;
+  uploadDiskFormat: 'qcow2' | 'raw';
+  preBackupHook?: string;
+  timeout: number;
+  pollInterval: number;
+  output?: 'json';
+  nfsServer?: string;
+  nfsExport?: string;
+  nfsPathTemplate?: string;
+  nfsMountPath: string;
+  nfsLocalMount?: string;
+  fileServerNamespace: string;
+  fileServerImage: string;
+  flattenImage: string;
+  flattenStorageClass?: string;
+  flattenSize: string;
+  nfsManifests?: string;
+}
+
+const OS_FLAGS = [
+  'os-auth-url', 'os-username', 'os-user-id', 'os-password', 'os-project-name', 'os-project-id', 'os-user-domain-name', 'os-user-domain-id', 'os-project-domain-name',
+  'os-project-domain-id', 'os-domain-name', 'os-domain-id', 'os-region-name', 'os-interface', 'os-cacert', 'os-auth-type', 'os-application-credential-id',
+  'os-application-credential-secret', 'os-token',
+];
+
+function builder(argv: Argv) {
+  let a = argv
+    .positional('servers', { type: 'string', array: true, describe: 'Servers to back up (name or id); see also --all, --project, -l' })
+    .option('inventory', { alias: 'i', type: 'string', demandOption: true, describe: 'Inventory file the plan was made from' })
+    .option('config', { type: 'string', describe: 'Plan config file (as given to `plan`)' })
+    .option('namespace-template', { type: 'string', describe: 'As given to `plan` (namespaces must match the plan)' })
+    .option('all', { type: 'boolean', default: false, describe: 'Every server of the inventory' })
+    .option('project', { type: 'array', string: true, describe: 'Servers of this project (name or id; repeatable)' })
+    .option('selector', { alias: 'l', type: 'string', describe: 'KEY=VALUE[,KEY=VALUE]: servers whose metadata has these values (tag=T: servers with Nova tag T); KEY!=VALUE excludes' })
+    .option('method', { type: 'string', choices: ['auto', 'snapshot', 'nfs'] as const, default: 'auto' as const, describe: 'snapshot: createImage / Cinder snapshot + upload-to-image; nfs: existing qcow2 backups on an NFS share; auto: nfs when --nfs-path-template is given' })
+    .option('stop', { type: 'boolean', default: false, describe: 'Stop each ACTIVE server before its copy and start it again after (a crash-consistent copy without a guest agent)' })
+    .option('retake', { type: 'boolean', default: false, describe: 'Take a new copy even when one exists (the older copy is removed once the new one is active)' })
+    .option('cleanup', { type: 'boolean', default: false, describe: 'Remove every image, snapshot and volume the plugin created for the servers, instead of backing up' })
+    .option('parallel', { type: 'number', default: 4, describe: 'Servers backed up at once' })
+    .option('dry-run', { type: 'boolean', default: false, describe: 'Print what would be done; change nothing' })
+    .option('upload-disk-format', { type: 'string', choices: ['qcow2', 'raw'] as const, default: 'qcow2' as const, describe: 'Disk format of volume uploads (Cinder upload-to-image)' })
+    .option('pre-backup-hook', { type: 'string', describe: 'Shell command run before each server (env OSM_SERVER_ID, OSM_SERVER_NAME, OSM_PROJECT_ID); non-zero exit aborts that server' })
+    .option('timeout', { type: 'number', default: 60, describe: 'Minutes to wait for each image, snapshot, volume or power change' })
+    .option('poll-interval', { type: 'number', default: 2000, hidden: true, describe: 'First polling interval in ms (grows to 15 s)' })
+    .option('output', { alias: 'o', type: 'string', choices: ['json'] as const, describe: 'Print the results as JSON' })
+    .option('nfs-server', { type: 'string', describe: 'NFS method: server of the share holding the backups' })
+    .option('nfs-export', { type: 'string', describe: 'NFS method: exported path of the share' })
+    .option('nfs-path-template', { type: 'string', describe: 'NFS method: file of each disk, from {project_id} {server_id} {server_name} {volume_id} {disk_role} {disk} {volume_id|disk_role}, e.g. /backups/{project_id}/{server_id}/{volume_id|disk_role}.qcow2' })
+    .option('nfs-mount-path', { type: 'string', default: '/backups', describe: 'NFS method: where the share is mounted in the file server and the flatten Jobs (the absolute backing-file paths of incremental chains must start here)' })
+    .option('nfs-local-mount', { type: 'string', describe: 'NFS method: where the same share is mounted on this machine, to inspect qcow2 chains with qemu-img before import' })
+    .option('file-server-namespace', { type: 'string', default: 'openstack-migrate', describe: 'NFS method: namespace of the in-cluster file server' })
+    .option('file-server-image', { type: 'string', default: 'docker.io/library/nginx:1.27-alpine', describe: 'NFS method: image of the file server (serves the share over http with range requests)' })
+    .option('flatten-image', { type: 'string', default: 'quay.io/kubevirt/cdi-importer:v1.61.0', describe: 'NFS method: image with qemu-img for the flatten Jobs' })
+    .option('flatten-storage-class', { type: 'string', describe: 'NFS method: storage class of the PVC that holds flattened chains (ReadWriteMany)' })
+    .option('flatten-size', { type: 'string', default: '100Gi', describe: 'NFS method: size of that PVC' })
+    .option('nfs-manifests', { type: 'string', describe: 'NFS method: write the file server / flatten objects to this file instead of applying them' })
+    .option('os-cloud', { type: 'string', describe: 'Cloud name in clouds.yaml (default: $OS_CLOUD)' })
+    .option('insecure', { type: 'boolean', default: false, describe: 'Do not verify TLS certificates (test clouds only)' });
+  for (const flag of OS_FLAGS) a = a.option(flag, { type: 'string', describe: `Overrides ${flag.replace(/-/g, '_').toUpperCase()} and clouds.yaml`, hidden: true });
+  return a
+    .check((args) => {
+      if (!(Number(args.parallel) >= 1)) throw new Error('--parallel must be at least 1');
+      const picked = (args.servers as string[] | undefined)?.length || args.all || (args.project as string[] | undefined)?.length || args.selector;
+      if (!picked) throw new Error('name servers, or use --all, --project or -l');
+      if (args.method === 'nfs' && !args.nfsPathTemplate) throw new Error('--method nfs needs --nfs-path-template');
+      return true;
+    })
+    .example('$0 backup -i inventory.yaml web-1 db-1', 'Copy the disks of two servers (running; crash-consistent unless the guest agent quiesces)')
+    .example('$0 backup -i inventory.yaml --project acme-prod --stop --parallel 8', 'A wave: every server of a project, stopped during its copy')
+    .example('$0 backup -i inventory.yaml --all --cleanup', 'Remove every copy the plugin made')
+    .example('$0 backup -i inv.yaml --all --method nfs --nfs-server 10.0.0.5 --nfs-export /trilio --nfs-path-template "/backups/{project_id}/{server_id}/{volume_id|disk_role}.qcow2"', 'Import existing TrilioVault qcow2 backups');
+}
+
+/** Servers chosen by names/ids, --all, --project and -l, in inventory order. */
+export function selectServers<S extends { id: string; name: string; projectId: string; metadata: Record<string, string>; tags?: string[] }>(
+  servers: S[],
+  projects: { id: string; name: string }[],
+  pick: { names?: string[]; all?: boolean; projects?: string[]; selector?: string },
+): { selected: S[]; unknown: string[] } {
+  const unknown: string[] = [];
+  const chosen = new Set<string>();
+  for (const n of pick.names ?? []) {
+    const matches = servers.filter((s) => s.id === n || s.name === n);
+    if (matches.length === 0) unknown.push(n);
+    for (const m of matches) chosen.add(m.id);
+  }
+  const projectIds = new Set<string>();
+  for (const p of pick.projects ?? []) {
+    const match = projects.filter((x) => x.id === p || x.name === p);
+    if (match.length === 0) unknown.push(`project ${p}`);
+    for (const m of match) projectIds.add(m.id);
+  }
+  const terms = (pick.selector ?? '').split(',').map((t) => t.trim()).filter(Boolean).map((t) => {
+    const m = /^([^!=]+)(!=|==|=)(.*)$/.exec(t);
+    return m ? { key: m[1], neg: m[2] === '!=', value: m[3] } : { key: t, neg: false, value: undefined as string | undefined };
+  });
+  const matchesSelector = (s: S) => terms.every((t) => {
+    const has = t.key === 'tag' ? (s.tags ?? []).includes(t.value ?? '') : t.value === undefined ? t.key in s.metadata : s.metadata[t.key] === t.value;
+    return t.neg ? !has : has;
+  });
+  const byGroup = pick.all || projectIds.size > 0 || terms.length > 0;
+  const selected = servers.filter((s) => {
+    if (chosen.has(s.id)) return true;
+    if (!byGroup) return false;
+    if (projectIds.size > 0 && !projectIds.has(s.projectId)) return false;
+    return matchesSelector(s);
+  });
+  return { selected, unknown };
+}
+
+export async function runBackup(args: Partial<BackupArgs> & Pick<BackupArgs, 'inventory'>): Promise<number> {
+  const [{ loadInventoryFile }, { buildPlan }, { loadPlanConfigFile, resolvePlanConfig }, { loadCloudConfig }, { OpenStackClient }, backup, ledger, kube, out, { MigrateError }] = await Promise.all([
+    import('../inventory/load.js'),
+    import('../plan/build.js'),
+    import('../plan/config.js'),
+    import('../openstack/config.js'),
+    import('../openstack/client.js'),
+    import('../workflow/backup.js'),
+    import('../workflow/ledger.js'),
+    import('../kube/index.js'),
+    import('./output.js'),
+    import('../errors.js'),
+  ]);
+  const inventory = await loadInventoryFile(args.inventory);
+  const fileConfig = args.config ? await loadPlanConfigFile(args.config) : {};
+  const planConfig = resolvePlanConfig(fileConfig, { namespaceTemplate: args.namespaceTemplate } as Parameters<typeof resolvePlanConfig>[1]);
+  const { selected, unknown } = selectServers(inventory.servers, inventory.projects, { names: args.servers, all: args.all, projects: args.project, selector: args.selector });
+  if (unknown.length) throw new MigrateError('invalid-input', `${args.inventory}: not in the inventory: ${unknown.join(', ')}`);
+  if (selected.length === 0) {
+    out.note('backup: no server matches');
+    return 0;
+  }
+  // The plan of the whole inventory: names (namespaces, VM names) depend on every server.
+  const plan = buildPlan(inventory, planConfig);
+  const wanted = new Set(selected.map((s) => s.id));
+  const projectOf = new Map(inventory.servers.map((s) => [s.id, s.projectId]));
+  const targets = backup.backupTargetsFromPlan(plan, (id) => projectOf.get(id) ?? '').filter((t) => wanted.has(t.serverId));
+  const method = args.method === 'nfs' || (args.method !== 'snapshot' && args.nfsPathTemplate) ? 'nfs' : 'snapshot';
+
+  const kubeTarget = kube.loadKubeConfig({ kubeconfig: args.kubeconfig, context: args.context });
+  const store: import('../workflow/ledger.js').RecordStore = args.dryRun || !kubeTarget.ok ? new ledger.MemoryStateStore() : new ledger.StateStore(new kube.KubeClient(kubeTarget.value));
+  if (!kubeTarget.ok && !args.dryRun) throw new MigrateError('usage', `backup records its state in the cluster: ${kubeTarget.error.message}`);
+
+  if (method === 'nfs') {
+    const { runNfsBackup } = await import('../workflow/backup-nfs.js');
+    return runNfsBackup(targets, args as BackupArgs, store, kubeTarget.ok ? new kube.KubeClient(kubeTarget.value) : undefined);
+  }
+
+  if (args.dryRun) {
+    for (const t of targets) {
+      const steps = t.disks.map((d) => (d.volumeId ? `${d.disk}: snapshot volume ${d.volumeId} → temporary volume → upload-to-image ${backup.resourceName(t.serverId, d.disk, 1)}` : `${d.disk}: createImage ${backup.resourceName(t.serverId, d.disk, 1)}`));
+      process.stdout.write(`${t.namespace}/${t.vmName} (server ${t.serverName} ${t.serverId})${args.cleanup ? ': would remove every image, snapshot and volume the plugin made' : `${args.stop ? ' [stop, copy, start]' : ''}\n  ${steps.join('\n  ')}`}\n`);
+    }
+    return 0;
+  }
+
+  const config = loadCloudConfig({ cloud: args.osCloud, flags: flagsAsSettings(args), insecure: args.insecure });
+  const client = await OpenStackClient.connect(config, { onWarning: (w) => out.warn(w), concurrency: Math.max(4, (args.parallel ?? 4) * 2) });
+  // Act in the server's project when the credentials allow it, so copies count against that project's quota.
+  const clients = new Map<string, Promise<import('../openstack/client.js').OpenStackClient>>();
+  const clientFor = (projectId: string) => {
+    if (!projectId || client.token.projectId === projectId) return Promise.resolve(client);
+    let c = clients.get(projectId);
+    if (!c) {
+      c = client.rescope(projectId).catch(() => client);
+      clients.set(projectId, c);
+    }
+    return c;
+  };
+  const wait = { timeoutMs: (args.timeout ?? 60) * 60_000, intervalMs: args.pollInterval ?? 2_000, maxIntervalMs: Math.min(15_000, (args.pollInterval ?? 2_000) * 8) };
+  const log = (line: string) => out.debug(2, line);
+  const deps = { clientFor, store };
+  const started = Date.now();
+  let failed = 0;
+  if (args.cleanup) {
+    const results = await backup.cleanupServers(deps, targets, { wait, log, parallel: args.parallel });
+    for (const r of results) {
+      if (r.error) failed += 1;
+      if (args.output !== 'json') process.stdout.write(r.error ? `${r.serverName}: cleanup failed: ${r.error}\n` : `${r.serverName}: removed ${r.removed} resource(s)\n`);
+    }
+    if (args.output === 'json') process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+  } else {
+    const results = await backup.backupServers(deps, targets, { stop: args.stop, retake: args.retake, uploadDiskFormat: args.uploadDiskFormat, preBackupHook: args.preBackupHook, wait, log, parallel: args.parallel });
+    for (const r of results) {
+      if (r.outcome === 'failed') failed += 1;
+      if (args.output !== 'json') {
+        const disks = r.disks.map((d) => `${d.disk}→${d.imageId}`).join(' ');
+        process.stdout.write(`${r.namespace}/${r.vmName}: ${r.outcome}${disks ? ` ${disks}` : ''}${r.error ? `: ${r.error}` : ''}\n`);
+      }
+    }
+    if (args.output === 'json') process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+  }
+  out.note(`backup: ${targets.length} server(s), ${failed} failed, ${((Date.now() - started) / 1000).toFixed(1)}s, ${client.stats.requests} OpenStack requests`);
+  return failed > 0 ? 1 : 0;
+}
+
+export const backupCommand: CommandModule<object, BackupArgs> = {
+  command: 'backup [servers..]',
+  describe: 'Take a consistent copy of every disk of the servers (Glance images), resumable; --cleanup removes them',
+  builder: builder as unknown as CommandModule<object, BackupArgs>['builder'],
+  handler: async (args: ArgumentsCamelCase<BackupArgs>) => {
+    process.exitCode = await runBackup(args);
+  },
+};
