@@ -6,9 +6,11 @@ import { MigrateError } from '../errors.js';
 import { withGlobalFlags } from './common-flags.js';
 import { getVerbosity, setVerbosity } from './output.js';
 import { planCommand } from './plan.js';
-import { notYetCommands } from './not-yet.js';
 import { inventoryCommand } from './inventory.js';
 import { backupCommand } from './backup.js';
+import { importCommand } from './import.js';
+import { cutoverCommand } from './cutover.js';
+import { statusCommand } from './status.js';
 import { completionCommand } from './completion.js';
 import { versionCommand } from './version.js';
 
@@ -37,7 +39,9 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<numb
     .command(inventoryCommand)
     .command(planCommand)
     .command(backupCommand)
-    .command(notYetCommands)
+    .command(importCommand)
+    .command(cutoverCommand)
+    .command(statusCommand)
     .command(completionCommand)
     .command(versionCommand)
     .demandCommand(1, 'Name a command; see --help.')

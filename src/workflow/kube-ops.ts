@@ -108,14 +108,15 @@ export class Kube {
   async waitFor<T>(kind: Kind, namespace: string, name: string, done: (obj: StoredObject | undefined) => T | undefined, signal?: AbortSignal): Promise<T> {
     for (;;) {
       signal?.throwIfAborted();
-      const res = await this.request('GET', itemPath(kind, namespace, name));
-      if (res.status !== 200 && res.status !== 404) fail(`read ${kind} ${namespace}/${name}`, res);
-      const current = res.status === 200 ? (res.body as StoredObject) : undefined;
+      // A list filtered to the one name gives the object and a version to watch from in one consistent read
+      // (a GET then a LIST would miss an object created between the two).
+      const res = await this.request('GET', collectionPath(kind, namespace), { query: { fieldSelector: `metadata.name=${name}` } });
+      if (res.status !== 200) fail(`read ${kind} ${namespace}/${name}`, res);
+      const body = res.body as { items?: StoredObject[]; metadata?: { resourceVersion?: string } };
+      const current = body.items?.[0];
       const first = done(current);
       if (first !== undefined) return first;
-      // A list's resourceVersion for a not-yet-existing object; the object's own otherwise.
-      let rv = current?.metadata.resourceVersion;
-      if (!rv) rv = (await this.list(kind, namespace)).resourceVersion;
+      const rv = body.metadata?.resourceVersion ?? '0';
       const result = await this.watchUntil(kind, namespace, rv, `metadata.name=${name}`, undefined, (type, obj) => done(type === 'DELETED' ? undefined : obj), signal);
       if (result.value !== undefined) return result.value;
       // Stream ended (server timeout) or expired (410): read again and re-watch.

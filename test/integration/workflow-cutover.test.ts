@@ -32,7 +32,7 @@ function setup(cloud: SimulatedCloud, works: ServerWork[]) {
 
 function deps(cloud: SimulatedCloud, extra: Partial<CutoverDeps> = {}): CutoverDeps & { lines: string[] } {
   const lines: string[] = [];
-  return { kube, cloud, finalCopy: (w) => cloud.copyServer(w, true), pollMs: 10, annotateEveryMs: 0, log: (l) => lines.push(l), lines, ...extra };
+  return { kube, cloud, finalCopy: (w) => cloud.copyServer(w, true), pollMs: 10, annotateEveryMs: 0, log: (l) => { lines.push(l); if (process.env.DEBUG_WF) console.error(l); }, afterStep: process.env.DEBUG_WF ? (s, d) => console.error('step', s, d) : undefined, lines, ...extra };
 }
 
 async function withControllers<T>(options: FakeControllerOptions, fn: (fake: FakeControllers) => Promise<T>): Promise<T> {
@@ -129,7 +129,8 @@ describe('cutover', () => {
     await withControllers({}, async (fake) => {
       const killed = deps(cloud, { releaseFloatingIp: true, afterStep: (s) => { if (s === stepName) throw new StepAbort(s); } });
       await expect(cutoverServer(killed, w)).rejects.toThrow(StepAbort);
-      const res = await cutoverServer(deps(cloud, { releaseFloatingIp: true }), w);
+      const resumed = deps(cloud, { releaseFloatingIp: true, log: (l) => console.error(l), afterStep: (s) => console.error("step", s) });
+      const res = await cutoverServer(resumed, w);
       expect(res.outcome).toBe('running');
       // One final copy, one import per disk, the recorded state of before the first run.
       expect([...cloud.images.values()].filter((img) => img.serverId === w.serverId)).toHaveLength(2);

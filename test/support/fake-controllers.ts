@@ -60,13 +60,25 @@ export class FakeControllers {
 
   start(): this {
     this.loops.push(this.informer('DataVolume', (type, dv) => type !== 'DELETED' && this.onDataVolume(dv)));
-    this.loops.push(this.informer('VirtualMachine', (type, vm) => void this.onVm(type, vm).catch((e) => this.errors.push(String(e)))));
+    this.loops.push(this.informer('VirtualMachine', (type, vm) => void this.retry(() => this.onVm(type, vm)).catch((e) => this.errors.push(String(e)))));
     return this;
   }
 
   async shutdown(): Promise<void> {
     this.stop.abort(new Error('stopped'));
     await Promise.allSettled(this.loops);
+  }
+
+  /** Like a controller's requeue: a failed reconcile (a server still initializing) is tried again. */
+  private async retry(fn: () => Promise<void>, attempts = 20): Promise<void> {
+    for (let i = 1; ; i++) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (i >= attempts || this.stop.signal.aborted) throw err;
+        await sleep(100 * i);
+      }
+    }
   }
 
   private async informer(kind: Kind, onEvent: (type: string, obj: StoredObject) => unknown): Promise<void> {
@@ -90,7 +102,7 @@ export class FakeControllers {
     const uid = dv.metadata.uid ?? '';
     if (this.handled.has(uid) || (dv.status as { phase?: string } | undefined)?.phase) return;
     this.handled.add(uid);
-    void this.runImport(dv).catch((err) => {
+    void this.retry(() => this.runImport(dv), 5).catch((err) => {
       if (!this.stop.signal.aborted) this.errors.push(`import ${dv.metadata.name}: ${(err as Error).message}`);
     }).finally(() => this.inFlight.delete(uid));
   }
@@ -114,7 +126,7 @@ export class FakeControllers {
     const uid = dv.metadata.uid ?? '';
     this.inFlight.add(uid);
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight.size);
-    this.importsStarted.push({ key: `${ns}/${dv.metadata.name}`, url: http.url, uid });
+    if (!this.importsStarted.some((x) => x.uid === uid)) this.importsStarted.push({ key: `${ns}/${dv.metadata.name}`, url: http.url, uid });
     const steps = this.options.steps ?? 4;
     const stepMs = this.options.stepMs ?? 50;
     if (!(await this.setStatus(dv, { phase: 'ImportScheduled', progress: 'N/A' }))) return;

@@ -44,7 +44,20 @@ export function serverWork(i: number, namespace: string, options: { volumes?: nu
 
 export async function startWorkflowApiServer(): Promise<{ api: TestApiServer; kube: Kube }> {
   const api = await startTestApiServer({ crds: [...pluginCrds(), virtualMachineInstanceCrd()] });
-  return { api, kube: new KubeImpl(api.target('default')) };
+  const kube = new KubeImpl(api.target('default'));
+  // A fresh server may still answer "storage is (re)initializing" for new CRDs: wait until every kind lists.
+  for (const kind of ['VirtualMachineInstance', 'VirtualMachine', 'DataVolume', 'ConfigMap'] as const) {
+    for (let i = 0; ; i++) {
+      try {
+        await kube.list(kind, undefined);
+        break;
+      } catch (err) {
+        if (i > 100) throw err;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  }
+  return { api, kube };
 }
 
 export async function ensureNamespace(kube: Kube, name: string, policies: string[] = []): Promise<void> {

@@ -127,7 +127,4 @@ describe('plan command', () => {
     expect(await runCli(['plan', '-i', EXAMPLE, '--out', '/tmp/x', '-o', 'yaml'])).toBe(2);
   });
 
-  it('says that commands not built yet are not available, with exit 2', async () => {
-    expect(await runCli(['status'])).toBe(2);
-  });
 });

@@ -1,0 +1,47 @@
+// `cutover`: stop the source, final copy, import, start the VM, move the floating IP — or roll back.
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { dryRunOption, type DryRun } from './common-flags.js';
+import { workflowOptions, type WorkflowArgs } from './workflow-common.js';
+
+export interface CutoverArgs extends WorkflowArgs {
+  releaseFloatingIp: boolean;
+  timeout: number;
+  dryRun: DryRun;
+}
+
+export const cutoverCommand: CommandModule<object, CutoverArgs> = {
+  command: 'cutover [servers..]',
+  describe: 'Switch servers to their KubeVirt VMs (cold: stop, final copy, import, start), or roll back',
+  builder: ((argv: Argv) =>
+    dryRunOption(workflowOptions(argv))
+      .option('release-floating-ip', { type: 'boolean', default: false, describe: 'Disassociate the floating IPs in OpenStack once the VM runs (the Service takes the address)' })
+      .option('timeout', { type: 'number', default: 3600, describe: 'Seconds for the whole cutover of one server before it rolls back' })
+      .example('$0 cutover -i inventory.yaml web-1 --release-floating-ip', 'Cut one server over')
+      .example('$0 cutover -i inventory.yaml -l wave=1 --dry-run=client', 'Print the steps of a wave')) as unknown as CommandModule<object, CutoverArgs>['builder'],
+  handler: async (args: ArgumentsCamelCase<CutoverArgs>) => {
+    const { prepare } = await import('./workflow-common.js');
+    const { cutoverServers, cutoverSteps } = await import('../workflow/cutover.js');
+    const { works, kube, connectCloud, inventory } = await prepare(args);
+    if (args.dryRun === 'client') {
+      for (const w of works) process.stdout.write(`${w.namespace}/${w.vmName} (server ${w.serverName}):\n${cutoverSteps(w, args).map((s, i) => `  ${i + 1}. ${s}`).join('\n')}\n`);
+      return;
+    }
+    const { ProgressDisplay } = await import('../workflow/progress.js');
+    const { client, cloud } = await connectCloud();
+    // The final copy is backup's own per-server function (same ledger, names and cleanup as `backup`).
+    const [{ finalCopyVia }, { StateStore }] = await Promise.all([import('../workflow/backup.js'), import('../workflow/ledger.js')]);
+    const projectOf = (id: string) => inventory.servers.find((s) => s.id === id)?.projectId ?? '';
+    const scoped = new Map<string, Promise<typeof client>>();
+    const clientFor = (projectId: string) => {
+      if (!projectId || projectId === client.token.projectId) return Promise.resolve(client);
+      if (!scoped.has(projectId)) scoped.set(projectId, client.rescope(projectId));
+      return scoped.get(projectId)!;
+    };
+    const finalCopy = finalCopyVia({ clientFor, store: new StateStore(kube.client) }, projectOf);
+    const progress = new ProgressDisplay();
+    const results = await cutoverServers({ kube, cloud, finalCopy, progress, log: (l) => progress.log(l), releaseFloatingIp: args.releaseFloatingIp, timeoutMs: args.timeout * 1000 }, works, args.parallel);
+    progress.stop();
+    for (const r of results) process.stderr.write(`${r.namespace}/${r.vmName}: ${r.outcome}${r.error ? ` (${r.error})` : ''}${r.rollbackErrors ? `; rollback problems: ${r.rollbackErrors.join('; ')}` : ''}\n`);
+    process.exitCode = results.every((r) => r.outcome === 'running' || r.outcome === 'already-running') ? 0 : 1;
+  },
+};

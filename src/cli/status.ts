@@ -1,0 +1,40 @@
+// `status`: every migration's phase, progress, timings and last error, read from the cluster only.
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import type { GlobalFlags } from './common-flags.js';
+
+export interface StatusArgs extends GlobalFlags {
+  output: 'table' | 'json' | 'yaml';
+  watch: boolean;
+  allNamespaces: boolean;
+}
+
+export const statusCommand: CommandModule<object, StatusArgs> = {
+  command: 'status',
+  describe: 'Show the migration state of every server (from the cluster)',
+  builder: ((argv: Argv) =>
+    argv
+      .option('output', { alias: 'o', type: 'string', choices: ['table', 'json', 'yaml'] as const, default: 'table' as const })
+      .option('watch', { alias: 'w', type: 'boolean', default: false, describe: 'Keep watching and redraw on every change' })
+      .option('all-namespaces', { alias: 'A', type: 'boolean', default: true, describe: 'All namespaces (default; -n narrows)' })) as unknown as CommandModule<object, StatusArgs>['builder'],
+  handler: async (args: ArgumentsCamelCase<StatusArgs>) => {
+    const [{ loadKubeConfig }, { Kube }, status, { MigrateError }] = await Promise.all([import('../kube/config.js'), import('../workflow/kube-ops.js'), import('../workflow/status.js'), import('../errors.js')]);
+    const target = loadKubeConfig({ kubeconfig: args.kubeconfig, context: args.context, namespace: args.namespace });
+    if (!target.ok) throw new MigrateError('kubernetes', target.error.message);
+    const kube = new Kube(target.value);
+    const namespace = args.namespace || undefined;
+    if (!args.watch) {
+      process.stdout.write(status.formatStatus(status.buildStatus(await status.readSnapshot(kube, namespace), Date.now()), args.output));
+      return;
+    }
+    const stop = new AbortController();
+    process.once('SIGINT', () => stop.abort());
+    const tty = Boolean(process.stdout.isTTY) && args.output === 'table';
+    let last = '';
+    await status.watchStatus(kube, namespace, (report) => {
+      const text = status.formatStatus(report, args.output);
+      if (text === last) return;
+      last = text;
+      process.stdout.write(tty ? `\u001b[H\u001b[2J${text}` : args.output === 'json' ? `${JSON.stringify(report)}\n` : text);
+    }, stop.signal);
+  },
+};

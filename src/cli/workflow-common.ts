@@ -1,0 +1,61 @@
+// Flags and setup shared by import / cutover: the inventory and plan flags (the plan is rebuilt in memory),
+// the server selection (names, --all, --project, -l for waves), the OpenStack cloud and the cluster.
+import type { Argv } from 'yargs';
+import type { GlobalFlags } from './common-flags.js';
+
+export interface WorkflowArgs extends GlobalFlags {
+  inventory: string;
+  config?: string;
+  storageClass?: string;
+  namespaceTemplate?: string;
+  servers?: string[];
+  all: boolean;
+  project?: string;
+  selector?: string;
+  parallel: number;
+  osCloud?: string;
+  insecure: boolean;
+}
+
+export function workflowOptions<T>(argv: Argv<T>) {
+  return argv
+    .positional('servers', { type: 'string', array: true, describe: 'Server names or ids (or VM names)' })
+    .option('inventory', { alias: 'i', type: 'string', demandOption: true, describe: 'Inventory file the plan was made from' })
+    .option('config', { type: 'string', describe: 'Plan config file, as given to `plan`' })
+    .option('storage-class', { type: 'string', describe: 'As given to `plan`' })
+    .option('namespace-template', { type: 'string', describe: 'As given to `plan`' })
+    .option('all', { type: 'boolean', default: false, describe: 'Every server of the plan' })
+    .option('project', { type: 'string', describe: 'Every server of this project (name or id)' })
+    .option('selector', { alias: 'l', type: 'string', describe: 'Label selector on the planned VMs (waves)' })
+    .option('parallel', { type: 'number', default: 4, describe: 'Imports in flight at once, across servers' })
+    .option('os-cloud', { type: 'string', describe: 'Cloud name in clouds.yaml (default: $OS_CLOUD)' })
+    .option('insecure', { type: 'boolean', default: false, describe: 'Do not verify the cloud\'s TLS certificate (test clouds only)' });
+}
+
+/** Loads the inventory, rebuilds the plan and connects to both sides. Heavy modules load here, not at startup. */
+export async function prepare(args: WorkflowArgs) {
+  const [{ loadInventoryFile }, { buildPlan }, { loadPlanConfigFile, resolvePlanConfig }, { serverWorks, selectWorks }, { loadKubeConfig }, { Kube }, { MigrateError }] = await Promise.all([
+    import('../inventory/load.js'),
+    import('../plan/build.js'),
+    import('../plan/config.js'),
+    import('../workflow/plan-work.js'),
+    import('../kube/config.js'),
+    import('../workflow/kube-ops.js'),
+    import('../errors.js'),
+  ]);
+  const inventory = await loadInventoryFile(args.inventory);
+  const fileConfig = args.config ? await loadPlanConfigFile(args.config) : {};
+  const config = resolvePlanConfig(fileConfig, args as never);
+  const plan = buildPlan(inventory, config);
+  const works = selectWorks(serverWorks(plan, inventory), inventory, { servers: args.servers, all: args.all, project: args.project, selector: args.selector });
+  if (works.length === 0) throw new MigrateError('usage', 'no server selected: name servers, or use --all, --project or -l');
+  const target = loadKubeConfig({ kubeconfig: args.kubeconfig, context: args.context, namespace: args.namespace });
+  if (!target.ok) throw new MigrateError('kubernetes', target.error.message);
+  const kube = new Kube(target.value);
+  const connectCloud = async () => {
+    const [{ loadCloudConfig }, { OpenStackClient }, { openStackSource }] = await Promise.all([import('../openstack/config.js'), import('../openstack/client.js'), import('../workflow/source.js')]);
+    const client = await OpenStackClient.connect(loadCloudConfig({ cloud: args.osCloud, insecure: args.insecure }));
+    return { client, cloud: openStackSource(client) };
+  };
+  return { inventory, plan, works, kube, connectCloud };
+}

@@ -1,0 +1,48 @@
+// status against the real kube-apiserver: built from the cluster only, and --watch follows changes by watches.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ANNOTATIONS } from '../../src/translate/naming.js';
+import type { Kube } from '../../src/workflow/kube-ops.js';
+import { stateConfigMapName, updateServerState } from '../../src/workflow/migration-state-store.js';
+import { buildStatus, formatStatus, readSnapshot, watchStatus, type StatusReport } from '../../src/workflow/status.js';
+import type { TestApiServer } from '../support/apiserver.js';
+import { ensureNamespace, serverWork, startWorkflowApiServer } from '../support/workflow-fixtures.js';
+
+let api: TestApiServer;
+let kube: Kube;
+beforeAll(async () => {
+  ({ api, kube } = await startWorkflowApiServer());
+});
+afterAll(async () => {
+  await api?.stop();
+});
+
+describe('status', () => {
+  it('reads the state ConfigMaps and DataVolumes, and --watch redraws on each change', async () => {
+    await ensureNamespace(kube, 'st');
+    const a = serverWork(1, 'st');
+    const b = serverWork(2, 'st');
+    await updateServerState(kube, a, { state: { phase: 'importing', startedAt: '2025-01-01T00:00:00Z', serverId: a.serverId } });
+    await updateServerState(kube, b, { state: { phase: 'rolled-back', lastError: 'import failed: corrupt', startedAt: '2025-01-01T00:00:00Z', finishedAt: '2025-01-01T00:02:00Z' } });
+    const dv = structuredClone(a.dataVolumes[0]);
+    dv.metadata.annotations = { ...dv.metadata.annotations, [ANNOTATIONS.phase]: 'importing', [ANNOTATIONS.progress]: '42.0' };
+    await kube.create('DataVolume', dv);
+
+    const report = buildStatus(await readSnapshot(kube, 'st'), Date.parse('2025-01-01T00:10:00Z'));
+    expect(report.servers.map((r) => [r.vm, r.server, r.phase, r.progress, r.durationSeconds, r.lastError])).toEqual([
+      ['vm-1', 'server-1', 'importing', 42, 600, null],
+      ['vm-2', 'server-2', 'rolled-back', null, 120, 'import failed: corrupt'],
+    ]);
+    expect(formatStatus(report, 'table')).toContain('NAMESPACE   VM     SERVER     PHASE');
+
+    const seen: StatusReport[] = [];
+    const stop = new AbortController();
+    const watching = watchStatus(kube, 'st', (r) => seen.push(r), stop.signal);
+    await expect.poll(() => seen.length, { timeout: 10_000 }).toBeGreaterThan(0);
+    await kube.mergePatch('ConfigMap', 'st', stateConfigMapName('vm-1'), { metadata: { annotations: { [ANNOTATIONS.phase]: 'imported' } } });
+    await expect.poll(() => seen.at(-1)?.servers[0].phase, { timeout: 10_000 }).toBe('imported');
+    await kube.mergePatch('DataVolume', 'st', dv.metadata.name, { metadata: { annotations: { [ANNOTATIONS.progress]: '77.0' } } });
+    await expect.poll(() => seen.at(-1)?.servers[0].disks[0]?.progress, { timeout: 10_000 }).toBe(77);
+    stop.abort();
+    await watching;
+  });
+});
