@@ -1,9 +1,10 @@
 // `plan`: inventory → manifests + fidelity report (and, with --apply, into the cluster).
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { MigrateError } from '../errors.js';
+import type { PlanFlags } from '../plan/config.js';
 import { dryRunOption, type DryRun, type GlobalFlags } from './common-flags.js';
 
-export interface PlanArgs extends GlobalFlags {
+export interface PlanArgs extends GlobalFlags, PlanFlags {
   inventory: string;
   out?: string;
   output?: 'yaml' | 'json' | 'name';
@@ -11,14 +12,6 @@ export interface PlanArgs extends GlobalFlags {
   report?: string;
   strict: boolean;
   config?: string;
-  storageClass?: string;
-  accessMode?: string[];
-  volumeMode?: 'Filesystem' | 'Block';
-  namespaceTemplate?: string;
-  roleMapping?: string[];
-  loadBalancerMode?: 'metallb' | 'spec' | 'none';
-  nodeSelector?: string[];
-  networkMap?: string[];
   apply: boolean;
   dryRun: DryRun;
   forceConflicts: boolean;
