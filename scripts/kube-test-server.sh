@@ -11,7 +11,7 @@
 #   bindir            print the cache directory that holds the per-version binary directories
 #   clean             remove the cached binaries of the pinned versions
 set -euo pipefail
-[ -x /usr/local/go/bin/go ] && export PATH="$PATH:/usr/local/go/bin"   
+[ -x /usr/local/go/bin/go ] && export PATH="$PATH:/usr/local/go/bin"  # where the machine image installs Go
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=versions.env
