@@ -74,6 +74,11 @@ export interface ClientStats {
 
 const RETRY_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'ECONNABORTED', 'EPIPE', 'EAI_AGAIN', 'ERR_SOCKET_CONNECTION_TIMEOUT']);
 const RETRY_STATUS = new Set([429, 500, 502, 503, 504]);
+// Certificate verification failures: OpenSSL's X509_V_ERR_* results as Node names them (without the prefix:
+// UNABLE_TO_VERIFY_LEAF_SIGNATURE is what a private CA's certificate gives without its CA bundle, and has no
+// CERT in its name), and Node's own host name check (ERR_TLS_CERT_ALTNAME_INVALID).
+const TLS_VERIFY_CODE = /CERT|CRL|SSL|TLS|SELF_SIGNED|^UNABLE_TO_|^INVALID_(CA|PURPOSE)$|^PATH_LENGTH_EXCEEDED$|HOSTNAME_MISMATCH/i;
+const TLS_HOSTNAME_CODE = new Set(['ERR_TLS_CERT_ALTNAME_INVALID', 'HOSTNAME_MISMATCH']);
 
 /** A counting semaphore, so that parallel readers never exceed the concurrency bound. */
 class Limiter {
@@ -323,8 +328,11 @@ export class OpenStackClient {
         res = await this.limiter.run(() => this.http.request({ method: req.method, url: req.url, data: req.data, headers: req.headers, params: req.params }));
       } catch (err) {
         code = (err as { code?: string }).code ?? 'ERR';
-        const tls = /CERT|SSL|TLS|SELF_SIGNED/i.test(code);
-        if (tls) {
+        if (TLS_HOSTNAME_CODE.has(code)) {
+          // A CA bundle cannot help here: the certificate is valid but issued for another name.
+          throw new OpenStackError('unreachable', `${what}: TLS verification failed (${code}): the certificate does not name this host; use the host name it was issued for in auth_url, or --insecure for a test cloud`);
+        }
+        if (TLS_VERIFY_CODE.test(code)) {
           throw new OpenStackError('unreachable', `${what}: TLS verification failed (${code}); give the CA bundle with cacert / OS_CACERT, or --insecure for a test cloud`);
         }
         if (!RETRY_CODES.has(code) || attempt >= this.retry.attempts) {

@@ -11,6 +11,7 @@
 // Failures can be injected: status codes for N requests, connection resets, and revoked tokens.
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { readFixture, type ServedCloud } from './data.js';
 
@@ -59,6 +60,11 @@ export interface ServerOptions {
    * authentication and before the read routes; return true when the request was answered.
    */
   extraRoutes?: (route: ExtraRoute) => boolean | Promise<boolean>;
+  /**
+   * Serve HTTPS with this PEM key and certificate instead of plain HTTP (test/integration/openstack-tls.test.ts):
+   * the auth URL and every catalog endpoint then start with https://.
+   */
+  tls?: { key: string | Buffer; cert: string | Buffer };
 }
 
 export interface ExtraRoute {
@@ -406,7 +412,7 @@ export async function startOpenStackServer(cloud: ServedCloud, options: ServerOp
     return send(ctx.res, 200, { volumes: p.items, ...(p.next ? { volumes_links: [{ rel: 'next', href: `${base}${prefix}${path}?${nextQuery(ctx.query, p.next)}` }] } : {}) }, headers);
   };
 
-  const server = http.createServer(async (req, res) => {
+  const handler: http.RequestListener = async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     const query: Record<string, string> = {};
     for (const [k, v] of url.searchParams) query[k] = v;
@@ -460,10 +466,11 @@ export async function startOpenStackServer(cloud: ServedCloud, options: ServerOp
     if (service === 'network') return network(ctx, rest, prefix);
     if (service === 'volume') return volume(ctx, rest, prefix);
     return send(res, 404, { error: { code: 404, message: 'not served' } });
-  });
+  };
+  const server = options.tls ? https.createServer({ key: options.tls.key, cert: options.tls.cert }, handler) : http.createServer(handler);
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = `${options.tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url: base,
     authUrl: `${base}/identity/v3`,
