@@ -181,16 +181,7 @@ export async function runBackup(args: Partial<BackupArgs> & Pick<BackupArgs, 'in
   const config = loadCloudConfig({ cloud: args.osCloud, flags: flagsAsSettings(args), insecure: args.insecure });
   const client = await OpenStackClient.connect(config, { onWarning: (w) => out.warn(w), concurrency: Math.max(4, (args.parallel ?? 4) * 2) });
   // Act in the server's project when the credentials allow it, so copies count against that project's quota.
-  const clients = new Map<string, Promise<import('../openstack/client.js').OpenStackClient>>();
-  const clientFor = (projectId: string) => {
-    if (!projectId || client.token.projectId === projectId) return Promise.resolve(client);
-    let c = clients.get(projectId);
-    if (!c) {
-      c = client.rescope(projectId).catch(() => client);
-      clients.set(projectId, c);
-    }
-    return c;
-  };
+  const clientFor = (await import('./workflow-common.js')).projectClients(client);
   const wait = { timeoutMs: (args.timeout ?? 60) * 60_000, intervalMs: args.pollInterval ?? 2_000, maxIntervalMs: Math.min(15_000, (args.pollInterval ?? 2_000) * 8) };
   const log = (line: string) => out.debug(2, line);
   const deps = { clientFor, store };

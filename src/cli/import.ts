@@ -3,7 +3,7 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { workflowOptions, type WorkflowArgs } from './workflow-common.js';
 
 export interface ImportArgs extends WorkflowArgs {
-  method: 'glance' | 'nfs';
+  method: 'auto' | 'glance' | 'nfs';
 }
 
 export const importCommand: CommandModule<object, ImportArgs> = {
@@ -11,23 +11,26 @@ export const importCommand: CommandModule<object, ImportArgs> = {
   describe: 'Import the disk copies made by `backup` into DataVolumes (resumable; watch the progress)',
   builder: ((argv: Argv) =>
     workflowOptions(argv)
-      .option('method', { type: 'string', choices: ['glance', 'nfs'] as const, default: 'glance' as const, describe: 'glance: Glance image download with a token; nfs: the file-server URLs backup recorded' })
+      .option('method', { type: 'string', choices: ['auto', 'glance', 'nfs'] as const, default: 'auto' as const, describe: 'auto: each disk as backup recorded it; glance: only the Glance copies (download with a token); nfs: only the copies on the NFS share (file-server URLs, no token)' })
       .example('$0 import -i inventory.yaml --all --parallel 8', 'Import every server, 8 disks at a time')) as unknown as CommandModule<object, ImportArgs>['builder'],
   handler: async (args: ArgumentsCamelCase<ImportArgs>) => {
     const { prepare } = await import('./workflow-common.js');
     const { importServers } = await import('../workflow/import.js');
-    const { readServerState } = await import('../workflow/migration-state-store.js');
+    const { StateStore, readRecord } = await import('../workflow/ledger.js');
     const { ProgressDisplay } = await import('../workflow/progress.js');
     const { works, kube, connectCloud } = await prepare(args);
-    const copies = new Map<string, import('../workflow/migration-state-store.js').DiskCopy[]>();
+    const store = new StateStore(kube);
+    const copies = new Map<string, import('../workflow/ledger.js').DiskCopy[]>();
     for (const w of works) {
-      const state = await readServerState(kube, w);
-      const disks = (state?.disks ?? []).filter((d) => (args.method === 'nfs' ? Boolean(d.url) : !d.url));
+      const state = await readRecord(store, w);
+      const disks = (state?.disks ?? []).filter((d) => (args.method === 'nfs' ? Boolean(d.url) : args.method === 'glance' ? !d.url : true));
       copies.set(w.serverId, disks);
     }
-    const { cloud } = await connectCloud();
+    // Only Glance copies need the cloud (a token for the download); copies on an NFS share carry their URL.
+    const needsCloud = [...copies.values()].some((list) => list.some((d) => !d.url));
+    const cloud = needsCloud ? (await connectCloud()).cloud : undefined;
     const progress = new ProgressDisplay();
-    const results = await importServers({ kube, cloud, progress, log: (l) => progress.log(l) }, works, args.parallel, (w) => copies.get(w.serverId));
+    const results = await importServers({ kube, cloud, store, progress, log: (l) => progress.log(l) }, works, args.parallel, (w) => copies.get(w.serverId));
     progress.stop();
     for (const r of results) process.stderr.write(`${r.namespace}/${r.vmName}: ${r.ok ? 'imported' : `FAILED: ${r.error}`}\n`);
     process.exitCode = results.every((r) => r.ok) ? 0 : 1;

@@ -15,6 +15,8 @@ export interface WorkflowArgs extends GlobalFlags {
   parallel: number;
   osCloud?: string;
   insecure: boolean;
+  /** First interval (ms) of OpenStack polls (server power state, images); grows to 15 s. */
+  pollInterval: number;
 }
 
 export function workflowOptions<T>(argv: Argv<T>) {
@@ -29,7 +31,8 @@ export function workflowOptions<T>(argv: Argv<T>) {
     .option('selector', { alias: 'l', type: 'string', describe: 'Label selector on the planned VMs (waves)' })
     .option('parallel', { type: 'number', default: 4, describe: 'Imports in flight at once, across servers' })
     .option('os-cloud', { type: 'string', describe: 'Cloud name in clouds.yaml (default: $OS_CLOUD)' })
-    .option('insecure', { type: 'boolean', default: false, describe: 'Do not verify the cloud\'s TLS certificate (test clouds only)' });
+    .option('insecure', { type: 'boolean', default: false, describe: 'Do not verify the cloud\'s TLS certificate (test clouds only)' })
+    .option('poll-interval', { type: 'number', default: 2000, hidden: true, describe: 'First polling interval in ms of OpenStack waits (grows to 15 s)' });
 }
 
 /** Loads the inventory, rebuilds the plan and connects to both sides. Heavy modules load here, not at startup. */
@@ -55,7 +58,25 @@ export async function prepare(args: WorkflowArgs) {
   const connectCloud = async () => {
     const [{ loadCloudConfig }, { OpenStackClient }, { openStackSource }] = await Promise.all([import('../openstack/config.js'), import('../openstack/client.js'), import('../workflow/source.js')]);
     const client = await OpenStackClient.connect(loadCloudConfig({ cloud: args.osCloud, insecure: args.insecure }));
-    return { client, cloud: openStackSource(client) };
+    return { client, cloud: openStackSource(client), clientFor: projectClients(client) };
   };
   return { inventory, plan, works, kube, connectCloud };
+}
+
+/**
+ * A client per project, so that what the plugin creates (images of the final copy) is owned by, and counts
+ * against, the server's project; the configured client when re-scoping is refused (an admin without a
+ * role in that project acts from its own project).
+ */
+export function projectClients(client: import('../openstack/client.js').OpenStackClient) {
+  const scoped = new Map<string, Promise<typeof client>>();
+  return (projectId: string): Promise<typeof client> => {
+    if (!projectId || projectId === client.token.projectId) return Promise.resolve(client);
+    let c = scoped.get(projectId);
+    if (!c) {
+      c = client.rescope(projectId).catch(() => client);
+      scoped.set(projectId, c);
+    }
+    return c;
+  };
 }

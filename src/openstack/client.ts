@@ -399,27 +399,7 @@ export class OpenStackClient {
     }
     return { status: res.status, data: res.data as T, headers: res.headers as Record<string, string> };
   }
-  // --- Added for the migration workflow (import/cutover); additive, reported to the owner. ---
-
-  /**
-   * Any method with the token (re-issued before it expires and once after a 401). Returns the status and
-   * body whatever the status, so that callers can tell 404/409 apart; no token or body is ever put in an error.
-   */
-  async call<T = unknown>(method: string, url: string, body?: unknown, options: RequestOptions = {}): Promise<{ status: number; data: T; headers: Record<string, string> }> {
-    const label = `${method} ${redactUrl(url.split('?')[0])}`;
-    if (this.#info) {
-      // Renew ahead of expiry; with short-lived tokens the margin shrinks to a quarter of their lifetime.
-      const margin = Math.min(this.refreshMarginMs, (this.#info.expiresAt - this.#info.issuedAt) / 4);
-      if (this.#info.expiresAt - Date.now() < margin) await this.reauthenticate();
-    }
-    const headers = (): Record<string, string> => ({ ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...options.headers, 'X-Auth-Token': this.#token });
-    let res = await this.send({ method, url, data: body, params: options.params, headers: headers() }, label);
-    if (res.status === 401) {
-      await this.reauthenticate();
-      res = await this.send({ method, url, data: body, params: options.params, headers: headers() }, label);
-    }
-    return { status: res.status, data: res.data as T, headers: res.headers as Record<string, string> };
-  }
+  // --- Added for the migration workflow (import): the token for CDI's importer. ---
 
   /**
    * The token itself, for a consumer that must authenticate on its own (CDI's importer downloading a Glance

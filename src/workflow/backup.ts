@@ -141,6 +141,8 @@ export function diskKey(role: 'root' | 'volume', volumeId?: string): string {
 }
 
 const PAST_BACKUP = new Set(['importing', 'imported', 'cutting-over', 'running']);
+/** A cutover owns the server while it runs or rolls back: backup must not change its phase or copies. */
+const CUTOVER_OWNED = new Set(['cutting-over', 'rolling-back']);
 const FAILED_IMAGE = new Set(['killed', 'deleted', 'pending_delete', 'deactivated']);
 
 /** Runs the hook with the server's identity in the environment; resolves with its stderr on failure. */
@@ -458,6 +460,9 @@ export async function backupServer(deps: BackupDeps, target: BackupTarget, optio
   const run = new ServerBackup(c, deps.store, target, options);
   await run.load();
   const phase = run.record.state.phase;
+  if (phase === 'rolling-back' || (CUTOVER_OWNED.has(phase) && !options.keepPhase)) {
+    return result(target, 'skipped', run.record.disks, { error: `phase is ${phase}: a cutover ${phase === 'rolling-back' ? 'rollback is unfinished' : 'is under way'}; run cutover again to ${phase === 'rolling-back' ? 'finish it' : 'resume it'}` });
+  }
   if (PAST_BACKUP.has(phase) && !options.retake) return result(target, 'skipped', run.record.disks, { error: `phase is ${phase}: the copy was already imported (use --retake for a new one)` });
   const complete = () => target.disks.every((d) => run.record.disks.some((r) => r.disk === d.disk && r.imageId));
   if (phase === 'backed-up' && !options.retake && complete()) {
@@ -545,7 +550,7 @@ export async function backupServer(deps: BackupDeps, target: BackupTarget, optio
 /**
  * cutover's final copy (deps.finalCopy): a new copy of every copied disk of a server cutover has stopped,
  * without touching the phase cutover owns. Resumable like any backup (a killed cutover re-run continues
- * the same generation). The records are a superset of migration-state-store's DiskCopy.
+ * the same generation). The records are the DiskCopy entries cutover imports.
  */
 export function finalCopyVia(deps: BackupDeps, projectOf: (serverId: string) => string, options: Pick<BackupOptions, 'wait' | 'log' | 'uploadDiskFormat' | 'preBackupHook'> = {}) {
   return async (work: { serverId: string; serverName: string; namespace: string; vmName: string; dataVolumes: { kind: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string> } }[] }): Promise<DiskRecord[]> => {

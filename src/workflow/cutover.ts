@@ -3,18 +3,21 @@
 // apply VM and Services → wait for the VMI (and the guest agent) → floating IP → running.
 // Every step first looks at the recorded state and at what exists, so a killed run started again ends the
 // same way. Any failure or timeout rolls back: the new VM goes (its DataVolumes stay), the source starts
-// again with its floating IPs. The source server and its disks are never deleted.
+// again with its floating IPs. The rollback is recorded (phase rolling-back, with its reason) before its
+// first step, so that a run killed during it is resumed as the same rollback, never forward. The source
+// server and its disks are never deleted.
 import { applyObjects } from '../kube/apply.js';
 import type { KubeObject } from '../translate/model.js';
-import { LABELS } from '../translate/naming.js';
+import { ANNOTATIONS, LABELS } from '../translate/naming.js';
 import { MigrateError } from '../errors.js';
 import { stateAnnotations, truncateError } from './state.js';
-import { importServer, Limiter, StepAbort, type ImportDeps, type ServerWork } from './import.js';
+import { importServer, Limiter, StepAbort, storeOf, type ImportDeps, type ServerWork } from './import.js';
 import type { StoredObject } from './kube-ops.js';
-import { ensureServerState, updateServerState, type DiskCopy, type SourceRecord } from './migration-state-store.js';
-import { pollUntil } from './source.js';
+import { applyStateChange, readRecord, updateRecord, type DiskCopy, type ServerRecord, type SourceRecord, type StateChange } from './ledger.js';
+import { pollUntil, type SourceCloud } from './source.js';
 
-export interface CutoverDeps extends ImportDeps {
+export interface CutoverDeps extends Omit<ImportDeps, 'cloud'> {
+  cloud: SourceCloud;
   /** Backup's per-server function: copies every disk of the (stopped) server and returns the copies. */
   finalCopy: (work: ServerWork, signal?: AbortSignal) => Promise<DiskCopy[]>;
   /** Whole cutover of one server, rollback excluded. */
@@ -63,6 +66,14 @@ export function isCopied(dv: KubeObject): boolean {
   return !('blank' in source);
 }
 
+/**
+ * The server an object in the cluster belongs to: its server-id label, else its server-id annotation (the
+ * plan's floating-IP Services carry only the annotation: their labels select nothing by server).
+ */
+function serverOf(o: StoredObject): string | undefined {
+  return o.metadata.labels?.[LABELS.serverId] ?? o.metadata.annotations?.[ANNOTATIONS.serverId];
+}
+
 /** Pre-flight problems; empty when the cutover may start. */
 export async function preflight(deps: CutoverDeps, work: ServerWork): Promise<string[]> {
   const { kube } = deps;
@@ -75,13 +86,13 @@ export async function preflight(deps: CutoverDeps, work: ServerWork): Promise<st
     }
   }
   const vm = await kube.get('VirtualMachine', work.namespace, work.vmName);
-  if (vm && vm.metadata.labels?.[LABELS.serverId] !== work.serverId) {
+  if (vm && serverOf(vm) !== work.serverId) {
     problems.push(`VirtualMachine ${work.namespace}/${work.vmName} exists and is not the migration of server ${work.serverId}`);
   }
   if (!work.dataVolumes.some(isCopied)) problems.push(`server ${work.serverName}: no disk to copy in the plan`);
   for (const svc of work.services) {
     const existing = await kube.get('Service', svc.metadata.namespace ?? work.namespace, svc.metadata.name);
-    if (existing && existing.metadata.labels?.[LABELS.serverId] && existing.metadata.labels[LABELS.serverId] !== work.serverId) {
+    if (existing && serverOf(existing) && serverOf(existing) !== work.serverId) {
       problems.push(`Service ${work.namespace}/${svc.metadata.name} exists and belongs to another server`);
     }
   }
@@ -97,6 +108,15 @@ function vmiReady(vmi: StoredObject | undefined, guestAgent: boolean): true | st
   return true;
 }
 
+/** Records a state change and, when given, what cutover must restore, in the server's state ConfigMap. */
+function record(deps: CutoverDeps, work: ServerWork, change: StateChange, extra: { source?: SourceRecord; disks?: DiskCopy[] } = {}): Promise<ServerRecord> {
+  return updateRecord(storeOf(deps), work, (r) => {
+    r.state = applyStateChange(r.state, change);
+    if (extra.source) r.source = extra.source;
+    if (extra.disks) r.disks = extra.disks;
+  });
+}
+
 /** Cuts one server over, or rolls it back; never throws for a failure that a rollback handled. */
 export async function cutoverServer(deps: CutoverDeps, work: ServerWork): Promise<CutoverResult> {
   const { kube, cloud } = deps;
@@ -104,8 +124,15 @@ export async function cutoverServer(deps: CutoverDeps, work: ServerWork): Promis
   const base = { serverId: work.serverId, namespace: work.namespace, vmName: work.vmName };
   const log = deps.log ?? (() => {});
   const step = async (name: string) => deps.afterStep?.(name, `${work.namespace}/${work.vmName}`);
-  const state = await ensureServerState(kube, work);
-  if (state.state.phase === 'running') return { ...base, outcome: 'already-running' };
+  const state = await readRecord(storeOf(deps), work);
+  if (state?.state.phase === 'running') return { ...base, outcome: 'already-running' };
+  if (state?.state.phase === 'rolling-back') {
+    // A run killed during its rollback: finish that rollback (going forward would stop the source again).
+    const reason = state.source?.rollbackReason ?? state.state.lastError ?? 'an interrupted cutover';
+    log(`${work.vmName}: finishing the rollback of an interrupted run (${reason})`);
+    const rollbackErrors = await rollback(deps, work, state.source, reason);
+    return { ...base, outcome: 'rolled-back', error: reason, ...(rollbackErrors.length ? { rollbackErrors } : {}) };
+  }
 
   const problems = await preflight(deps, work);
   if (problems.length) return { ...base, outcome: 'preflight-failed', error: problems.join('; ') };
@@ -114,13 +141,13 @@ export async function cutoverServer(deps: CutoverDeps, work: ServerWork): Promis
   const timer = deps.timeoutMs ? setTimeout(() => timeout.abort(new MigrateError('internal', `cutover of ${work.vmName} timed out after ${Math.round(deps.timeoutMs! / 1000)}s`)), deps.timeoutMs) : undefined;
   const signal = deps.signal ? AbortSignal.any([deps.signal, timeout.signal]) : timeout.signal;
   const inner: CutoverDeps = { ...deps, signal };
-  let source: SourceRecord | undefined = state.state.phase === 'cutting-over' ? state.source : undefined;
+  let source: SourceRecord | undefined = state?.state.phase === 'cutting-over' ? state.source : undefined;
   try {
     // 1. What rollback must restore, recorded before anything changes (kept across resumed runs).
     if (!source) {
       const server = await cloud.getServer(work.serverId);
       source = { statusBefore: server.status, floatingIps: await cloud.floatingIpsOf(work.serverId), recordedAt: new Date(now()).toISOString() };
-      await updateServerState(kube, work, { state: { phase: 'cutting-over', serverId: work.serverId, startedAt: new Date(now()).toISOString(), finishedAt: null, lastError: null, progress: 0 }, source });
+      await record(deps, work, { phase: 'cutting-over', serverId: work.serverId, startedAt: new Date(now()).toISOString(), finishedAt: null, lastError: null, progress: 0 }, { source });
       log(`${work.vmName}: recorded ${source.statusBefore} and ${source.floatingIps.length} floating IP(s)`);
     }
     await step('recorded');
@@ -144,7 +171,7 @@ export async function cutoverServer(deps: CutoverDeps, work: ServerWork): Promis
       const missing = work.dataVolumes.filter(isCopied).filter((dv) => !disks.some((d) => d.dataVolume === dv.metadata.name));
       if (missing.length) throw new MigrateError('internal', `final copy has no copy of ${missing.map((d) => d.metadata.name).join(', ')}`);
       source = { ...source, finalCopy: { takenAt: new Date(now()).toISOString(), disks } };
-      await updateServerState(kube, work, { source, disks });
+      await record(deps, work, {}, { source, disks });
     }
     await step('final-copy');
 
@@ -175,14 +202,14 @@ export async function cutoverServer(deps: CutoverDeps, work: ServerWork): Promis
     if (deps.releaseFloatingIp && !source.floatingIpsReleased && source.floatingIps.length) {
       for (const fip of source.floatingIps) await cloud.disassociateFloatingIp(fip.floatingIpId);
       source = { ...source, floatingIpsReleased: true };
-      await updateServerState(kube, work, { source });
+      await record(deps, work, {}, { source });
     }
     await step('floating-ip');
 
     // 8. Done.
     const finishedAt = new Date(now()).toISOString();
     await kube.mergePatch('VirtualMachine', work.namespace, work.vmName, { metadata: { annotations: stateAnnotations({ phase: 'running', finishedAt }) } });
-    await updateServerState(kube, work, { state: { phase: 'running', progress: 100, finishedAt, lastError: null } });
+    await record(deps, work, { phase: 'running', progress: 100, finishedAt, lastError: null });
     await step('marked-running');
     return { ...base, outcome: 'running' };
   } catch (err) {
@@ -196,52 +223,69 @@ export async function cutoverServer(deps: CutoverDeps, work: ServerWork): Promis
   }
 }
 
-/** Puts the source back; each part is tried even when another fails, and failures are reported. */
+/**
+ * Puts the source back; each part is tried even when another fails, and failures are reported. Recorded
+ * first as rolling-back (with the reason), so that a killed rollback is finished by the next run. Each
+ * part checks what exists, so running it twice does no harm. Without a source record nothing in OpenStack
+ * was changed yet (it is recorded before the stop), so the source is left alone.
+ */
 export async function rollback(deps: CutoverDeps, work: ServerWork, source: SourceRecord | undefined, reason: string): Promise<string[]> {
   const { kube, cloud } = deps;
   const now = deps.now ?? Date.now;
   const errors: string[] = [];
+  const step = async (name: string) => deps.afterStep?.(name, `${work.namespace}/${work.vmName}`);
   const bound = AbortSignal.timeout(deps.rollbackTimeoutMs ?? 15 * 60_000);
   const attempt = async (what: string, fn: () => Promise<unknown>) => {
     try {
       await fn();
     } catch (err) {
+      if (err instanceof StepAbort) throw err;
       errors.push(`${what}: ${(err as Error).message}`);
     }
   };
+  const marked = source ? { ...source, rollbackReason: reason } : undefined;
+  await attempt('record rolling-back', () => record(deps, work, { phase: 'rolling-back', lastError: reason }, marked ? { source: marked } : {}));
+  await step('rolling-back');
   await attempt('delete the new VM', async () => {
     const vm = await kube.get('VirtualMachine', work.namespace, work.vmName);
     // Only our own VM: pre-flight refused a foreign one, but never delete what is not ours.
-    if (vm && vm.metadata.labels?.[LABELS.serverId] === work.serverId) {
+    if (vm && serverOf(vm) === work.serverId) {
       await kube.mergePatch('VirtualMachine', work.namespace, work.vmName, { spec: { runStrategy: 'Halted' } });
       await kube.delete('VirtualMachine', work.namespace, work.vmName, vm.metadata.uid);
-      await kube.waitFor('VirtualMachineInstance', work.namespace, work.vmName, (vmi) => (vmi ? undefined : true), bound);
+    }
+    // Also after a resumed rollback whose VM is already gone: its VMI may still be shutting down.
+    const vmi = await kube.get('VirtualMachineInstance', work.namespace, work.vmName);
+    if (vmi && serverOf(vmi) === work.serverId) {
+      await kube.waitFor('VirtualMachineInstance', work.namespace, work.vmName, (o) => (o ? undefined : true), bound);
     }
   });
+  await step('rollback-vm-deleted');
   // The Services would announce the floating IP addresses that OpenStack routes again.
   await attempt('delete the Services', async () => {
     for (const svc of work.services) {
       const existing = await kube.get('Service', svc.metadata.namespace ?? work.namespace, svc.metadata.name);
-      if (existing && existing.metadata.labels?.[LABELS.serverId] === work.serverId) await kube.delete('Service', existing.metadata.namespace ?? work.namespace, svc.metadata.name);
+      if (existing && serverOf(existing) === work.serverId) await kube.delete('Service', existing.metadata.namespace ?? work.namespace, svc.metadata.name);
     }
   });
-  await attempt(`start server ${work.serverId}`, async () => {
-    if (source && source.statusBefore !== 'ACTIVE') return;
-    const s = await cloud.getServer(work.serverId);
-    if (s.status !== 'ACTIVE') await cloud.startServer(work.serverId);
-    await pollUntil(`server ${work.serverId} ACTIVE`, async () => ((await cloud.getServer(work.serverId)).status === 'ACTIVE' ? true : undefined), bound, deps.pollMs ?? 1000);
-  });
-  for (const fip of source?.floatingIps ?? []) {
-    await attempt(`re-associate floating IP ${fip.floatingIpAddress}`, async () => {
-      if ((await cloud.floatingIpPort(fip.floatingIpId)) !== fip.portId) await cloud.associateFloatingIp(fip);
+  await step('rollback-services-deleted');
+  if (source) {
+    await attempt(`start server ${work.serverId}`, async () => {
+      if (source.statusBefore !== 'ACTIVE') return;
+      const s = await cloud.getServer(work.serverId);
+      if (s.status !== 'ACTIVE') await cloud.startServer(work.serverId);
+      await pollUntil(`server ${work.serverId} ACTIVE`, async () => ((await cloud.getServer(work.serverId)).status === 'ACTIVE' ? true : undefined), bound, deps.pollMs ?? 1000);
     });
+    await step('rollback-started');
+    for (const fip of source.floatingIps) {
+      await attempt(`re-associate floating IP ${fip.floatingIpAddress}`, async () => {
+        if ((await cloud.floatingIpPort(fip.floatingIpId)) !== fip.portId) await cloud.associateFloatingIp(fip);
+      });
+    }
+    await step('rollback-floating-ips');
   }
   const lastError = errors.length ? `${reason}; rollback: ${errors.join('; ')}` : reason;
   await attempt('record rolled-back', () =>
-    updateServerState(kube, work, {
-      state: { phase: 'rolled-back', lastError, finishedAt: new Date(now()).toISOString() },
-      ...(source ? { source: { ...source, floatingIpsReleased: false } } : {}),
-    }),
+    record(deps, work, { phase: 'rolled-back', lastError: truncateError(lastError), finishedAt: new Date(now()).toISOString() }, marked ? { source: { ...marked, floatingIpsReleased: false } } : {}),
   );
   return errors;
 }

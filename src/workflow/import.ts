@@ -1,6 +1,7 @@
 // `import`: the bytes of each disk copy into the cluster through CDI. One DataVolume per disk, named by
-// the plan, with an http source on Glance's download URL and the X-Auth-Token header in a Secret
-// (secretExtraHeaders). A watch follows its phase and progress. Resumable: an existing DataVolume of the
+// the plan, with an http source: Glance's download URL with the X-Auth-Token header in a Secret
+// (secretExtraHeaders), or, for a copy on an NFS share (backup --method nfs), the in-cluster file server's
+// URL that needs no token. A watch follows its phase and progress. Resumable: an existing DataVolume of the
 // same copy is adopted, never imported twice; one of an older copy (or the plan's placeholder) is replaced.
 import { ANNOTATIONS, LABELS, MANAGER } from '../translate/naming.js';
 import type { KubeObject } from '../translate/model.js';
@@ -9,7 +10,7 @@ import { MigrateError } from '../errors.js';
 import { readState, stateAnnotations, truncateError } from './state.js';
 import type { Kube, StoredObject } from './kube-ops.js';
 import type { SourceCloud } from './source.js';
-import { updateServerState, readServerState, type DiskCopy, type ServerIdentity } from './migration-state-store.js';
+import { StateStore, applyStateChange, readRecord, updateRecord, type DiskCopy, type RecordStore, type ServerIdentity, type StateChange } from './ledger.js';
 import type { ProgressSink } from './progress.js';
 
 /** Everything the workflow knows about one server from the plan. */
@@ -28,7 +29,10 @@ export interface ServerWork extends ServerIdentity {
 
 export interface ImportDeps {
   kube: Kube;
-  cloud: SourceCloud;
+  /** The source cloud: only needed for Glance copies (NFS copies import from their URL without it). */
+  cloud?: SourceCloud;
+  /** Where the per-server state record lives (default: the state ConfigMaps through `kube`). */
+  store?: RecordStore;
   progress?: ProgressSink;
   /** One line per event for humans (stderr); never given a secret. */
   log?: (line: string) => void;
@@ -109,6 +113,31 @@ export function tokenSecretName(dvName: string): string {
 export function caConfigMapName(dvName: string): string {
   return childName(dvName, 'osm-ca');
 }
+/** The state store of a run: the one given, else the state ConfigMaps through the run's Kube. */
+export function storeOf(deps: Pick<ImportDeps, 'kube' | 'store'>): RecordStore {
+  return deps.store ?? new StateStore(deps.kube);
+}
+
+/** Records a state change (and optionally disk copies) in the server's state ConfigMap. */
+export function recordState(deps: Pick<ImportDeps, 'kube' | 'store'>, id: ServerIdentity, change: StateChange, disks?: DiskCopy[]) {
+  return updateRecord(storeOf(deps), id, (r) => {
+    r.state = applyStateChange(r.state, change);
+    // The copies given replace the records of the same DataVolumes; the others (a subset was imported) stay.
+    if (disks) r.disks = [...r.disks.filter((d) => !disks.some((c) => c.dataVolume === d.dataVolume)), ...disks];
+  });
+}
+
+/** The copy a DataVolume holds: the Glance image id, or the URL of a copy without one (NFS). */
+function copyKey(copy: DiskCopy): string {
+  return copy.imageId || copy.url || '';
+}
+
+function importedCopyKey(dv: StoredObject): string | undefined {
+  const a = readState(dv.metadata.annotations);
+  if (a.backupImageId) return a.backupImageId;
+  return (dv.spec as { source?: { http?: { url?: string } } } | undefined)?.source?.http?.url;
+}
+
 /** Not a secret: when the token in the Secret stops working, so that a resumed run knows whether to re-issue. */
 export const TOKEN_EXPIRES_ANNOTATION = `${ANNOTATIONS.phase.replace(/\/phase$/, '')}/token-expires-at`;
 
@@ -134,7 +163,7 @@ export function importDataVolume(
     storage.resources = { ...storage.resources, requests: { ...storage.resources?.requests, storage: `${Math.ceil(virtualSize / GIB)}Gi` } };
   }
   const annotations: Record<string, string> = { ...(planned.metadata.annotations ?? {}) };
-  for (const [k, v] of Object.entries(stateAnnotations({ phase: 'importing', progress: 0, startedAt, backupImageId: copy.imageId, finishedAt: null, lastError: null }))) {
+  for (const [k, v] of Object.entries(stateAnnotations({ phase: 'importing', progress: 0, startedAt, backupImageId: copy.imageId || null, finishedAt: null, lastError: null }))) {
     if (v === null) delete annotations[k];
     else annotations[k] = v;
   }
@@ -173,17 +202,26 @@ export async function importDisk(deps: ImportDeps, work: ServerWork, copy: DiskC
   const key = `${ns}/${name}`;
   const planned = work.dataVolumes.find((d) => d.metadata.name === name);
   if (!planned) throw new MigrateError('invalid-input', `DataVolume ${key}: the copy record names a disk the plan does not have`, { where: `server/${work.serverId}` });
-  const margin = deps.tokenMarginMs ?? 5 * 60_000;
+  // Re-issue this long before the token expires: 5 minutes, or a quarter of the token's lifetime when the
+  // cloud issues short-lived tokens (a fixed 5 minutes would outlast them).
+  const marginOf = (expiresAt: number, issuedAt: number) => deps.tokenMarginMs ?? Math.min(5 * 60_000, Math.max(0, (expiresAt - issuedAt) / 4));
+  const needsToken = !copy.url;
   const result: DiskResult = { dataVolume: name, outcome: 'imported', reissued: 0 };
-  const image = await cloud.getImage(copy.imageId);
-  if (image.status !== 'active') throw new MigrateError('openstack', `image ${copy.imageId} (copy of ${copy.diskRole} disk of server ${work.serverId}) is ${image.status}, not active`);
-  const virtualSize = image.virtualSize ?? copy.virtualSize ?? image.size;
+  let virtualSize = copy.virtualSize;
+  if (!copy.url) {
+    // A Glance copy: it must be active, and its virtual size is the one the claim must hold.
+    if (!copy.imageId) throw new MigrateError('invalid-input', `DataVolume ${key}: the copy record has neither a Glance image nor a URL; run backup again`);
+    if (!cloud) throw new MigrateError('internal', `DataVolume ${key}: a Glance copy needs the source cloud`);
+    const image = await cloud.getImage(copy.imageId);
+    if (image.status !== 'active') throw new MigrateError('openstack', `image ${copy.imageId} (copy of ${copy.diskRole} disk of server ${work.serverId}) is ${image.status}, not active`);
+    virtualSize = image.virtualSize ?? copy.virtualSize ?? image.size;
+  }
   const label = `${work.vmName}/${copy.diskRole}${copy.volumeId ? ` ${copy.volumeId.slice(0, 8)}` : ''}`;
 
   for (;;) {
     let dv = await kube.get('DataVolume', ns, name);
     const recorded = readState(dv?.metadata.annotations);
-    if (dv && recorded.backupImageId === copy.imageId) {
+    if (dv && importedCopyKey(dv) === copyKey(copy) && recorded.phase !== 'planned') {
       if (recorded.phase === 'imported') {
         deps.progress?.update(key, { label, percent: 100, phase: 'imported' });
         await kube.delete('Secret', ns, tokenSecretName(name));
@@ -192,7 +230,8 @@ export async function importDisk(deps: ImportDeps, work: ServerWork, copy: DiskC
       const phase = dvPhase(dv);
       const secret = await kube.get('Secret', ns, tokenSecretName(name));
       const expiresAt = Number(secret?.metadata.annotations?.[TOKEN_EXPIRES_ANNOTATION] ?? 0);
-      const broken = phase === 'Failed' || (phase !== 'Succeeded' && (!secret || expiresAt - now() < margin));
+      const issuedAt = Date.parse(String(secret?.metadata.creationTimestamp ?? '')) || now();
+      const broken = phase === 'Failed' || (phase !== 'Succeeded' && needsToken && (!secret || expiresAt - now() < marginOf(expiresAt, issuedAt)));
       if (broken) {
         // A failed import or one whose token is gone or expiring (a killed run, a long pause): start it again.
         log(`${key}: ${phase === 'Failed' ? 'previous import failed' : 'token missing or expiring'}; recreating the import`);
@@ -204,7 +243,7 @@ export async function importDisk(deps: ImportDeps, work: ServerWork, copy: DiskC
       }
     } else if (dv) {
       // The plan's placeholder (upload source) or an older copy: nothing of this copy is in it.
-      log(`${key}: replacing ${recorded.backupImageId ? `the import of older copy ${recorded.backupImageId}` : 'the planned placeholder'}`);
+      log(`${key}: replacing ${recorded.phase !== 'planned' ? `the import of older copy ${importedCopyKey(dv)}` : 'the planned placeholder'}`);
       await kube.delete('DataVolume', ns, name, dv.metadata.uid);
       const oldUid = dv.metadata.uid;
       await kube.waitFor('DataVolume', ns, name, (o) => (o && o.metadata.uid === oldUid ? undefined : true), deps.signal);
@@ -212,6 +251,7 @@ export async function importDisk(deps: ImportDeps, work: ServerWork, copy: DiskC
     }
 
     let tokenExpiresAt: number;
+    let tokenIssuedAt = now();
     if (!dv) {
       const started = await startImport(deps, work, copy, planned, virtualSize, now);
       dv = started.dv;
@@ -220,10 +260,11 @@ export async function importDisk(deps: ImportDeps, work: ServerWork, copy: DiskC
     } else {
       const secret = await kube.get('Secret', ns, tokenSecretName(name));
       tokenExpiresAt = Number(secret?.metadata.annotations?.[TOKEN_EXPIRES_ANNOTATION] ?? Number.MAX_SAFE_INTEGER);
+      tokenIssuedAt = Date.parse(String(secret?.metadata.creationTimestamp ?? '')) || now();
     }
 
     try {
-      const end = await watchImport(deps, key, label, dv, tokenExpiresAt - margin, now);
+      const end = await watchImport(deps, key, label, dv, tokenExpiresAt - marginOf(tokenExpiresAt, tokenIssuedAt), now);
       if (end === 'deleted') throw new MigrateError('kubernetes', `DataVolume ${key} was deleted during the import`);
       if (end !== 'Succeeded') {
         const message = `DataVolume ${key}: ${end}`;
@@ -276,6 +317,7 @@ async function startImport(deps: ImportDeps, work: ServerWork, copy: DiskCopy, p
   let expiresAt = Number.MAX_SAFE_INTEGER;
   let url = copy.url;
   if (!url) {
+    if (!cloud) throw new MigrateError('internal', `DataVolume ${ns}/${name}: a Glance copy needs the source cloud`);
     url = cloud.imageFileUrl(copy.imageId);
     const token = await cloud.issueImportToken(deps.tokenValidityMs ?? 3_600_000);
     expiresAt = token.expiresAt;
@@ -301,7 +343,7 @@ async function startImport(deps: ImportDeps, work: ServerWork, copy: DiskCopy, p
   const owner = { ownerReferences: [{ apiVersion: 'cdi.kubevirt.io/v1beta1', kind: 'DataVolume', name, uid: dv.metadata.uid, blockOwnerDeletion: false }] };
   if (secretName) await kube.mergePatch('Secret', ns, secretName, { metadata: owner });
   if (caName) await kube.mergePatch('ConfigMap', ns, caName, { metadata: owner });
-  deps.log?.(`${ns}/${name}: import of image ${copy.imageId} started`);
+  deps.log?.(`${ns}/${name}: import of ${copy.imageId ? `image ${copy.imageId}` : copy.url} started`);
   return { dv, expiresAt };
 }
 
@@ -348,20 +390,24 @@ async function watchImport(deps: ImportDeps, key: string, label: string, dv: Sto
 
 /** Imports every disk copy of one server, within the shared limiter; records the server's phase. */
 export async function importServer(deps: ImportDeps, work: ServerWork, copies?: DiskCopy[]): Promise<ServerImportResult> {
-  const { kube } = deps;
   const base = { serverId: work.serverId, vmName: work.vmName, namespace: work.namespace };
-  const state = await readServerState(kube, work);
+  const state = await readRecord(storeOf(deps), work);
   const disks = copies ?? state?.disks ?? [];
   if (disks.length === 0) {
     return { ...base, ok: false, disks: [], error: `server ${work.serverName} (${work.serverId}): no disk copy recorded; run backup first` };
   }
+  const phase = state?.state.phase;
+  // A cutover owns the phase while it runs; a rollback under way must be finished by cutover, not overrun.
+  if (phase === 'rolling-back') {
+    return { ...base, ok: false, disks: [], error: `server ${work.serverName} (${work.serverId}): a cutover rollback is unfinished; run cutover again to finish it` };
+  }
+  if (phase === 'cutting-over' && !copies) {
+    return { ...base, ok: false, disks: [], error: `server ${work.serverName} (${work.serverId}): a cutover is under way; run cutover again to resume it` };
+  }
   const now = deps.now ?? Date.now;
-  const alreadyImported = state?.state.phase === 'imported' || state?.state.phase === 'running';
+  const alreadyImported = phase === 'imported' || phase === 'running';
   if (!alreadyImported) {
-    await updateServerState(kube, work, {
-      state: { phase: state?.state.phase === 'cutting-over' ? 'cutting-over' : 'importing', serverId: work.serverId, startedAt: state?.state.startedAt ?? new Date(now()).toISOString(), lastError: null, finishedAt: null },
-      ...(copies ? { disks: copies } : {}),
-    });
+    await recordState(deps, work, { phase: phase === 'cutting-over' ? 'cutting-over' : 'importing', serverId: work.serverId, startedAt: (phase === 'cutting-over' ? state?.state.startedAt : undefined) ?? (phase === 'importing' ? state?.state.startedAt : undefined) ?? new Date(now()).toISOString(), lastError: null, finishedAt: null }, copies);
   }
   const limiter = deps.limiter ?? new Limiter(4);
   const results = await Promise.all(disks.map((copy) => limiter.run(async (): Promise<DiskResult> => {
@@ -376,11 +422,12 @@ export async function importServer(deps: ImportDeps, work: ServerWork, copies?: 
   const failed = results.filter((r) => r.outcome === 'failed');
   if (failed.length) {
     const error = failed.map((f) => f.error).join('; ');
-    await updateServerState(kube, work, { state: { phase: 'failed', lastError: error } });
+    // Within a cutover the phase stays cutting-over: its rollback records the outcome.
+    if (phase !== 'cutting-over') await recordState(deps, work, { phase: 'failed', lastError: truncateError(error), finishedAt: new Date(now()).toISOString() });
     return { ...base, ok: false, disks: results, error };
   }
-  if (state?.state.phase !== 'cutting-over' && state?.state.phase !== 'running') {
-    await updateServerState(kube, work, { state: { phase: 'imported', progress: 100, finishedAt: new Date(now()).toISOString() } });
+  if (phase !== 'cutting-over' && phase !== 'running') {
+    await recordState(deps, work, { phase: 'imported', progress: 100, finishedAt: new Date(now()).toISOString() });
   }
   return { ...base, ok: true, disks: results };
 }

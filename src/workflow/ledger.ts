@@ -3,14 +3,18 @@
 // (ledger.json), the copy of each disk (disks.json) and what cutover must restore (source.json).
 // The builders and the parser are pure; StateStore reads and writes through the Kubernetes API with
 // server-side apply, always sending the whole object (a field the manager stops sending would be removed).
-// Compatible with import/cutover's migration-state-store.ts (same object name, annotation keys and
-// disks.json entries); backup never writes source.json (cutover's) but keeps its own backup.json.
+// The one store of that object: backup, import, cutover and status all read and write it here. Writers
+// load the record, change it and save it with the resourceVersion they read, so that two runs working on
+// the same server conflict (StateConflictError) instead of overwriting each other; updateRecord() does the
+// load-change-save for short changes and re-applies the change on a conflict.
+// backup keeps its own backup.json; cutover keeps source.json (what a rollback restores).
 import type { KubeClient } from '../kube/client.js';
 import { statusMessage } from '../kube/client.js';
 import type { KubeObject } from '../translate/model.js';
 import { ANNOTATIONS, LABELS, MANAGER, toLabelValue } from '../translate/naming.js';
 import { childName } from '../translate/disks.js';
 import { readState, stateAnnotations, type MigrationState } from './state.js';
+import type { FloatingIpAssociation } from './source.js';
 
 export const STATE_COMPONENT = 'migration';
 export const FIELD_MANAGER = 'kubectl-openstack-migrate-workflow';
@@ -30,7 +34,7 @@ export interface LedgerEntry {
   deleted?: boolean;
 }
 
-/** The copy of one disk, as import needs it (a superset of migration-state-store's DiskCopy). */
+/** The copy of one disk, as import needs it. */
 export interface DiskRecord {
   /** 'root' or 'vol-<volume-id-8>': the DataVolume suffix and the name part of OpenStack resources. */
   disk: string;
@@ -47,6 +51,23 @@ export interface DiskRecord {
   url?: string;
   /** NFS method: the flattened file when the original is an incremental chain. */
   flattenedPath?: string;
+}
+
+/** What import and cutover call one disk copy: the record backup wrote. */
+export type DiskCopy = DiskRecord;
+
+/** What cutover recorded before touching the source, to put it back on rollback (data key source.json). */
+export interface SourceRecord {
+  /** Nova status before the cutover stopped it. */
+  statusBefore: string;
+  floatingIps: FloatingIpAssociation[];
+  recordedAt: string;
+  /** Copies taken after the stop (the final copy), once taken. */
+  finalCopy?: { takenAt: string; disks: DiskRecord[] };
+  /** Set once --release-floating-ip disassociated them in OpenStack. */
+  floatingIpsReleased?: boolean;
+  /** Why the cutover is being rolled back (phase rolling-back): a resumed run finishes that rollback. */
+  rollbackReason?: string;
 }
 
 /** What backup changed on the source and must undo (data key backup.json). */
@@ -71,8 +92,8 @@ export interface ServerRecord {
   ledger: LedgerEntry[];
   disks: DiskRecord[];
   backup: BackupSourceRecord;
-  /** cutover's source.json, carried through untouched (parsed only to keep it when this record is written). */
-  sourceJson?: string;
+  /** cutover's source.json: what a rollback restores. */
+  source?: SourceRecord;
   /** resourceVersion read from the cluster, sent back so that concurrent writers conflict (409). */
   resourceVersion?: string;
 }
@@ -111,7 +132,7 @@ export function buildStateConfigMap(record: ServerRecord): KubeObject {
       'ledger.json': JSON.stringify(record.ledger),
       'disks.json': JSON.stringify(record.disks),
       'backup.json': JSON.stringify(record.backup),
-      ...(record.sourceJson !== undefined ? { 'source.json': record.sourceJson } : {}),
+      ...(record.source !== undefined ? { 'source.json': JSON.stringify(record.source) } : {}),
       'generation': String(record.generation),
       ...(record.projectId ? { 'project-id': record.projectId } : {}),
     },
@@ -141,6 +162,8 @@ export function parseStateConfigMap(object: { metadata?: Record<string, any>; da
   if (disks instanceof Error) return disks;
   const backup = parseJson<BackupSourceRecord>(data['backup.json'], {}, `${where} data.backup.json`);
   if (backup instanceof Error) return backup;
+  const source = parseJson<SourceRecord | undefined>(data['source.json'], undefined, `${where} data.source.json`);
+  if (source instanceof Error) return source;
   if (!Array.isArray(ledger)) return new Error(`${where} data.ledger.json: not a list`);
   if (!Array.isArray(disks)) return new Error(`${where} data.disks.json: not a list`);
   const generation = Number.parseInt(data.generation ?? '1', 10);
@@ -155,7 +178,7 @@ export function parseStateConfigMap(object: { metadata?: Record<string, any>; da
     ledger,
     disks,
     backup: typeof backup === 'object' && backup ? backup : {},
-    sourceJson: data['source.json'],
+    ...(source && typeof source === 'object' ? { source } : {}),
     resourceVersion: meta.resourceVersion,
   };
 }
@@ -186,8 +209,11 @@ export interface RecordStore {
 
 export class StateConflictError extends Error {}
 
+/** The API client StateStore needs (KubeClient, or the workflow's Kube, which counts requests). */
+export type RequestClient = Pick<KubeClient, 'request'>;
+
 export class StateStore implements RecordStore {
-  constructor(private readonly kube: KubeClient) {}
+  constructor(private readonly kube: RequestClient) {}
 
   private path(namespace: string, name?: string): string {
     return `/api/v1/namespaces/${encodeURIComponent(namespace)}/configmaps${name ? `/${encodeURIComponent(name)}` : ''}`;
@@ -266,5 +292,53 @@ export class MemoryStateStore implements RecordStore {
       if (!(parsed instanceof Error)) out.push(parsed);
     }
     return out;
+  }
+}
+
+/** Who a state record belongs to: the plan's server and VM. */
+export interface ServerIdentity {
+  serverId: string;
+  serverName: string;
+  namespace: string;
+  vmName: string;
+  projectId?: string;
+}
+
+/** A change of the state annotations: null removes a field, undefined leaves it. */
+export type StateChange = { [K in keyof MigrationState]?: MigrationState[K] | null };
+
+export function applyStateChange(state: MigrationState, change: StateChange): MigrationState {
+  const out: Record<string, unknown> = { ...state };
+  for (const [k, v] of Object.entries(change)) {
+    if (v === undefined) continue;
+    if (v === null) delete out[k];
+    else out[k] = v;
+  }
+  return out as unknown as MigrationState;
+}
+
+/** The record of a server, or undefined; an Error when the object belongs to another server. */
+export async function readRecord(store: RecordStore, id: ServerIdentity): Promise<ServerRecord | undefined> {
+  const record = await store.load(id.namespace, id.vmName);
+  if (record && record.serverId !== id.serverId) {
+    throw new StateConflictError(`ConfigMap ${id.namespace}/${stateConfigMapName(id.vmName)} belongs to server ${record.serverId}, not ${id.serverId}; the plan changed? remove it or re-plan`);
+  }
+  return record;
+}
+
+/**
+ * Load (or start) the record, change it, save it. On a conflict (another writer saved in between) the
+ * change is applied again to the fresh record, so a short change never overwrites someone else's.
+ */
+export async function updateRecord(store: RecordStore, id: ServerIdentity, change: (record: ServerRecord) => void, attempts = 5): Promise<ServerRecord> {
+  for (let i = 1; ; i++) {
+    const record = (await readRecord(store, id)) ?? newServerRecord({ namespace: id.namespace, vmName: id.vmName, serverId: id.serverId, serverName: id.serverName, ...(id.projectId ? { projectId: id.projectId } : {}) });
+    record.serverName ??= id.serverName;
+    change(record);
+    try {
+      return await store.save(record);
+    } catch (err) {
+      if (!(err instanceof StateConflictError) || i >= attempts) throw err;
+    }
   }
 }

@@ -1,9 +1,12 @@
 // What import and cutover need from the source cloud, as one interface: the OpenStack adapter below for
-// real runs, and any other implementation (the benchmark's simulated cloud) behind the same calls.
+// real runs (a thin layer over src/openstack/actions.ts, which backup uses too), and any other
+// implementation (the benchmark's simulated cloud) behind the same calls.
 // Nothing here ever deletes a server, a volume or an image.
 import { readFileSync } from 'node:fs';
 import type { OpenStackClient } from '../openstack/client.js';
 import { OpenStackError } from '../openstack/errors.js';
+import { getFloatingIp, getImage, getServer, listFloatingIpsOfPort, setFloatingIpPort, startServer, stopServer } from '../openstack/actions.js';
+import { listAll } from '../openstack/paging.js';
 
 export interface SourceImage {
   id: string;
@@ -52,81 +55,81 @@ export interface SourceCloud {
   requestCount(): number;
 }
 
-const NOVA_HEADERS = { 'OpenStack-API-Version': 'compute 2.79', 'X-OpenStack-Nova-API-Version': '2.79' };
-
-/** The SourceCloud of a real cloud, over the project's OpenStack client. */
+/**
+ * The SourceCloud of a real cloud: every call goes through src/openstack/actions.ts (the same requests,
+ * microversions and error handling as backup's), plus the ports of a server for its floating IPs.
+ */
 export function openStackSource(client: OpenStackClient): SourceCloud {
-  const image = () => client.endpoint(['image']).replace(/\/v2$/, '');
-  const compute = () => client.endpoint(['compute']);
-  const network = () => client.endpoint(['network']).replace(/\/v2\.0$/, '');
-  const check = (what: string, res: { status: number; data: unknown }, ok: number[]) => {
-    if (ok.includes(res.status)) return;
-    const msg = res.data && typeof res.data === 'object' ? JSON.stringify(res.data).slice(0, 300) : String(res.data ?? '').slice(0, 300);
-    throw new OpenStackError('api', `${what}: HTTP ${res.status} ${msg}`, { status: res.status });
-  };
   let ca: string | undefined | null = null;
-  const action = async (serverId: string, body: unknown, what: string, alreadyState: string) => {
-    const res = await client.call('POST', `${compute()}/servers/${encodeURIComponent(serverId)}/action`, body, { headers: NOVA_HEADERS });
-    // 409: the server is already in the state asked for (Nova refuses os-stop on SHUTOFF); fine when it is.
-    if (res.status === 409) {
-      const s = await source.getServer(serverId);
-      if (s.status === alreadyState) return;
-    }
-    check(`${what} server ${serverId}`, res, [202]);
+  const server = async (serverId: string) => {
+    const s = await getServer(client, serverId);
+    if (!s) throw new OpenStackError('api', `server ${serverId} does not exist (404)`, { status: 404 });
+    return s;
   };
-  const source: SourceCloud = {
+  /**
+   * A power action refused with 409 is fine when the server is already where it was asked to go, or on
+   * its way there (Nova refuses os-stop while powering-off); any other 409 is an error naming the state.
+   */
+  const power = async (serverId: string, send: () => Promise<boolean>, wanted: string, transition: string, what: string) => {
+    if (await send()) return;
+    const s = await server(serverId);
+    if (s.status === wanted || s.taskState === transition) return;
+    throw new OpenStackError('api', `server ${serverId}: ${what} refused (409) while it is ${s.status}${s.taskState ? ` (${s.taskState})` : ''}`, { status: 409 });
+  };
+  return {
     issueImportToken: (minValidityMs) => client.issueToken(minValidityMs),
-    imageFileUrl: (imageId) => `${image()}/v2/images/${encodeURIComponent(imageId)}/file`,
+    imageFileUrl: (imageId) => `${imageApiBase(client)}/images/${encodeURIComponent(imageId)}/file`,
     caPem() {
       if (ca === null) ca = client.config.cacert ? readFileSync(client.config.cacert, 'utf8') : undefined;
       return ca;
     },
     async getImage(imageId) {
-      const res = await client.call<Record<string, unknown>>('GET', `${image()}/v2/images/${encodeURIComponent(imageId)}`);
-      check(`image ${imageId}`, res, [200]);
-      const d = res.data;
-      return {
-        id: String(d.id),
-        status: String(d.status),
-        virtualSize: typeof d.virtual_size === 'number' ? d.virtual_size : undefined,
-        size: typeof d.size === 'number' ? d.size : undefined,
-        diskFormat: typeof d.disk_format === 'string' ? d.disk_format : undefined,
-      };
+      const image = await getImage(client, imageId);
+      if (!image) throw new OpenStackError('api', `image ${imageId} does not exist (404)`, { status: 404 });
+      return { id: image.id, status: image.status, virtualSize: image.virtualSize, size: image.size, diskFormat: image.diskFormat };
     },
     async getServer(serverId) {
-      const res = await client.call<{ server: { id: string; status: string } }>('GET', `${compute()}/servers/${encodeURIComponent(serverId)}`, undefined, { headers: NOVA_HEADERS });
-      check(`server ${serverId}`, res, [200]);
-      return { id: res.data.server.id, status: res.data.server.status };
+      const s = await server(serverId);
+      return { id: s.id, status: s.status };
     },
-    stopServer: (serverId) => action(serverId, { 'os-stop': null }, 'stop', 'SHUTOFF'),
-    startServer: (serverId) => action(serverId, { 'os-start': null }, 'start', 'ACTIVE'),
+    stopServer: (serverId) => power(serverId, () => stopServer(client, serverId), 'SHUTOFF', 'powering-off', 'os-stop'),
+    startServer: (serverId) => power(serverId, () => startServer(client, serverId), 'ACTIVE', 'powering-on', 'os-start'),
     async floatingIpsOf(serverId) {
-      const ports = await client.call<{ ports: { id: string }[] }>('GET', `${network()}/v2.0/ports`, undefined, { params: { device_id: serverId } });
-      check(`ports of server ${serverId}`, ports, [200]);
+      // Neutron filters floating IPs by port only: the server's ports first (device_id), then theirs.
+      const ports = await listAll<{ id: string }>(client, `${networkApiBase(client)}/ports`, 'ports', { params: { device_id: serverId }, pageSize: 100 });
       const out: FloatingIpAssociation[] = [];
-      for (const port of ports.data.ports) {
-        const fips = await client.call<{ floatingips: { id: string; floating_ip_address: string; port_id: string; fixed_ip_address?: string }[] }>('GET', `${network()}/v2.0/floatingips`, undefined, { params: { port_id: port.id } });
-        check(`floating IPs of port ${port.id}`, fips, [200]);
-        for (const f of fips.data.floatingips) out.push({ floatingIpId: f.id, floatingIpAddress: f.floating_ip_address, portId: f.port_id, fixedIp: f.fixed_ip_address ?? undefined });
+      for (const port of ports) {
+        for (const f of await listFloatingIpsOfPort(client, port.id)) {
+          out.push({ floatingIpId: f.id, floatingIpAddress: f.floatingIpAddress, portId: port.id, ...(f.fixedIpAddress ? { fixedIp: f.fixedIpAddress } : {}) });
+        }
       }
       return out;
     },
     async associateFloatingIp(a) {
-      const res = await client.call('PUT', `${network()}/v2.0/floatingips/${encodeURIComponent(a.floatingIpId)}`, { floatingip: { port_id: a.portId, ...(a.fixedIp ? { fixed_ip_address: a.fixedIp } : {}) } });
-      check(`associate floating IP ${a.floatingIpAddress}`, res, [200]);
+      await setFloatingIpPort(client, a.floatingIpId, a.portId, a.fixedIp);
     },
     async disassociateFloatingIp(floatingIpId) {
-      const res = await client.call('PUT', `${network()}/v2.0/floatingips/${encodeURIComponent(floatingIpId)}`, { floatingip: { port_id: null } });
-      check(`disassociate floating IP ${floatingIpId}`, res, [200]);
+      await setFloatingIpPort(client, floatingIpId, null);
     },
     async floatingIpPort(floatingIpId) {
-      const res = await client.call<{ floatingip: { port_id: string | null } }>('GET', `${network()}/v2.0/floatingips/${encodeURIComponent(floatingIpId)}`);
-      check(`floating IP ${floatingIpId}`, res, [200]);
-      return res.data.floatingip.port_id ?? null;
+      const f = await getFloatingIp(client, floatingIpId);
+      if (!f) throw new OpenStackError('api', `floating IP ${floatingIpId} does not exist (404)`, { status: 404 });
+      return f.portId;
     },
     requestCount: () => client.stats.requests,
   };
-  return source;
+}
+
+/** Glance's API root (…/v2), as actions.ts resolves it from the catalog. */
+function imageApiBase(client: OpenStackClient): string {
+  const url = client.endpoint(['image']);
+  return /\/v2(\.\d+)?$/.test(url) ? url.replace(/\/v2(\.\d+)?$/, '/v2') : `${url}/v2`;
+}
+
+/** Neutron's API root (…/v2.0). */
+function networkApiBase(client: OpenStackClient): string {
+  const url = client.endpoint(['network']);
+  return /\/v2\.0$/.test(url) ? url : `${url}/v2.0`;
 }
 
 /** Polls a source-cloud condition (OpenStack has no watch) with a growing interval, bounded by the signal. */

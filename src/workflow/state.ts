@@ -3,8 +3,12 @@
 // Pure: reading and computing annotations; writing them is the Kubernetes shell's job.
 import { ANNOTATIONS } from '../translate/naming.js';
 
-/** The phases of one server's migration, in the order they normally happen. */
-export const PHASES = ['planned', 'backing-up', 'backed-up', 'importing', 'imported', 'cutting-over', 'running', 'rolled-back', 'failed'] as const;
+/**
+ * The phases of one server's migration, in the order they normally happen. `rolling-back` is recorded
+ * before a failed cutover starts undoing its steps, so that a run killed during the rollback is resumed
+ * as a rollback (never forward).
+ */
+export const PHASES = ['planned', 'backing-up', 'backed-up', 'importing', 'imported', 'cutting-over', 'running', 'rolling-back', 'rolled-back', 'failed'] as const;
 export type Phase = (typeof PHASES)[number];
 
 export function isPhase(value: unknown): value is Phase {

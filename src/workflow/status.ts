@@ -3,7 +3,7 @@
 import yaml from 'js-yaml';
 import { LABELS } from '../translate/naming.js';
 import { readState, type Phase } from './state.js';
-import { fromConfigMap, STATE_COMPONENT } from './migration-state-store.js';
+import { parseStateConfigMap, STATE_COMPONENT } from './ledger.js';
 import type { Kube, StoredObject } from './kube-ops.js';
 import { formatDuration } from './progress.js';
 
@@ -58,7 +58,11 @@ export async function readSnapshot(kube: Kube, namespace?: string): Promise<Clus
 export function buildStatus(snapshot: ClusterSnapshot, now: number): StatusReport {
   const rows: StatusRow[] = [];
   for (const cm of snapshot.configMaps) {
-    const s = fromConfigMap(cm);
+    const parsed = parseStateConfigMap(cm);
+    // A broken object still gets its row, with the reason, rather than vanishing from the report.
+    const s = parsed instanceof Error
+      ? { state: { ...readState(cm.metadata.annotations), lastError: parsed.message }, vmName: cm.metadata.name.replace(/-migration$/, ''), serverName: undefined }
+      : parsed;
     const serverId = cm.metadata.labels?.[LABELS.serverId] ?? s.state.serverId ?? '';
     const ns = cm.metadata.namespace ?? '';
     const disks: StatusDisk[] = snapshot.dataVolumes

@@ -6,7 +6,7 @@ import { ANNOTATIONS } from '../../src/translate/naming.js';
 import { cutoverServer, cutoverServers, type CutoverDeps } from '../../src/workflow/cutover.js';
 import { StepAbort, type ServerWork } from '../../src/workflow/import.js';
 import type { Kube } from '../../src/workflow/kube-ops.js';
-import { readServerState } from '../../src/workflow/migration-state-store.js';
+import { StateStore, readRecord } from '../../src/workflow/ledger.js';
 import { buildStatus, readSnapshot } from '../../src/workflow/status.js';
 import type { TestApiServer } from '../support/apiserver.js';
 import { FakeControllers, type FakeControllerOptions } from '../support/fake-controllers.js';
@@ -15,6 +15,7 @@ import { ensureNamespace, serverWork, startWorkflowApiServer } from '../support/
 
 let api: TestApiServer;
 let kube: Kube;
+const readServerState = (k: Kube, w: ServerWork) => readRecord(new StateStore(k), w);
 
 beforeAll(async () => {
   ({ api, kube } = await startWorkflowApiServer());
@@ -129,7 +130,7 @@ describe('cutover', () => {
     await withControllers({}, async (fake) => {
       const killed = deps(cloud, { releaseFloatingIp: true, afterStep: (s) => { if (s === stepName) throw new StepAbort(s); } });
       await expect(cutoverServer(killed, w)).rejects.toThrow(StepAbort);
-      const resumed = deps(cloud, { releaseFloatingIp: true, log: (l) => console.error(l), afterStep: (s) => console.error("step", s) });
+      const resumed = deps(cloud, { releaseFloatingIp: true });
       const res = await cutoverServer(resumed, w);
       expect(res.outcome).toBe('running');
       // One final copy, one import per disk, the recorded state of before the first run.
@@ -140,6 +141,46 @@ describe('cutover', () => {
       expect(state?.state.phase).toBe('running');
       expect(await cloud.floatingIpPort(`fip-${w.serverId}`)).toBeNull();
       expect(cloud.actions.filter((a) => a.startsWith('start '))).toEqual([]);
+    });
+  });
+
+  const rollbackSteps = ['rolling-back', 'rollback-vm-deleted', 'rollback-services-deleted', 'rollback-started', 'rollback-floating-ips'];
+  it.each(rollbackSteps.map((s, i) => [s, i]))('a run killed during its rollback (after "%s") is resumed as that rollback, not forward', async (stepName, i) => {
+    const ns = `cut-rbkill-${i}`;
+    await ensureNamespace(kube, ns);
+    const cloud = new SimulatedCloud();
+    const w = serverWork(80 + Number(i), ns, { volumes: 1, service: true });
+    setup(cloud, [w]);
+    await withControllers({}, async (fake) => {
+      // The cutover fails after the floating IP moved (so the rollback has everything to undo), and the
+      // process dies during the rollback.
+      const killed = deps(cloud, {
+        releaseFloatingIp: true,
+        afterStep: (s) => {
+          if (s === 'floating-ip') throw new Error('injected failure after the floating IP moved');
+          if (s === stepName) throw new StepAbort(s);
+        },
+      });
+      await expect(cutoverServer(killed, w)).rejects.toThrow(StepAbort);
+      const interrupted = await readServerState(kube, w);
+      expect(interrupted?.state.phase).toBe('rolling-back');
+      expect(interrupted?.source?.rollbackReason).toMatch(/injected failure/);
+      const resumed = deps(cloud, { releaseFloatingIp: true });
+      const res = await cutoverServer(resumed, w);
+      expect(res.outcome).toBe('rolled-back');
+      expect(res.error).toMatch(/injected failure/);
+      expect(res.rollbackErrors).toBeUndefined();
+      expect(resumed.lines.some((l) => l.includes('finishing the rollback'))).toBe(true);
+      await expectRolledBack(cloud, w, /injected failure/);
+      expect(await kube.get('Service', ns, `${w.vmName}-fip`)).toBeUndefined();
+      // Not forward: one stop, one final copy, one import per disk, and the source started exactly once.
+      expect(cloud.actions.filter((a) => a.startsWith('stop '))).toEqual([`stop ${w.serverId}`]);
+      expect([...cloud.images.values()].filter((img) => img.serverId === w.serverId)).toHaveLength(2);
+      expect(fake.importsStarted).toHaveLength(2);
+      expect(cloud.actions.filter((a) => a.startsWith('start '))).toEqual([`start ${w.serverId}`]);
+      // A cutover started again after the rollback is a new attempt, from the source's recorded state.
+      const state = await readServerState(kube, w);
+      expect(state?.source?.floatingIpsReleased).toBe(false);
     });
   });
 

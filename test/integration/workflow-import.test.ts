@@ -7,7 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ANNOTATIONS, LABELS } from '../../src/translate/naming.js';
 import { importServer, importServers, StepAbort, tokenSecretName, type ImportDeps } from '../../src/workflow/import.js';
 import type { Kube } from '../../src/workflow/kube-ops.js';
-import { readServerState } from '../../src/workflow/migration-state-store.js';
+import { StateStore, readRecord, updateRecord, type DiskCopy } from '../../src/workflow/ledger.js';
+import type { SourceCloud } from '../../src/workflow/source.js';
+import type { ServerWork } from '../../src/workflow/import.js';
 import type { TestApiServer } from '../support/apiserver.js';
 import { FakeControllers } from '../support/fake-controllers.js';
 import { SimulatedCloud } from '../support/simulated-cloud.js';
@@ -16,6 +18,7 @@ import { ensureNamespace, serverWork, startWorkflowApiServer } from '../support/
 const here = path.dirname(fileURLToPath(import.meta.url));
 let api: TestApiServer;
 let kube: Kube;
+const readServerState = (k: Kube, w: ServerWork) => readRecord(new StateStore(k), w);
 
 beforeAll(async () => {
   ({ api, kube } = await startWorkflowApiServer());
@@ -24,7 +27,7 @@ afterAll(async () => {
   await api?.stop();
 });
 
-function deps(cloud: SimulatedCloud, extra: Partial<ImportDeps> = {}): ImportDeps & { lines: string[] } {
+function deps(cloud: SourceCloud, extra: Partial<ImportDeps> = {}): ImportDeps & { lines: string[] } {
   const lines: string[] = [];
   return { kube, cloud, log: (l) => lines.push(l), annotateEveryMs: 0, lines, ...extra };
 }
@@ -121,6 +124,47 @@ describe('import', () => {
       expect(res.disks[0].reissued).toBeGreaterThanOrEqual(1);
       expect(cloud.tokens.size).toBeGreaterThanOrEqual(2);
       expect(fake.importsStarted.filter((s) => s.key === `${ns}/${w.vmName}-root`).length).toBe(res.disks[0].reissued + 1);
+    } finally {
+      await fake.shutdown();
+    }
+  });
+
+  it('imports copies on an NFS share from their URL: no Glance call, no token Secret; a killed run adopts the import', async () => {
+    const ns = 'imp-nfs';
+    await ensureNamespace(kube, ns);
+    const fake = new FakeControllers(kube, { steps: 6, stepMs: 60 }).start();
+    // Any call to the source cloud fails the test: NFS copies must not need it.
+    const calls: string[] = [];
+    const noCloud = new Proxy({}, { get: (_t, name) => () => { calls.push(String(name)); throw new Error(`source cloud called: ${String(name)}`); } }) as SourceCloud;
+    try {
+      const w = serverWork(50, ns, { volumes: 1 });
+      const url = (f: string) => `http://osm-file-server.osm-files.svc/backups/p1/${w.serverId}/${f}.qcow2`;
+      const copies: DiskCopy[] = [
+        { disk: 'root', diskRole: 'root', dataVolume: `${w.vmName}-root`, imageId: '', diskFormat: 'qcow2', virtualSize: 2 ** 29, path: `/backups/p1/${w.serverId}/root.qcow2`, url: url('root') },
+        { disk: 'vol-0', diskRole: 'volume', dataVolume: `${w.vmName}-vol-0`, volumeId: 'v0', imageId: '', diskFormat: 'qcow2', virtualSize: 2 ** 29, path: `/backups/p1/${w.serverId}/v0.qcow2`, url: url('v0') },
+      ];
+      // What backup --method nfs records.
+      await updateRecord(new StateStore(kube), w, (r) => { r.disks = copies; r.state = { ...r.state, phase: 'backed-up' }; });
+      await expect(importServer(deps(noCloud, { afterStep: (step) => { if (step === 'dv-created') throw new StepAbort(step); } }), w)).rejects.toThrow(StepAbort);
+      const d = deps(noCloud);
+      const res = await importServer(d, w);
+      expect(res.ok, res.error).toBe(true);
+      expect(calls).toEqual([]);
+      expect(d.lines.some((l) => l.includes('adopting'))).toBe(true);
+      for (const c of copies) {
+        const dv = await kube.get('DataVolume', ns, c.dataVolume);
+        expect((dv?.spec as any).source).toEqual({ http: { url: c.url } });
+        expect(dv?.metadata.annotations?.[ANNOTATIONS.phase]).toBe('imported');
+        expect(dv?.metadata.annotations?.[ANNOTATIONS.backupImageId]).toBeUndefined();
+        expect(fake.importsStarted.filter((x) => x.key === `${ns}/${c.dataVolume}`).map((x) => x.url)).toEqual([c.url]);
+      }
+      expect((await kube.list('Secret', ns)).items.filter((x) => x.metadata.name.endsWith('osm-token'))).toEqual([]);
+      const state = await readServerState(kube, w);
+      expect(state?.state.phase).toBe('imported');
+      expect(state?.disks).toEqual(copies);
+      const again = await importServer(deps(noCloud), w);
+      expect(again.disks.map((x) => x.outcome)).toEqual(['already-imported', 'already-imported']);
+      expect(fake.importsStarted).toHaveLength(2);
     } finally {
       await fake.shutdown();
     }

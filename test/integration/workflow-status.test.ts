@@ -2,7 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ANNOTATIONS } from '../../src/translate/naming.js';
 import type { Kube } from '../../src/workflow/kube-ops.js';
-import { stateConfigMapName, updateServerState } from '../../src/workflow/migration-state-store.js';
+import { stateConfigMapName } from '../../src/workflow/ledger.js';
+import { recordState } from '../../src/workflow/import.js';
 import { buildStatus, formatStatus, readSnapshot, watchStatus, type StatusReport } from '../../src/workflow/status.js';
 import type { TestApiServer } from '../support/apiserver.js';
 import { ensureNamespace, serverWork, startWorkflowApiServer } from '../support/workflow-fixtures.js';
@@ -21,8 +22,8 @@ describe('status', () => {
     await ensureNamespace(kube, 'st');
     const a = serverWork(1, 'st');
     const b = serverWork(2, 'st');
-    await updateServerState(kube, a, { state: { phase: 'importing', startedAt: '2025-01-01T00:00:00Z', serverId: a.serverId } });
-    await updateServerState(kube, b, { state: { phase: 'rolled-back', lastError: 'import failed: corrupt', startedAt: '2025-01-01T00:00:00Z', finishedAt: '2025-01-01T00:02:00Z' } });
+    await recordState({ kube }, a, { phase: 'importing', startedAt: '2025-01-01T00:00:00Z', serverId: a.serverId });
+    await recordState({ kube }, b, { phase: 'rolled-back', lastError: 'import failed: corrupt', startedAt: '2025-01-01T00:00:00Z', finishedAt: '2025-01-01T00:02:00Z' });
     const dv = structuredClone(a.dataVolumes[0]);
     dv.metadata.annotations = { ...dv.metadata.annotations, [ANNOTATIONS.phase]: 'importing', [ANNOTATIONS.progress]: '42.0' };
     await kube.create('DataVolume', dv);

@@ -3,7 +3,9 @@
 // - CDI: a DataVolume with an http source goes ImportScheduled → ImportInProgress ("NN.NN%") → Succeeded,
 //   its PVC is created Bound with the requested capacity; the token Secret named by secretExtraHeaders must
 //   exist and hold "X-Auth-Token: <token>", and an invalid/expired token makes the import stall at its
-//   progress as CDI's retrying importer would. Blank DataVolumes succeed at once. Failure on demand.
+//   progress as CDI's retrying importer would (with `download`, the source is really fetched over HTTP with
+//   that header, so the URL and the token are checked by the server that serves them). Blank DataVolumes
+//   succeed at once. Failure on demand.
 // - KubeVirt: a VM with runStrategy Always gets a VMI Running with AgentConnected; Halted or deleted → the
 //   VMI goes. Failure on demand.
 import { readFileSync } from 'node:fs';
@@ -41,6 +43,11 @@ export interface FakeControllerOptions {
   failVm?: (vm: StoredObject) => string | undefined;
   /** Never set AgentConnected (guest agent that does not answer). */
   noAgent?: boolean;
+  /**
+   * Download the http source at every step, with the header of the secretExtraHeaders Secret, as CDI's
+   * importer does: 401 stalls the import (the importer retries), another non-200 fails it.
+   */
+  download?: boolean;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -52,6 +59,8 @@ export class FakeControllers {
   /** Every http import started: namespace/name and the image URL. */
   readonly importsStarted: { key: string; url: string; uid: string }[] = [];
   readonly errors: string[] = [];
+  /** Every download of an http source (download option): DataVolume and HTTP status. */
+  readonly downloads: { key: string; status: number }[] = [];
   private readonly stop = new AbortController();
   private readonly handled = new Set<string>();
   private readonly loops: Promise<void>[] = [];
@@ -142,6 +151,22 @@ export class FakeControllers {
       if (failure) {
         await this.setStatus(dv, { phase: 'Failed', conditions: [{ type: 'Running', status: 'False', reason: 'Error', message: failure }] });
         return;
+      }
+      if (this.options.download) {
+        const status = await fetch(http.url, { headers: token ? { 'X-Auth-Token': token } : {} }).then(async (res) => {
+          await res.arrayBuffer();
+          return res.status;
+        }, () => 0);
+        this.downloads.push({ key: `${ns}/${dv.metadata.name}`, status });
+        if (status !== 200 && status !== 401) {
+          await this.setStatus(dv, { phase: 'Failed', conditions: [{ type: 'Running', status: 'False', reason: 'Error', message: `Unable to connect to http data source: expected status code 200, got ${status}` }] });
+          return;
+        }
+        if (status === 401) {
+          if (!(await this.setStatus(dv, { phase: 'ImportInProgress', conditions: [{ type: 'Running', status: 'False', reason: 'Error', message: 'Unable to connect to http data source: expected status code 200, got 401' }] }))) return;
+          await sleep(stepMs);
+          continue;
+        }
       }
       if (this.options.tokenValid && !this.options.tokenValid(token)) {
         // 401 from Glance: CDI's importer restarts and tries again; nothing advances.

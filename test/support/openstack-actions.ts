@@ -10,6 +10,8 @@
 //   deleting→gone (400 while a volume is uploading or a snapshot creating).
 // - Glance: GET /v2/images (name/tag/owner filters), GET /v2/images/{id}, PUT .../tags/{tag} → 204, PATCH with
 //   application/openstack-images-v2.1-json-patch → 200 (415 with another type), DELETE → 204/404.
+// - Glance image data: GET /v2/images/{id}/file → 200 with bytes (204 before the image is active), what
+//   CDI's importer downloads with the X-Auth-Token header.
 // - Neutron: GET/PUT /v2.0/floatingips/{id} → 200.
 // Status changes advance on each GET of the object ("ticks"), so tests need no timers.
 import { randomUUID } from 'node:crypto';
@@ -36,6 +38,8 @@ export interface CloudActions {
   live(prefix?: string): { images: Obj[]; snapshots: Obj[]; volumes: Obj[] };
   /** Action requests by name (createImage, os-stop, snapshot, upload, ...). */
   calls: Record<string, number>;
+  /** Accepted changes in order: "os-stop <server>", "createImage <server> <image>", "snapshot <volume> <snapshot>", "fip <id> <port|null>", ... */
+  order: string[];
 }
 
 const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
@@ -46,6 +50,7 @@ export function cloudActions(cloud: ServedCloud, behaviour: Partial<ActionBehavi
   const snapshots: Obj[] = [];
   const created = { image: [] as string[], snapshot: [] as string[], volume: [] as string[] };
   const calls: Record<string, number> = {};
+  const order: string[] = [];
   /** Pending status steps per object id: each GET takes one step after `ticks` polls. */
   const pending = new Map<string, { steps: (() => void)[]; wait: number }>();
   const count = (k: string) => (calls[k] = (calls[k] ?? 0) + 1);
@@ -132,6 +137,7 @@ export function cloudActions(cloud: ServedCloud, behaviour: Partial<ActionBehavi
       count('os-stop');
       if (busy || s.status !== 'ACTIVE') return novaError(r, 409, `Cannot 'stop' instance ${s.id} while it is in vm_state ${s['OS-EXT-STS:vm_state']}`), true;
       s['OS-EXT-STS:task_state'] = 'powering-off';
+      order.push(`os-stop ${s.id}`);
       schedule(s.id, [() => Object.assign(s, { status: 'SHUTOFF', 'OS-EXT-STS:vm_state': 'stopped', 'OS-EXT-STS:task_state': null, 'OS-EXT-STS:power_state': 4 })]);
       r.send(202, undefined, headers);
       return true;
@@ -140,6 +146,7 @@ export function cloudActions(cloud: ServedCloud, behaviour: Partial<ActionBehavi
       count('os-start');
       if (busy || s.status !== 'SHUTOFF') return novaError(r, 409, `Cannot 'start' instance ${s.id} while it is in vm_state ${s['OS-EXT-STS:vm_state']}`), true;
       s['OS-EXT-STS:task_state'] = 'powering-on';
+      order.push(`os-start ${s.id}`);
       schedule(s.id, [() => Object.assign(s, { status: 'ACTIVE', 'OS-EXT-STS:vm_state': 'active', 'OS-EXT-STS:task_state': null, 'OS-EXT-STS:power_state': 1 })]);
       r.send(202, undefined, headers);
       return true;
@@ -152,6 +159,7 @@ export function cloudActions(cloud: ServedCloud, behaviour: Partial<ActionBehavi
       const base = cloud.images.find((i) => i.id === s.image?.id);
       const image = newImage(name, s.tenant_id, { ...(body.createImage.metadata ?? {}), image_type: 'snapshot', instance_uuid: s.id, base_image_ref: s.image?.id ?? '' }, 'qcow2', (s.flavor?.disk ?? 1) * 1024 ** 3);
       if (base?.min_disk) image.min_disk = base.min_disk;
+      order.push(`createImage ${s.id} ${image.id}`);
       const [major, minor] = mv.split('.').map(Number);
       if (major > 2 || (major === 2 && minor >= 45)) r.send(202, { image_id: image.id }, headers);
       else r.send(202, undefined, { ...headers, Location: `${r.base}/images/${image.id}` });
@@ -169,6 +177,17 @@ export function cloudActions(cloud: ServedCloud, behaviour: Partial<ActionBehavi
       if (r.query.owner) images = images.filter((i) => i.owner === r.query.owner);
       for (const i of images) tick(i.id);
       r.send(200, { images, first: '/v2/images', schema: '/v2/schemas/images' });
+      return true;
+    }
+    const file = /^\/v2\/images\/([^/]+)\/file$/.exec(r.path);
+    if (file && r.method === 'GET') {
+      // Image data download (what CDI's importer reads): 200 with the bytes once active, 204 without data.
+      count('image-download');
+      const i = cloud.images.find((x) => x.id === file[1] && (r.admin || x.owner === r.token.projectId || x.visibility === 'public'));
+      if (!i) return glanceError(r, 404, `No image found with ID ${file[1]}`), true;
+      if (i.status !== 'active') return r.sendRaw(204, Buffer.alloc(0)), true;
+      const magic = i.disk_format === 'qcow2' ? Buffer.from('514649fb00000003', 'hex') : Buffer.alloc(8);
+      r.sendRaw(200, Buffer.concat([magic, Buffer.alloc(4088)]), { 'Content-MD5': String(i.checksum ?? '') });
       return true;
     }
     const one = /^\/v2\/images\/([^/]+)(\/tags\/([^/]+))?$/.exec(r.path);
@@ -231,6 +250,7 @@ export function cloudActions(cloud: ServedCloud, behaviour: Partial<ActionBehavi
       };
       snapshots.push(s);
       created.snapshot.push(s.id);
+      order.push(`snapshot ${v.id} ${s.id}`);
       schedule(s.id, [() => Object.assign(s, b.snapshotsFail ? { status: 'error' } : { status: 'available', 'os-extended-snapshot-attributes:progress': '100%', updated_at: cinderTime() })]);
       r.send(202, { snapshot: snapshotView(s) });
       return true;
@@ -351,6 +371,7 @@ export function cloudActions(cloud: ServedCloud, behaviour: Partial<ActionBehavi
       f.status = 'DOWN';
     }
     f.revision_number = (f.revision_number ?? 0) + 1;
+    order.push(`fip ${f.id} ${f.port_id}`);
     f.updated_at = now();
     r.send(200, { floatingip: f });
     return true;
@@ -361,6 +382,7 @@ export function cloudActions(cloud: ServedCloud, behaviour: Partial<ActionBehavi
     snapshots,
     created,
     calls,
+    order,
     live: (prefix = '') => ({
       images: cloud.images.filter((i) => String(i.name ?? '').startsWith(prefix)),
       snapshots: snapshots.filter((s) => String(s.name ?? '').startsWith(prefix)),

@@ -5,7 +5,8 @@
 // (openStackSource) is exercised against HTTP servers elsewhere; this stands in for the cloud's behaviour.
 import { randomBytes } from 'node:crypto';
 import type { FloatingIpAssociation, SourceCloud, SourceImage, SourceServer } from '../../src/workflow/source.js';
-import type { DiskCopy } from '../../src/workflow/migration-state-store.js';
+import type { DiskCopy } from '../../src/workflow/ledger.js';
+import { diskKey } from '../../src/workflow/backup.js';
 import type { ServerWork } from '../../src/workflow/import.js';
 
 interface SimServer { status: string; ports: string[]; target?: { status: string; at: number } }
@@ -53,7 +54,11 @@ export class SimulatedCloud implements SourceCloud {
         const id = `img-${work.serverId.slice(0, 8)}-${this.imageCounter}`;
         this.images.set(id, { id, status: 'active', virtualSize, size: virtualSize / 4, diskFormat: 'qcow2', serverId: work.serverId });
         this.actions.push(`image ${id}`);
-        return { diskRole: dv.metadata.annotations?.['openstack-migrate.io/disk-role'] ?? 'root', dataVolume: dv.metadata.name, imageId: id, diskFormat: 'qcow2', virtualSize };
+        const diskRole = dv.metadata.annotations?.['openstack-migrate.io/disk-role'] === 'volume' ? 'volume' : 'root';
+        // The DataVolume name's suffix stands in for the disk key when the fixture has no volume id.
+        const volumeId = dv.metadata.annotations?.['openstack-migrate.io/volume-id'];
+        const disk = diskRole === 'root' ? 'root' : volumeId ? diskKey('volume', volumeId) : dv.metadata.name.slice(work.vmName.length + 1);
+        return { disk, diskRole, dataVolume: dv.metadata.name, imageId: id, diskFormat: 'qcow2', virtualSize };
       });
   }
 

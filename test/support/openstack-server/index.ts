@@ -79,6 +79,8 @@ export interface ExtraRoute {
   base: string;
   body(): Promise<string>;
   send(status: number, body: unknown, headers?: Record<string, string>): void;
+  /** Raw bytes (an image download). */
+  sendRaw(status: number, body: Buffer, headers?: Record<string, string>): void;
 }
 
 export interface TokenRecord {
@@ -384,6 +386,9 @@ export async function startOpenStackServer(cloud: ServedCloud, options: ServerOp
       const visibleNets = new Set(cloud.networks.filter((n) => n.project_id === t.projectId || n.shared || n['router:external']).map((n) => n.id));
       items = items.filter((i) => (coll === 'networks' || coll === 'subnets' ? visibleNets.has(coll === 'networks' ? i.id : i.network_id) : i.project_id === t.projectId));
     }
+    // Neutron filters a list by any top-level attribute given in the query (?device_id=..., ?port_id=...).
+    const filters = Object.entries(ctx.query).filter(([k]) => !['limit', 'marker', 'page_reverse', 'fields', 'sort_key', 'sort_dir'].includes(k));
+    if (filters.length) items = items.filter((i) => filters.every(([k, v]) => String(i[k] ?? '') === v));
     const p = page(items, ctx.query);
     if (p.error) return send(ctx.res, 404, errorBody('network', 404, p.error));
     const out: Obj = { [key]: p.items };
@@ -457,7 +462,10 @@ export async function startOpenStackServer(cloud: ServedCloud, options: ServerOp
     ctx.token = token;
     ctx.admin = token.roles.includes('admin');
     if (options.extraRoutes && service !== 'identity') {
-      const handled = await options.extraRoutes({ service, method: req.method ?? 'GET', path: rest, query, headers: req.headers, token, admin: ctx.admin, base, body: () => readBody(req), send: (status, b, h) => send(res, status, b, h) });
+      const handled = await options.extraRoutes({ service, method: req.method ?? 'GET', path: rest, query, headers: req.headers, token, admin: ctx.admin, base, body: () => readBody(req), send: (status, b, h) => send(res, status, b, h), sendRaw: (status, b, h) => {
+        res.writeHead(status, { 'Content-Type': 'application/octet-stream', 'Content-Length': b.length, ...h });
+        res.end(b);
+      } });
       if (handled) return;
     }
     if (service === 'identity') return identity(ctx, rest);

@@ -15,7 +15,7 @@ describe('import (pure parts)', () => {
   it('builds the DataVolume from the plan with the http source, header Secret, CA and state annotations', () => {
     const w = serverWork(1, 'ns');
     const planned = w.dataVolumes[0];
-    const dv = importDataVolume(planned, { diskRole: 'root', dataVolume: planned.metadata.name, imageId: 'img-1' }, { url: 'https://glance/v2/images/img-1/file', secretName: 's', caConfigMap: 'ca' }, '2025-01-01T00:00:00Z', 5 * 2 ** 30 + 1);
+    const dv = importDataVolume(planned, { disk: 'root', diskRole: 'root', dataVolume: planned.metadata.name, imageId: 'img-1' }, { url: 'https://glance/v2/images/img-1/file', secretName: 's', caConfigMap: 'ca' }, '2025-01-01T00:00:00Z', 5 * 2 ** 30 + 1);
     expect(dv.spec).toEqual({ source: { http: { url: 'https://glance/v2/images/img-1/file', secretExtraHeaders: ['s'], certConfigMap: 'ca' } }, storage: { resources: { requests: { storage: '6Gi' } } } });
     expect(dv.metadata.annotations).toMatchObject({ [ANNOTATIONS.phase]: 'importing', [ANNOTATIONS.backupImageId]: 'img-1', [ANNOTATIONS.progress]: '0.0', [ANNOTATIONS.startedAt]: '2025-01-01T00:00:00Z' });
     // The plan object is not changed.
@@ -24,7 +24,7 @@ describe('import (pure parts)', () => {
 
   it('keeps the planned size when the image fits', () => {
     const w = serverWork(1, 'ns');
-    const dv = importDataVolume(w.dataVolumes[0], { diskRole: 'root', dataVolume: 'x', imageId: 'i' }, { url: 'u' }, 't', 2 ** 29);
+    const dv = importDataVolume(w.dataVolumes[0], { disk: 'root', diskRole: 'root', dataVolume: 'x', imageId: 'i' }, { url: 'u' }, 't', 2 ** 29);
     expect((dv.spec as any).storage.resources.requests.storage).toBe('1Gi');
     expect((dv.spec as any).source.http).toEqual({ url: 'u' });
   });

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ANNOTATIONS, LABELS } from '../../../src/translate/naming.js';
 import { buildStatus, formatStatus, statusTable, TABLE_HEADERS } from '../../../src/workflow/status.js';
-import { newStateConfigMap } from '../../../src/workflow/migration-state-store.js';
+import { buildStateConfigMap, newServerRecord } from '../../../src/workflow/ledger.js';
 import type { StoredObject } from '../../../src/workflow/kube-ops.js';
 
 function cm(i: number, ns: string, annotations: Record<string, string>): StoredObject {
-  const o = newStateConfigMap({ serverId: `id-${i}`, serverName: `server-${i}`, namespace: ns, vmName: `vm-${i}` }) as StoredObject;
+  const o = buildStateConfigMap(newServerRecord({ serverId: `id-${i}`, serverName: `server-${i}`, namespace: ns, vmName: `vm-${i}` })) as StoredObject;
   o.metadata.annotations = { ...o.metadata.annotations, ...annotations };
   return o;
 }
