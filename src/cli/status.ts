@@ -3,7 +3,7 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import type { GlobalFlags } from './common-flags.js';
 
 export interface StatusArgs extends GlobalFlags {
-  output: 'table' | 'json' | 'yaml';
+  output: 'table' | 'wide' | 'json' | 'yaml';
   watch: boolean;
   allNamespaces: boolean;
 }
@@ -13,9 +13,13 @@ export const statusCommand: CommandModule<object, StatusArgs> = {
   describe: 'Show the migration state of every server (from the cluster)',
   builder: ((argv: Argv) =>
     argv
-      .option('output', { alias: 'o', type: 'string', choices: ['table', 'json', 'yaml'] as const, default: 'table' as const })
+      .option('output', { alias: 'o', type: 'string', choices: ['table', 'wide', 'json', 'yaml'] as const, default: 'table' as const, describe: 'table, wide (more columns, whole errors), or stable json/yaml' })
       .option('watch', { alias: 'w', type: 'boolean', default: false, describe: 'Keep watching and redraw on every change' })
-      .option('all-namespaces', { alias: 'A', type: 'boolean', default: true, describe: 'All namespaces (default; -n narrows)' })) as unknown as CommandModule<object, StatusArgs>['builder'],
+      .option('all-namespaces', { alias: 'A', type: 'boolean', default: true, describe: 'All namespaces (default; -n narrows)' })
+      .example('$0 status', 'Every migration in the cluster')
+      .example('$0 status -n acme-prod -o wide', 'One namespace, with server ids, disks and whole errors')
+      .example('$0 status -o json', 'Stable JSON for scripts')
+      .example('$0 status --watch', 'Redraw on every change')) as unknown as CommandModule<object, StatusArgs>['builder'],
   handler: async (args: ArgumentsCamelCase<StatusArgs>) => {
     const [{ loadKubeConfig }, { Kube }, status, { MigrateError }] = await Promise.all([import('../kube/config.js'), import('../workflow/kube-ops.js'), import('../workflow/status.js'), import('../errors.js')]);
     const target = loadKubeConfig({ kubeconfig: args.kubeconfig, context: args.context, namespace: args.namespace });
@@ -28,7 +32,7 @@ export const statusCommand: CommandModule<object, StatusArgs> = {
     }
     const stop = new AbortController();
     process.once('SIGINT', () => stop.abort());
-    const tty = Boolean(process.stdout.isTTY) && args.output === 'table';
+    const tty = Boolean(process.stdout.isTTY) && (args.output === 'table' || args.output === 'wide');
     let last = '';
     await status.watchStatus(kube, namespace, (report) => {
       const text = status.formatStatus(report, args.output);

@@ -1,5 +1,6 @@
 // `status`: every server's migration, built only from the cluster (state ConfigMaps, DataVolumes, VMs), so
 // any machine with the kubeconfig sees the same thing. Rows are sorted and keys fixed: -o json|yaml is stable.
+import { formatColumns } from '../report/table.js';
 import yaml from 'js-yaml';
 import { LABELS } from '../translate/naming.js';
 import { readState, type Phase } from './state.js';
@@ -103,28 +104,41 @@ export function buildStatus(snapshot: ClusterSnapshot, now: number): StatusRepor
 
 export const TABLE_HEADERS = ['NAMESPACE', 'VM', 'SERVER', 'PHASE', 'PROGRESS', 'STARTED', 'DURATION', 'LAST-ERROR'];
 
-export function statusTable(report: StatusReport, maxErrorWidth = 60): string {
-  const rows = report.servers.map((r) => [
-    r.namespace,
-    r.vm,
-    r.server || r.serverId,
-    r.phase,
-    r.progress === null ? '-' : `${r.progress.toFixed(1)}%`,
-    r.startedAt ?? '-',
-    r.durationSeconds === null ? '-' : formatDuration(r.durationSeconds * 1000),
-    r.lastError ? (r.lastError.length > maxErrorWidth ? `${r.lastError.slice(0, maxErrorWidth - 3)}...` : r.lastError) : '',
-  ]);
-  if (rows.length === 0) return 'No migrations found.\n';
-  const all = [TABLE_HEADERS, ...rows];
-  const widths = TABLE_HEADERS.map((_, i) => Math.max(...all.map((row) => row[i].length)));
-  // kubectl's layout: columns padded to the widest cell, three spaces apart, no trailing blanks.
-  return all.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('   ').trimEnd()).join('\n') + '\n';
+/** Extra columns of `-o wide`, as kubectl adds columns rather than changing the others. */
+export const WIDE_HEADERS = ['SERVER-ID', 'FINISHED', 'DISKS', 'VM-EXISTS'];
+
+function disksSummary(row: StatusRow): string {
+  if (row.disks.length === 0) return '-';
+  const done = row.disks.filter((d) => d.phase === 'imported' || d.cdiPhase === 'Succeeded').length;
+  return `${done}/${row.disks.length} imported`;
 }
 
-export function formatStatus(report: StatusReport, output: 'table' | 'json' | 'yaml'): string {
+export function statusTable(report: StatusReport, maxErrorWidth = 60, wide = false): string {
+  if (report.servers.length === 0) return 'No migrations found.\n';
+  const rows = report.servers.map((r) => {
+    const error = r.lastError ?? '';
+    const cells = [
+      r.namespace,
+      r.vm,
+      r.server || r.serverId,
+      r.phase,
+      r.progress === null ? '-' : `${r.progress.toFixed(1)}%`,
+      r.startedAt ?? '-',
+      r.durationSeconds === null ? '-' : formatDuration(r.durationSeconds * 1000),
+    ];
+    if (wide) cells.push(r.serverId, r.finishedAt ?? '-', disksSummary(r), r.vmExists ? 'yes' : 'no');
+    // The last error goes last, whole in -o wide, cut to fit otherwise.
+    cells.push(wide || error.length <= maxErrorWidth ? error : `${error.slice(0, maxErrorWidth - 3)}...`);
+    return cells;
+  });
+  const headers = wide ? [...TABLE_HEADERS.slice(0, -1), ...WIDE_HEADERS, TABLE_HEADERS[TABLE_HEADERS.length - 1]] : TABLE_HEADERS;
+  return `${formatColumns([headers, ...rows]).join('\n')}\n`;
+}
+
+export function formatStatus(report: StatusReport, output: 'table' | 'wide' | 'json' | 'yaml'): string {
   if (output === 'json') return `${JSON.stringify(report, null, 2)}\n`;
   if (output === 'yaml') return yaml.dump(report, { noRefs: true, lineWidth: -1, sortKeys: false });
-  return statusTable(report);
+  return statusTable(report, 60, output === 'wide');
 }
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ANNOTATIONS, LABELS } from '../../../src/translate/naming.js';
-import { buildStatus, formatStatus, statusTable, TABLE_HEADERS } from '../../../src/workflow/status.js';
+import { buildStatus, formatStatus, statusTable, TABLE_HEADERS, WIDE_HEADERS } from '../../../src/workflow/status.js';
 import { buildStateConfigMap, newServerRecord } from '../../../src/workflow/ledger.js';
 import type { StoredObject } from '../../../src/workflow/kube-ops.js';
 
@@ -43,6 +43,19 @@ describe('status', () => {
     expect(header.split(/\s{3,}/)).toEqual(TABLE_HEADERS);
     expect(first).toMatch(/^a\s+vm-1\s+server-1\s+importing\s+70\.0%\s+2025-01-01T00:30:00Z\s+30m00s$/);
     expect(statusTable({ apiVersion: 'openstack-migrate.io/v1alpha1', kind: 'MigrationStatus', servers: [] })).toBe('No migrations found.\n');
+  });
+
+  it('-o wide adds server id, finish time, disks and VM columns, and keeps whole errors', () => {
+    const report = buildStatus(snapshot, now);
+    const long = 'x'.repeat(100);
+    report.servers[1].lastError = long;
+    const [header, ...rows] = statusTable(report, 60, true).trimEnd().split('\n');
+    expect(header.split(/\s{3,}/)).toEqual([...TABLE_HEADERS.slice(0, -1), ...WIDE_HEADERS, 'LAST-ERROR']);
+    expect(rows[1]).toContain('server-3');
+    expect(rows[1].endsWith(long)).toBe(true);
+    expect(rows[2]).toMatch(/\byes\b/);
+    expect(statusTable(report)).not.toContain(long);
+    expect(formatStatus(report, 'wide')).toBe(statusTable(report, 60, true));
   });
 
   it('gives byte-identical json/yaml for the same cluster state, whatever the list order', () => {
