@@ -4,65 +4,96 @@ import { writeFile } from 'node:fs/promises';
 import yaml from 'js-yaml';
 import { MigrateError } from '../errors.js';
 import { loadInventoryFile } from '../inventory/load.js';
-import { buildPlan, type Plan } from '../plan/build.js';
+import { buildPlan, preparePlan, type Plan } from '../plan/build.js';
 import { resourceName } from '../plan/order.js';
 import { loadPlanConfigFile, resolvePlanConfig } from '../plan/config.js';
-import { planFileEntries, toJsonList, toYamlDocuments, writePlanDirectory } from '../plan/write.js';
-import { buildReport, summaryLine, type PlanReport } from '../report/summary.js';
-import { formatReportTable } from '../report/table.js';
+import { streamPlanFiles } from '../plan/stream.js';
+import { StagedDirectory, bufferedSink, toJsonList, toYamlDocuments, type TextSink } from '../plan/write.js';
+import type { Finding } from '../translate/model.js';
+import { assembleReport, buildReport, summaryLine, type PlanReport } from '../report/summary.js';
+import { plainStyle, writeReportTable } from '../report/table.js';
 import type { PlanArgs } from './plan.js';
 import { note, terminalStyle } from './output.js';
 
 
-function errorsOf(plan: Plan): string[] {
-  return plan.findings
-    .filter((f) => f.severity === 'error')
-    .map((f) => `  ${f.source} (${f.sourceName}): ${f.attribute}: ${f.reason}`);
+function errorsOf(plan: Plan): Finding[] {
+  return plan.findings.filter((f) => f.severity === 'error');
 }
 
-async function formatReport(report: PlanReport, format: PlanArgs['reportFormat'], stream: NodeJS.WriteStream, showExact: boolean): Promise<string> {
-  if (format === 'json') return `${JSON.stringify(report, null, 2)}\n`;
-  if (format === 'yaml') return yaml.dump(report, { noRefs: true, lineWidth: -1 });
-  return formatReportTable(report, await terminalStyle(stream), { showExact });
+function invalidInput(inventory: string, errors: Finding[]): MigrateError {
+  const lines = errors.map((f) => `  ${f.source} (${f.sourceName}): ${f.attribute}: ${f.reason}`);
+  return new MigrateError('invalid-input', [`${inventory}: ${errors.length} value(s) cannot be migrated as given; nothing was written:`, ...lines].join('\n'));
+}
+
+/** The report in the chosen format, handed to `sink` (a table of a large cloud is never one string). */
+async function writeReport(report: PlanReport, format: PlanArgs['reportFormat'], sink: TextSink, stream: NodeJS.WriteStream, showExact: boolean): Promise<void> {
+  if (format === 'json') sink.write(`${JSON.stringify(report, null, 2)}\n`);
+  else if (format === 'yaml') sink.write(yaml.dump(report, { noRefs: true, lineWidth: -1 }));
+  else writeReportTable(report, sink.write, await terminalStyle(stream), { showExact });
+  sink.end();
+}
+
+function streamSink(stream: NodeJS.WritableStream): TextSink {
+  return bufferedSink((chunk) => stream.write(chunk));
 }
 
 export async function runPlan(args: PlanArgs): Promise<number> {
   const fileConfig = args.config ? await loadPlanConfigFile(args.config) : {};
   const config = resolvePlanConfig(fileConfig, args);
   const inventory = await loadInventoryFile(args.inventory);
-  const plan = buildPlan(inventory, config);
+  const namespace = args.namespace || undefined;
 
-  // Input the target rejects (an unknown disk bus, an impossible CPU topology): nothing is written.
-  const errors = errorsOf(plan);
-  if (errors.length) {
-    throw new MigrateError('invalid-input', [`${args.inventory}: ${errors.length} value(s) cannot be migrated as given; nothing was written:`, ...errors].join('\n'));
+  let report: PlanReport;
+  let objects: Plan['objects'] = [];
+  let written: number;
+  if (args.out) {
+    // The directory is written namespace by namespace as the servers are translated (see plan/stream.ts);
+    // input the target rejects still leaves nothing behind: the staging directory is discarded.
+    const dir = new StagedDirectory(args.out);
+    try {
+      const streamed = await streamPlanFiles(inventory, preparePlan(inventory, config), (path, content) => dir.write(path, content), namespace);
+      if (streamed.errors.length) throw invalidInput(args.inventory, streamed.errors);
+      report = assembleReport(streamed);
+      written = streamed.written;
+      const reportFile = dir.stream('report.txt');
+      writeReportTable(report, reportFile.write, plainStyle, { showExact: true });
+      reportFile.end();
+      await dir.commit();
+    } catch (e) {
+      await dir.discard();
+      throw e;
+    }
+  } else {
+    const plan = buildPlan(inventory, config);
+    // Input the target rejects (an unknown disk bus, an impossible CPU topology): nothing is written.
+    const errors = errorsOf(plan);
+    if (errors.length) throw invalidInput(args.inventory, errors);
+    report = buildReport(plan);
+    objects = namespace ? plan.objects.filter((o) => !o.metadata.namespace || o.metadata.namespace === namespace) : plan.objects;
+    written = objects.length;
+    if (args.output === 'yaml') {
+      process.stdout.write(toYamlDocuments(objects));
+    } else if (args.output === 'json') {
+      process.stdout.write(toJsonList(objects));
+    } else if (args.output === 'name') {
+      process.stdout.write(objects.map((o) => `${resourceName(o)}\n`).join(''));
+    }
   }
-
-  const report = buildReport(plan);
-  const objects = args.namespace ? plan.objects.filter((o) => !o.metadata.namespace || o.metadata.namespace === args.namespace) : plan.objects;
 
   // Where the report goes: stdout, unless stdout carries the manifests.
   const reportStream = args.output ? process.stderr : process.stdout;
-  if (args.out) {
-    const reportText = formatReportTable(report, { bold: (s) => s, severity: (_v, s) => s }, { showExact: true });
-    await writePlanDirectory(args.out, (function* () {
-      yield* planFileEntries(objects);
-      yield ['report.txt', reportText] as [string, string];
-    })());
-  } else if (args.output === 'yaml') {
-    process.stdout.write(toYamlDocuments(objects));
-  } else if (args.output === 'json') {
-    process.stdout.write(toJsonList(objects));
-} else if (args.output === 'name') {
-    process.stdout.write(objects.map((o) => `${resourceName(o)}\n`).join(''));
+  if (args.report) {
+    const chunks: string[] = [];
+    await writeReport(report, args.reportFormat, { write: (s) => chunks.push(s), end: () => {} }, process.stdout, true);
+    await writeFile(args.report, chunks.join(''));
   }
-
-  if (args.report) await writeFile(args.report, await formatReport(report, args.reportFormat, process.stdout, true));
-  reportStream.write(await formatReport(report, args.reportFormat, reportStream, args.showExact));
-  if (args.out) note(`wrote ${objects.length} objects to ${args.out} (apply with: kubectl apply -R -f ${args.out})`);
+  await writeReport(report, args.reportFormat, streamSink(reportStream), reportStream, args.showExact);
+  if (args.out) note(`wrote ${written} objects to ${args.out} (apply with: kubectl apply -R -f ${args.out})`);
 
   if (args.apply) {
     const { applyPlanObjects } = await import('./plan-apply.js');
+    // --apply needs the objects themselves: with --out they were written, not kept, so plan them again.
+    if (args.out) objects = buildPlanObjects(inventory, config, namespace);
     const ok = await applyPlanObjects(objects, args);
     if (!ok) return 1;
   }
@@ -72,4 +103,9 @@ export async function runPlan(args: PlanArgs): Promise<number> {
     return 1;
   }
   return 0;
+}
+
+function buildPlanObjects(inventory: Awaited<ReturnType<typeof loadInventoryFile>>, config: ReturnType<typeof resolvePlanConfig>, namespace: string | undefined): Plan['objects'] {
+  const plan = buildPlan(inventory, config);
+  return namespace ? plan.objects.filter((o) => !o.metadata.namespace || o.metadata.namespace === namespace) : plan.objects;
 }

@@ -1,11 +1,12 @@
 // Assembles the whole plan: names first (namespaces, VM names), then every translation module, then a
 // stable order. Pure: the same inventory and options always give byte-identical objects and findings.
+import { createHash, type Hash } from 'node:crypto';
 import { indexInventory } from '../inventory/index.js';
 import type { Inventory, Server } from '../inventory/types.js';
 import type { PlanContext } from '../translate/context.js';
 import { defaultPlanConfig } from '../translate/defaults.js';
 import type { Finding, KubeObject, PlanConfig, Translation } from '../translate/model.js';
-import { LABELS, MANAGER, shortHash, uniqueDnsLabel, toDnsLabel } from '../translate/naming.js';
+import { LABELS, MANAGER, uniqueDnsLabel, toDnsLabel } from '../translate/naming.js';
 import { assignNamespaces } from '../translate/tenancy.js';
 import { roleBindingsFor } from '../translate/rbac.js';
 import { networkPoliciesFor } from '../translate/security-groups.js';
@@ -35,8 +36,41 @@ export interface PlannedServer {
 /** A stable id of the inventory content: the same inventory gives the same plan id. */
 export function planIdOf(inventory: Inventory): string {
   // Hash the content without the collection timestamp, so re-collecting an unchanged cloud keeps the id.
+  // The hash is of JSON.stringify({ cloud, content }), fed to it piece by piece (each server, each
+  // port, …) so that a large inventory is never one 30 MB string; the bytes, and so the id, are the same.
   const { metadata, ...content } = inventory;
-  return shortHash(JSON.stringify({ cloud: metadata.cloud, content }), 10);
+  const hash = createHash('sha256');
+  updateJson(hash, { cloud: metadata.cloud, content }, 3);
+  return hash.digest('hex').slice(0, 10);
+}
+
+/** Feed JSON.stringify(value) to `hash`, stringifying separately below `depth` levels of nesting. */
+function updateJson(hash: Hash, value: unknown, depth: number): void {
+  if (depth === 0 || value === null || typeof value !== 'object' || typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+    hash.update(JSON.stringify(value) ?? 'null');
+    return;
+  }
+  if (Array.isArray(value)) {
+    hash.update('[');
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) hash.update(',');
+      updateJson(hash, value[i], depth - 1);
+    }
+    hash.update(']');
+    return;
+  }
+  hash.update('{');
+  let first = true;
+  const record = value as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    const v = record[key];
+    // What JSON.stringify leaves out of an object.
+    if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
+    hash.update(`${first ? '' : ','}${JSON.stringify(key)}:`);
+    first = false;
+    updateJson(hash, v, depth - 1);
+  }
+  hash.update('}');
 }
 
 /**
@@ -82,7 +116,24 @@ function stampPlanLabels(objects: KubeObject[], planId: string): void {
   }
 }
 
-export function buildPlan(inventory: Inventory, config: PlanConfig = defaultPlanConfig()): Plan {
+/**
+ * Everything the plan decides before any server is translated: names, the shared objects (namespaces,
+ * RBAC, policies, NADs, Services) and their findings, and a translator for one server. buildPlan runs it
+ * over every server; the CLI's directory writer runs it namespace by namespace, so that a large cloud's
+ * objects never have to be held all at once. Both give the same objects and findings.
+ */
+export interface PlanBuilder {
+  planId: string;
+  cloud: string;
+  /** Servers in report order (namespace/vmName), with where they go. */
+  servers: PlannedServer[];
+  /** Objects and findings of everything but the servers' own translation, in plan production order. */
+  shared: Translation;
+  /** One server's objects (labels stamped) and findings. */
+  translate(server: Server): Translation;
+}
+
+export function preparePlan(inventory: Inventory, config: PlanConfig = defaultPlanConfig()): PlanBuilder {
   const planId = config.planId ?? planIdOf(inventory);
   const index = indexInventory(inventory);
   const tenancy = assignNamespaces(inventory, config, planId);
@@ -105,15 +156,12 @@ export function buildPlan(inventory: Inventory, config: PlanConfig = defaultPlan
     networkAttachmentDefinitions(ctx),
     servicesFor(ctx),
   ];
-  for (const server of inventory.servers) parts.push(translateServer(ctx, server));
-
-  const objects: KubeObject[] = [];
-  const findings: Finding[] = [];
+  const shared: Translation = { objects: [], findings: [] };
   for (const part of parts) {
-    for (const o of part.objects) objects.push(o);
-    for (const f of part.findings) findings.push(f);
+    for (const o of part.objects) shared.objects.push(o);
+    for (const f of part.findings) shared.findings.push(f);
   }
-  stampPlanLabels(objects, planId);
+  stampPlanLabels(shared.objects, planId);
 
   const servers: PlannedServer[] = inventory.servers
     .map((s) => ({
@@ -125,7 +173,29 @@ export function buildPlan(inventory: Inventory, config: PlanConfig = defaultPlan
     }))
     .sort((a, b) => (a.namespace + '/' + a.vmName < b.namespace + '/' + b.vmName ? -1 : 1));
 
-  return { planId, cloud: inventory.metadata.cloud, objects: orderObjects(objects), findings: sortFindings(findings), servers };
+  return {
+    planId,
+    cloud: inventory.metadata.cloud,
+    servers,
+    shared,
+    translate(server: Server): Translation {
+      const t = translateServer(ctx, server);
+      stampPlanLabels(t.objects, planId);
+      return t;
+    },
+  };
+}
+
+export function buildPlan(inventory: Inventory, config: PlanConfig = defaultPlanConfig()): Plan {
+  const builder = preparePlan(inventory, config);
+  const objects: KubeObject[] = builder.shared.objects.slice();
+  const findings: Finding[] = builder.shared.findings.slice();
+  for (const server of inventory.servers) {
+    const part = builder.translate(server);
+    for (const o of part.objects) objects.push(o);
+    for (const f of part.findings) findings.push(f);
+  }
+  return { planId: builder.planId, cloud: builder.cloud, objects: orderObjects(objects), findings: sortFindings(findings), servers: builder.servers };
 }
 
 /**
@@ -133,7 +203,7 @@ export function buildPlan(inventory: Inventory, config: PlanConfig = defaultPlan
  * translation produced them in, which is itself deterministic. Grouping is O(n); a full comparison sort
  * of a large cloud's findings (25+ per server) was the plan's single largest cost.
  */
-function sortFindings(findings: Finding[]): Finding[] {
+export function sortFindings(findings: Finding[]): Finding[] {
   const bySource = new Map<string, Finding[]>();
   for (const f of findings) {
     const list = bySource.get(f.source);

@@ -5,13 +5,50 @@
 // go-yaml as used by kubectl) can read it as anything but that string; everything else is a JSON
 // double-quoted string, which is also valid YAML. Round-trip tests check it against js-yaml's reader.
 
-const PLAIN = /^[A-Za-z_/][A-Za-z0-9_./@-]*( [A-Za-z0-9_./@-]+)*$/;
+// A plain scalar is /^[A-Za-z_/][A-Za-z0-9_./@-]*( [A-Za-z0-9_./@-]+)*$/ (see isPlain).
 // YAML 1.1 booleans and nulls (go-yaml reads "yes"/"on" as true), which must stay strings.
 const RESERVED = /^(y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL)$/;
 
 function scalarString(s: string): string {
-  if (PLAIN.test(s) && !RESERVED.test(s)) return s;
+  if (isPlain(s) && !(s.length <= 5 && RESERVED.test(s))) return s;
   return JSON.stringify(s);
+}
+
+// PLAIN, by hand: this test runs for every key and string of a plan (millions for a large cloud).
+function isWordChar(c: number): boolean {
+  // [A-Za-z0-9_./@-]
+  return (c >= 97 && c <= 122) || (c >= 64 && c <= 90) || (c >= 45 && c <= 57) || c === 95;
+}
+function isPlain(s: string): boolean {
+  const n = s.length;
+  if (n === 0) return false;
+  const c0 = s.charCodeAt(0);
+  if (!((c0 >= 97 && c0 <= 122) || (c0 >= 65 && c0 <= 90) || c0 === 95 || c0 === 47)) return false;
+  for (let i = 1; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (isWordChar(c)) continue;
+    // a single space between words
+    if (c === 32 && i + 1 < n && isWordChar(s.charCodeAt(i + 1))) continue;
+    return false;
+  }
+  return true;
+}
+
+/** Keys repeat across objects (labels, annotations, field names): each is checked once. */
+const keyCache = new Map<string, string>();
+function keyString(key: string): string {
+  let k = keyCache.get(key);
+  if (k === undefined) {
+    k = scalarString(key);
+    if (keyCache.size < 100_000) keyCache.set(key, k);
+  }
+  return k;
+}
+
+const indents: string[] = [''];
+function indentOf(depth: number): string {
+  while (indents.length <= depth) indents.push(`${indents[indents.length - 1]}  `);
+  return indents[depth];
 }
 
 /** A multi-line string as a literal block, when that is exact; undefined when it must be quoted. */
@@ -27,13 +64,22 @@ function literalBlock(s: string, indent: string): string | undefined {
   return `|${chomp}\n${lines.join('\n')}`;
 }
 
-function isScalar(value: unknown): boolean {
-  return value === null || typeof value !== 'object' || (Array.isArray(value) ? value.length === 0 : Object.keys(value as object).length === 0);
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/** No own enumerable key (what Object.keys(value).length === 0 says, without the array). */
+function isEmptyObject(value: object): boolean {
+  for (const key in value) if (hasOwn.call(value, key)) return false;
+  return true;
 }
 
-function scalar(value: unknown, indent: string): string {
+/** Written on the key's (or dash's) line: null, non-objects, [] and {}. */
+function isScalar(value: unknown): boolean {
+  return value === null || typeof value !== 'object' || (Array.isArray(value) ? value.length === 0 : isEmptyObject(value as object));
+}
+
+function scalar(value: unknown, depth: number): string {
   if (value === null || value === undefined) return 'null';
-  if (typeof value === 'string') return literalBlock(value, indent) ?? scalarString(value);
+  if (typeof value === 'string') return (value.includes('\n') ? literalBlock(value, indentOf(depth)) : undefined) ?? scalarString(value);
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw new Error(`cannot write ${value} in a manifest`);
     return String(value);
@@ -43,41 +89,70 @@ function scalar(value: unknown, indent: string): string {
   return '{}';
 }
 
-function writeMapping(map: Record<string, unknown>, indent: string, out: string[], firstPrefix?: string): void {
-  let first = true;
-  for (const key of Object.keys(map)) {
-    const value = map[key];
-    if (value === undefined) continue;
-    const lead = first && firstPrefix !== undefined ? firstPrefix : indent;
-    first = false;
-    const k = scalarString(key);
-    if (isScalar(value)) out.push(`${lead}${k}: ${scalar(value, `${indent}  `)}`);
-    else if (Array.isArray(value)) {
-      out.push(`${lead}${k}:`);
-      writeSequence(value, `${indent}  `, out);
-    } else {
-      out.push(`${lead}${k}:`);
-      writeMapping(value as Record<string, unknown>, `${indent}  `, out);
-    }
+// Each writer pushes its lines, every one ending in a newline, onto `out`; one join at the end copies
+// them once (building the text by concatenation made V8 flatten deep string trees, which cost more).
+/**
+ * The text before a key's value, per depth and key: [indent + key + ": ", indent + key + ":\n", and the
+ * same after a sequence dash]. Manifests repeat the same keys at the same depths, so each is made once.
+ */
+const linePrefixes: Map<string, string[]>[] = [];
+function prefixesOf(depth: number, key: string): string[] {
+  let byKey = linePrefixes[depth];
+  if (!byKey) linePrefixes[depth] = byKey = new Map();
+  let prefixes = byKey.get(key);
+  if (prefixes === undefined) {
+    const k = keyString(key);
+    const indent = indentOf(depth);
+    const dash = depth > 0 ? `${indentOf(depth - 1)}- ` : '- ';
+    prefixes = [`${indent}${k}: `, `${indent}${k}:\n`, `${dash}${k}: `, `${dash}${k}:\n`];
+    if (byKey.size < 100_000) byKey.set(key, prefixes);
   }
-  if (first && firstPrefix !== undefined) out.push(`${firstPrefix}{}`);
+  return prefixes;
 }
 
-function writeSequence(list: unknown[], indent: string, out: string[]): void {
-  for (const item of list) {
-    if (isScalar(item)) out.push(`${indent}- ${scalar(item, `${indent}  `)}`);
-    else if (Array.isArray(item)) {
-      out.push(`${indent}-`);
-      writeSequence(item, `${indent}  `, out);
-    } else writeMapping(item as Record<string, unknown>, `${indent}  `, out, `${indent}- `);
+/** A mapping at `depth`; `dashed`: it is an item of a sequence, so its first key follows the dash. */
+function mapping(map: Record<string, unknown>, depth: number, out: string[], dashed = false): void {
+  let first = true;
+  for (const key in map) {
+    if (!hasOwn.call(map, key)) continue;
+    const value = map[key];
+    if (value === undefined) continue;
+    const prefixes = prefixesOf(depth, key);
+    const at = first && dashed ? 2 : 0;
+    first = false;
+    if (isScalar(value)) out.push(`${prefixes[at]}${scalar(value, depth + 1)}\n`);
+    else if (Array.isArray(value)) {
+      out.push(prefixes[at + 1]);
+      sequence(value, depth + 1, out);
+    } else {
+      out.push(prefixes[at + 1]);
+      mapping(value as Record<string, unknown>, depth + 1, out);
+    }
   }
+  if (first && dashed) out.push(`${indentOf(depth - 1)}- {}\n`);
+}
+
+function sequence(list: unknown[], depth: number, out: string[]): void {
+  const indent = indentOf(depth);
+  for (const item of list) {
+    if (isScalar(item)) out.push(`${indent}- ${scalar(item, depth + 1)}\n`);
+    else if (Array.isArray(item)) {
+      out.push(`${indent}-\n`);
+      sequence(item, depth + 1, out);
+    } else mapping(item as Record<string, unknown>, depth + 1, out, true);
+  }
+}
+
+/** Push the lines of one YAML document (without the leading ---) for a JSON-like value onto `out`. */
+export function pushYaml(value: unknown, out: string[]): void {
+  if (isScalar(value)) out.push(`${scalar(value, 0)}\n`);
+  else if (Array.isArray(value)) sequence(value, 0, out);
+  else mapping(value as Record<string, unknown>, 0, out);
 }
 
 /** One YAML document (without the leading ---) for a JSON-like value. */
 export function toYaml(value: unknown): string {
-  if (isScalar(value)) return `${scalar(value, '')}\n`;
   const out: string[] = [];
-  if (Array.isArray(value)) writeSequence(value, '', out);
-  else writeMapping(value as Record<string, unknown>, '', out);
-  return `${out.join('\n')}\n`;
+  pushYaml(value, out);
+  return out.join('');
 }

@@ -67,16 +67,37 @@ export function buildReport(plan: Plan): PlanReport {
   const bySource = new Map<string, Finding[]>();
   for (const f of plan.findings) {
     if (f.serverId) {
-      const list = byServer.get(f.serverId) ?? [];
-      list.push(f);
-      byServer.set(f.serverId, list);
+      const list = byServer.get(f.serverId);
+      if (list) list.push(f);
+      else byServer.set(f.serverId, [f]);
     } else {
-      const list = bySource.get(f.source) ?? [];
-      list.push(f);
-      bySource.set(f.source, list);
+      const list = bySource.get(f.source);
+      if (list) list.push(f);
+      else bySource.set(f.source, [f]);
     }
   }
-  const servers: ServerReport[] = plan.servers.map((s) => {
+  const objectsByKind: Record<string, number> = {};
+  for (const o of plan.objects) objectsByKind[o.kind] = (objectsByKind[o.kind] ?? 0) + 1;
+  return assembleReport({ planId: plan.planId, cloud: plan.cloud, servers: plan.servers, byServer, bySource, objectsByKind, objects: plan.objects.length });
+}
+
+/** What a report is made of, for callers that never hold the whole plan (the CLI's directory writer). */
+export interface ReportParts {
+  planId: string;
+  cloud: string;
+  servers: Plan['servers'];
+  /** Findings with a server id, per server, in plan order (sorted by source, then production order). */
+  byServer: Map<string, Finding[]>;
+  /** Findings without a server id, per source, each list in production order. */
+  bySource: Map<string, Finding[]>;
+  /** Objects per kind (any key order) and in all. */
+  objectsByKind: Record<string, number>;
+  objects: number;
+}
+
+export function assembleReport(parts: ReportParts): PlanReport {
+  const { byServer, bySource } = parts;
+  const servers: ServerReport[] = parts.servers.map((s) => {
     const findings = byServer.get(s.id) ?? [];
     return { ...s, counts: count(findings), severity: worstSeverity(findings), findings };
   });
@@ -84,22 +105,29 @@ export function buildReport(plan: Plan): PlanReport {
     .map(([source, findings]) => ({ source, sourceName: findings[0].sourceName, counts: count(findings), severity: worstSeverity(findings), findings }))
     .sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : 0));
 
-  const objectsByKind: Record<string, number> = {};
-  for (const o of plan.objects) objectsByKind[o.kind] = (objectsByKind[o.kind] ?? 0) + 1;
-  const total = count(plan.findings);
+  const total: Counts = { exact: 0, approximate: 0, lost: 0 };
+  let errors = 0;
+  const tally = (findings: Finding[]) => {
+    for (const f of findings) {
+      total[f.outcome as Outcome]++;
+      if (f.severity === 'error') errors++;
+    }
+  };
+  for (const list of byServer.values()) tally(list);
+  for (const list of bySource.values()) tally(list);
   return {
     apiVersion: 'openstack-migrate.io/v1alpha1',
     kind: 'PlanReport',
-    planId: plan.planId,
-    cloud: plan.cloud,
+    planId: parts.planId,
+    cloud: parts.cloud,
     summary: {
       servers: servers.length,
       serversReady: servers.filter((s) => s.severity === 'info').length,
       serversWithWarnings: servers.filter((s) => s.severity === 'warning').length,
       serversBlocked: servers.filter((s) => s.severity === 'blocker' || s.severity === 'error').length,
-      errors: plan.findings.filter((f) => f.severity === 'error').length,
-      objects: plan.objects.length,
-      objectsByKind: Object.fromEntries(Object.entries(objectsByKind).sort(([a], [b]) => (a < b ? -1 : 1))),
+      errors,
+      objects: parts.objects,
+      objectsByKind: Object.fromEntries(Object.entries(parts.objectsByKind).sort(([a], [b]) => (a < b ? -1 : 1))),
       ...total,
     },
     servers,

@@ -21,33 +21,48 @@ function verdict(severity: Severity): string {
   return { info: 'ready', warning: 'warnings', blocker: 'BLOCKED', error: 'ERROR' }[severity];
 }
 
-function findingLine(f: Finding, style: Style): string {
-  const target = f.target ? ` → ${f.target}` : '';
-  return `    ${style.severity(f.severity, f.outcome.padEnd(11))} ${f.attribute}${target}: ${f.reason}`;
+/** One finding's report line. The styled outcome column is computed once per severity × outcome. */
+function findingLines(style: Style): (f: Finding) => string {
+  const columns = new Map<string, string>();
+  return (f) => {
+    const key = `${f.severity}|${f.outcome}`;
+    let column = columns.get(key);
+    if (column === undefined) columns.set(key, (column = `    ${style.severity(f.severity, f.outcome.padEnd(11))} `));
+    return f.target ? `${column}${f.attribute} → ${f.target}: ${f.reason}` : `${column}${f.attribute}: ${f.reason}`;
+  };
 }
 
 export function formatReportTable(report: PlanReport, style: Style = plainStyle, options: { showExact?: boolean } = {}): string {
-  const lines: string[] = [];
+  const chunks: string[] = [];
+  writeReportTable(report, (s) => chunks.push(s), style, options);
+  return chunks.join('');
+}
+
+/**
+ * The same text as formatReportTable, handed to `write` a piece at a time: a large cloud's report (tens
+ * of MB with every exact mapping) goes to its file or stdout without ever being one string.
+ */
+export function writeReportTable(report: PlanReport, write: (text: string) => void, style: Style = plainStyle, options: { showExact?: boolean } = {}): void {
   const header = ['NAMESPACE', 'VM', 'SERVER', 'STATUS', 'EXACT', 'APPROX', 'LOST', 'VERDICT'];
   const rows = report.servers.map((s) => [
     s.namespace, s.vmName, s.name, s.status, String(s.counts.exact), String(s.counts.approximate), String(s.counts.lost), verdict(s.severity),
   ]);
   const table = formatColumns([header, ...rows]);
-  lines.push(style.bold(table[0]));
-  table.slice(1).forEach((line, i) => lines.push(style.severity(report.servers[i].severity, line)));
+  let out = `${style.bold(table[0])}\n`;
+  for (let i = 1; i < table.length; i++) out += `${style.severity(report.servers[i - 1].severity, table[i])}\n`;
+  write(out);
 
-  const detail = (findings: Finding[]) =>
-    findings.filter((f) => options.showExact || f.outcome !== 'exact' || f.severity !== 'info').map((f) => findingLine(f, style));
-  for (const s of report.servers) {
-    const shown = detail(s.findings);
-    if (!shown.length) continue;
-    lines.push('', style.bold(`${s.namespace}/${s.vmName} (server ${s.name}, ${s.id}):`), ...shown);
-  }
-  for (const o of report.others) {
-    const shown = detail(o.findings);
-    if (!shown.length) continue;
-    lines.push('', style.bold(`${o.source} (${o.sourceName}):`), ...shown);
-  }
-  lines.push('', summaryLine(report));
-  return `${lines.join('\n')}\n`;
+  const showExact = options.showExact === true;
+  const line = findingLines(style);
+  const section = (heading: string, findings: Finding[]) => {
+    let text = '';
+    for (const f of findings) {
+      if (!showExact && f.outcome === 'exact' && f.severity === 'info') continue;
+      text += `${line(f)}\n`;
+    }
+    if (text) write(`\n${style.bold(heading)}\n${text}`);
+  };
+  for (const s of report.servers) section(`${s.namespace}/${s.vmName} (server ${s.name}, ${s.id}):`, s.findings);
+  for (const o of report.others) section(`${o.source} (${o.sourceName}):`, o.findings);
+  write(`\n${summaryLine(report)}\n`);
 }

@@ -40,7 +40,7 @@ export function metadataAnnotationKey(key: string): { key: string; changed: bool
 }
 
 /** What a flavor + image (or boot volume) pair gives every server that uses it. */
-interface HardwareProfile {
+interface Hardware {
   cpu: ReturnType<typeof translateCpu>;
   memory: ReturnType<typeof translateMemory>;
   firmware: ReturnType<typeof translateFirmware>;
@@ -54,6 +54,10 @@ interface HardwareProfile {
   tpm: ReturnType<typeof translateTpm>;
   inputs: ReturnType<typeof translatePointer>;
   os: ReturnType<typeof translateOsHints>;
+}
+
+interface HardwareProfile {
+  hardware: Hardware;
   findings: ServerFindings['items'];
   consumedSpecs: Set<string>;
   consumedProps: Set<string>;
@@ -61,10 +65,14 @@ interface HardwareProfile {
 
 /** A copy of plain data (objects, arrays, scalars): each VM gets its own objects, free to change. */
 function copyData<T>(value: T): T {
-  if (Array.isArray(value)) return value.map(copyData) as T;
+  if (Array.isArray(value)) {
+    const out = new Array(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = copyData(value[i]);
+    return out as T;
+  }
   if (value && typeof value === 'object' && !(value instanceof Set)) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = copyData(v);
+    for (const k of Object.keys(value)) out[k] = copyData((value as Record<string, unknown>)[k]);
     return out as T;
   }
   return value;
@@ -78,7 +86,7 @@ const profiles = new WeakMap<PlanContext, Map<string, HardwareProfile>>();
  * servers. It is translated once per pair, and each server gets a copy of the result (so no VM shares
  * objects with another) and a replay of its findings.
  */
-function hardwareFor(ctx: PlanContext, facts: ServerFacts): HardwareProfile {
+function hardwareFor(ctx: PlanContext, facts: ServerFacts): Hardware {
   let cache = profiles.get(ctx);
   if (!cache) profiles.set(ctx, (cache = new Map()));
   const disk = facts.bootVolume ? `volume:${facts.bootVolume.id}` : `image:${facts.server.imageId ?? ''}:${facts.image ? 'known' : 'missing'}`;
@@ -104,22 +112,24 @@ function hardwareFor(ctx: PlanContext, facts: ServerFacts): HardwareProfile {
     const inputs = translatePointer(p);
     const os = translateOsHints(p);
     profile = {
-      cpu, memory, firmware, diskBus, cdromBus, nicModel, multiqueue, video, rng, watchdog, tpm, inputs, os,
+      hardware: { cpu, memory, firmware, diskBus, cdromBus, nicModel, multiqueue, video, rng, watchdog, tpm, inputs, os },
       findings: p.findings.items, consumedSpecs: p.consumedSpecs, consumedProps: p.consumedProps,
     };
     cache.set(key, profile);
   }
-  const source = `server/${facts.server.id}`;
+  const source = facts.findings.source;
   const items = facts.findings.items;
   for (const f of profile.findings) {
-    const copy: Finding = { source, sourceName: facts.server.name, serverId: facts.server.id, attribute: f.attribute, outcome: f.outcome, severity: f.severity, reason: f.reason };
-    if (f.target !== undefined) copy.target = f.target;
-    items.push(copy);
+    // Same fields in the same order as ServerFindings.add makes them (target last, when there is one).
+    items.push(
+      f.target !== undefined
+        ? { source, sourceName: facts.server.name, serverId: facts.server.id, attribute: f.attribute, outcome: f.outcome, severity: f.severity, reason: f.reason, target: f.target }
+        : { source, sourceName: facts.server.name, serverId: facts.server.id, attribute: f.attribute, outcome: f.outcome, severity: f.severity, reason: f.reason },
+    );
   }
   for (const k of profile.consumedSpecs) facts.consumedSpecs.add(k);
   for (const k of profile.consumedProps) facts.consumedProps.add(k);
-  const { findings: _replayed, consumedSpecs: _specs, consumedProps: _props, ...hardware } = profile;
-  return { ...copyData(hardware), findings: profile.findings, consumedSpecs: profile.consumedSpecs, consumedProps: profile.consumedProps };
+  return copyData(profile.hardware);
 }
 
 export function translateServer(ctx: PlanContext, server: Server): Translation {

@@ -1,0 +1,135 @@
+// The plan of a large cloud, written namespace by namespace. buildPlan holds every object of the plan at
+// once (48,000 objects for 10,000 servers: most of the CLI's memory and garbage-collection time); here
+// the shared objects (namespaces, RBAC, policies, NADs, Services) are made first, as in buildPlan, then
+// the servers of one namespace are translated, their files written, and their objects dropped. The
+// files hold exactly what planFileEntries(buildPlan(...).objects) gives, and the findings come out
+// grouped as buildReport groups them, so the directory and the report are byte-identical either way.
+import type { Inventory, Server } from '../inventory/types.js';
+import type { Finding, KubeObject } from '../translate/model.js';
+import type { ReportParts } from '../report/summary.js';
+import { sortFindings, type PlanBuilder } from './build.js';
+import { join } from 'node:path';
+import { fileStemFor, kindRank } from './order.js';
+import { toYaml } from './yaml.js';
+
+interface Entry {
+  rank: number;
+  name: string;
+  stem: string;
+  yaml: string;
+}
+
+export interface StreamedPlan extends ReportParts {
+  /** Findings of severity "error", in plan order: the plan must not be used when there is any. */
+  errors: Finding[];
+  /** Objects handed to `emit` (all of them, or those of `namespace` and the cluster-scoped ones). */
+  written: number;
+}
+
+/**
+ * The file's bytes (what toYamlDocuments gives, UTF-8): made as a Buffer from the objects' texts rather
+ * than as one joined string, because a string of a few hundred KB is allocated straight into V8's old
+ * generation and stays there until the next full collection, while a Buffer's memory is freed as soon
+ * as the write is done with it.
+ */
+function documents(list: Entry[]): Buffer {
+  let size = 0;
+  for (const e of list) size += 4 + Buffer.byteLength(e.yaml);
+  const buffer = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (const e of list) {
+    at += buffer.write('---\n', at, 'latin1');
+    at += buffer.write(e.yaml, at);
+  }
+  return buffer;
+}
+
+/**
+ * Translate every server of the inventory, one namespace at a time, and hand each file of the plan
+ * directory (relative path, content) to `emit`. With `namespace`, only the files of that namespace and
+ * the cluster-scoped ones are emitted (every server is still translated: the report covers them all).
+ * `emit` may return a promise to say "wait before making more".
+ */
+export async function streamPlanFiles(
+  inventory: Inventory,
+  builder: PlanBuilder,
+  emit: (path: string, content: Buffer) => Promise<void> | undefined | void,
+  namespace?: string,
+): Promise<StreamedPlan> {
+  const byServer = new Map<string, Finding[]>();
+  const bySource = new Map<string, Finding[]>();
+  const errors: Finding[] = [];
+  const objectsByKind: Record<string, number> = {};
+  let objects = 0;
+  let written = 0;
+
+  const addFinding = (f: Finding) => {
+    if (f.severity === 'error') errors.push(f);
+    const map = f.serverId ? byServer : bySource;
+    const key = f.serverId ? f.serverId : f.source;
+    const list = map.get(key);
+    if (list) list.push(f);
+    else map.set(key, [f]);
+  };
+  for (const f of builder.shared.findings) addFinding(f);
+
+  // Objects by namespace ("" for cluster-scoped ones), each list in production order.
+  const batches = new Map<string, { objects: KubeObject[]; servers: Server[] }>();
+  const batch = (ns: string) => {
+    let b = batches.get(ns);
+    if (!b) batches.set(ns, (b = { objects: [], servers: [] }));
+    return b;
+  };
+  for (const o of builder.shared.objects) batch(o.metadata.namespace ?? '').objects.push(o);
+  const namespaceOf = new Map(builder.servers.map((s) => [s.id, s.namespace]));
+  for (const server of inventory.servers) batch(namespaceOf.get(server.id) ?? '').servers.push(server);
+
+  for (const ns of [...batches.keys()].sort()) {
+    const b = batches.get(ns)!;
+    batches.delete(ns);
+    const write = namespace === undefined || ns === '' || ns === namespace;
+    // Each object becomes its YAML text as soon as it is made: the objects die young (cheap for the
+    // garbage collector) and only the text waits for the rest of its namespace.
+    const entries: Entry[] = [];
+    const add = (o: KubeObject) => {
+      objectsByKind[o.kind] = (objectsByKind[o.kind] ?? 0) + 1;
+      if (write) entries.push({ rank: kindRank(o), name: o.metadata.name, stem: fileStemFor(o), yaml: toYaml(o) });
+    };
+    for (const o of b.objects) add(o);
+    for (const server of b.servers) {
+      const part = builder.translate(server);
+      for (const o of part.objects) {
+        // The file an object goes to depends on its namespace; a server's objects live in its own.
+        if ((o.metadata.namespace ?? '') !== ns) throw new Error(`internal: ${o.kind} ${o.metadata.name} of server ${server.id} is not in namespace ${ns}`);
+        add(o);
+      }
+      objects += part.objects.length;
+      for (const f of part.findings) addFinding(f);
+    }
+    objects += b.objects.length;
+    if (!write) continue;
+    written += entries.length;
+    // The plan's order (orderObjects: a stable sort on kind rank, namespace, name) restricted to one
+    // namespace, with the objects in production order, then one file per kind as planFileEntries lays out.
+    entries.sort((x, y) => x.rank - y.rank || (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+    const files = new Map<string, Entry[]>();
+    for (const e of entries) {
+      const list = files.get(e.stem);
+      if (list) list.push(e);
+      else files.set(e.stem, [e]);
+    }
+    const folder = ns ? join('namespaces', ns) : 'cluster';
+    for (const [stem, list] of files) {
+      const wait = emit(join(folder, `${stem}.yaml`), documents(list));
+      if (wait) await wait; // the writer's queue is full
+    }
+  }
+
+  // buildPlan sorts findings by source (stable); a server's list here holds its findings in production
+  // order, which is the same order once grouped by source.
+  for (const [id, list] of byServer) {
+    const first = list[0].source;
+    if (list.some((f) => f.source !== first)) byServer.set(id, sortFindings(list));
+  }
+  return { planId: builder.planId, cloud: builder.cloud, servers: builder.servers, byServer, bySource, objectsByKind, objects, errors: sortFindings(errors), written };
+}

@@ -1,0 +1,135 @@
+// The CLI writes large plans namespace by namespace (plan/stream.ts) instead of through buildPlan: the
+// files, the findings, the report and the plan id must be exactly what the whole-plan path gives.
+import { describe, expect, it, beforeAll } from 'vitest';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadInventoryFile } from '../../../src/inventory/load.js';
+import type { Inventory } from '../../../src/inventory/types.js';
+import { buildPlan, planIdOf, preparePlan } from '../../../src/plan/build.js';
+import { streamPlanFiles } from '../../../src/plan/stream.js';
+import { StagedDirectory, planFileEntries } from '../../../src/plan/write.js';
+import { assembleReport, buildReport } from '../../../src/report/summary.js';
+import { formatReportTable, writeReportTable } from '../../../src/report/table.js';
+
+const EXAMPLE = join(import.meta.dirname, '../../../examples/cloud.yaml');
+let inventory: Inventory;
+
+beforeAll(async () => {
+  inventory = await loadInventoryFile(EXAMPLE);
+});
+
+async function streamed(inv: Inventory, namespace?: string) {
+  const files = new Map<string, string>();
+  const result = await streamPlanFiles(inv, preparePlan(inv), (path, content) => {
+    expect(files.has(path), path).toBe(false);
+    files.set(path, content.toString('utf8'));
+  }, namespace);
+  return { files, result };
+}
+
+describe('plan written namespace by namespace', () => {
+  it('gives the same files as the whole plan', async () => {
+    const plan = buildPlan(inventory);
+    const { files, result } = await streamed(inventory);
+    const expected = new Map(planFileEntries(plan.objects));
+    expect([...files.keys()].sort()).toEqual([...expected.keys()].sort());
+    for (const [path, content] of expected) expect(files.get(path), path).toBe(content);
+    expect(result.written).toBe(plan.objects.length);
+    expect(result.objects).toBe(plan.objects.length);
+  });
+
+  it('gives the same report, as data and as text (with and without exact mappings)', async () => {
+    const plan = buildPlan(inventory);
+    const { result } = await streamed(inventory);
+    const whole = buildReport(plan);
+    const parts = assembleReport(result);
+    expect(JSON.stringify(parts)).toBe(JSON.stringify(whole));
+    for (const showExact of [true, false]) {
+      const pieces: string[] = [];
+      writeReportTable(parts, (s) => pieces.push(s), undefined, { showExact });
+      expect(pieces.join('')).toBe(formatReportTable(whole, undefined, { showExact }));
+      expect(pieces.length).toBeGreaterThan(1);
+    }
+  });
+
+  it('emits only one namespace (and the cluster-scoped files) when asked, but reports every server', async () => {
+    const plan = buildPlan(inventory);
+    const namespace = plan.objects.find((o) => o.kind === 'VirtualMachine')!.metadata.namespace!;
+    const { files, result } = await streamed(inventory, namespace);
+    const expected = new Map(planFileEntries(plan.objects.filter((o) => !o.metadata.namespace || o.metadata.namespace === namespace)));
+    expect([...files.keys()].sort()).toEqual([...expected.keys()].sort());
+    for (const [path, content] of expected) expect(files.get(path)).toBe(content);
+    expect(assembleReport(result).servers).toHaveLength(inventory.servers.length);
+  });
+
+  it('collects the findings that make the input invalid, in plan order', async () => {
+    const broken = structuredClone(inventory);
+    const flavor = broken.flavors.find((f) => broken.servers.some((s) => s.flavorId === f.id))!;
+    flavor.extraSpecs = { ...flavor.extraSpecs, 'hw:cpu_sockets': '3', 'hw:cpu_cores': '5', 'hw:cpu_threads': '7' };
+    broken.images.forEach((i) => (i.properties = { ...i.properties, hw_disk_bus: 'floppy' }));
+    const plan = buildPlan(broken);
+    const errors = plan.findings.filter((f) => f.severity === 'error');
+    expect(errors.length).toBeGreaterThan(0);
+    const { result } = await streamed(broken);
+    expect(JSON.stringify(result.errors)).toBe(JSON.stringify(errors));
+  });
+});
+
+describe('plan id', () => {
+  const reference = (inv: Inventory) => {
+    const { metadata, ...content } = inv;
+    return createHash('sha256').update(JSON.stringify({ cloud: metadata.cloud, content })).digest('hex').slice(0, 10);
+  };
+
+  it('is the hash of the inventory as one JSON text, though it is hashed piece by piece', () => {
+    expect(planIdOf(inventory)).toBe(reference(inventory));
+  });
+
+  it('follows JSON.stringify on absent values and non-ASCII text', () => {
+    const odd = structuredClone(inventory) as Inventory & Record<string, unknown>;
+    (odd.servers[0] as unknown as Record<string, unknown>).description = undefined;
+    odd.servers[0].name = 'Zoë ☃ \ud800';
+    (odd as Record<string, unknown>).extra = undefined;
+    (odd.metadata as unknown as Record<string, unknown>).cloud = undefined;
+    (odd.volumes as unknown[]).push(undefined);
+    expect(planIdOf(odd)).toBe(reference(odd));
+    expect(planIdOf(odd)).not.toBe(planIdOf(inventory));
+  });
+});
+
+describe('staged plan directory', () => {
+  it('writes queued files in the background and swaps them in on commit', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'staged-'));
+    const out = join(parent, 'plan');
+    const dir = new StagedDirectory(out);
+    for (let i = 0; i < 50; i++) await dir.write(`namespaces/ns-${i % 7}/f-${i}.yaml`, i % 2 ? `file ${i}\n` : Buffer.from(`file ${i}\n`));
+    const report = dir.stream('report.txt');
+    report.write('a');
+    report.write('b\n');
+    report.end();
+    await dir.commit();
+    expect(readdirSync(parent)).toEqual(['plan']);
+    expect(readFileSync(join(out, 'namespaces/ns-3/f-10.yaml'), 'utf8')).toBe('file 10\n');
+    expect(readFileSync(join(out, 'namespaces/ns-4/f-11.yaml'), 'utf8')).toBe('file 11\n');
+    expect(readFileSync(join(out, 'report.txt'), 'utf8')).toBe('ab\n');
+  });
+
+  it('leaves nothing behind when discarded', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'staged-'));
+    const dir = new StagedDirectory(join(parent, 'plan'));
+    dir.write('a/b.yaml', 'x');
+    await dir.discard();
+    expect(readdirSync(parent)).toEqual([]);
+    expect(existsSync(join(parent, 'plan'))).toBe(false);
+  });
+
+  it('removes the folders it had to create for a discarded plan', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'staged-'));
+    const dir = new StagedDirectory(join(parent, 'new/deeper/plan'));
+    dir.write('a/b.yaml', 'x');
+    await dir.discard();
+    expect(readdirSync(parent)).toEqual([]);
+  });
+});
