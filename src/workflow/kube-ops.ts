@@ -141,6 +141,17 @@ export class Kube {
   }
 }
 
+/** The server answered a watch request with something else than a stream (403, 404, 500, ...). */
+export class WatchRefusedError extends MigrateError {
+  constructor(readonly path: string, readonly httpStatus: number, body: string) {
+    super('kubernetes', `watch ${path}: HTTP ${httpStatus} ${body}`);
+  }
+  /** Retrying cannot help: the credentials or their permissions are wrong. */
+  get permanent(): boolean {
+    return this.httpStatus === 401 || this.httpStatus === 403;
+  }
+}
+
 export async function openWatch<T>(
   target: KubeTarget,
   path: string,
@@ -177,7 +188,7 @@ export async function openWatch<T>(
       if (res.statusCode !== 200) {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => finish(new MigrateError('kubernetes', `watch ${path}: HTTP ${res.statusCode} ${Buffer.concat(chunks).toString('utf8').slice(0, 300)}`)));
+        res.on('end', () => finish(new WatchRefusedError(path, res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8').slice(0, 300))));
         return;
       }
       let buffered = '';

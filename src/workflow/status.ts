@@ -5,7 +5,7 @@ import yaml from 'js-yaml';
 import { LABELS } from '../translate/naming.js';
 import { readState, type Phase } from './state.js';
 import { parseStateConfigMap, STATE_COMPONENT } from './ledger.js';
-import type { Kube, StoredObject } from './kube-ops.js';
+import { WatchRefusedError, type Kube, type StoredObject } from './kube-ops.js';
 import { formatDuration } from './progress.js';
 
 export interface StatusDisk {
@@ -146,7 +146,16 @@ export function formatStatus(report: StatusReport, output: 'table' | 'wide' | 'j
  * `render` receives each new report.
  */
 export async function watchStatus(kube: Kube, namespace: string | undefined, render: (report: StatusReport) => void, signal: AbortSignal, now: () => number = Date.now): Promise<void> {
+  // A watch the server refuses for a passing reason is retried after a pause that doubles up to 30 s, so a
+  // broken server is not hammered; one refused for lack of permission (401/403) ends the watch with that
+  // error, since retrying cannot help.
+  let pauseMs = 0;
   for (;;) {
+    if (signal.aborted) return;
+    if (pauseMs > 0) await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, pauseMs);
+      signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+    });
     if (signal.aborted) return;
     const snap = await readSnapshot(kube, namespace);
     const objects = new Map<string, StoredObject>();
@@ -170,12 +179,17 @@ export async function watchStatus(kube: Kube, namespace: string | undefined, ren
           render(buildStatus(current(), now()));
           return undefined;
         }, inner)
-        .catch(() => ({ resourceVersion: '' })),
+        .then(() => undefined, (err: unknown) => err),
     );
-    // When any stream ends (server timeout, 410), start over from a fresh list.
-    await Promise.race(watches);
+    // When any stream ends (server timeout, 410) or fails, start over from a fresh list.
+    const first = await Promise.race(watches);
     stop.abort();
-    await Promise.allSettled(watches);
+    const outcomes = [first, ...(await Promise.all(watches))];
+    if (signal.aborted) return;
+    const refused = outcomes.find((e): e is WatchRefusedError => e instanceof WatchRefusedError && e.permanent);
+    if (refused) throw refused;
+    const failed = outcomes.some((e) => e !== undefined && !(e instanceof Error && e.message === 'aborted') && e !== stop.signal.reason);
+    pauseMs = failed ? Math.min(Math.max(pauseMs * 2, 1000), 30_000) : 0;
   }
 }
 

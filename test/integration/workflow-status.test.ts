@@ -1,7 +1,8 @@
 // status against the real kube-apiserver: built from the cluster only, and --watch follows changes by watches.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ANNOTATIONS } from '../../src/translate/naming.js';
-import type { Kube } from '../../src/workflow/kube-ops.js';
+import { Kube, WatchRefusedError } from '../../src/workflow/kube-ops.js';
+import { loadKubeConfig } from '../../src/kube/config.js';
 import { stateConfigMapName } from '../../src/workflow/ledger.js';
 import { recordState } from '../../src/workflow/import.js';
 import { buildStatus, formatStatus, readSnapshot, watchStatus, type StatusReport } from '../../src/workflow/status.js';
@@ -45,5 +46,33 @@ describe('status', () => {
     await expect.poll(() => seen.at(-1)?.servers[0].disks[0]?.progress, { timeout: 10_000 }).toBe(77);
     stop.abort();
     await watching;
+  });
+
+  it('--watch stops with the server\'s refusal when the credentials may list but not watch (no retry loop)', async () => {
+    const role = {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: 'status-without-watch' },
+      rules: [
+        { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list'] },
+        { apiGroups: ['cdi.kubevirt.io'], resources: ['datavolumes'], verbs: ['get', 'list'] },
+        { apiGroups: ['kubevirt.io'], resources: ['virtualmachines'], verbs: ['get', 'list'] },
+      ],
+    };
+    await api.clientBoundTo(role, { namespace: 'watchless', name: 'viewer' });
+    const token = await api.serviceAccountToken('watchless', 'viewer');
+    const loaded = loadKubeConfig({ kubeconfig: api.kubeconfigForToken('watchless-viewer', token) });
+    if (!loaded.ok) throw new Error(loaded.error.message);
+    const limited = new Kube(loaded.value);
+    let renders = 0;
+    const stop = new AbortController();
+    const started = Date.now();
+    const error = await watchStatus(limited, undefined, () => renders++, stop.signal).then(() => undefined, (e: unknown) => e);
+    stop.abort();
+    expect(error).toBeInstanceOf(WatchRefusedError);
+    expect((error as WatchRefusedError).httpStatus).toBe(403);
+    expect((error as Error).message).toMatch(/forbidden/);
+    expect(renders).toBe(1);
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 });
