@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { runCli, type CliRun } from '../support/cli-run.js';
 import { loadInventoryFile } from '../../src/inventory/load.js';
 import { buildPlan } from '../../src/plan/build.js';
 import { finalCopyVia } from '../../src/workflow/backup.js';
@@ -47,29 +47,10 @@ const printed: string[] = [];
 const savedEnv: Record<string, string | undefined> = {};
 
 /** Runs one command as `kubectl openstack-migrate ...` would, capturing what it prints. */
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const write = (sink: string[], real: typeof process.stdout.write) => ((chunk: unknown, ...rest: unknown[]) => {
-    sink.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
-    if (debug) return (real as (...a: unknown[]) => boolean)(chunk, ...rest);
-    const cb = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
-    cb?.();
-    return true;
-  }) as typeof process.stdout.write;
-  const [stdout, stderr] = [process.stdout.write.bind(process.stdout), process.stderr.write.bind(process.stderr)];
-  process.stdout.write = write(out, stdout);
-  process.stderr.write = write(err, stderr);
-  let code: number;
-  try {
-    code = await main([...args, '--kubeconfig', api.kubeconfigPath]);
-  } finally {
-    process.stdout.write = stdout;
-    process.stderr.write = stderr;
-    process.exitCode = undefined;
-  }
-  printed.push(out.join(''), err.join(''));
-  return { code, out: out.join(''), err: err.join('') };
+async function cli(...args: string[]): Promise<CliRun> {
+  const run = await runCli([...args, '--kubeconfig', api.kubeconfigPath], { echo: debug });
+  printed.push(run.out, run.err);
+  return run;
 }
 
 async function status(): Promise<Map<string, StatusReport['servers'][number]>> {

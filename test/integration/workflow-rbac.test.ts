@@ -17,7 +17,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { load } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { runCli, type CliRun } from '../support/cli-run.js';
 import { applyObjects } from '../../src/kube/apply.js';
 import { loadKubeConfig } from '../../src/kube/config.js';
 import type { KubeObject } from '../../src/translate/model.js';
@@ -135,34 +135,14 @@ let stopRecording: (() => void) | undefined;
 const savedEnv: Record<string, string | undefined> = {};
 const timings: Record<string, number> = {};
 
-// Copied from test/integration/workflow-e2e.test.ts (not exported there), with the kubeconfig as a parameter.
-/** Runs one command as `kubectl openstack-migrate ... --kubeconfig <kubeconfig>` would, capturing what it prints. */
-async function cli(kubeconfig: string, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const write = (sink: string[], real: typeof process.stdout.write) => ((chunk: unknown, ...rest: unknown[]) => {
-    sink.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
-    if (debug) return (real as (...a: unknown[]) => boolean)(chunk, ...rest);
-    const cb = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
-    cb?.();
-    return true;
-  }) as typeof process.stdout.write;
-  const [stdout, stderr] = [process.stdout.write.bind(process.stdout), process.stderr.write.bind(process.stderr)];
-  process.stdout.write = write(out, stdout);
-  process.stderr.write = write(err, stderr);
+/** Runs one command as `kubectl openstack-migrate ... --kubeconfig <kubeconfig>` would, timing it. */
+async function cli(kubeconfig: string, ...args: string[]): Promise<CliRun> {
   const t0 = performance.now();
-  let code: number;
-  try {
-    code = await main([...args, '--kubeconfig', kubeconfig]);
-  } finally {
-    process.stdout.write = stdout;
-    process.stderr.write = stderr;
-    process.exitCode = undefined;
-  }
+  const run = await runCli([...args, '--kubeconfig', kubeconfig], { echo: debug });
   let name = args.slice(0, 2).join(' ');
   for (let n = 2; name in timings; n++) name = `${args.slice(0, 2).join(' ')} #${n}`;
   timings[name] = Math.round(performance.now() - t0) / 1000;
-  return { code, out: out.join(''), err: err.join('') };
+  return run;
 }
 
 /** A ServiceAccount in SA_NS bound by ClusterRoleBindings to exactly `roles`; returns its token. */

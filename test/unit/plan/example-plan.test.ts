@@ -12,7 +12,7 @@ import { buildPlan, type Plan } from '../../../src/plan/build.js';
 import { toYamlDocuments } from '../../../src/plan/write.js';
 import { buildReport } from '../../../src/report/summary.js';
 import { LABELS, securityGroupLabelKey } from '../../../src/translate/naming.js';
-import { main } from '../../../src/cli/main.js';
+import { runCli } from '../../support/cli-run.js';
 import { validateObjects } from '../../support/schema-validate.js';
 
 const EXAMPLE = join(import.meta.dirname, '../../../examples/cloud.yaml');
@@ -24,19 +24,8 @@ beforeAll(async () => {
   plan = buildPlan(inventory);
 });
 
-async function runCli(args: string[]): Promise<number> {
-  const out = process.stdout.write;
-  process.stdout.write = (() => true) as typeof process.stdout.write;
-  const err = process.stderr.write;
-  process.stderr.write = (() => true) as typeof process.stderr.write;
-  try {
-    process.exitCode = 0;
-    return await main(args);
-  } finally {
-    process.stdout.write = out;
-    process.stderr.write = err;
-    process.exitCode = 0;
-  }
+async function cliCode(args: string[]): Promise<number> {
+  return (await runCli(args)).code;
 }
 
 describe('plan of the example cloud', () => {
@@ -96,10 +85,10 @@ describe('plan of the example cloud', () => {
 describe('plan command', () => {
   it('writes a directory and exits 0; --strict exits 1 because the example loses attributes', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'plan-')), 'plan');
-    expect(await runCli(['plan', '-i', EXAMPLE, '--out', out])).toBe(0);
+    expect(await cliCode(['plan', '-i', EXAMPLE, '--out', out])).toBe(0);
     expect(readFileSync(join(out, 'cluster/00-namespaces.yaml'), 'utf8')).toContain('kind: Namespace');
     expect(readFileSync(join(out, 'report.txt'), 'utf8')).toMatch(/18 servers/);
-    expect(await runCli(['plan', '-i', EXAMPLE, '--out', out, '--strict'])).toBe(1);
+    expect(await cliCode(['plan', '-i', EXAMPLE, '--out', out, '--strict'])).toBe(1);
   });
 
   it('exits 1 and leaves no directory for an inventory with a dangling reference', async () => {
@@ -107,7 +96,7 @@ describe('plan command', () => {
     const broken = yaml.load(readFileSync(EXAMPLE, 'utf8')) as any;
     broken.servers[0].flavorId = 'no-such-flavor';
     writeFileSync(join(dir, 'broken.yaml'), yaml.dump(broken));
-    expect(await runCli(['plan', '-i', join(dir, 'broken.yaml'), '--out', join(dir, 'plan')])).toBe(1);
+    expect(await cliCode(['plan', '-i', join(dir, 'broken.yaml'), '--out', join(dir, 'plan')])).toBe(1);
     expect(existsSync(join(dir, 'plan'))).toBe(false);
   });
 
@@ -117,14 +106,14 @@ describe('plan command', () => {
     const server = broken.servers.find((s: any) => s.imageId);
     broken.images.find((i: any) => i.id === server.imageId).properties.hw_disk_bus = 'floppy';
     writeFileSync(join(dir, 'broken.yaml'), yaml.dump(broken));
-    expect(await runCli(['plan', '-i', join(dir, 'broken.yaml'), '--out', join(dir, 'plan')])).toBe(1);
+    expect(await cliCode(['plan', '-i', join(dir, 'broken.yaml'), '--out', join(dir, 'plan')])).toBe(1);
     expect(existsSync(join(dir, 'plan'))).toBe(false);
   });
 
   it('exits 2 on a usage error', async () => {
-    expect(await runCli(['plan'])).toBe(2);
-    expect(await runCli(['plan', '-i', EXAMPLE, '--no-such-flag'])).toBe(2);
-    expect(await runCli(['plan', '-i', EXAMPLE, '--out', '/tmp/x', '-o', 'yaml'])).toBe(2);
+    expect(await cliCode(['plan'])).toBe(2);
+    expect(await cliCode(['plan', '-i', EXAMPLE, '--no-such-flag'])).toBe(2);
+    expect(await cliCode(['plan', '-i', EXAMPLE, '--out', '/tmp/x', '-o', 'yaml'])).toBe(2);
   });
 
 });
