@@ -27,7 +27,7 @@ export const cutoverCommand: CommandModule<object, CutoverArgs> = {
       return;
     }
     const { ProgressDisplay } = await import('../workflow/progress.js');
-    const { cloud, clientFor } = await connectCloud();
+    const { cloud, cloudFor, clientFor } = await connectCloud();
     // The final copy is backup's own per-server function (same ledger, names and cleanup as `backup`).
     const [{ finalCopyVia }, { StateStore }] = await Promise.all([import('../workflow/backup.js'), import('../workflow/ledger.js')]);
     const projectOf = (id: string) => inventory.servers.find((s) => s.id === id)?.projectId ?? '';
@@ -35,7 +35,7 @@ export const cutoverCommand: CommandModule<object, CutoverArgs> = {
     const wait = { timeoutMs: args.timeout * 1000, intervalMs: args.pollInterval, maxIntervalMs: Math.min(15_000, args.pollInterval * 8) };
     const finalCopy = finalCopyVia({ clientFor, store }, projectOf, { wait });
     const progress = new ProgressDisplay();
-    const results = await cutoverServers({ kube, cloud, store, finalCopy, progress, log: (l) => progress.log(l), releaseFloatingIp: args.releaseFloatingIp, timeoutMs: args.timeout * 1000, pollMs: args.pollInterval }, works, args.parallel);
+    const results = await cutoverServers({ kube, cloud, cloudFor, store, finalCopy, progress, log: (l) => progress.log(l), releaseFloatingIp: args.releaseFloatingIp, timeoutMs: args.timeout * 1000, pollMs: args.pollInterval }, works, args.parallel);
     progress.stop();
     for (const r of results) process.stderr.write(`${r.namespace}/${r.vmName}: ${r.outcome}${r.error ? ` (${r.error})` : ''}${r.rollbackErrors ? `; rollback problems: ${r.rollbackErrors.join('; ')}` : ''}\n`);
     process.exitCode = results.every((r) => r.outcome === 'running' || r.outcome === 'already-running') ? 0 : 1;

@@ -28,9 +28,9 @@ export const importCommand: CommandModule<object, ImportArgs> = {
     }
     // Only Glance copies need the cloud (a token for the download); copies on an NFS share carry their URL.
     const needsCloud = [...copies.values()].some((list) => list.some((d) => !d.url));
-    const cloud = needsCloud ? (await connectCloud()).cloud : undefined;
+    const connected = needsCloud ? await connectCloud() : undefined;
     const progress = new ProgressDisplay();
-    const results = await importServers({ kube, cloud, store, progress, log: (l) => progress.log(l) }, works, args.parallel, (w) => copies.get(w.serverId));
+    const results = await importServers({ kube, cloud: connected?.cloud, cloudFor: connected?.cloudFor, store, progress, log: (l) => progress.log(l) }, works, args.parallel, (w) => copies.get(w.serverId));
     progress.stop();
     for (const r of results) process.stderr.write(`${r.namespace}/${r.vmName}: ${r.ok ? 'imported' : `FAILED: ${r.error}`}\n`);
     process.exitCode = results.every((r) => r.ok) ? 0 : 1;

@@ -58,7 +58,11 @@ export async function prepare(args: WorkflowArgs) {
   const connectCloud = async () => {
     const [{ loadCloudConfig }, { OpenStackClient }, { openStackSource }] = await Promise.all([import('../openstack/config.js'), import('../openstack/client.js'), import('../workflow/source.js')]);
     const client = await OpenStackClient.connect(loadCloudConfig({ cloud: args.osCloud, insecure: args.insecure }));
-    return { client, cloud: openStackSource(client), clientFor: projectClients(client) };
+    const clientFor = projectClients(client);
+    const projectOf = (serverId: string) => inventory.servers.find((s) => s.id === serverId)?.projectId ?? '';
+    // Each server is handled from its own project where the credentials allow it: its copies, its token.
+    const cloudFor = async (work: { serverId: string }) => openStackSource(await clientFor(projectOf(work.serverId)));
+    return { client, cloud: openStackSource(client), clientFor, cloudFor };
   };
   return { inventory, plan, works, kube, connectCloud };
 }

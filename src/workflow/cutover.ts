@@ -298,7 +298,7 @@ export async function cutoverServers(deps: CutoverDeps, works: ServerWork[], par
   const worker = async () => {
     while (next < works.length) {
       const i = next++;
-      results[i] = await cutoverServer(deps, works[i]);
+      results[i] = await cutoverServer(deps.cloudFor ? { ...deps, cloud: await deps.cloudFor(works[i]) } : deps, works[i]);
     }
   };
   await Promise.all(Array.from({ length: Math.min(Math.max(1, parallel), works.length) }, worker));

@@ -31,6 +31,12 @@ export interface ImportDeps {
   kube: Kube;
   /** The source cloud: only needed for Glance copies (NFS copies import from their URL without it). */
   cloud?: SourceCloud;
+  /**
+   * The source cloud as seen from one server's project, when it differs per server: the download token
+   * then belongs to the project that owns the copy (a member of several projects can read only its own
+   * project's private images with a token of that project). Wins over `cloud`.
+   */
+  cloudFor?: (work: ServerWork) => Promise<SourceCloud>;
   /** Where the per-server state record lives (default: the state ConfigMaps through `kube`). */
   store?: RecordStore;
   progress?: ProgressSink;
@@ -436,5 +442,5 @@ export async function importServer(deps: ImportDeps, work: ServerWork, copies?: 
 export async function importServers(deps: ImportDeps, works: ServerWork[], parallel = 4, copiesOf?: (w: ServerWork) => DiskCopy[] | undefined): Promise<ServerImportResult[]> {
   const limiter = deps.limiter ?? new Limiter(Math.max(1, parallel));
   const shared = { ...deps, limiter };
-  return Promise.all(works.map((w) => importServer(shared, w, copiesOf?.(w))));
+  return Promise.all(works.map(async (w) => importServer(deps.cloudFor ? { ...shared, cloud: await deps.cloudFor(w) } : shared, w, copiesOf?.(w))));
 }

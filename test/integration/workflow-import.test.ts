@@ -45,6 +45,42 @@ async function everythingVisible(ns: string): Promise<string> {
 }
 
 describe('import', () => {
+  it('downloads each server\'s copies with a token of that server\'s own project (cloudFor)', async () => {
+    const ns = 'imp-proj';
+    await ensureNamespace(kube, ns);
+    // One cloud, seen through two project-scoped views: the token each import gets must come from the
+    // view of the project that owns the server.
+    const cloud = new SimulatedCloud();
+    const fake = new FakeControllers(kube, { steps: 2, stepMs: 20, tokenValid: (t) => cloud.tokenValid(t) }).start();
+    try {
+      const works = [11, 12].map((i) => serverWork(i, ns));
+      for (const w of works) cloud.addServer(w.serverId, 'SHUTOFF');
+      const copies = new Map(await Promise.all(works.map(async (w) => [w.serverId, await cloud.copyServer(w, true)] as const)));
+      const tokensBy = new Map<string, number>();
+      const viewOf = (work: ServerWork): SourceCloud => {
+        const project = work === works[0] ? 'project-a' : 'project-b';
+        return new Proxy(cloud, {
+          get(target, prop, receiver) {
+            if (prop === 'issueImportToken') {
+              return (...a: unknown[]) => {
+                tokensBy.set(project, (tokensBy.get(project) ?? 0) + 1);
+                return (target.issueImportToken as (...x: unknown[]) => unknown).apply(target, a);
+              };
+            }
+            const value = Reflect.get(target, prop, receiver);
+            return typeof value === 'function' ? value.bind(target) : value;
+          },
+        }) as SourceCloud;
+      };
+      const failing = { ...cloud, issueImportToken: () => Promise.reject(new Error('the configured project cannot read these images')) } as unknown as SourceCloud;
+      const results = await importServers({ ...deps(failing), cloudFor: async (w) => viewOf(w) }, works, 2, (w) => copies.get(w.serverId));
+      expect(results.map((r) => r.ok)).toEqual([true, true]);
+      expect([...tokensBy.entries()].sort()).toEqual([['project-a', 1], ['project-b', 1]]);
+    } finally {
+      await fake.shutdown();
+    }
+  });
+
   it('imports every disk of several servers, at most --parallel at once, and cleans up the token Secrets', async () => {
     const ns = 'imp-par';
     await ensureNamespace(kube, ns);
