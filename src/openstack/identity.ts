@@ -1,20 +1,13 @@
 // Keystone v3 reader: domains, projects, users, groups with members, roles, role assignments.
 // A project member may list none of these (identity:list_* are admin/reader-on-system rules): each list
 // falls back to what the token itself says (its user, project, domain and roles), with a warning.
-import type { KsDomain, KsGroup, KsProject, KsRole, KsRoleAssignment, KsUser } from './api-types.js';
+import type { KsDomain, KsGroup, KsProject, KsRole, KsRoleAssignment, KsUser, RawCloud } from './api-types.js';
 import { identityV3Url } from './config.js';
 import { listKeystone } from './paging.js';
 import { orForbidden, type ReadContext } from './readers.js';
 
-export interface IdentityData {
-  domains: KsDomain[];
-  projects: KsProject[];
-  users: KsUser[];
-  groups: KsGroup[];
-  groupMembers: Record<string, string[]>;
-  roles: KsRole[];
-  roleAssignments: KsRoleAssignment[];
-}
+/** What the identity reader contributes to the raw cloud. */
+export type IdentityData = Pick<RawCloud, 'domains' | 'projects' | 'users' | 'groups' | 'groupMembers' | 'roles' | 'roleAssignments'>;
 
 export function identityUrl(ctx: ReadContext): string {
   try {
