@@ -21,7 +21,7 @@ export const cutoverCommand: CommandModule<object, CutoverArgs> = {
   handler: async (args: ArgumentsCamelCase<CutoverArgs>) => {
     const { prepare } = await import('./workflow-common.js');
     const { cutoverServers, cutoverSteps } = await import('../workflow/cutover.js');
-    const { works, kube, connectCloud, inventory } = await prepare(args);
+    const { works, kube, connectCloud, projectOf } = await prepare(args);
     if (args.dryRun === 'client') {
       for (const w of works) process.stdout.write(`${w.namespace}/${w.vmName} (server ${w.serverName}):\n${cutoverSteps(w, args).map((s, i) => `  ${i + 1}. ${s}`).join('\n')}\n`);
       return;
@@ -30,7 +30,6 @@ export const cutoverCommand: CommandModule<object, CutoverArgs> = {
     const { cloud, cloudFor, clientFor } = await connectCloud();
     // The final copy is backup's own per-server function (same ledger, names and cleanup as `backup`).
     const [{ finalCopyVia }, { StateStore }] = await Promise.all([import('../workflow/backup.js'), import('../workflow/ledger.js')]);
-    const projectOf = (id: string) => inventory.servers.find((s) => s.id === id)?.projectId ?? '';
     const store = new StateStore(kube);
     const wait = { timeoutMs: args.timeout * 1000, intervalMs: args.pollInterval, maxIntervalMs: Math.min(15_000, args.pollInterval * 8) };
     const finalCopy = finalCopyVia({ clientFor, store }, projectOf, { wait });

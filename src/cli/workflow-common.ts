@@ -55,16 +55,18 @@ export async function prepare(args: WorkflowArgs) {
   const target = loadKubeConfig({ kubeconfig: args.kubeconfig, context: args.context, namespace: args.namespace });
   if (!target.ok) throw new MigrateError('kubernetes', target.error.message);
   const kube = new Kube(target.value);
+  // The project of each server: where its copies are made and whose token downloads them.
+  const projectIds = new Map(inventory.servers.map((s) => [s.id, s.projectId]));
+  const projectOf = (serverId: string) => projectIds.get(serverId) ?? '';
   const connectCloud = async () => {
     const [{ loadCloudConfig }, { OpenStackClient }, { openStackSource }] = await Promise.all([import('../openstack/config.js'), import('../openstack/client.js'), import('../workflow/source.js')]);
     const client = await OpenStackClient.connect(loadCloudConfig({ cloud: args.osCloud, insecure: args.insecure }));
     const clientFor = projectClients(client);
-    const projectOf = (serverId: string) => inventory.servers.find((s) => s.id === serverId)?.projectId ?? '';
     // Each server is handled from its own project where the credentials allow it: its copies, its token.
     const cloudFor = async (work: { serverId: string }) => openStackSource(await clientFor(projectOf(work.serverId)));
     return { client, cloud: openStackSource(client), clientFor, cloudFor };
   };
-  return { inventory, plan, works, kube, connectCloud };
+  return { inventory, plan, works, kube, connectCloud, projectOf };
 }
 
 /**
