@@ -6,16 +6,14 @@ import { ANNOTATIONS } from '../../src/translate/naming.js';
 import { cutoverServer, cutoverServers, type CutoverDeps } from '../../src/workflow/cutover.js';
 import { StepAbort, type ServerWork } from '../../src/workflow/import.js';
 import type { Kube } from '../../src/workflow/kube-ops.js';
-import { StateStore, readRecord } from '../../src/workflow/ledger.js';
 import { buildStatus, readSnapshot } from '../../src/workflow/status.js';
 import type { TestApiServer } from '../support/apiserver.js';
 import { FakeControllers, type FakeControllerOptions } from '../support/fake-controllers.js';
 import { SimulatedCloud } from '../support/simulated-cloud.js';
-import { ensureNamespace, serverWork, startWorkflowApiServer } from '../support/workflow-fixtures.js';
+import { ensureNamespace, readServerState, serverWork, startWorkflowApiServer } from '../support/workflow-fixtures.js';
 
 let api: TestApiServer;
 let kube: Kube;
-const readServerState = (k: Kube, w: ServerWork) => readRecord(new StateStore(k), w);
 
 beforeAll(async () => {
   ({ api, kube } = await startWorkflowApiServer());

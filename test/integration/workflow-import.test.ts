@@ -7,18 +7,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ANNOTATIONS, LABELS } from '../../src/translate/naming.js';
 import { importServer, importServers, StepAbort, tokenSecretName, type ImportDeps } from '../../src/workflow/import.js';
 import type { Kube } from '../../src/workflow/kube-ops.js';
-import { StateStore, readRecord, updateRecord, type DiskCopy } from '../../src/workflow/ledger.js';
+import { StateStore, updateRecord, type DiskCopy } from '../../src/workflow/ledger.js';
 import type { SourceCloud } from '../../src/workflow/source.js';
 import type { ServerWork } from '../../src/workflow/import.js';
 import type { TestApiServer } from '../support/apiserver.js';
 import { FakeControllers } from '../support/fake-controllers.js';
 import { SimulatedCloud } from '../support/simulated-cloud.js';
-import { ensureNamespace, serverWork, startWorkflowApiServer } from '../support/workflow-fixtures.js';
+import { ensureNamespace, readServerState, serverWork, startWorkflowApiServer } from '../support/workflow-fixtures.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 let api: TestApiServer;
 let kube: Kube;
-const readServerState = (k: Kube, w: ServerWork) => readRecord(new StateStore(k), w);
 
 beforeAll(async () => {
   ({ api, kube } = await startWorkflowApiServer());

@@ -8,6 +8,10 @@ import { startTestApiServer, type TestApiServer } from './apiserver.js';
 import { pluginCrds } from './crds.js';
 import { virtualMachineInstanceCrd } from './fake-controllers.js';
 import { Kube as KubeImpl } from '../../src/workflow/kube-ops.js';
+import { readRecord, StateStore } from '../../src/workflow/ledger.js';
+
+/** The state record of one server, as the workflow stored it in the cluster. */
+export const readServerState = (k: Kube, w: ServerWork) => readRecord(new StateStore(k), w);
 
 export function serverWork(i: number, namespace: string, options: { volumes?: number; runStrategy?: string; guestAgent?: boolean; service?: boolean; policy?: string } = {}): ServerWork {
   const serverId = `${String(i).padStart(8, '0')}-aaaa-bbbb-cccc-${String(i).padStart(12, '0')}`;
