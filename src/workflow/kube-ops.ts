@@ -41,6 +41,11 @@ function fail(what: string, res: KubeResponse): never {
   throw new MigrateError('kubernetes', `${what}: ${statusMessage(res)}`);
 }
 
+function notServed(kind: Kind, path: string, res: KubeResponse): never {
+  const r = RESOURCES[kind];
+  throw new MigrateError('kubernetes', `NotFound: the server could not find the requested resource (${r.plural} in ${r.prefix}; GET ${path}: ${statusMessage(res)})`);
+}
+
 /** Kubernetes access the workflow needs: the request client and the target (for watches). */
 export class Kube {
   readonly client: KubeClient;
@@ -65,7 +70,9 @@ export class Kube {
 
   async list(kind: Kind, namespace: string | undefined, labelSelector?: string): Promise<{ items: StoredObject[]; resourceVersion: string }> {
     const res = await this.request('GET', collectionPath(kind, namespace), { query: { labelSelector } });
-    if (res.status === 404) return { items: [], resourceVersion: '0' };
+    // A 404 on a collection is never "nothing there" (an empty collection answers 200): the cluster does not
+    // serve this resource (CRD missing, wrong server path). kubectl says NotFound and exits 1; so do we.
+    if (res.status === 404) notServed(kind, collectionPath(kind, namespace), res);
     if (res.status !== 200) fail(`list ${kind}${namespace ? ` in ${namespace}` : ''}`, res);
     const body = res.body as { items?: StoredObject[]; metadata?: { resourceVersion?: string } };
     return { items: body.items ?? [], resourceVersion: body.metadata?.resourceVersion ?? '0' };

@@ -1,5 +1,6 @@
 // status against the real kube-apiserver: built from the cluster only, and --watch follows changes by watches.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MigrateError } from '../../src/errors.js';
 import { ANNOTATIONS } from '../../src/translate/naming.js';
 import { Kube, WatchRefusedError } from '../../src/workflow/kube-ops.js';
 import { loadKubeConfig } from '../../src/kube/config.js';
@@ -46,6 +47,18 @@ describe('status', () => {
     await expect.poll(() => seen.at(-1)?.servers[0].disks[0]?.progress, { timeout: 10_000 }).toBe(77);
     stop.abort();
     await watching;
+  });
+
+  it('a 404 from the cluster is NotFound, exit 1 (not "No migrations found")', async () => {
+    // A server URL with a path the apiserver does not serve: every request answers 404, as for a proxy
+    // path that is wrong or a cluster without the CRDs.
+    const target = api.target('default');
+    const lost = new Kube({ ...target, server: `${target.server}/no-such-prefix` });
+    const error = await readSnapshot(lost, 'st').then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(MigrateError);
+    expect((error as MigrateError).exitCode).toBe(1);
+    expect((error as Error).message).toMatch(/NotFound/);
+    expect((error as Error).message).toMatch(/configmaps/);
   });
 
   it('--watch stops with the server\'s refusal when the credentials may list but not watch (no retry loop)', async () => {
