@@ -6,17 +6,11 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import type { GlobalFlags } from './common-flags.js';
 import { flagsAsSettings, type InventoryArgs } from './inventory.js';
+import { planOptions, selectionOptions, type PlanOptionArgs, type SelectionArgs } from './workflow-common.js';
 
 type OsFlags = Pick<InventoryArgs, 'osCloud' | 'osAuthUrl' | 'osUsername' | 'osUserId' | 'osPassword' | 'osProjectName' | 'osProjectId' | 'osUserDomainName' | 'osUserDomainId' | 'osProjectDomainName' | 'osProjectDomainId' | 'osDomainName' | 'osDomainId' | 'osRegionName' | 'osInterface' | 'osCacert' | 'osAuthType' | 'osApplicationCredentialId' | 'osApplicationCredentialSecret' | 'osToken' | 'insecure'>;
 
-export interface BackupArgs extends GlobalFlags, OsFlags {
-  servers?: string[];
-  inventory: string;
-  config?: string;
-  namespaceTemplate?: string;
-  all: boolean;
-  project?: string[];
-  selector?: string;
+export interface BackupArgs extends GlobalFlags, OsFlags, PlanOptionArgs, SelectionArgs {
   method: 'auto' | 'snapshot' | 'nfs';
   stop: boolean;
   retake: boolean;
@@ -48,14 +42,7 @@ const OS_FLAGS = [
 ];
 
 function builder(argv: Argv) {
-  let a = argv
-    .positional('servers', { type: 'string', array: true, describe: 'Servers to back up (name or id); see also --all, --project, -l' })
-    .option('inventory', { alias: 'i', type: 'string', demandOption: true, describe: 'Inventory file the plan was made from' })
-    .option('config', { type: 'string', describe: 'Plan config file (as given to `plan`)' })
-    .option('namespace-template', { type: 'string', describe: 'As given to `plan` (namespaces must match the plan)' })
-    .option('all', { type: 'boolean', default: false, describe: 'Every server of the inventory' })
-    .option('project', { type: 'array', string: true, describe: 'Servers of this project (name or id; repeatable)' })
-    .option('selector', { alias: 'l', type: 'string', describe: 'KEY=VALUE[,KEY=VALUE]: servers whose metadata has these values (tag=T: servers with Nova tag T); KEY!=VALUE excludes' })
+  let a = selectionOptions(planOptions(argv))
     .option('method', { type: 'string', choices: ['auto', 'snapshot', 'nfs'] as const, default: 'auto' as const, describe: 'snapshot: createImage / Cinder snapshot + upload-to-image; nfs: existing qcow2 backups on an NFS share; auto: nfs when --nfs-path-template is given' })
     .option('stop', { type: 'boolean', default: false, describe: 'Stop each ACTIVE server before its copy and start it again after (a crash-consistent copy without a guest agent)' })
     .option('retake', { type: 'boolean', default: false, describe: 'Take a new copy even when one exists (the older copy is removed once the new one is active)' })
@@ -84,59 +71,18 @@ function builder(argv: Argv) {
   return a
     .check((args) => {
       if (!(Number(args.parallel) >= 1)) throw new Error('--parallel must be at least 1');
-      const picked = (args.servers as string[] | undefined)?.length || args.all || (args.project as string[] | undefined)?.length || args.selector;
-      if (!picked) throw new Error('name servers, or use --all, --project or -l');
       if (args.method === 'nfs' && !args.nfsPathTemplate) throw new Error('--method nfs needs --nfs-path-template');
       return true;
     })
+    .example('$0 backup -i inventory.yaml -l role=web', 'Copy the disks of every server whose Nova metadata says role=web')
     .example('$0 backup -i inventory.yaml web-1 db-1', 'Copy the disks of two servers (running; crash-consistent unless the guest agent quiesces)')
     .example('$0 backup -i inventory.yaml --project acme-prod --stop --parallel 8', 'A wave: every server of a project, stopped during its copy')
     .example('$0 backup -i inventory.yaml --all --cleanup', 'Remove every copy the plugin made')
     .example('$0 backup -i inv.yaml --all --method nfs --nfs-server 10.0.0.5 --nfs-export /trilio --nfs-path-template "/backups/{project_id}/{server_id}/{volume_id|disk_role}.qcow2"', 'Import existing TrilioVault qcow2 backups');
 }
 
-/** Servers chosen by names/ids, --all, --project and -l, in inventory order. */
-export function selectServers<S extends { id: string; name: string; projectId: string; metadata: Record<string, string>; tags?: string[] }>(
-  servers: S[],
-  projects: { id: string; name: string }[],
-  pick: { names?: string[]; all?: boolean; projects?: string[]; selector?: string },
-): { selected: S[]; unknown: string[] } {
-  const unknown: string[] = [];
-  const chosen = new Set<string>();
-  for (const n of pick.names ?? []) {
-    const matches = servers.filter((s) => s.id === n || s.name === n);
-    if (matches.length === 0) unknown.push(n);
-    for (const m of matches) chosen.add(m.id);
-  }
-  const projectIds = new Set<string>();
-  for (const p of pick.projects ?? []) {
-    const match = projects.filter((x) => x.id === p || x.name === p);
-    if (match.length === 0) unknown.push(`project ${p}`);
-    for (const m of match) projectIds.add(m.id);
-  }
-  const terms = (pick.selector ?? '').split(',').map((t) => t.trim()).filter(Boolean).map((t) => {
-    const m = /^([^!=]+)(!=|==|=)(.*)$/.exec(t);
-    return m ? { key: m[1], neg: m[2] === '!=', value: m[3] } : { key: t, neg: false, value: undefined as string | undefined };
-  });
-  const matchesSelector = (s: S) => terms.every((t) => {
-    const has = t.key === 'tag' ? (s.tags ?? []).includes(t.value ?? '') : t.value === undefined ? t.key in s.metadata : s.metadata[t.key] === t.value;
-    return t.neg ? !has : has;
-  });
-  const byGroup = pick.all || projectIds.size > 0 || terms.length > 0;
-  const selected = servers.filter((s) => {
-    if (chosen.has(s.id)) return true;
-    if (!byGroup) return false;
-    if (projectIds.size > 0 && !projectIds.has(s.projectId)) return false;
-    return matchesSelector(s);
-  });
-  return { selected, unknown };
-}
-
 export async function runBackup(args: Partial<BackupArgs> & Pick<BackupArgs, 'inventory'>): Promise<number> {
-  const [{ loadInventoryFile }, { buildPlan }, { loadPlanConfigFile, resolvePlanConfig }, { loadCloudConfig }, { OpenStackClient }, backup, ledger, kube, out, { MigrateError }] = await Promise.all([
-    import('../inventory/load.js'),
-    import('../plan/build.js'),
-    import('../plan/config.js'),
+  const [{ loadCloudConfig }, { OpenStackClient }, backup, ledger, kube, out, { MigrateError }, { checkSelectionFlags }, { selectPlannedWorks }, { Kube }, { loadWorkflowPlan }] = await Promise.all([
     import('../openstack/config.js'),
     import('../openstack/client.js'),
     import('../workflow/backup.js'),
@@ -144,26 +90,30 @@ export async function runBackup(args: Partial<BackupArgs> & Pick<BackupArgs, 'in
     import('../kube/index.js'),
     import('./output.js'),
     import('../errors.js'),
+    import('../workflow/selection.js'),
+    import('../workflow/plan-work.js'),
+    import('../workflow/kube-ops.js'),
+    import('./workflow-common.js'),
   ]);
-  const inventory = await loadInventoryFile(args.inventory);
-  const fileConfig = args.config ? await loadPlanConfigFile(args.config) : {};
-  const planConfig = resolvePlanConfig(fileConfig, { namespaceTemplate: args.namespaceTemplate } as Parameters<typeof resolvePlanConfig>[1]);
-  const { selected, unknown } = selectServers(inventory.servers, inventory.projects, { names: args.servers, all: args.all, projects: args.project, selector: args.selector });
-  if (unknown.length) throw new MigrateError('invalid-input', `${args.inventory}: not in the inventory: ${unknown.join(', ')}`);
+  const selection = { names: args.servers, all: args.all, projects: args.project, selector: args.selector };
+  checkSelectionFlags(selection, { required: true });
+  const kubeTarget = kube.loadKubeConfig({ kubeconfig: args.kubeconfig, context: args.context });
+  if (!kubeTarget.ok && !args.dryRun) throw new MigrateError('usage', `backup records its state in the cluster: ${kubeTarget.error.message}`);
+  // The plan of the whole inventory (names depend on every server), held to the plan recorded in the cluster.
+  const { inventory, plan, works } = await loadWorkflowPlan(args as BackupArgs, kubeTarget.ok ? new Kube(kubeTarget.value) : undefined, { dryRun: args.dryRun });
+  const selected = selectPlannedWorks(works, selection);
   if (selected.length === 0) {
-    out.note('backup: no server matches');
+    out.note('No servers match the selection.');
     return 0;
   }
-  // The plan of the whole inventory: names (namespaces, VM names) depend on every server.
-  const plan = buildPlan(inventory, planConfig);
-  const wanted = new Set(selected.map((s) => s.id));
+  const wanted = new Map(selected.map((w) => [w.serverId, w]));
   const projectOf = new Map(inventory.servers.map((s) => [s.id, s.projectId]));
-  const targets = backup.backupTargetsFromPlan(plan, (id) => projectOf.get(id) ?? '').filter((t) => wanted.has(t.serverId));
+  const targets = backup.backupTargetsFromPlan(plan, (id) => projectOf.get(id) ?? '')
+    .filter((t) => wanted.has(t.serverId))
+    .map((t) => ({ ...t, ...(wanted.get(t.serverId)?.selection ? { selection: wanted.get(t.serverId)!.selection } : {}) }));
   const method = args.method === 'nfs' || (args.method !== 'snapshot' && args.nfsPathTemplate) ? 'nfs' : 'snapshot';
 
-  const kubeTarget = kube.loadKubeConfig({ kubeconfig: args.kubeconfig, context: args.context });
   const store: import('../workflow/ledger.js').RecordStore = args.dryRun || !kubeTarget.ok ? new ledger.MemoryStateStore() : new ledger.StateStore(new kube.KubeClient(kubeTarget.value));
-  if (!kubeTarget.ok && !args.dryRun) throw new MigrateError('usage', `backup records its state in the cluster: ${kubeTarget.error.message}`);
 
   if (method === 'nfs') {
     const { runNfsBackup } = await import('../workflow/backup-nfs.js');

@@ -17,11 +17,11 @@ export const cutoverCommand: CommandModule<object, CutoverArgs> = {
       .option('release-floating-ip', { type: 'boolean', default: false, describe: 'Disassociate the floating IPs in OpenStack once the VM runs (the Service takes the address)' })
       .option('timeout', { type: 'number', default: 3600, describe: 'Seconds for the whole cutover of one server before it rolls back' })
       .example('$0 cutover -i inventory.yaml web-1 --release-floating-ip', 'Cut one server over')
-      .example('$0 cutover -i inventory.yaml -l wave=1 --dry-run=client', 'Print the steps of a wave')) as unknown as CommandModule<object, CutoverArgs>['builder'],
+      .example('$0 cutover -i inventory.yaml -l role=web --dry-run=client', 'Print the steps of a wave: the servers whose Nova metadata says role=web')) as unknown as CommandModule<object, CutoverArgs>['builder'],
   handler: async (args: ArgumentsCamelCase<CutoverArgs>) => {
     const { prepare } = await import('./workflow-common.js');
     const { cutoverServers, cutoverSteps } = await import('../workflow/cutover.js');
-    const { works, kube, connectCloud, projectOf } = await prepare(args);
+    const { works, kube, connectCloud, projectOf } = await prepare(args, { dryRun: args.dryRun === 'client' || args.dryRun === 'server' });
     if (args.dryRun === 'client') {
       for (const w of works) process.stdout.write(`${w.namespace}/${w.vmName} (server ${w.serverName}):\n${cutoverSteps(w, args).map((s, i) => `  ${i + 1}. ${s}`).join('\n')}\n`);
       return;

@@ -12,7 +12,8 @@ export const importCommand: CommandModule<object, ImportArgs> = {
   builder: ((argv: Argv) =>
     workflowOptions(argv)
       .option('method', { type: 'string', choices: ['auto', 'glance', 'nfs'] as const, default: 'auto' as const, describe: 'auto: each disk as backup recorded it; glance: only the Glance copies (download with a token); nfs: only the copies on the NFS share (file-server URLs, no token)' })
-      .example('$0 import -i inventory.yaml --all --parallel 8', 'Import every server, 8 disks at a time')) as unknown as CommandModule<object, ImportArgs>['builder'],
+      .example('$0 import -i inventory.yaml --all --parallel 8', 'Import every server, 8 disks at a time')
+      .example('$0 import -i inventory.yaml -l role=web --project Web_Prod', 'The servers of project Web_Prod whose Nova metadata says role=web')) as unknown as CommandModule<object, ImportArgs>['builder'],
   handler: async (args: ArgumentsCamelCase<ImportArgs>) => {
     const { prepare } = await import('./workflow-common.js');
     const { importServers } = await import('../workflow/import.js');

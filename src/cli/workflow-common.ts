@@ -1,17 +1,26 @@
-// Flags and setup shared by import / cutover: the inventory and plan flags (the plan is rebuilt in memory),
-// the server selection (names, --all, --project, -l for waves), the OpenStack cloud and the cluster.
+// Flags and setup shared by backup / import / cutover: the inventory and the plan options (the plan is
+// rebuilt in memory and held to the plan recorded in the cluster, src/workflow/plan-contract.ts), the
+// server selection (names, --all, --project, -l: src/workflow/selection.ts), the OpenStack cloud and the
+// cluster.
 import type { Argv } from 'yargs';
 import type { GlobalFlags } from './common-flags.js';
+import type { PlanFlags } from '../plan/config.js';
 
-export interface WorkflowArgs extends GlobalFlags {
+/** The options that shape the plan, exactly as `plan` takes them. */
+export interface PlanOptionArgs extends PlanFlags {
   inventory: string;
   config?: string;
-  storageClass?: string;
-  namespaceTemplate?: string;
+  replan?: boolean;
+}
+
+export interface SelectionArgs {
   servers?: string[];
-  all: boolean;
-  project?: string;
+  all?: boolean;
+  project?: string[];
   selector?: string;
+}
+
+export interface WorkflowArgs extends GlobalFlags, PlanOptionArgs, SelectionArgs {
   parallel: number;
   osCloud?: string;
   insecure: boolean;
@@ -19,42 +28,104 @@ export interface WorkflowArgs extends GlobalFlags {
   pollInterval: number;
 }
 
-export function workflowOptions<T>(argv: Argv<T>) {
+/** Flags that change the plan; when none is given, the workflow uses the configuration recorded in the cluster. */
+export const PLAN_OPTION_KEYS = ['config', 'storageClass', 'accessMode', 'volumeMode', 'namespaceTemplate', 'roleMapping', 'loadBalancerMode', 'nodeSelector', 'networkMap'] as const;
+
+/** -i and every option of `plan` that shapes the plan, plus --replan. */
+export function planOptions<T>(argv: Argv<T>) {
   return argv
-    .positional('servers', { type: 'string', array: true, describe: 'Server names or ids (or VM names)' })
     .option('inventory', { alias: 'i', type: 'string', demandOption: true, describe: 'Inventory file the plan was made from' })
-    .option('config', { type: 'string', describe: 'Plan config file, as given to `plan`' })
+    .option('config', { type: 'string', describe: 'Plan config file (kind: PlanConfig), as given to `plan`' })
     .option('storage-class', { type: 'string', describe: 'As given to `plan`' })
+    .option('access-mode', { type: 'array', string: true, describe: 'As given to `plan`' })
+    .option('volume-mode', { type: 'string', choices: ['Filesystem', 'Block'] as const, describe: 'As given to `plan`' })
     .option('namespace-template', { type: 'string', describe: 'As given to `plan`' })
+    .option('role-mapping', { type: 'array', string: true, describe: 'As given to `plan`' })
+    .option('load-balancer-mode', { type: 'string', choices: ['metallb', 'spec', 'none'] as const, describe: 'As given to `plan`' })
+    .option('node-selector', { type: 'array', string: true, describe: 'As given to `plan`' })
+    .option('network-map', { type: 'array', string: true, describe: 'As given to `plan`' })
+    .option('replan', {
+      type: 'boolean',
+      default: false,
+      describe: 'Record this plan (inventory + options + version) in the cluster instead of the recorded one. Without it, a plan that differs from the recorded one stops the command with the difference; with no plan option given, the recorded options are used',
+    });
+}
+
+export const SELECTION_HELP =
+  'NAME... (server name or id, VM name, or NAMESPACE/VM), or --all, or --project and/or -l (both must match). Names cannot be combined with --all, --project or -l; -l matches the server\'s Nova metadata and its planned VM labels';
+
+export function selectionOptions<T>(argv: Argv<T>) {
+  return argv
+    .positional('servers', { type: 'string', array: true, describe: 'Server names or ids, VM names, or NAMESPACE/VM' })
     .option('all', { type: 'boolean', default: false, describe: 'Every server of the plan' })
-    .option('project', { type: 'string', describe: 'Every server of this project (name or id)' })
-    .option('selector', { alias: 'l', type: 'string', describe: 'Label selector on the planned VMs (waves)' })
+    .option('project', { type: 'array', string: true, describe: 'Servers of this project (name or id; repeatable: any of them)' })
+    .option('selector', { alias: 'l', type: 'string', describe: "Label selector (k=v, k!=v, k, !k, k in (a,b)) on the server's Nova metadata and planned VM labels, e.g. role=web" })
+    .epilogue(`Selection: ${SELECTION_HELP}. Unknown names are an error.\n\nThe plan is the contract: the first command records the plan (inventory, plan options, tool version) in the cluster (ConfigMap openstack-migrate/plan-<cloud>); every later command runs that plan, uses the recorded options when none is given, and stops with the difference when the inventory, an option or the version differs. --replan records the new plan on purpose. See docs/workflow.md.`);
+}
+
+export function workflowOptions<T>(argv: Argv<T>) {
+  return selectionOptions(planOptions(argv))
     .option('parallel', { type: 'number', default: 4, describe: 'Imports in flight at once, across servers' })
     .option('os-cloud', { type: 'string', describe: 'Cloud name in clouds.yaml (default: $OS_CLOUD)' })
     .option('insecure', { type: 'boolean', default: false, describe: 'Do not verify the cloud\'s TLS certificate (test clouds only)' })
     .option('poll-interval', { type: 'number', default: 2000, hidden: true, describe: 'First polling interval in ms of OpenStack waits (grows to 15 s)' });
 }
 
-/** Loads the inventory, rebuilds the plan and connects to both sides. Heavy modules load here, not at startup. */
-export async function prepare(args: WorkflowArgs) {
-  const [{ loadInventoryFile }, { buildPlan }, { loadPlanConfigFile, resolvePlanConfig }, { serverWorks, selectWorks }, { loadKubeConfig }, { Kube }, { MigrateError }] = await Promise.all([
+/** The version recorded with the plan: a new version of the tool may plan differently. */
+async function toolVersion(): Promise<string> {
+  const { clientVersion } = await import('./version.js');
+  return clientVersion().gitVersion;
+}
+
+/**
+ * The inventory, the plan held to the one recorded in the cluster (records it when there is none, unless
+ * dryRun; `kube` undefined skips the check, for a dry run without a cluster), and every server's work.
+ */
+export async function loadWorkflowPlan(args: PlanOptionArgs, kube: import('../workflow/kube-ops.js').Kube | undefined, options: { dryRun?: boolean } = {}) {
+  const [{ loadInventoryFile }, { buildPlan, planIdOf }, { loadPlanConfigFile, resolvePlanConfig }, { serverWorks }, contract, out] = await Promise.all([
     import('../inventory/load.js'),
     import('../plan/build.js'),
     import('../plan/config.js'),
     import('../workflow/plan-work.js'),
+    import('../workflow/plan-contract.js'),
+    import('./output.js'),
+  ]);
+  const inventory = await loadInventoryFile(args.inventory);
+  const store = kube ? new contract.PlanRecordStore(kube) : undefined;
+  const recorded = store ? await store.load(inventory.metadata.cloud) : undefined;
+  const given = PLAN_OPTION_KEYS.some((k) => {
+    const v = (args as unknown as Record<string, unknown>)[k];
+    return Array.isArray(v) ? v.length > 0 : v !== undefined && v !== '';
+  });
+  // No plan option given: the recorded configuration is the plan's (not the defaults).
+  const config = !given && recorded ? recorded.config : resolvePlanConfig(args.config ? await loadPlanConfigFile(args.config) : {}, args);
+  const planned = contract.planContract({ cloud: inventory.metadata.cloud, inventoryDigest: planIdOf(inventory), config, toolVersion: await toolVersion() });
+  if (store) {
+    const outcome = await contract.enforceContract({ load: async () => recorded, save: (p) => store.save(p) }, planned, { replan: args.replan, dryRun: options.dryRun, inventoryFile: args.inventory });
+    if (outcome.action === 'recorded') out.note(`plan ${planned.planId} ${options.dryRun ? 'would be recorded' : 'recorded'} in the cluster (ConfigMap ${contract.PLAN_NAMESPACE}/${contract.planRecordName(planned.cloud)})`);
+    if (outcome.action === 'replanned') out.note(`plan ${planned.planId} replaces ${outcome.recorded?.planId}:\n  ${contract.diffContracts(outcome.recorded!, planned).join('\n  ')}`);
+  }
+  const plan = buildPlan(inventory, config);
+  return { inventory, plan, contract: planned, works: serverWorks(plan, inventory) };
+}
+
+/** Loads the plan (held to the recorded one), selects the servers and connects to both sides. Heavy modules load here, not at startup. */
+export async function prepare(args: WorkflowArgs, options: { dryRun?: boolean } = {}) {
+  const [{ selectPlannedWorks }, { checkSelectionFlags }, { loadKubeConfig }, { Kube }, { MigrateError }] = await Promise.all([
+    import('../workflow/plan-work.js'),
+    import('../workflow/selection.js'),
     import('../kube/config.js'),
     import('../workflow/kube-ops.js'),
     import('../errors.js'),
   ]);
-  const inventory = await loadInventoryFile(args.inventory);
-  const fileConfig = args.config ? await loadPlanConfigFile(args.config) : {};
-  const config = resolvePlanConfig(fileConfig, args as never);
-  const plan = buildPlan(inventory, config);
-  const works = selectWorks(serverWorks(plan, inventory), inventory, { servers: args.servers, all: args.all, project: args.project, selector: args.selector });
-  if (works.length === 0) throw new MigrateError('usage', 'no server selected: name servers, or use --all, --project or -l');
+  const selection = { names: args.servers, all: args.all, projects: args.project, selector: args.selector };
+  checkSelectionFlags(selection, { required: true });
   const target = loadKubeConfig({ kubeconfig: args.kubeconfig, context: args.context, namespace: args.namespace });
   if (!target.ok) throw new MigrateError('kubernetes', target.error.message);
   const kube = new Kube(target.value);
+  const { inventory, plan, works: all } = await loadWorkflowPlan(args, kube, options);
+  const works = selectPlannedWorks(all, selection);
+  if (works.length === 0) (await import('./output.js')).note('No servers match the selection.');
   // The project of each server: where its copies are made and whose token downloads them.
   const projectIds = new Map(inventory.servers.map((s) => [s.id, s.projectId]));
   const projectOf = (serverId: string) => projectIds.get(serverId) ?? '';

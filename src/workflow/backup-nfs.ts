@@ -278,6 +278,7 @@ export async function runNfsBackup(targets: BackupTarget[], args: BackupArgs, st
   for (const p of plans) {
     const t = p.target;
     const record = (await store.load(t.namespace, t.vmName)) ?? newServerRecord({ namespace: t.namespace, vmName: t.vmName, serverId: t.serverId, serverName: t.serverName, projectId: t.projectId });
+    if (t.selection) record.selection = t.selection;
     const now = new Date().toISOString();
     if (p.error) {
       failed += 1;

@@ -42,7 +42,7 @@ import {
 } from '../openstack/actions.js';
 import { ANNOTATIONS } from '../translate/naming.js';
 import { truncateError } from './state.js';
-import { liveEntries, newServerRecord, recordCreated, recordDeleted, type DiskRecord, type LedgerEntry, type RecordStore, type ServerRecord } from './ledger.js';
+import { liveEntries, newServerRecord, recordCreated, recordDeleted, type DiskRecord, type LedgerEntry, type RecordStore, type RecordedSelection, type ServerRecord } from './ledger.js';
 
 /** Glance tag on every image the plugin made. */
 export const BACKUP_TAG = 'openstack-migrate';
@@ -66,6 +66,8 @@ export interface BackupTarget {
   namespace: string;
   vmName: string;
   disks: BackupDisk[];
+  /** Recorded in the state ConfigMap for status's selection. */
+  selection?: RecordedSelection;
 }
 
 export interface BackupOptions {
@@ -198,6 +200,7 @@ class ServerBackup {
     if (this.record.serverId !== t.serverId) throw new BackupError(`state ConfigMap of ${t.namespace}/${t.vmName} belongs to server ${this.record.serverId}, not ${t.serverId}; the plan changed? remove it or re-plan`);
     this.record.serverName ??= t.serverName;
     this.record.projectId ??= t.projectId;
+    if (t.selection) this.record.selection = t.selection;
   }
 
   private name(disk: string, generation = this.record.generation): string {

@@ -80,6 +80,12 @@ export interface BackupSourceRecord {
   retaking?: { replacing: string[]; previousDisks: DiskRecord[] };
 }
 
+/** The selection labels and project name of a server, recorded for status (data key selection.json). */
+export interface RecordedSelection {
+  labels: Record<string, string>;
+  projectName?: string;
+}
+
 export interface ServerRecord {
   namespace: string;
   vmName: string;
@@ -94,6 +100,8 @@ export interface ServerRecord {
   backup: BackupSourceRecord;
   /** cutover's source.json: what a rollback restores. */
   source?: SourceRecord;
+  /** What `-l` and `--project` match (selection.ts), so that status selects as the other commands do. */
+  selection?: RecordedSelection;
   /** resourceVersion read from the cluster, sent back so that concurrent writers conflict (409). */
   resourceVersion?: string;
 }
@@ -103,8 +111,9 @@ export function stateConfigMapName(vmName: string): string {
   return childName(vmName, 'migration');
 }
 
-export function newServerRecord(input: { namespace: string; vmName: string; serverId: string; serverName?: string; projectId?: string }): ServerRecord {
-  return { ...input, state: { phase: 'planned', serverId: input.serverId }, generation: 1, ledger: [], disks: [], backup: {} };
+export function newServerRecord(input: { namespace: string; vmName: string; serverId: string; serverName?: string; projectId?: string; selection?: RecordedSelection }): ServerRecord {
+  const { selection, ...identity } = input;
+  return { ...identity, ...(selection ? { selection } : {}), state: { phase: 'planned', serverId: input.serverId }, generation: 1, ledger: [], disks: [], backup: {} };
 }
 
 export function buildStateConfigMap(record: ServerRecord): KubeObject {
@@ -133,6 +142,7 @@ export function buildStateConfigMap(record: ServerRecord): KubeObject {
       'disks.json': JSON.stringify(record.disks),
       'backup.json': JSON.stringify(record.backup),
       ...(record.source !== undefined ? { 'source.json': JSON.stringify(record.source) } : {}),
+      ...(record.selection !== undefined ? { 'selection.json': JSON.stringify(record.selection) } : {}),
       'generation': String(record.generation),
       ...(record.projectId ? { 'project-id': record.projectId } : {}),
     },
@@ -164,6 +174,8 @@ export function parseStateConfigMap(object: { metadata?: Record<string, any>; da
   if (backup instanceof Error) return backup;
   const source = parseJson<SourceRecord | undefined>(data['source.json'], undefined, `${where} data.source.json`);
   if (source instanceof Error) return source;
+  const selection = parseJson<RecordedSelection | undefined>(data['selection.json'], undefined, `${where} data.selection.json`);
+  if (selection instanceof Error) return selection;
   if (!Array.isArray(ledger)) return new Error(`${where} data.ledger.json: not a list`);
   if (!Array.isArray(disks)) return new Error(`${where} data.disks.json: not a list`);
   const generation = Number.parseInt(data.generation ?? '1', 10);
@@ -179,6 +191,7 @@ export function parseStateConfigMap(object: { metadata?: Record<string, any>; da
     disks,
     backup: typeof backup === 'object' && backup ? backup : {},
     ...(source && typeof source === 'object' ? { source } : {}),
+    ...(selection && typeof selection === 'object' && selection.labels && typeof selection.labels === 'object' ? { selection } : {}),
     resourceVersion: meta.resourceVersion,
   };
 }
@@ -302,6 +315,8 @@ export interface ServerIdentity {
   namespace: string;
   vmName: string;
   projectId?: string;
+  /** Recorded with every change, for status's selection (selection.ts). */
+  selection?: RecordedSelection;
 }
 
 /** A change of the state annotations: null removes a field, undefined leaves it. */
@@ -334,6 +349,7 @@ export async function updateRecord(store: RecordStore, id: ServerIdentity, chang
   for (let i = 1; ; i++) {
     const record = (await readRecord(store, id)) ?? newServerRecord({ namespace: id.namespace, vmName: id.vmName, serverId: id.serverId, serverName: id.serverName, ...(id.projectId ? { projectId: id.projectId } : {}) });
     record.serverName ??= id.serverName;
+    if (id.selection) record.selection = id.selection;
     change(record);
     try {
       return await store.save(record);

@@ -4,6 +4,7 @@ import type { Plan } from '../plan/build.js';
 import { ANNOTATIONS, LABELS } from '../translate/naming.js';
 import type { KubeObject } from '../translate/model.js';
 import type { ServerWork } from './import.js';
+import { selectCandidates, selectionLabels, type SelectionCandidate, type SelectionFlags } from './selection.js';
 
 function serverOf(o: KubeObject): string | undefined {
   return o.metadata.labels?.[LABELS.serverId] ?? o.metadata.annotations?.[ANNOTATIONS.serverId];
@@ -35,15 +36,23 @@ export function serverWorks(plan: Plan, inventory: Inventory): ServerWork[] {
     if (o.kind !== 'NetworkPolicy' || o.apiVersion !== 'networking.k8s.io/v1' || !o.metadata.namespace) continue;
     policiesByNamespace.set(o.metadata.namespace, [...(policiesByNamespace.get(o.metadata.namespace) ?? []), o.metadata.name]);
   }
+  const servers = new Map(inventory.servers.map((s) => [s.id, s]));
+  const projectNames = new Map(inventory.projects.map((p) => [p.id, p.name]));
   return plan.servers.map((s) => {
     const objects = byServer.get(s.id) ?? [];
+    const vm = objects.find((o) => o.kind === 'VirtualMachine');
+    const server = servers.get(s.id);
+    const projectId = server?.projectId;
+    const projectName = projectId ? projectNames.get(projectId) : undefined;
     return {
       serverId: s.id,
       serverName: s.name,
       namespace: s.namespace,
       vmName: s.vmName,
+      ...(projectId ? { projectId } : {}),
+      selection: { labels: selectionLabels(server?.metadata, vm?.metadata.labels), ...(projectName ? { projectName } : {}) },
       dataVolumes: objects.filter((o) => o.kind === 'DataVolume'),
-      vm: objects.find((o) => o.kind === 'VirtualMachine'),
+      vm,
       services: objects.filter((o) => o.kind === 'Service' && o.apiVersion === 'v1'),
       guestAgent: declaresGuestAgent(inventory, s.id),
       policies: policiesByNamespace.get(s.namespace) ?? [],
@@ -51,35 +60,11 @@ export function serverWorks(plan: Plan, inventory: Inventory): ServerWork[] {
   });
 }
 
-/** Simple label selector (k=v, k!=v, k, !k; comma = and) over the VM's labels, for waves. */
-export function matchesSelector(labels: Record<string, string> | undefined, selector: string | undefined): boolean {
-  if (!selector) return true;
-  const l = labels ?? {};
-  return selector.split(',').map((t) => t.trim()).filter(Boolean).every((term) => {
-    const ne = /^([^!=]+)!=(.*)$/.exec(term);
-    if (ne) return l[ne[1].trim()] !== ne[2].trim();
-    const eq = /^([^!=]+)==?(.*)$/.exec(term);
-    if (eq) return l[eq[1].trim()] === eq[2].trim();
-    if (term.startsWith('!')) return !(term.slice(1) in l);
-    return term in l;
-  });
+/** The selection candidates of the plan's servers (selection.ts), for picking works or backup targets. */
+export function selectPlannedWorks(works: ServerWork[], flags: SelectionFlags): ServerWork[] {
+  return selectCandidates(works.map(candidateOf), flags).map((c) => c.work);
 }
 
-export interface Selection {
-  servers?: string[];
-  all?: boolean;
-  project?: string;
-  selector?: string;
-}
-
-/** Servers picked by name or id, --all, --project (name or id) and -l (on the VM's labels). */
-export function selectWorks(works: ServerWork[], inventory: Inventory, sel: Selection): ServerWork[] {
-  const projects = inventory.projects.filter((p) => sel.project && (p.id === sel.project || p.name === sel.project)).map((p) => p.id);
-  return works.filter((w) => {
-    const server = inventory.servers.find((s) => s.id === w.serverId);
-    if (sel.servers?.length && !sel.servers.some((x) => x === w.serverId || x === w.serverName || x === w.vmName)) return false;
-    if (!sel.all && !sel.servers?.length && !sel.project && !sel.selector) return false;
-    if (sel.project && !projects.includes(server?.projectId ?? '')) return false;
-    return matchesSelector(w.vm?.metadata.labels, sel.selector);
-  });
+function candidateOf(w: ServerWork): SelectionCandidate & { work: ServerWork } {
+  return { serverId: w.serverId, serverName: w.serverName, namespace: w.namespace, vmName: w.vmName, projectId: w.projectId, projectName: w.selection?.projectName, labels: w.selection?.labels ?? {}, work: w };
 }

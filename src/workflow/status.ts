@@ -7,6 +7,8 @@ import { readState, type Phase } from './state.js';
 import { parseStateConfigMap, STATE_COMPONENT } from './ledger.js';
 import { WatchRefusedError, type Kube, type StoredObject } from './kube-ops.js';
 import { formatDuration } from './progress.js';
+import { selectCandidates, type SelectionFlags } from './selection.js';
+import { parsePlanRecord, PLAN_COMPONENT, PLAN_NAMESPACE } from './plan-contract.js';
 
 export interface StatusDisk {
   dataVolume: string;
@@ -38,12 +40,40 @@ export interface StatusReport {
   apiVersion: 'openstack-migrate.io/v1alpha1';
   kind: 'MigrationStatus';
   servers: StatusRow[];
+  /** The plans recorded in the cluster (plan-contract.ts): what backup, import and cutover execute. */
+  plans?: { cloud: string; planId: string; recordedAt: string; toolVersion: string }[];
+}
+
+/**
+ * The snapshot narrowed to the selected servers (selection.ts: names, --project, -l), matched on what the
+ * workflow recorded in each state ConfigMap; no selection keeps everything. Unknown names are NotFound.
+ */
+export function selectSnapshot<S extends ClusterSnapshot>(snapshot: S, flags: SelectionFlags): S {
+  if (!flags.names?.length && !flags.projects?.length && !flags.selector) return snapshot;
+  const candidates = snapshot.configMaps.map((cm) => {
+    const r = parseStateConfigMap(cm);
+    const serverId = cm.metadata.labels?.[LABELS.serverId] ?? '';
+    if (r instanceof Error) return { cm, serverId, serverName: '', namespace: cm.metadata.namespace ?? '', vmName: cm.metadata.name.replace(/-migration$/, ''), labels: {} };
+    return { cm, serverId: r.serverId, serverName: r.serverName ?? '', namespace: r.namespace, vmName: r.vmName, projectId: r.projectId, projectName: r.selection?.projectName, labels: r.selection?.labels ?? {} };
+  });
+  const keep = new Set(selectCandidates(candidates, flags).map((c) => c.cm));
+  return { ...snapshot, configMaps: snapshot.configMaps.filter((cm) => keep.has(cm)) };
 }
 
 export interface ClusterSnapshot {
   configMaps: StoredObject[];
   dataVolumes: StoredObject[];
   vms: StoredObject[];
+}
+
+/** The plans recorded in the cluster, for the report. */
+export async function readRecordedPlans(kube: Kube): Promise<NonNullable<StatusReport['plans']>> {
+  const { items } = await kube.list('ConfigMap', PLAN_NAMESPACE, `${LABELS.component}=${PLAN_COMPONENT}`);
+  return items
+    .map((cm) => parsePlanRecord(cm.data as Record<string, string> | undefined))
+    .filter((p) => p !== undefined)
+    .map((p) => ({ cloud: p.cloud, planId: p.planId, recordedAt: p.recordedAt, toolVersion: p.toolVersion }))
+    .sort((a, b) => (a.cloud < b.cloud ? -1 : a.cloud > b.cloud ? 1 : 0));
 }
 
 export async function readSnapshot(kube: Kube, namespace?: string): Promise<ClusterSnapshot & { resourceVersions: Record<string, string> }> {
@@ -145,7 +175,7 @@ export function formatStatus(report: StatusReport, output: 'table' | 'wide' | 'j
  * Re-renders on every change of a state ConfigMap, DataVolume or VM (three watches), until the signal aborts.
  * `render` receives each new report.
  */
-export async function watchStatus(kube: Kube, namespace: string | undefined, render: (report: StatusReport) => void, signal: AbortSignal, now: () => number = Date.now): Promise<void> {
+export async function watchStatus(kube: Kube, namespace: string | undefined, render: (report: StatusReport) => void, signal: AbortSignal, now: () => number = Date.now, selection: SelectionFlags = {}): Promise<void> {
   // A watch the server refuses for a passing reason is retried after a pause that doubles up to 30 s, so a
   // broken server is not hammered; one refused for lack of permission (401/403) ends the watch with that
   // error, since retrying cannot help.
@@ -166,7 +196,7 @@ export async function watchStatus(kube: Kube, namespace: string | undefined, ren
     const current = (): ClusterSnapshot => {
       const all = [...objects.entries()];
       const of = (kind: string) => all.filter(([k]) => k.startsWith(`${kind}/`)).map(([, o]) => o);
-      return { configMaps: of('ConfigMap'), dataVolumes: of('DataVolume'), vms: of('VirtualMachine') };
+      return selectSnapshot({ configMaps: of('ConfigMap'), dataVolumes: of('DataVolume'), vms: of('VirtualMachine') }, selection);
     };
     render(buildStatus(current(), now()));
     const stop = new AbortController();

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ANNOTATIONS } from '../../../src/translate/naming.js';
 import { importDataVolume, parseProgress, parseQuantity } from '../../../src/workflow/import.js';
 import { cutoverSteps, isCopied } from '../../../src/workflow/cutover.js';
-import { matchesSelector } from '../../../src/workflow/plan-work.js';
+import { matchesRequirements, parseSelector } from '../../../src/workflow/selection.js';
 import { serverWork } from '../../support/workflow-fixtures.js';
 
 describe('import (pure parts)', () => {
@@ -43,5 +43,5 @@ describe('cutover (pure parts)', () => {
 
   it.each([
     [{ wave: '1', app: 'web' }, 'wave=1', true], [{ wave: '1' }, 'wave=2', false], [{ wave: '1' }, 'wave!=2,wave', true], [{}, '!wave', true], [{ wave: '1' }, undefined, true],
-  ])('selector %j %s', (labels, sel, ok) => expect(matchesSelector(labels, sel)).toBe(ok));
+  ])('selector %j %s', (labels, sel, ok) => expect(matchesRequirements(labels, parseSelector(sel ?? ''))).toBe(ok));
 });
