@@ -15,6 +15,7 @@
 import type { OpenStackClient } from './client.js';
 import { errorMessageOf } from './client.js';
 import { OpenStackError } from './errors.js';
+import { listAll } from './paging.js';
 
 /** createImage answers with {"image_id"} from this microversion on (the Location header is gone). */
 export const NOVA_ACTIONS_MICROVERSION = '2.45';
@@ -50,6 +51,27 @@ function fail(what: string, res: { status: number; data: unknown }): never {
 
 function expect(what: string, res: { status: number; data: unknown }, ok: number[]): void {
   if (!ok.includes(res.status)) fail(what, res);
+}
+
+/**
+ * A create whose answer may have been lost (the connection dropped, or a 5xx) may still have been carried
+ * out: the client does not send creates again on its own (client.ts), so here the deterministic name is
+ * looked up first, and the create is sent again only when nothing by that name exists. A customer's disk is
+ * never copied twice into their quota.
+ */
+export async function createOnce<T>(create: () => Promise<T>, lookup: () => Promise<T | undefined>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await create();
+    } catch (err) {
+      const answerLost = err instanceof OpenStackError && (err.kind === 'unreachable' || (err.status !== undefined && err.status >= 500));
+      if (!answerLost) throw err;
+      const made = await lookup();
+      if (made !== undefined) return made;
+      if (attempt >= attempts) throw err;
+      await new Promise((r) => setTimeout(r, 200 * attempt));
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------------------------- Nova
@@ -90,8 +112,9 @@ export async function getServer(c: OpenStackClient, serverId: string): Promise<S
   };
 }
 
-async function serverAction(c: OpenStackClient, serverId: string, body: unknown, what: string) {
-  return c.request<Record<string, any>>('POST', `${c.endpoint(COMPUTE)}/servers/${serverId}/action`, { data: body, headers: novaHeaders() }, `server ${serverId}: ${what}`);
+/** A server action; power actions are safe to repeat (409 once done), createImage is not. */
+async function serverAction(c: OpenStackClient, serverId: string, body: unknown, what: string, idempotent: boolean) {
+  return c.request<Record<string, any>>('POST', `${c.endpoint(COMPUTE)}/servers/${serverId}/action`, { data: body, headers: novaHeaders(), idempotent }, `server ${serverId}: ${what}`);
 }
 
 /**
@@ -99,7 +122,7 @@ async function serverAction(c: OpenStackClient, serverId: string, body: unknown,
  * which the caller then confirms with waitForServerStatus.
  */
 export async function stopServer(c: OpenStackClient, serverId: string): Promise<boolean> {
-  const res = await serverAction(c, serverId, { 'os-stop': null }, 'os-stop');
+  const res = await serverAction(c, serverId, { 'os-stop': null }, 'os-stop', true);
   if (res.status === 409) return false;
   expect(`server ${serverId}: os-stop`, res, [202]);
   return true;
@@ -107,7 +130,7 @@ export async function stopServer(c: OpenStackClient, serverId: string): Promise<
 
 /** os-start; false on 409 (already active or starting). */
 export async function startServer(c: OpenStackClient, serverId: string): Promise<boolean> {
-  const res = await serverAction(c, serverId, { 'os-start': null }, 'os-start');
+  const res = await serverAction(c, serverId, { 'os-start': null }, 'os-start', true);
   if (res.status === 409) return false;
   expect(`server ${serverId}: os-start`, res, [202]);
   return true;
@@ -119,10 +142,17 @@ export async function startServer(c: OpenStackClient, serverId: string): Promise
  * older clouds (406 for the microversion) answer with a Location header ending in the image id.
  */
 export async function createServerImage(c: OpenStackClient, serverId: string, name: string, metadata: Record<string, string>): Promise<string> {
+  return createOnce(
+    () => sendCreateImage(c, serverId, name, metadata),
+    async () => (await findImages(c, { name })).find((i) => !['killed', 'deleted', 'pending_delete'].includes(i.status))?.id,
+  );
+}
+
+async function sendCreateImage(c: OpenStackClient, serverId: string, name: string, metadata: Record<string, string>): Promise<string> {
   const body = { createImage: { name, metadata } };
-  let res = await serverAction(c, serverId, body, 'createImage');
+  let res = await serverAction(c, serverId, body, 'createImage', false);
   if (res.status === 406 || (res.status === 400 && /version/i.test(errorMessageOf(res.data) ?? ''))) {
-    res = await c.request<Record<string, any>>('POST', `${c.endpoint(COMPUTE)}/servers/${serverId}/action`, { data: body }, `server ${serverId}: createImage`);
+    res = await c.request<Record<string, any>>('POST', `${c.endpoint(COMPUTE)}/servers/${serverId}/action`, { data: body, idempotent: false }, `server ${serverId}: createImage`);
   }
   expect(`server ${serverId}: createImage "${name}"`, res, [202]);
   const fromBody = res.data?.image_id;
@@ -182,22 +212,11 @@ export async function getImage(c: OpenStackClient, imageId: string): Promise<Ima
   return toImageView(res.data);
 }
 
-/** Images by exact name (and optionally tag), in the caller's view; follows `next`. */
+/** Images by exact name (and optionally tag), in the caller's view; every page (paging.ts). */
 export async function findImages(c: OpenStackClient, filter: { name?: string; tag?: string; owner?: string }): Promise<ImageView[]> {
-  const base = imageBase(c);
-  const out: ImageView[] = [];
-  let url: string | undefined = `${base}/images`;
-  let params: Record<string, string | number> | undefined = { limit: 200, ...(filter.name ? { name: filter.name } : {}), ...(filter.tag ? { tag: filter.tag } : {}), ...(filter.owner ? { owner: filter.owner } : {}) };
-  for (let page = 0; url && page < 1000; page++) {
-    const res: { status: number; data: any } = await c.request('GET', url, { params });
-    expect(`images (name=${filter.name ?? '*'}): GET`, res, [200]);
-    for (const raw of res.data.images ?? []) out.push(toImageView(raw));
-    const next: string | undefined = res.data.next;
-    // `next` is a path with its query (/v2/images?marker=...): resolve it on the endpoint's origin.
-    url = next ? new URL(next, base).toString() : undefined;
-    params = undefined;
-  }
-  return out;
+  const params = { ...(filter.name ? { name: filter.name } : {}), ...(filter.tag ? { tag: filter.tag } : {}), ...(filter.owner ? { owner: filter.owner } : {}) };
+  const raw = await listAll<Record<string, any>>(c, `${imageBase(c)}/images`, 'images', { params, pageSize: 200 });
+  return raw.map(toImageView);
 }
 
 /** PUT /v2/images/{id}/tags/{tag}: idempotent (204 also when the tag is there). */
@@ -267,11 +286,16 @@ export async function createVolumeSnapshot(
   c: OpenStackClient,
   input: { volumeId: string; name: string; description?: string; force: boolean; metadata: Record<string, string> },
 ): Promise<SnapshotView> {
-  const res = await c.request<{ snapshot: Record<string, any> }>('POST', `${c.endpoint(VOLUME)}/snapshots`, {
-    data: { snapshot: { volume_id: input.volumeId, name: input.name, description: input.description, force: input.force, metadata: input.metadata } },
-  });
-  expect(`volume ${input.volumeId}: create snapshot "${input.name}"`, res, [202, 200]);
-  return toSnapshot(res.data.snapshot);
+  return createOnce(
+    async () => {
+      const res = await c.request<{ snapshot: Record<string, any> }>('POST', `${c.endpoint(VOLUME)}/snapshots`, {
+        data: { snapshot: { volume_id: input.volumeId, name: input.name, description: input.description, force: input.force, metadata: input.metadata } },
+      });
+      expect(`volume ${input.volumeId}: create snapshot "${input.name}"`, res, [202, 200]);
+      return toSnapshot(res.data.snapshot);
+    },
+    async () => (await findSnapshots(c, { name: input.name, volumeId: input.volumeId })).find((s) => s.status !== 'deleting' && !s.status.startsWith('error')),
+  );
 }
 
 export async function getSnapshot(c: OpenStackClient, snapshotId: string): Promise<SnapshotView | undefined> {
@@ -281,14 +305,14 @@ export async function getSnapshot(c: OpenStackClient, snapshotId: string): Promi
   return toSnapshot(res.data.snapshot);
 }
 
+/** Snapshots by name and/or volume; every page (paging.ts). */
 export async function findSnapshots(c: OpenStackClient, filter: { name?: string; volumeId?: string }): Promise<SnapshotView[]> {
   const params: Record<string, string> = {};
   if (filter.name) params.name = filter.name;
   if (filter.volumeId) params.volume_id = filter.volumeId;
-  const res = await c.request<{ snapshots: Record<string, any>[] }>('GET', `${c.endpoint(VOLUME)}/snapshots/detail`, { params });
-  expect(`snapshots (name=${filter.name ?? '*'}): GET`, res, [200]);
+  const raw = await listAll<Record<string, any>>(c, `${c.endpoint(VOLUME)}/snapshots/detail`, 'snapshots', { params, pageSize: 200 });
   // Older Cinder ignores unknown filters: filter again here.
-  return (res.data.snapshots ?? []).map(toSnapshot).filter((s) => (!filter.name || s.name === filter.name) && (!filter.volumeId || s.volumeId === filter.volumeId));
+  return raw.map(toSnapshot).filter((s) => (!filter.name || s.name === filter.name) && (!filter.volumeId || s.volumeId === filter.volumeId));
 }
 
 export async function deleteSnapshot(c: OpenStackClient, snapshotId: string): Promise<boolean> {
@@ -302,11 +326,16 @@ export async function createVolumeFromSnapshot(
   c: OpenStackClient,
   input: { snapshotId: string; name: string; size: number; description?: string; metadata: Record<string, string>; volumeType?: string },
 ): Promise<VolumeView> {
-  const res = await c.request<{ volume: Record<string, any> }>('POST', `${c.endpoint(VOLUME)}/volumes`, {
-    data: { volume: { snapshot_id: input.snapshotId, name: input.name, size: input.size, description: input.description, metadata: input.metadata, ...(input.volumeType ? { volume_type: input.volumeType } : {}) } },
-  });
-  expect(`snapshot ${input.snapshotId}: create volume "${input.name}"`, res, [202, 200]);
-  return toVolume(res.data.volume);
+  return createOnce(
+    async () => {
+      const res = await c.request<{ volume: Record<string, any> }>('POST', `${c.endpoint(VOLUME)}/volumes`, {
+        data: { volume: { snapshot_id: input.snapshotId, name: input.name, size: input.size, description: input.description, metadata: input.metadata, ...(input.volumeType ? { volume_type: input.volumeType } : {}) } },
+      });
+      expect(`snapshot ${input.snapshotId}: create volume "${input.name}"`, res, [202, 200]);
+      return toVolume(res.data.volume);
+    },
+    async () => (await findVolumes(c, { name: input.name })).find((v) => v.snapshotId === input.snapshotId && v.status !== 'deleting' && !v.status.startsWith('error')),
+  );
 }
 
 export async function getVolume(c: OpenStackClient, volumeId: string): Promise<VolumeView | undefined> {
@@ -316,10 +345,10 @@ export async function getVolume(c: OpenStackClient, volumeId: string): Promise<V
   return toVolume(res.data.volume);
 }
 
+/** Volumes by exact name; every page (paging.ts). */
 export async function findVolumes(c: OpenStackClient, filter: { name: string }): Promise<VolumeView[]> {
-  const res = await c.request<{ volumes: Record<string, any>[] }>('GET', `${c.endpoint(VOLUME)}/volumes/detail`, { params: { name: filter.name } });
-  expect(`volumes (name=${filter.name}): GET`, res, [200]);
-  return (res.data.volumes ?? []).map(toVolume).filter((v) => v.name === filter.name);
+  const raw = await listAll<Record<string, any>>(c, `${c.endpoint(VOLUME)}/volumes/detail`, 'volumes', { params: { name: filter.name }, pageSize: 200 });
+  return raw.map(toVolume).filter((v) => v.name === filter.name);
 }
 
 export async function deleteVolume(c: OpenStackClient, volumeId: string): Promise<boolean> {
@@ -340,6 +369,20 @@ export interface UploadResult {
  * with force and enable_force_upload), so backup uploads a temporary volume made from a snapshot.
  */
 export async function uploadVolumeToImage(
+  c: OpenStackClient,
+  volumeId: string,
+  input: { imageName: string; diskFormat: 'qcow2' | 'raw'; containerFormat?: string; force?: boolean; visibility?: 'private' | 'shared' | 'community' | 'public' },
+): Promise<UploadResult> {
+  return createOnce(
+    () => sendUploadToImage(c, volumeId, input),
+    async () => {
+      const image = (await findImages(c, { name: input.imageName })).find((i) => !['killed', 'deleted', 'pending_delete'].includes(i.status));
+      return image ? { imageId: image.id, status: image.status, ...(image.diskFormat ? { diskFormat: image.diskFormat } : {}) } : undefined;
+    },
+  );
+}
+
+async function sendUploadToImage(
   c: OpenStackClient,
   volumeId: string,
   input: { imageName: string; diskFormat: 'qcow2' | 'raw'; containerFormat?: string; force?: boolean; visibility?: 'private' | 'shared' | 'community' | 'public' },

@@ -74,6 +74,9 @@ export interface ClientStats {
 
 const RETRY_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'ECONNABORTED', 'EPIPE', 'EAI_AGAIN', 'ERR_SOCKET_CONNECTION_TIMEOUT']);
 const RETRY_STATUS = new Set([429, 500, 502, 503, 504]);
+/** Failures that prove a request never reached the server, so even a create may be sent again. */
+const NEVER_SENT_CODES = new Set(['ECONNREFUSED', 'EAI_AGAIN']);
+const NEVER_DONE_STATUS = new Set([429]);
 // Certificate verification failures: OpenSSL's X509_V_ERR_* results as Node names them (without the prefix:
 // UNABLE_TO_VERIFY_LEAF_SIGNATURE is what a private CA's certificate gives without its CA bundle, and has no
 // CERT in its name), and Node's own host name check (ERR_TLS_CERT_ALTNAME_INVALID).
@@ -319,7 +322,12 @@ export class OpenStackClient {
   }
 
   /** One HTTP exchange with the retry policy; no auth header handling here. */
-  private async send(req: { method: string; url: string; data?: unknown; headers?: Record<string, string>; params?: RequestOptions['params'] }, what: string): Promise<AxiosResponse> {
+  private async send(req: { method: string; url: string; data?: unknown; headers?: Record<string, string>; params?: RequestOptions['params'] }, what: string, idempotent = true): Promise<AxiosResponse> {
+    // A request that is not idempotent (a create) is sent again only when the server cannot have acted on
+    // it: the connection was never made, or it was refused as too many (429). After a reset or a 5xx it may
+    // have been carried out; the caller looks for what it made before creating again (actions.ts).
+    const retryCodes = idempotent ? RETRY_CODES : NEVER_SENT_CODES;
+    const retryStatus = idempotent ? RETRY_STATUS : NEVER_DONE_STATUS;
     for (let attempt = 1; ; attempt += 1) {
       let res: AxiosResponse | undefined;
       let code: string | undefined;
@@ -335,11 +343,11 @@ export class OpenStackClient {
         if (TLS_VERIFY_CODE.test(code)) {
           throw new OpenStackError('unreachable', `${what}: TLS verification failed (${code}); give the CA bundle with cacert / OS_CACERT, or --insecure for a test cloud`);
         }
-        if (!RETRY_CODES.has(code) || attempt >= this.retry.attempts) {
+        if (!retryCodes.has(code) || attempt >= this.retry.attempts) {
           throw new OpenStackError('unreachable', `${what} is unreachable (${code} after ${attempt} attempt${attempt > 1 ? 's' : ''}); check the URL, that the service runs and that no firewall is in the way`);
         }
       }
-      if (res && !RETRY_STATUS.has(res.status)) return res;
+      if (res && !retryStatus.has(res.status)) return res;
       if (res && attempt >= this.retry.attempts) return res;
       this.stats.retries += 1;
       let delay = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
@@ -381,7 +389,9 @@ export class OpenStackClient {
    * delete) from failures; only transport and authentication failures throw. Added for the workflow
    * actions (src/openstack/actions.ts).
    */
-  async request<T = unknown>(method: string, url: string, options: RequestOptions & { data?: unknown } = {}, what = ''): Promise<{ status: number; data: T; headers: Record<string, string> }> {
+  async request<T = unknown>(method: string, url: string, options: RequestOptions & { data?: unknown; idempotent?: boolean } = {}, what = ''): Promise<{ status: number; data: T; headers: Record<string, string> }> {
+    // POST creates; callers mark the POSTs that are safe to repeat (power actions answer 409 when done).
+    const idempotent = options.idempotent ?? method.toUpperCase() !== 'POST';
     const label = what || `${method} ${redactUrl(url.split('?')[0])}`;
     if (this.#info) {
       // Renew ahead of expiry; with short-lived tokens the margin shrinks to a quarter of their lifetime.
@@ -389,10 +399,10 @@ export class OpenStackClient {
       if (this.#info.expiresAt - Date.now() < margin) await this.reauthenticate();
     }
     const headers = () => ({ ...(options.data !== undefined ? { 'Content-Type': 'application/json' } : {}), ...options.headers, 'X-Auth-Token': this.#token });
-    let res = await this.send({ method, url, params: options.params, data: options.data, headers: headers() }, label);
+    let res = await this.send({ method, url, params: options.params, data: options.data, headers: headers() }, label, idempotent);
     if (res.status === 401) {
       await this.reauthenticate();
-      res = await this.send({ method, url, params: options.params, data: options.data, headers: headers() }, label);
+      res = await this.send({ method, url, params: options.params, data: options.data, headers: headers() }, label, idempotent);
       if (res.status === 401) {
         throw new OpenStackError('auth', `${label}: 401 ${errorMessageOf(res.data) ?? 'Unauthorized'} even with a new token; check the credentials of cloud "${this.config.name}"`, { status: 401 });
       }

@@ -37,6 +37,11 @@ export interface Injection {
   status?: number;
   /** ... or destroy the socket (ECONNRESET at the client) ... */
   reset?: boolean;
+  /**
+   * With reset: carry the request out first (a create is made), then destroy the socket instead of
+   * answering, as when a connection drops after the server acted: the client never learns the outcome.
+   */
+  afterHandling?: boolean;
   /** ... or revoke every token, then answer as usual (so this request meets a dead token: 401). */
   revokeTokens?: boolean;
   /** How many matching requests fail; then the injection is spent. */
@@ -440,7 +445,15 @@ export async function startOpenStackServer(cloud: ServedCloud, options: ServerOp
     const tokenHeader = req.headers['x-auth-token'] as string | undefined;
     requests.push({ method: req.method ?? 'GET', path: url.pathname, query, service, region, iface, microversion: req.headers['openstack-api-version'] as string | undefined, token: tokenHeader });
     const inj = injections.find((i) => i.times > 0 && (!i.service || i.service === service) && (!i.pathIncludes || url.pathname.includes(i.pathIncludes)) && (!i.method || i.method === req.method));
-    if (inj) {
+    if (inj?.afterHandling) {
+      inj.times -= 1;
+      // The request is served as usual; its answer is lost with the connection.
+      res.writeHead = (() => res) as unknown as typeof res.writeHead;
+      res.end = (() => {
+        req.socket.destroy();
+        return res;
+      }) as unknown as typeof res.end;
+    } else if (inj) {
       inj.times -= 1;
       if (inj.revokeTokens) tokens.clear();
       else if (inj.reset) {
