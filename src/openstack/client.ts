@@ -10,6 +10,7 @@ import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import type { CloudConfig, EndpointInterface } from './config.js';
 import { identityV3Url } from './config.js';
 import { OpenStackError, redactUrl } from './errors.js';
+import { Limiter } from '../concurrency.js';
 
 export interface CatalogEndpoint {
   id?: string;
@@ -82,23 +83,6 @@ const NEVER_DONE_STATUS = new Set([429]);
 // CERT in its name), and Node's own host name check (ERR_TLS_CERT_ALTNAME_INVALID).
 const TLS_VERIFY_CODE = /CERT|CRL|SSL|TLS|SELF_SIGNED|^UNABLE_TO_|^INVALID_(CA|PURPOSE)$|^PATH_LENGTH_EXCEEDED$|HOSTNAME_MISMATCH/i;
 const TLS_HOSTNAME_CODE = new Set(['ERR_TLS_CERT_ALTNAME_INVALID', 'HOSTNAME_MISMATCH']);
-
-/** A counting semaphore, so that parallel readers never exceed the concurrency bound. */
-class Limiter {
-  private active = 0;
-  private queue: (() => void)[] = [];
-  constructor(private readonly max: number) {}
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.active >= this.max) await new Promise<void>((resolve) => this.queue.push(resolve));
-    this.active += 1;
-    try {
-      return await fn();
-    } finally {
-      this.active -= 1;
-      this.queue.shift()?.();
-    }
-  }
-}
 
 /** The message an OpenStack service put in its error body, whatever the service's envelope. */
 export function errorMessageOf(body: unknown): string | undefined {

@@ -43,6 +43,7 @@ import {
 import { ANNOTATIONS } from '../translate/naming.js';
 import { truncateError } from './state.js';
 import { liveEntries, newServerRecord, recordCreated, recordDeleted, type DiskRecord, type LedgerEntry, type RecordStore, type RecordedSelection, type ServerRecord } from './ledger.js';
+import { inPool } from '../concurrency.js';
 
 /** Glance tag on every image the plugin made. */
 export const BACKUP_TAG = 'openstack-migrate';
@@ -595,16 +596,6 @@ export async function cleanupServer(deps: BackupDeps, target: BackupTarget, opti
   }
 }
 
-/** Runs `fn` over items with at most `parallel` in flight, keeping the input order in the output. */
-export async function inPool<T, R>(items: T[], parallel: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < items.length; i = next++) out[i] = await fn(items[i]);
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, items.length)) }, worker));
-  return out;
-}
 
 export function backupServers(deps: BackupDeps, targets: BackupTarget[], options: BackupOptions = {}): Promise<BackupResult[]> {
   return inPool(targets, options.parallel ?? 4, (t) => backupServer(deps, t, options));

@@ -11,10 +11,11 @@ import type { KubeObject } from '../translate/model.js';
 import { ANNOTATIONS, LABELS } from '../translate/naming.js';
 import { MigrateError } from '../errors.js';
 import { stateAnnotations, truncateError } from './state.js';
-import { importServer, Limiter, StepAbort, storeOf, type ImportDeps, type ServerWork } from './import.js';
+import { importServer, StepAbort, storeOf, type ImportDeps, type ServerWork } from './import.js';
 import type { StoredObject } from './kube-ops.js';
 import { applyStateChange, readRecord, updateRecord, type DiskCopy, type ServerRecord, type SourceRecord, type StateChange } from './ledger.js';
 import { pollUntil, type SourceCloud } from './source.js';
+import { inPool, Limiter } from '../concurrency.js';
 
 export interface CutoverDeps extends Omit<ImportDeps, 'cloud'> {
   cloud: SourceCloud;
@@ -293,15 +294,6 @@ export async function rollback(deps: CutoverDeps, work: ServerWork, source: Sour
 /** Cuts several servers over, `parallel` at a time (each server's imports share the run's limiter). */
 export async function cutoverServers(deps: CutoverDeps, works: ServerWork[], parallel = 4): Promise<CutoverResult[]> {
   deps = { ...deps, limiter: deps.limiter ?? new Limiter(Math.max(1, parallel)) };
-  const results: CutoverResult[] = new Array(works.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < works.length) {
-      const i = next++;
-      results[i] = await cutoverServer(deps.cloudFor ? { ...deps, cloud: await deps.cloudFor(works[i]) } : deps, works[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(Math.max(1, parallel), works.length) }, worker));
-  return results;
+  return inPool(works, parallel, async (w) => cutoverServer(deps.cloudFor ? { ...deps, cloud: await deps.cloudFor(w) } : deps, w));
 }
 

@@ -10,6 +10,7 @@ import { MigrateError } from '../errors.js';
 import { readState, stateAnnotations, truncateError } from './state.js';
 import type { Kube, StoredObject } from './kube-ops.js';
 import type { SourceCloud } from './source.js';
+import { Limiter } from '../concurrency.js';
 import { StateStore, applyStateChange, readRecord, updateRecord, type DiskCopy, type RecordStore, type ServerIdentity, type StateChange } from './ledger.js';
 import type { ProgressSink } from './progress.js';
 
@@ -75,24 +76,6 @@ export interface ServerImportResult {
   error?: string;
 }
 
-/** A counting semaphore: `--parallel` imports in flight. */
-export class Limiter {
-  private active = 0;
-  private readonly queue: (() => void)[] = [];
-  maxSeen = 0;
-  constructor(readonly max: number) {}
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.active >= this.max) await new Promise<void>((resolve) => this.queue.push(resolve));
-    this.active += 1;
-    this.maxSeen = Math.max(this.maxSeen, this.active);
-    try {
-      return await fn();
-    } finally {
-      this.active -= 1;
-      this.queue.shift()?.();
-    }
-  }
-}
 
 /** Kubernetes quantities → bytes ("10Gi", "1G", "512Mi", "1073741824", "1e3"). */
 export function parseQuantity(q: string | undefined): number | undefined {
