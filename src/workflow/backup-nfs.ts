@@ -18,7 +18,6 @@ import type { KubeClient } from '../kube/client.js';
 import { statusMessage } from '../kube/client.js';
 import type { KubeObject } from '../translate/model.js';
 import { LABELS, MANAGER } from '../translate/naming.js';
-import type { BackupArgs } from '../cli/backup.js';
 import { resourceName, type BackupDisk, type BackupTarget } from './backup.js';
 import { newServerRecord, type DiskRecord, type RecordStore } from './ledger.js';
 
@@ -256,7 +255,24 @@ async function applyAll(kube: KubeClient, objects: KubeObject[]): Promise<string
   return errors;
 }
 
-export async function runNfsBackup(targets: BackupTarget[], args: BackupArgs, store: RecordStore, kube?: KubeClient): Promise<number> {
+/** What the NFS method is given (the CLI's `backup --method nfs` flags, or any other caller's). */
+export interface NfsBackupOptions {
+  nfsServer?: string;
+  nfsExport?: string;
+  nfsPathTemplate?: string;
+  nfsMountPath: string;
+  nfsLocalMount?: string;
+  fileServerNamespace: string;
+  fileServerImage: string;
+  flattenImage: string;
+  flattenStorageClass?: string;
+  flattenSize: string;
+  /** Write the file server / flatten objects here instead of applying them. */
+  nfsManifests?: string;
+  dryRun?: boolean;
+}
+
+export async function runNfsBackup(targets: BackupTarget[], args: NfsBackupOptions, store: RecordStore, kube?: KubeClient): Promise<number> {
   if (!args.nfsServer || !args.nfsExport) throw new Error('--method nfs needs --nfs-server and --nfs-export');
   const o: NfsServeOptions = {
     namespace: args.fileServerNamespace, nfsServer: args.nfsServer, nfsExport: args.nfsExport, mountPath: args.nfsMountPath, image: args.fileServerImage,

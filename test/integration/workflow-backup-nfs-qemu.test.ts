@@ -1,3 +1,5 @@
+// (An integration test: it runs the local OpenStack API server over HTTP / the real qemu-img, which the
+// unit project must not.)
 // NFS/TrilioVault method: path templates, qcow2 chains inspected with the real qemu-img, the in-cluster
 // file server and the flatten Jobs (validated against the upstream schemas).
 import { execFileSync } from 'node:child_process';
@@ -5,9 +7,9 @@ import { mkdirSync, mkdtempSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expandPathTemplate, fileServerObjects, fileUrl, flattenJob, inspectChain, localPath, planNfsServer, type NfsServeOptions } from '../../../src/workflow/backup-nfs.js';
-import type { BackupTarget } from '../../../src/workflow/backup.js';
-import { validateObjects } from '../../support/schema-validate.js';
+import { expandPathTemplate, fileServerObjects, fileUrl, flattenJob, inspectChain, localPath, planNfsServer, type NfsServeOptions } from '../../src/workflow/backup-nfs.js';
+import type { BackupTarget } from '../../src/workflow/backup.js';
+import { validateObjects } from '../support/schema-validate.js';
 
 const qemuImg = (...args: string[]) => execFileSync('qemu-img', args, { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
 

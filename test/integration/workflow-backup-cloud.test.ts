@@ -1,12 +1,14 @@
+// (An integration test: it runs the local OpenStack API server over HTTP / the real qemu-img, which the
+// unit project must not.)
 // backup against the local OpenStack API server over real HTTP (recorded shapes + the write actions).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BACKUP_TAG, SERVER_ID_KEY, SimulatedKill, backupServer, backupServers, backupTargetsFromPlan, cleanupServer, finalCopyVia, resourceName, type BackupDeps } from '../../../src/workflow/backup.js';
-import { MemoryStateStore } from '../../../src/workflow/ledger.js';
-import { FAST_WAIT, startBackupCloud, type BackupCloud } from '../../support/backup-harness.js';
-import { syntheticCloud } from '../../support/openstack-server/synthetic.js';
+import { BACKUP_TAG, SERVER_ID_KEY, SimulatedKill, backupServer, backupServers, backupTargetsFromPlan, cleanupServer, finalCopyVia, resourceName, type BackupDeps } from '../../src/workflow/backup.js';
+import { MemoryStateStore } from '../../src/workflow/ledger.js';
+import { FAST_WAIT, startBackupCloud, type BackupCloud } from '../support/backup-harness.js';
+import { syntheticCloud } from '../support/openstack-server/synthetic.js';
 
 let bc: BackupCloud;
 let store: MemoryStateStore;

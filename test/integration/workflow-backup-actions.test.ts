@@ -1,12 +1,14 @@
+// (An integration test: it runs the local OpenStack API server over HTTP / the real qemu-img, which the
+// unit project must not.)
 // src/openstack/actions.ts over real HTTP against the local server: bodies, status codes and the
 // "already done" answers (409 on power actions, 404 on deletes) the workflow relies on.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   GLANCE_PATCH_TYPE, addImageTag, createServerImage, deleteImage, getFloatingIp, getImage, getServer, listFloatingIpsOfPort, patchImage,
   setFloatingIpPort, startServer, stopServer, waitForImageActive, waitForServerStatus,
-} from '../../../src/openstack/actions.js';
-import { OpenStackError } from '../../../src/openstack/errors.js';
-import { FAST_WAIT, startBackupCloud, type BackupCloud } from '../../support/backup-harness.js';
+} from '../../src/openstack/actions.js';
+import { OpenStackError } from '../../src/openstack/errors.js';
+import { FAST_WAIT, startBackupCloud, type BackupCloud } from '../support/backup-harness.js';
 
 let bc: BackupCloud;
 beforeEach(async () => {
