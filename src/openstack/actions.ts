@@ -16,6 +16,7 @@ import type { OpenStackClient } from './client.js';
 import { errorMessageOf } from './client.js';
 import { OpenStackError } from './errors.js';
 import { listAll } from './paging.js';
+import type { SourceActions } from '../workflow/source.js';
 
 /** createImage answers with {"image_id"} from this microversion on (the Location header is gone). */
 export const NOVA_ACTIONS_MICROVERSION = '2.45';
@@ -538,4 +539,35 @@ export async function waitGone(what: string, read: () => Promise<{ status: strin
     await new Promise((r) => setTimeout(r, interval));
     interval = Math.min(options.maxIntervalMs ?? 10_000, Math.ceil(interval * 1.5));
   }
+}
+
+// ------------------------------------------------------------------------------ the workflow's interface
+
+/** The workflow's SourceActions (src/workflow/source.ts) on a real cloud: every call above, client bound. */
+export function openStackActions(c: OpenStackClient): SourceActions {
+  return {
+    projectId: () => c.token.projectId,
+    getServer: (id) => getServer(c, id),
+    stopServer: (id) => stopServer(c, id),
+    startServer: (id) => startServer(c, id),
+    waitForServerStatus: (id, wanted, o) => waitForServerStatus(c, id, wanted, o),
+    createServerImage: (id, name, metadata) => createServerImage(c, id, name, metadata),
+    getImage: (id) => getImage(c, id),
+    findImages: (f) => findImages(c, f),
+    addImageTag: (id, tag) => addImageTag(c, id, tag),
+    patchImage: (id, ops) => patchImage(c, id, ops),
+    deleteImage: (id) => deleteImage(c, id),
+    waitForImageActive: (id, o) => waitForImageActive(c, id, o),
+    createVolumeSnapshot: (input) => createVolumeSnapshot(c, input),
+    getSnapshot: (id) => getSnapshot(c, id),
+    findSnapshots: (f) => findSnapshots(c, f),
+    deleteSnapshot: (id) => deleteSnapshot(c, id),
+    waitForSnapshotAvailable: (id, o) => waitForSnapshotAvailable(c, id, o),
+    createVolumeFromSnapshot: (input) => createVolumeFromSnapshot(c, input),
+    getVolume: (id) => getVolume(c, id),
+    findVolumes: (f) => findVolumes(c, f),
+    deleteVolume: (id) => deleteVolume(c, id),
+    waitForVolumeStatus: (id, wanted, o) => waitForVolumeStatus(c, id, wanted, o),
+    uploadVolumeToImage: (id, input) => uploadVolumeToImage(c, id, input),
+  };
 }

@@ -13,33 +13,8 @@
 // from the stop/start that --stop asks for.
 import { spawn } from 'node:child_process';
 import type { OpenStackClient } from '../openstack/client.js';
-import {
-  addImageTag,
-  createServerImage,
-  createVolumeFromSnapshot,
-  createVolumeSnapshot,
-  deleteImage,
-  deleteSnapshot,
-  deleteVolume,
-  findImages,
-  findSnapshots,
-  findVolumes,
-  getImage,
-  getServer,
-  getSnapshot,
-  getVolume,
-  patchImage,
-  startServer,
-  stopServer,
-  uploadVolumeToImage,
-  waitForImageActive,
-  waitForServerStatus,
-  waitForSnapshotAvailable,
-  waitForVolumeStatus,
-  waitGone,
-  type ImageView,
-  type WaitOptions,
-} from '../openstack/actions.js';
+import { openStackActions, waitGone, type ImageView, type SnapshotView, type VolumeView, type WaitOptions } from '../openstack/actions.js';
+import type { SourceActions } from './source.js';
 import { ANNOTATIONS } from '../translate/naming.js';
 import { truncateError } from './state.js';
 import { liveEntries, newServerRecord, recordCreated, recordDeleted, type DiskRecord, type LedgerEntry, type RecordStore, type RecordedSelection, type ServerRecord } from './ledger.js';
@@ -97,9 +72,17 @@ export interface BackupOptions {
 }
 
 export interface BackupDeps {
-  /** The client for a project (the same client when the token is scoped to it). */
-  clientFor: (projectId: string) => Promise<OpenStackClient>;
+  /** The source cloud's calls as one project sees them (wins over clientFor): any SourceActions, e.g. an in-memory cloud. */
+  actionsFor?: (projectId: string) => Promise<SourceActions>;
+  /** The OpenStack client for a project (the same client when the token is scoped to it). */
+  clientFor?: (projectId: string) => Promise<OpenStackClient>;
   store: RecordStore;
+}
+
+async function actionsOf(deps: BackupDeps, projectId: string): Promise<SourceActions> {
+  if (deps.actionsFor) return deps.actionsFor(projectId);
+  if (!deps.clientFor) throw new BackupError('backup: no source cloud (neither actionsFor nor clientFor)');
+  return openStackActions(await deps.clientFor(projectId));
 }
 
 export type BackupOutcome = 'backed-up' | 'already-backed-up' | 'skipped' | 'failed';
@@ -177,7 +160,7 @@ class ServerBackup {
   private checkpoints = 0;
   private readonly log: (line: string) => void;
   constructor(
-    private readonly c: OpenStackClient,
+    private readonly c: SourceActions,
     private readonly store: RecordStore,
     private readonly target: BackupTarget,
     private readonly options: BackupOptions,
@@ -222,12 +205,12 @@ class ServerBackup {
     const name = this.name(disk);
     for (const e of liveEntries(this.record, { type: 'image', disk })) {
       if (e.name !== name) continue;
-      const image = await getImage(this.c, e.id);
+      const image = await this.c.getImage(e.id);
       if (image) return image;
       recordDeleted(this.record, 'image', e.id);
     }
-    const project = this.c.token.projectId;
-    const candidates = (await findImages(this.c, { name })).filter(
+    const project = this.c.projectId();
+    const candidates = (await this.c.findImages({ name })).filter(
       (i) => i.name === name && (byProperty ? i.properties[SERVER_ID_KEY] === this.target.serverId : !project || i.owner === project || i.properties[SERVER_ID_KEY] === this.target.serverId),
     );
     const image = candidates.find((i) => !FAILED_IMAGE.has(i.status)) ?? candidates[0];
@@ -240,9 +223,9 @@ class ServerBackup {
 
   /** Tags and marks a finished copy; both calls are idempotent. */
   private async finishImage(image: ImageView, disk: string): Promise<ImageView> {
-    if (!image.tags.includes(BACKUP_TAG)) await addImageTag(this.c, image.id, BACKUP_TAG);
+    if (!image.tags.includes(BACKUP_TAG)) await this.c.addImageTag(image.id, BACKUP_TAG);
     if (image.properties[SERVER_ID_KEY] !== this.target.serverId || image.properties[DISK_KEY] !== disk) {
-      image = await patchImage(this.c, image.id, [
+      image = await this.c.patchImage(image.id, [
         { op: 'add', path: `/${SERVER_ID_KEY}`, value: this.target.serverId },
         { op: 'add', path: `/${DISK_KEY}`, value: disk },
       ]);
@@ -273,12 +256,12 @@ class ServerBackup {
     if (!image) {
       const name = this.name(d.disk);
       this.log(`createImage ${name}`);
-      const id = await createServerImage(this.c, this.target.serverId, name, { [SERVER_ID_KEY]: this.target.serverId, [DISK_KEY]: d.disk });
+      const id = await this.c.createServerImage(this.target.serverId, name, { [SERVER_ID_KEY]: this.target.serverId, [DISK_KEY]: d.disk });
       this.checkpoint(`created image ${id}`);
       await this.remember({ type: 'image', id, name, disk: d.disk, purpose: 'copy' });
     }
     const id = image?.id ?? liveEntries(this.record, { type: 'image', disk: d.disk }).filter((e) => e.name === this.name(d.disk)).at(-1)!.id;
-    const active = await waitForImageActive(this.c, id, this.wait());
+    const active = await this.c.waitForImageActive(id, this.wait());
     return this.diskRecord(d, await this.finishImage(active, d.disk));
   }
 
@@ -294,14 +277,14 @@ class ServerBackup {
     }
     if (!image) {
       // 1. the snapshot
-      let snapshot = undefined as Awaited<ReturnType<typeof getSnapshot>>;
+      let snapshot = undefined as SnapshotView | undefined;
       for (const e of liveEntries(this.record, { type: 'snapshot', disk: d.disk })) {
-        snapshot = await getSnapshot(this.c, e.id);
+        snapshot = await this.c.getSnapshot(e.id);
         if (snapshot && e.name === name) break;
         if (!snapshot) recordDeleted(this.record, 'snapshot', e.id);
       }
       if (!snapshot) {
-        snapshot = (await findSnapshots(this.c, { name, volumeId })).find((s) => s.metadata[SERVER_ID_KEY] === this.target.serverId);
+        snapshot = (await this.c.findSnapshots({ name, volumeId })).find((s) => s.metadata[SERVER_ID_KEY] === this.target.serverId);
         if (snapshot) await this.remember({ type: 'snapshot', id: snapshot.id, name, disk: d.disk, purpose: 'temporary' });
       }
       if (snapshot && snapshot.status.startsWith('error')) {
@@ -309,24 +292,24 @@ class ServerBackup {
         snapshot = undefined;
       }
       if (!snapshot) {
-        const source = await getVolume(this.c, volumeId);
+        const source = await this.c.getVolume(volumeId);
         if (!source) throw new BackupError(`volume ${volumeId} (${d.disk} disk) does not exist`);
         this.log(`snapshot of volume ${volumeId} (${source.status})`);
-        snapshot = await createVolumeSnapshot(this.c, { volumeId, name, description: `openstack-migrate copy of server ${this.target.serverId}`, force: source.status === 'in-use', metadata: meta });
+        snapshot = await this.c.createVolumeSnapshot({ volumeId, name, description: `openstack-migrate copy of server ${this.target.serverId}`, force: source.status === 'in-use', metadata: meta });
         this.checkpoint(`created snapshot ${snapshot.id}`);
         await this.remember({ type: 'snapshot', id: snapshot.id, name, disk: d.disk, purpose: 'temporary' });
       }
-      snapshot = await waitForSnapshotAvailable(this.c, snapshot.id, this.wait());
+      snapshot = await this.c.waitForSnapshotAvailable(snapshot.id, this.wait());
 
       // 2. the temporary volume
-      let volume = undefined as Awaited<ReturnType<typeof getVolume>>;
+      let volume = undefined as VolumeView | undefined;
       for (const e of liveEntries(this.record, { type: 'volume', disk: d.disk })) {
-        volume = await getVolume(this.c, e.id);
+        volume = await this.c.getVolume(e.id);
         if (volume && e.name === name) break;
         if (!volume) recordDeleted(this.record, 'volume', e.id);
       }
       if (!volume) {
-        volume = (await findVolumes(this.c, { name })).find((v) => v.metadata[SERVER_ID_KEY] === this.target.serverId);
+        volume = (await this.c.findVolumes({ name })).find((v) => v.metadata[SERVER_ID_KEY] === this.target.serverId);
         if (volume) await this.remember({ type: 'volume', id: volume.id, name, disk: d.disk, purpose: 'temporary' });
       }
       if (volume && volume.status.startsWith('error')) {
@@ -335,21 +318,21 @@ class ServerBackup {
       }
       if (!volume) {
         this.log(`temporary volume from snapshot ${snapshot.id}`);
-        volume = await createVolumeFromSnapshot(this.c, { snapshotId: snapshot.id, name, size: snapshot.size ?? 1, description: `openstack-migrate temporary copy of volume ${volumeId}`, metadata: meta });
+        volume = await this.c.createVolumeFromSnapshot({ snapshotId: snapshot.id, name, size: snapshot.size ?? 1, description: `openstack-migrate temporary copy of volume ${volumeId}`, metadata: meta });
         this.checkpoint(`created volume ${volume.id}`);
         await this.remember({ type: 'volume', id: volume.id, name, disk: d.disk, purpose: 'temporary' });
       }
-      volume = await waitForVolumeStatus(this.c, volume.id, ['available'], this.wait());
+      volume = await this.c.waitForVolumeStatus(volume.id, ['available'], this.wait());
 
       // 3. upload-to-image
       this.log(`upload of volume ${volume.id} to image ${name}`);
-      const upload = await uploadVolumeToImage(this.c, volume.id, { imageName: name, diskFormat: this.options.uploadDiskFormat ?? 'qcow2' });
+      const upload = await this.c.uploadVolumeToImage(volume.id, { imageName: name, diskFormat: this.options.uploadDiskFormat ?? 'qcow2' });
       this.checkpoint(`created image ${upload.imageId}`);
       await this.remember({ type: 'image', id: upload.imageId, name, disk: d.disk, purpose: 'copy' });
-      image = await getImage(this.c, upload.imageId);
+      image = await this.c.getImage(upload.imageId);
     }
     const imageId = image?.id ?? liveEntries(this.record, { type: 'image', disk: d.disk }).at(-1)!.id;
-    const active = await waitForImageActive(this.c, imageId, this.wait());
+    const active = await this.c.waitForImageActive(imageId, this.wait());
     const finished = await this.finishImage(active, d.disk);
     await this.removeTemporaries(d.disk);
     return this.diskRecord(d, finished);
@@ -357,18 +340,18 @@ class ServerBackup {
 
   /** Deletes one recorded resource (volume: waits until gone, as its snapshot cannot go before it). */
   async removeEntry(e: Pick<LedgerEntry, 'type' | 'id'>): Promise<void> {
-    if (e.type === 'image') await deleteImage(this.c, e.id);
+    if (e.type === 'image') await this.c.deleteImage(e.id);
     else if (e.type === 'volume') {
-      const v = await getVolume(this.c, e.id);
+      const v = await this.c.getVolume(e.id);
       // A volume still uploading cannot be deleted: let the upload end first.
-      if (v && ['uploading', 'creating', 'downloading', 'attaching', 'detaching'].includes(v.status)) await waitForVolumeStatus(this.c, e.id, ['available', 'error'], this.wait());
-      if (v) await deleteVolume(this.c, e.id);
-      await waitGone(`temporary volume ${e.id}`, () => getVolume(this.c, e.id), this.wait());
+      if (v && ['uploading', 'creating', 'downloading', 'attaching', 'detaching'].includes(v.status)) await this.c.waitForVolumeStatus(e.id, ['available', 'error'], this.wait());
+      if (v) await this.c.deleteVolume(e.id);
+      await waitGone(`temporary volume ${e.id}`, () => this.c.getVolume(e.id), this.wait());
     } else {
-      const s = await getSnapshot(this.c, e.id);
-      if (s && s.status === 'creating') await waitForSnapshotAvailable(this.c, e.id, this.wait()).catch(() => undefined);
-      if (s) await deleteSnapshot(this.c, e.id);
-      await waitGone(`snapshot ${e.id}`, () => getSnapshot(this.c, e.id), this.wait());
+      const s = await this.c.getSnapshot(e.id);
+      if (s && s.status === 'creating') await this.c.waitForSnapshotAvailable(e.id, this.wait()).catch(() => undefined);
+      if (s) await this.c.deleteSnapshot(e.id);
+      await waitGone(`snapshot ${e.id}`, () => this.c.getSnapshot(e.id), this.wait());
     }
     this.checkpoint(`deleted ${e.type} ${e.id}`);
     recordDeleted(this.record, e.type, e.id);
@@ -398,19 +381,19 @@ class ServerBackup {
       for (const g of gens) {
         const name = this.name(d.disk, g);
         if (d.volumeId) {
-          for (const v of (await findVolumes(this.c, { name })).filter((v) => v.metadata[SERVER_ID_KEY] === this.target.serverId)) {
+          for (const v of (await this.c.findVolumes({ name })).filter((v) => v.metadata[SERVER_ID_KEY] === this.target.serverId)) {
             recordCreated(this.record, { type: 'volume', id: v.id, name, disk: d.disk, purpose: 'temporary' });
             await this.removeEntry({ type: 'volume', id: v.id });
             n += 1;
           }
-          for (const s of (await findSnapshots(this.c, { name, volumeId: d.volumeId })).filter((s) => s.metadata[SERVER_ID_KEY] === this.target.serverId)) {
+          for (const s of (await this.c.findSnapshots({ name, volumeId: d.volumeId })).filter((s) => s.metadata[SERVER_ID_KEY] === this.target.serverId)) {
             recordCreated(this.record, { type: 'snapshot', id: s.id, name, disk: d.disk, purpose: 'temporary' });
             await this.removeEntry({ type: 'snapshot', id: s.id });
             n += 1;
           }
         }
-        const project = this.c.token.projectId;
-        for (const i of (await findImages(this.c, { name })).filter((i) => i.name === name && (i.properties[SERVER_ID_KEY] === this.target.serverId || (d.volumeId && project && i.owner === project)))) {
+        const project = this.c.projectId();
+        for (const i of (await this.c.findImages({ name })).filter((i) => i.name === name && (i.properties[SERVER_ID_KEY] === this.target.serverId || (d.volumeId && project && i.owner === project)))) {
           if (keep.has(i.id) || this.record.ledger.some((e) => e.type === 'image' && e.id === i.id && e.deleted)) continue;
           recordCreated(this.record, { type: 'image', id: i.id, name, disk: d.disk, purpose: 'copy' });
           await this.removeEntry({ type: 'image', id: i.id });
@@ -423,7 +406,7 @@ class ServerBackup {
 
   async stopIfAsked(): Promise<void> {
     if (!this.options.stop) return;
-    const server = await getServer(this.c, this.target.serverId);
+    const server = await this.c.getServer(this.target.serverId);
     if (!server) throw new BackupError(`server ${this.target.serverId} does not exist`);
     if (!this.record.backup.stoppedByPlugin) {
       if (server.status !== 'ACTIVE') {
@@ -433,22 +416,22 @@ class ServerBackup {
       this.record.backup = { statusBefore: server.status, stoppedByPlugin: true };
       await this.save('stopping');
       this.log('os-stop');
-      await stopServer(this.c, this.target.serverId);
+      await this.c.stopServer(this.target.serverId);
       this.checkpoint('stopped');
     } else if (server.status === 'ACTIVE' && !server.taskState) {
       // A run killed between recording the stop and sending it: send it now (a 409 means it is under way).
       this.log('os-stop (again, after an interrupted run)');
-      await stopServer(this.c, this.target.serverId);
+      await this.c.stopServer(this.target.serverId);
     }
-    await waitForServerStatus(this.c, this.target.serverId, 'SHUTOFF', this.wait());
+    await this.c.waitForServerStatus(this.target.serverId, 'SHUTOFF', this.wait());
   }
 
   async restartIfStopped(): Promise<void> {
     if (!this.record.backup.stoppedByPlugin) return;
     this.log('os-start (the server was ACTIVE before backup --stop)');
-    await startServer(this.c, this.target.serverId);
+    await this.c.startServer(this.target.serverId);
     this.checkpoint('started');
-    await waitForServerStatus(this.c, this.target.serverId, 'ACTIVE', this.wait());
+    await this.c.waitForServerStatus(this.target.serverId, 'ACTIVE', this.wait());
     this.record.backup = { ...this.record.backup, stoppedByPlugin: false };
     await this.save('started');
   }
@@ -460,7 +443,7 @@ function result(target: BackupTarget, outcome: BackupOutcome, disks: DiskRecord[
 
 /** Backs up one server; resumes from its recorded state; never throws for a failed server (the result says). */
 export async function backupServer(deps: BackupDeps, target: BackupTarget, options: BackupOptions = {}): Promise<BackupResult> {
-  const c = await deps.clientFor(target.projectId);
+  const c = await actionsOf(deps, target.projectId);
   const run = new ServerBackup(c, deps.store, target, options);
   await run.load();
   const phase = run.record.state.phase;
@@ -473,7 +456,7 @@ export async function backupServer(deps: BackupDeps, target: BackupTarget, optio
     // Still there? An image removed by hand means the copy must be taken again.
     const missing: string[] = [];
     for (const r of run.record.disks) {
-      const image = r.imageId ? await getImage(c, r.imageId) : undefined;
+      const image = r.imageId ? await c.getImage(r.imageId) : undefined;
       if (!image || image.status !== 'active') missing.push(r.disk);
     }
     if (missing.length === 0) return result(target, 'already-backed-up', run.record.disks);
@@ -579,7 +562,7 @@ export interface CleanupResult {
  * backup phase to planned. Imported disks are not affected (their bytes are in the cluster).
  */
 export async function cleanupServer(deps: BackupDeps, target: BackupTarget, options: Pick<BackupOptions, 'wait' | 'log'> = {}): Promise<CleanupResult> {
-  const c = await deps.clientFor(target.projectId);
+  const c = await actionsOf(deps, target.projectId);
   const run = new ServerBackup(c, deps.store, target, options);
   try {
     await run.load();

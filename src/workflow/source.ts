@@ -1,11 +1,13 @@
-// What import and cutover need from the source cloud, as one interface: the OpenStack adapter below for
-// real runs (a thin layer over src/openstack/actions.ts, which backup uses too), and any other
-// implementation (the benchmark's simulated cloud) behind the same calls.
+// What the workflow needs from the source cloud, as interfaces: SourceActions for backup's state machine
+// (implemented for OpenStack by src/openstack/actions.ts openStackActions(), in memory by
+// test/support/memory-source.ts), and SourceCloud for import and cutover (the OpenStack adapter below, a thin
+// layer over the same actions, and the benchmark's simulated cloud).
 // Nothing here ever deletes a server, a volume or an image.
 import { readFileSync } from 'node:fs';
 import type { OpenStackClient } from '../openstack/client.js';
 import { OpenStackError } from '../openstack/errors.js';
 import { getFloatingIp, getImage, getServer, listFloatingIpsOfPort, setFloatingIpPort, startServer, stopServer } from '../openstack/actions.js';
+import type { ImageView, ServerView, SnapshotView, UploadResult, VolumeView, WaitOptions } from '../openstack/actions.js';
 import { listAll } from '../openstack/paging.js';
 
 export interface SourceImage {
@@ -31,6 +33,38 @@ export interface FloatingIpAssociation {
   floatingIpAddress: string;
   portId: string;
   fixedIp?: string;
+}
+
+/**
+ * The source cloud's calls that backup's state machine makes (stop, start, snapshot, image, volume, find,
+ * wait), with the client bound: implemented for OpenStack by openStackActions() in src/openstack/actions.ts,
+ * and in memory by test/support/memory-source.ts, so that the state machine is tested against both.
+ */
+export interface SourceActions {
+  /** The project the calls act in (owner of what they create). */
+  projectId(): string | undefined;
+  getServer(serverId: string): Promise<ServerView | undefined>;
+  stopServer(serverId: string): Promise<boolean>;
+  startServer(serverId: string): Promise<boolean>;
+  waitForServerStatus(serverId: string, wanted: 'ACTIVE' | 'SHUTOFF', options?: WaitOptions): Promise<ServerView>;
+  createServerImage(serverId: string, name: string, metadata: Record<string, string>): Promise<string>;
+  getImage(imageId: string): Promise<ImageView | undefined>;
+  findImages(filter: { name?: string; tag?: string; owner?: string }): Promise<ImageView[]>;
+  addImageTag(imageId: string, tag: string): Promise<void>;
+  patchImage(imageId: string, ops: { op: 'add' | 'replace' | 'remove'; path: string; value?: unknown }[]): Promise<ImageView>;
+  deleteImage(imageId: string): Promise<boolean>;
+  waitForImageActive(imageId: string, options?: WaitOptions): Promise<ImageView>;
+  createVolumeSnapshot(input: { volumeId: string; name: string; description?: string; force: boolean; metadata: Record<string, string> }): Promise<SnapshotView>;
+  getSnapshot(snapshotId: string): Promise<SnapshotView | undefined>;
+  findSnapshots(filter: { name?: string; volumeId?: string }): Promise<SnapshotView[]>;
+  deleteSnapshot(snapshotId: string): Promise<boolean>;
+  waitForSnapshotAvailable(snapshotId: string, options?: WaitOptions): Promise<SnapshotView>;
+  createVolumeFromSnapshot(input: { snapshotId: string; name: string; size: number; description?: string; metadata: Record<string, string>; volumeType?: string }): Promise<VolumeView>;
+  getVolume(volumeId: string): Promise<VolumeView | undefined>;
+  findVolumes(filter: { name: string }): Promise<VolumeView[]>;
+  deleteVolume(volumeId: string): Promise<boolean>;
+  waitForVolumeStatus(volumeId: string, wanted: string[], options?: WaitOptions): Promise<VolumeView>;
+  uploadVolumeToImage(volumeId: string, input: { imageName: string; diskFormat: 'qcow2' | 'raw'; containerFormat?: string; force?: boolean; visibility?: 'private' | 'shared' | 'community' | 'public' }): Promise<UploadResult>;
 }
 
 export interface SourceCloud {
