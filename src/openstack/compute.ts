@@ -1,4 +1,4 @@
-// Nova reader. Microversion 2.79 is asked for explicitly (capped at what the cloud offers):
+// Nova: the inventory's reader, and below it the workflow's server actions. Microversion 2.79 is asked for explicitly (capped at what the cloud offers):
 // - 2.47+: the server embeds its flavor (original_name, sizes, extra_specs) — the flavor the guest really has,
 //   even when the flavor was since edited or deleted;
 // - 2.3+: OS-EXT-SRV-ATTR:user_data and hostname are in the server (admins);
@@ -8,6 +8,11 @@
 import type { NovaFlavor, NovaFlavorAccess, NovaKeypair, NovaServer, NovaServerGroup } from './api-types.js';
 import { listAll, listByOffset } from './paging.js';
 import { orForbidden, type ReadContext } from './readers.js';
+import type { OpenStackClient } from './client.js';
+import { errorMessageOf } from './client.js';
+import { OpenStackError } from './errors.js';
+import { createOnce, expectStatus, waitFor, type WaitOptions } from './requests.js';
+import { findImages } from './image.js';
 
 export const NOVA_MICROVERSION = '2.79';
 
@@ -112,4 +117,112 @@ export async function readServerGroups(ctx: ReadContext, api: ComputeApi): Promi
       headers: api.headers,
       pageSize: ctx.pageSize,
     }), () => []);
+}
+
+// ------------------------------------------------------------------------------------- writes (Nova)
+// The calls that change a server, used by backup and cutover (request and answer shapes in actions.ts).
+
+/** createImage answers with {"image_id"} from this microversion on (the Location header is gone). */
+export const NOVA_ACTIONS_MICROVERSION = '2.45';
+const COMPUTE = ['compute'];
+
+function novaHeaders(version = NOVA_ACTIONS_MICROVERSION): Record<string, string> {
+  return { 'OpenStack-API-Version': `compute ${version}`, 'X-OpenStack-Nova-API-Version': version };
+}
+
+export interface ServerView {
+  id: string;
+  name: string;
+  status: string;
+  projectId?: string;
+  taskState?: string | null;
+  vmState?: string;
+  powerState?: number;
+  /** '' or absent for a boot-from-volume server. */
+  imageId?: string;
+  volumesAttached: string[];
+  fault?: string;
+  metadata: Record<string, string>;
+}
+
+export async function getServer(c: OpenStackClient, serverId: string): Promise<ServerView | undefined> {
+  const res = await c.request<{ server?: Record<string, any> }>('GET', `${c.endpoint(COMPUTE)}/servers/${serverId}`, { headers: novaHeaders() });
+  if (res.status === 404) return undefined;
+  expectStatus(`server ${serverId}: GET`, res, [200]);
+  const s = res.data.server ?? {};
+  const image = s.image;
+  return {
+    id: s.id,
+    name: s.name,
+    status: s.status,
+    projectId: s.tenant_id,
+    taskState: s['OS-EXT-STS:task_state'],
+    vmState: s['OS-EXT-STS:vm_state'],
+    powerState: s['OS-EXT-STS:power_state'],
+    imageId: typeof image === 'object' && image ? image.id : undefined,
+    volumesAttached: Array.isArray(s['os-extended-volumes:volumes_attached']) ? s['os-extended-volumes:volumes_attached'].map((v: { id: string }) => v.id) : [],
+    fault: s.fault?.message,
+    metadata: s.metadata ?? {},
+  };
+}
+
+/** A server action; power actions are safe to repeat (409 once done), createImage is not. */
+async function serverAction(c: OpenStackClient, serverId: string, body: unknown, what: string, idempotent: boolean) {
+  return c.request<Record<string, any>>('POST', `${c.endpoint(COMPUTE)}/servers/${serverId}/action`, { data: body, headers: novaHeaders(), idempotent }, `server ${serverId}: ${what}`);
+}
+
+/**
+ * os-stop. Returns false when Nova refused with 409 because the server is already stopped (or stopping),
+ * which the caller then confirms with waitForServerStatus.
+ */
+export async function stopServer(c: OpenStackClient, serverId: string): Promise<boolean> {
+  const res = await serverAction(c, serverId, { 'os-stop': null }, 'os-stop', true);
+  if (res.status === 409) return false;
+  expectStatus(`server ${serverId}: os-stop`, res, [202]);
+  return true;
+}
+
+/** os-start; false on 409 (already active or starting). */
+export async function startServer(c: OpenStackClient, serverId: string): Promise<boolean> {
+  const res = await serverAction(c, serverId, { 'os-start': null }, 'os-start', true);
+  if (res.status === 409) return false;
+  expectStatus(`server ${serverId}: os-start`, res, [202]);
+  return true;
+}
+
+/**
+ * createImage: Nova snapshots the root disk into a new Glance image (quiescing the guest first when the
+ * image has hw_qemu_guest_agent=yes and os_require_quiesce=yes). The id comes in the body from 2.45 on;
+ * older clouds (406 for the microversion) answer with a Location header ending in the image id.
+ */
+export async function createServerImage(c: OpenStackClient, serverId: string, name: string, metadata: Record<string, string>): Promise<string> {
+  return createOnce(
+    () => sendCreateImage(c, serverId, name, metadata),
+    async () => (await findImages(c, { name })).find((i) => !['killed', 'deleted', 'pending_delete'].includes(i.status))?.id,
+  );
+}
+
+async function sendCreateImage(c: OpenStackClient, serverId: string, name: string, metadata: Record<string, string>): Promise<string> {
+  const body = { createImage: { name, metadata } };
+  let res = await serverAction(c, serverId, body, 'createImage', false);
+  if (res.status === 406 || (res.status === 400 && /version/i.test(errorMessageOf(res.data) ?? ''))) {
+    res = await c.request<Record<string, any>>('POST', `${c.endpoint(COMPUTE)}/servers/${serverId}/action`, { data: body, idempotent: false }, `server ${serverId}: createImage`);
+  }
+  expectStatus(`server ${serverId}: createImage "${name}"`, res, [202]);
+  const fromBody = res.data?.image_id;
+  if (typeof fromBody === 'string' && fromBody) return fromBody;
+  const location = res.headers.location ?? res.headers.Location;
+  const fromHeader = typeof location === 'string' ? location.replace(/\/+$/, '').split('/').pop() : undefined;
+  if (!fromHeader) throw new OpenStackError('api', `server ${serverId}: createImage "${name}" answered 202 without an image id (no image_id in the body, no Location header)`);
+  return fromHeader;
+}
+
+export function waitForServerStatus(c: OpenStackClient, serverId: string, wanted: 'ACTIVE' | 'SHUTOFF', options?: WaitOptions): Promise<ServerView> {
+  return waitFor(
+    `server ${serverId} (waiting for ${wanted})`,
+    () => getServer(c, serverId),
+    (s) => s.status === wanted && !s.taskState,
+    (s) => (s.status === 'ERROR' ? `went to ERROR${s.fault ? `: ${s.fault}` : ''}` : undefined),
+    options,
+  );
 }
