@@ -1,8 +1,7 @@
-// The few Kubernetes calls the workflow makes, on the project's KubeClient, plus a real watch (a streamed
-// `?watch=true` request) so that import/cutover/status wait on events instead of polling.
+// The few Kubernetes calls the workflow makes, on the project's KubeClient (src/kube), plus watches through
+// client-node's Watch, so that import/cutover/status wait on events instead of polling.
 // Paths are fixed per kind: the workflow touches only core objects, DataVolumes, VMs and VMIs.
-import http from 'node:http';
-import https from 'node:https';
+import { Watch } from '@kubernetes/client-node';
 import { KubeClient, statusMessage, type KubeResponse } from '../kube/client.js';
 import type { KubeTarget } from '../kube/config.js';
 import type { KubeObject } from '../translate/model.js';
@@ -150,8 +149,8 @@ export class Kube {
 
 /** The server answered a watch request with something else than a stream (403, 404, 500, ...). */
 export class WatchRefusedError extends MigrateError {
-  constructor(readonly path: string, readonly httpStatus: number, body: string) {
-    super('kubernetes', `watch ${path}: HTTP ${httpStatus} ${body}`);
+  constructor(readonly path: string, readonly httpStatus: number, reason: string) {
+    super('kubernetes', `watch ${path}: HTTP ${httpStatus}: ${reason}`);
   }
   /** Retrying cannot help: the credentials or their permissions are wrong. */
   get permanent(): boolean {
@@ -159,6 +158,11 @@ export class WatchRefusedError extends MigrateError {
   }
 }
 
+/**
+ * One watch connection through client-node's Watch (the kubeconfig's TLS and credentials, as for every
+ * request): calls onEvent for each event until it returns a value, the server closes the stream (server
+ * timeout), the version expires (410: `expired`), or the signal aborts (then throws the abort reason).
+ */
 export async function openWatch<T>(
   target: KubeTarget,
   path: string,
@@ -167,73 +171,66 @@ export async function openWatch<T>(
   signal?: AbortSignal,
 ): Promise<{ value?: T; expired?: boolean; resourceVersion: string }> {
   signal?.throwIfAborted();
-  const url = new URL(target.server.replace(/\/$/, '') + path);
-  url.searchParams.set('watch', 'true');
-  url.searchParams.set('allowWatchBookmarks', 'true');
-  url.searchParams.set('resourceVersion', query.resourceVersion);
-  // The server ends the stream after this many seconds; the caller re-watches from the last version.
-  url.searchParams.set('timeoutSeconds', '240');
-  if (query.fieldSelector) url.searchParams.set('fieldSelector', query.fieldSelector);
-  if (query.labelSelector) url.searchParams.set('labelSelector', query.labelSelector);
-  const opts: https.RequestOptions = { method: 'GET', headers: { Accept: 'application/json' } };
-  await target.kc.applyToHTTPSOptions(opts);
-  const transport = url.protocol === 'http:' ? http : https;
+  const params: Record<string, string> = {
+    allowWatchBookmarks: 'true',
+    resourceVersion: query.resourceVersion,
+    // The server ends the stream after this many seconds; the caller re-watches from the last version.
+    timeoutSeconds: '240',
+    ...(query.fieldSelector ? { fieldSelector: query.fieldSelector } : {}),
+    ...(query.labelSelector ? { labelSelector: query.labelSelector } : {}),
+  };
   let rv = query.resourceVersion;
   return new Promise((resolve, reject) => {
     let settled = false;
+    let controller: AbortController | undefined;
     const finish = (out: { value?: T; expired?: boolean; resourceVersion: string } | Error) => {
       if (settled) return;
       settled = true;
       signal?.removeEventListener('abort', onAbort);
-      req.destroy();
+      controller?.abort();
       if (out instanceof Error) reject(out);
       else resolve(out);
     };
     const onAbort = () => finish(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
     signal?.addEventListener('abort', onAbort, { once: true });
-    const req = transport.request(url, opts, (res) => {
-      if (res.statusCode !== 200) {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => finish(new WatchRefusedError(path, res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8').slice(0, 300))));
-        return;
-      }
-      let buffered = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        buffered += chunk;
-        let nl: number;
-        while (!settled && (nl = buffered.indexOf('\n')) >= 0) {
-          const line = buffered.slice(0, nl).trim();
-          buffered = buffered.slice(nl + 1);
-          if (!line) continue;
-          let event: { type: string; object: StoredObject & { code?: number } };
-          try {
-            event = JSON.parse(line);
-          } catch {
-            continue;
-          }
-          if (event.type === 'ERROR') {
+    const refused = async (status: number) => {
+      // Watch reports only the status line: ask once more without streaming for the server's own reason.
+      const res = await new KubeClient(target).request('GET', path, { query: { ...params, watch: 'true' } }).catch(() => undefined);
+      finish(new WatchRefusedError(path, status, res && res.status === status ? statusMessage(res) : `HTTP ${status}`));
+    };
+    new Watch(target.kc)
+      .watch(
+        path,
+        params,
+        (type: string, object: StoredObject & { code?: number }) => {
+          if (settled) return;
+          if (type === 'ERROR') {
             // 410 Gone: the version is too old; the caller reads again.
             finish({ expired: true, resourceVersion: rv });
             return;
           }
-          rv = event.object?.metadata?.resourceVersion ?? rv;
-          if (event.type === 'BOOKMARK') continue;
+          rv = object?.metadata?.resourceVersion ?? rv;
+          if (type === 'BOOKMARK') return;
           let value: T | undefined;
           try {
-            value = onEvent(event.type, event.object);
+            value = onEvent(type, object);
           } catch (err) {
             finish(err as Error);
             return;
           }
           if (value !== undefined) finish({ value, resourceVersion: rv });
-        }
-      });
-      res.on('end', () => finish({ resourceVersion: rv }));
-      res.on('error', (err) => finish(err));
-    });
-    req.on('error', (err) => finish(err));
-    req.end();
+        },
+        (err: unknown) => {
+          if (settled) return;
+          const status = (err as { statusCode?: number } | null)?.statusCode;
+          if (status) void refused(status);
+          else if (err && (err as { name?: string }).name !== 'AbortError') finish(err as Error);
+          else finish({ resourceVersion: rv });
+        },
+      )
+      .then((c) => {
+        controller = c;
+        if (settled) c.abort();
+      }, (err: unknown) => finish(err as Error));
   });
 }
