@@ -90,6 +90,16 @@ describe('server selection', () => {
     expect(usage(() => checkSelectionFlags({ selector: 'a in (b' }, { required: false }))).toBe(2);
   });
 
+  it('every -l in the help examples of backup, import, cutover and status selects servers of examples/cloud.yaml', () => {
+    const selectors: string[] = [];
+    for (const command of ['backup', 'import', 'cutover', 'status']) {
+      const source = readFileSync(new URL(`../../../src/cli/${command}.ts`, import.meta.url), 'utf8');
+      for (const m of source.matchAll(/\.example\('[^']*\s-l\s+([^\s']+)/g)) selectors.push(m[1]!);
+    }
+    expect(selectors.length).toBeGreaterThanOrEqual(3);
+    for (const selector of selectors) expect(selectPlannedWorks(works, { selector }).length, selector).toBeGreaterThan(0);
+  });
+
   it('parses kubectl selector syntax', () => {
     const l = { tier: 'web', env: 'prod' };
     expect(matchesRequirements(l, parseSelector('tier in (web,db), env notin (dev)'))).toBe(true);
