@@ -10,6 +10,9 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           environment: 'node',
+          // Pure tests, but the first ones of a file compile the upstream schemas (ajv): on a loaded 2-core
+          // machine that alone passes vitest's 5 s default. A bound, not a speed check (that is npm run bench).
+          testTimeout: 30_000,
         },
       },
       {
