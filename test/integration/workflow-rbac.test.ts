@@ -94,17 +94,22 @@ function permissionsOf(s: Sent): string[] {
 
 /**
  * Records every HTTPS request carrying `Authorization: Bearer <token>` for a token of `tokens`, by wrapping
- * node:https's request (the Kubernetes client and the watches both go through it). Observation only: the
+ * node:https's request (the Kubernetes client and client-node's Watch, through node-fetch, both go through it). Observation only: the
  * request itself is sent unchanged.
  */
 function recordRequests(tokens: Map<string, Sent[]>): () => void {
   const real = https.request;
   https.request = function (this: unknown, ...args: unknown[]) {
     const req = (real as (...a: unknown[]) => ReturnType<typeof https.request>).apply(this, args);
-    const [url, opts] = args as [unknown, https.RequestOptions | undefined];
-    const auth = (opts?.headers as Record<string, string> | undefined)?.Authorization ?? '';
+    // (url, options) from the project's client; one options object (protocol, host, path, headers with
+    // array values) from node-fetch, which client-node's Watch uses.
+    const [first, second] = args as [unknown, https.RequestOptions | undefined];
+    const opts = first instanceof URL ? second : (first as https.RequestOptions & { protocol?: string });
+    const url = first instanceof URL ? first : opts?.path ? new URL(`${opts.protocol ?? 'https:'}//${opts.hostname ?? opts.host}:${opts.port}${opts.path}`) : undefined;
+    const header = (opts?.headers as Record<string, string | string[]> | undefined)?.Authorization;
+    const auth = (Array.isArray(header) ? header[0] : header) ?? '';
     const log = tokens.get(auth.replace(/^Bearer /, ''));
-    if (log && url instanceof URL) {
+    if (log && url) {
       const sent: Sent = { method: opts?.method ?? 'GET', path: url.pathname, watch: url.searchParams.get('watch') === 'true' };
       log.push(sent);
       req.once('response', (res) => (sent.status = res.statusCode));
