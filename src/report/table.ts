@@ -13,7 +13,11 @@ export const plainStyle: Style = { bold: (s) => s, severity: (_v, s) => s };
 /** Left-aligned columns separated by three spaces, as kubectl prints. */
 export function formatColumns(rows: string[][]): string[] {
   const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  for (const row of rows) {
+    row.forEach((cell, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, cell.length);
+    });
+  }
   return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('   ').trimEnd());
 }
 

@@ -21,7 +21,7 @@
 //   name, size, class and annotations, or streams the image through the upload proxy.
 // The disk's origin is declared in annotations (server, volume or image id, disk role, device).
 // Ephemeral and swap disks have no copyable content in Nova's APIs, so they are `blank` DataVolumes.
-import type { Server, Volume } from '../inventory/types.js';
+import type { Volume } from '../inventory/types.js';
 import type { PlanContext } from './context.js';
 import type { KubeObject } from './model.js';
 import { ANNOTATIONS, LABELS, MANAGER, shortHash } from './naming.js';

@@ -68,7 +68,7 @@ describe('plan written namespace by namespace', () => {
     const broken = structuredClone(inventory);
     const flavor = broken.flavors.find((f) => broken.servers.some((s) => s.flavorId === f.id))!;
     flavor.extraSpecs = { ...flavor.extraSpecs, 'hw:cpu_sockets': '3', 'hw:cpu_cores': '5', 'hw:cpu_threads': '7' };
-    broken.images.forEach((i) => (i.properties = { ...i.properties, hw_disk_bus: 'floppy' }));
+    for (const i of broken.images) i.properties = { ...i.properties, hw_disk_bus: 'floppy' };
     const plan = buildPlan(broken);
     const errors = plan.findings.filter((f) => f.severity === 'error');
     expect(errors.length).toBeGreaterThan(0);
