@@ -5,7 +5,7 @@ import { indexInventory } from '../inventory/index.js';
 import type { Inventory, Server } from '../inventory/types.js';
 import type { PlanContext } from '../translate/context.js';
 import { defaultPlanConfig } from '../translate/defaults.js';
-import type { Finding, KubeObject, PlanConfig, Translation } from '../translate/model.js';
+import type { Finding, PlanObject, PlanConfig, Translation } from '../translate/model.js';
 import { LABELS, MANAGER, uniqueDnsLabel, toDnsLabel } from '../translate/naming.js';
 import { assignNamespaces } from '../translate/tenancy.js';
 import { roleBindingsFor } from '../translate/rbac.js';
@@ -19,7 +19,7 @@ import { orderObjects } from './order.js';
 export interface Plan {
   planId: string;
   cloud: string;
-  objects: KubeObject[];
+  objects: PlanObject[];
   findings: Finding[];
   /** Servers in the plan, in report order, with where they go. */
   servers: PlannedServer[];
@@ -110,7 +110,7 @@ export function assignVmNames(servers: Server[], namespaceByProject: Map<string,
 }
 
 /** Every object carries the plugin's manager and plan labels, whichever module made it. */
-function stampPlanLabels(objects: KubeObject[], planId: string): void {
+function stampPlanLabels(objects: PlanObject[], planId: string): void {
   for (const object of objects) {
     object.metadata.labels = { ...object.metadata.labels, [LABELS.managedBy]: MANAGER, [LABELS.planId]: planId };
   }
@@ -188,7 +188,7 @@ export function preparePlan(inventory: Inventory, config: PlanConfig = defaultPl
 
 export function buildPlan(inventory: Inventory, config: PlanConfig = defaultPlanConfig()): Plan {
   const builder = preparePlan(inventory, config);
-  const objects: KubeObject[] = builder.shared.objects.slice();
+  const objects: PlanObject[] = builder.shared.objects.slice();
   const findings: Finding[] = builder.shared.findings.slice();
   for (const server of inventory.servers) {
     const part = builder.translate(server);

@@ -2,6 +2,7 @@
 // aggregate_instance_extra_specs), availability zone → node affinity, server group → pod (anti-)affinity.
 // Also the extra specs that concern devices or quotas the cluster cannot give (PCI passthrough, vGPU,
 // traits, quota:*), which become findings.
+import type { Affinity } from '../kube-types/index.js';
 import type { Server, ServerGroup } from '../inventory/types.js';
 import type { PlanConfig } from './model.js';
 import { LABELS, toLabelValue } from './naming.js';
@@ -9,7 +10,7 @@ import { type ServerFacts, spec, specAttr } from './server-facts.js';
 
 export interface SchedulingResult {
   nodeSelector?: Record<string, string>;
-  affinity?: Record<string, unknown>;
+  affinity?: Affinity;
   /** Labels the VM template needs so that server-group terms of its peers select it. */
   templateLabels: Record<string, string>;
 }
@@ -40,7 +41,7 @@ export function translateScheduling(facts: ServerFacts, config: Pick<PlanConfig,
   const { findings } = facts;
   const nodeSelector: Record<string, string> = {};
   const templateLabels: Record<string, string> = {};
-  let affinity: Record<string, unknown> | undefined;
+  let affinity: Affinity | undefined;
   const setSelector = (attr: string, key: string, value: string, reason: string) => {
     if (!isLabelKey(key) || !isLabelValue(value)) {
       findings.lost(attr, `"${key}=${value}" is not a valid node label; no selector added`);

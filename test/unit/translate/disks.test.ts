@@ -91,7 +91,7 @@ describe('DataVolumes: planned, never an empty root, standalone', () => {
     { config: {}, storage: { resources: { requests: { storage: '10Gi' } } } },
     { config: { storageClassName: 'ceph-rbd' }, storage: { resources: { requests: { storage: '10Gi' } }, storageClassName: 'ceph-rbd' } },
     { config: { storageClassName: 'ceph-rbd', volumeTypeStorageClasses: { fast: 'nvme' } }, storage: { resources: { requests: { storage: '10Gi' } }, storageClassName: 'nvme' } },
-    { config: { accessModes: ['ReadWriteMany'], volumeMode: 'Block' as const }, storage: { resources: { requests: { storage: '10Gi' } }, accessModes: ['ReadWriteMany'], volumeMode: 'Block' } },
+    { config: { accessModes: ['ReadWriteMany' as const], volumeMode: 'Block' as const }, storage: { resources: { requests: { storage: '10Gi' } }, accessModes: ['ReadWriteMany'], volumeMode: 'Block' } },
   ])('storage of a "fast" volume with $config', ({ config, storage }) => {
     const r = translateRow({ config, setup: (inv, server) => attachVolume(server, addVolume(inv, { volumeType: 'fast' }), '/dev/vdb') });
     expect(r.schemaErrors).toEqual([]);

@@ -4,6 +4,7 @@ import type { Inventory, RoleAssignment } from '../../../src/inventory/types.js'
 import type { KubeObject } from '../../../src/translate/model.js';
 import { contextFor, inventoryWith, project } from '../../support/inventory-fixtures.js';
 import { validateObjects } from '../../support/schema-validate.js';
+import type { RoleBinding } from '../../../src/kube-types/index.js';
 
 // Two domains, three projects; alice exists in both domains (same name).
 function cloud(roleAssignments: RoleAssignment[]): Inventory {
@@ -75,7 +76,7 @@ describe('roleBindingsFor: details', () => {
       { roleId: 'r-admin', userId: 'u-bob', projectId: 'p-web' },
     ]);
     expect(summary(result.objects)).toEqual(['acme-web User bob → admin', 'acme-web User bob → edit']);
-    const edit = result.objects.find((o) => (o.roleRef as { name: string }).name === 'edit')!;
+    const edit = result.objects.find((o) => (o as RoleBinding).roleRef.name === 'edit')!;
     expect(edit.metadata.annotations![KEYSTONE_ROLES_ANNOTATION]).toBe('_member_,member');
   });
 
