@@ -90,8 +90,8 @@ function pairs(values: string[] | undefined, flag: string): [string, string][] {
 /** --network-map NET=pod | NET=multus:NAD[:generate] */
 export function parseNetworkTarget(value: string, flag = 'network-map'): NetworkTarget {
   if (value === 'pod') return { type: 'pod' };
-  const m = /^multus:([^:]+)(:generate)?$/.exec(value);
-  if (m) return { type: 'multus', networkName: m[1], generate: Boolean(m[2]) };
+  const m = /^multus:(?<name>[^:]+)(?<generate>:generate)?$/.exec(value);
+  if (m?.groups?.name) return { type: 'multus', networkName: m.groups.name, generate: Boolean(m.groups.generate) };
   throw new MigrateError('usage', `--${flag}: "${value}" is not a network target; use "pod" or "multus:<nad-name>[:generate]"`);
 }
 

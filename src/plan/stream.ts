@@ -128,7 +128,7 @@ export async function streamPlanFiles(
   // buildPlan sorts findings by source (stable); a server's list here holds its findings in production
   // order, which is the same order once grouped by source.
   for (const [id, list] of byServer) {
-    const first = list[0].source;
+    const first = list[0]?.source;
     if (list.some((f) => f.source !== first)) byServer.set(id, sortFindings(list));
   }
   return { planId: builder.planId, cloud: builder.cloud, servers: builder.servers, byServer, bySource, objectsByKind, objects, errors: sortFindings(errors), written };

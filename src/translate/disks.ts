@@ -230,15 +230,12 @@ export function sortKeys<T>(record: Record<string, T>): Record<string, T> {
   // general sort's set-up cost showed on large plans, where this runs several times per VM.
   const keys = Object.keys(record);
   for (let i = 1; i < keys.length; i++) {
-    const key = keys[i];
+    const key = keys[i] as string;
     let j = i - 1;
-    while (j >= 0 && keys[j] > key) {
-      keys[j + 1] = keys[j];
-      j--;
-    }
+    for (let prev = keys[j] as string; j >= 0 && prev > key; prev = keys[--j] as string) keys[j + 1] = prev;
     keys[j + 1] = key;
   }
   const out: Record<string, T> = {};
-  for (const key of keys) out[key] = record[key];
+  for (const key of keys) out[key] = record[key] as T;
   return out;
 }

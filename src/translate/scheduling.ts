@@ -24,9 +24,9 @@ const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0
 export function isLabelKey(key: string): boolean {
   const parts = key.split('/');
   if (parts.length > 2) return false;
-  const name = parts[parts.length - 1];
-  if (name.length > 63 || !QUALIFIED_NAME.test(name)) return false;
-  return parts.length === 1 || (parts[0].length <= 253 && DNS_SUBDOMAIN.test(parts[0]));
+  const [prefix, name] = parts.length === 2 ? parts : [undefined, parts[0]];
+  if (name === undefined || name.length > 63 || !QUALIFIED_NAME.test(name)) return false;
+  return prefix === undefined || (prefix.length <= 253 && DNS_SUBDOMAIN.test(prefix));
 }
 export function isLabelValue(value: string): boolean {
   return value === '' || (value.length <= 63 && QUALIFIED_NAME.test(value));
