@@ -40,7 +40,7 @@ function readJson(path: string): Json {
 
 function crdSchema(path: string): Json {
   const crd = yaml.load(readFileSync(join(SCHEMAS_DIR, path), 'utf8')) as { spec: { versions: { schema: { openAPIV3Schema: Json } }[] } };
-  return crd.spec.versions[0].schema.openAPIV3Schema;
+  return crd.spec.versions[0]!.schema.openAPIV3Schema;
 }
 
 let ajv: Ajv | undefined;

@@ -90,7 +90,7 @@ describe('plan id', () => {
   it('follows JSON.stringify on absent values and non-ASCII text', () => {
     const odd = structuredClone(inventory) as Inventory & Record<string, unknown>;
     (odd.servers[0] as unknown as Record<string, unknown>).description = undefined;
-    odd.servers[0].name = 'Zoë ☃ \ud800';
+    odd.servers[0]!.name = 'Zoë ☃ \ud800';
     (odd as Record<string, unknown>).extra = undefined;
     (odd.metadata as unknown as Record<string, unknown>).cloud = undefined;
     (odd.volumes as unknown[]).push(undefined);

@@ -35,7 +35,7 @@ function bindings(assignments: RoleAssignment[], roleMapping?: Record<string, st
 /** "<namespace> <kind> <subject> → <clusterRole>" per binding, the shape the mapping table reads in. */
 function summary(objects: KubeObject[]): string[] {
   return objects.map((o) => {
-    const s = (o.subjects as { kind: string; name: string }[])[0];
+    const s = (o.subjects as { kind: string; name: string }[])[0]!;
     return `${o.metadata.namespace} ${s.kind} ${s.name} → ${(o.roleRef as { name: string }).name}`;
   });
 }
@@ -88,7 +88,7 @@ describe('roleBindingsFor: details', () => {
   it('names the unmapped role in the finding', () => {
     const { result } = bindings([{ roleId: 'r-aud', userId: 'u-bob', projectId: 'p-web' }]);
     expect(result.findings[0]).toMatchObject({ source: 'user/u-bob', outcome: 'lost' });
-    expect(result.findings[0].reason).toContain('"auditor"');
+    expect(result.findings[0]?.reason).toContain('"auditor"');
   });
 
   it('reports users of different domains that share a name and both get bindings', () => {
