@@ -44,33 +44,52 @@ export function planIdOf(inventory: Inventory): string {
   return hash.digest('hex').slice(0, 10);
 }
 
-/** Feed JSON.stringify(value) to `hash`, stringifying separately below `depth` levels of nesting. */
+/**
+ * Feed JSON.stringify(value) to `hash`, stringifying separately below `depth` levels of nesting. The
+ * pieces are gathered into ~64 KB chunks before each `hash.update` (one call into the native hash per
+ * chunk rather than per piece: a 10,000-server inventory is ~150,000 pieces).
+ */
 function updateJson(hash: Hash, value: unknown, depth: number): void {
+  const chunk = { parts: [] as string[], size: 0 };
+  const push = (text: string) => {
+    chunk.parts.push(text);
+    chunk.size += text.length;
+    if (chunk.size >= 65_536) {
+      hash.update(chunk.parts.join(''));
+      chunk.parts = [];
+      chunk.size = 0;
+    }
+  };
+  pushJson(push, value, depth);
+  if (chunk.parts.length > 0) hash.update(chunk.parts.join(''));
+}
+
+function pushJson(push: (text: string) => void, value: unknown, depth: number): void {
   if (depth === 0 || value === null || typeof value !== 'object' || typeof (value as { toJSON?: unknown }).toJSON === 'function') {
-    hash.update(JSON.stringify(value) ?? 'null');
+    push(JSON.stringify(value) ?? 'null');
     return;
   }
   if (Array.isArray(value)) {
-    hash.update('[');
+    push('[');
     for (let i = 0; i < value.length; i++) {
-      if (i > 0) hash.update(',');
-      updateJson(hash, value[i], depth - 1);
+      if (i > 0) push(',');
+      pushJson(push, value[i], depth - 1);
     }
-    hash.update(']');
+    push(']');
     return;
   }
-  hash.update('{');
+  push('{');
   let first = true;
   const record = value as Record<string, unknown>;
   for (const key of Object.keys(record)) {
     const v = record[key];
     // What JSON.stringify leaves out of an object.
     if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
-    hash.update(`${first ? '' : ','}${JSON.stringify(key)}:`);
+    push(`${first ? '' : ','}${JSON.stringify(key)}:`);
     first = false;
-    updateJson(hash, v, depth - 1);
+    pushJson(push, v, depth - 1);
   }
-  hash.update('}');
+  push('}');
 }
 
 /**

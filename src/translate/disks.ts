@@ -232,7 +232,12 @@ export function sortKeys<T>(record: Record<string, T>): Record<string, T> {
   for (let i = 1; i < keys.length; i++) {
     const key = keys[i] as string;
     let j = i - 1;
-    for (let prev = keys[j] as string; j >= 0 && prev > key; prev = keys[--j] as string) keys[j + 1] = prev;
+    while (j >= 0) {
+      const prev = keys[j] as string;
+      if (!(prev > key)) break;
+      keys[j + 1] = prev;
+      j--;
+    }
     keys[j + 1] = key;
   }
   const out: Record<string, T> = {};
