@@ -9,6 +9,8 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
+          // Compiles the upstream-schema validators once per run instead of once per test file.
+          globalSetup: ['test/support/schema-validators-setup.ts'],
           environment: 'node',
           // Pure tests, but the first ones of a file compile the upstream schemas (ajv): on a loaded 2-core
           // machine that alone passes vitest's 5 s default. A bound, not a speed check (that is npm run bench).
@@ -19,6 +21,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
+          globalSetup: ['test/support/schema-validators-setup.ts'],
           environment: 'node',
           testTimeout: 120_000,
           hookTimeout: 300_000,

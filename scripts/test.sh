@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, exactly what CI runs (.ci/run calls `npm test`, which calls this):
-#   1. type-check and build;
+#   1. type-check and build, then lint (Biome);
 #   2. start the minicloud (a real OpenStack Zed on loopback) in the background unless it is up, and
 #      meanwhile build (first run only, then cached) the upstream kube-apiserver + etcd;
 #   3. run every vitest project: unit + integration (real kube-apiserver, local OpenStack API server,
@@ -17,6 +17,9 @@ step() { printf '\n==> %s (%s)\n' "$*" "$(date +%T)" >&2; }
 step "type-check (sources and tests) and build"
 npm run --silent build
 npx tsc -p tsconfig.test.json
+
+step "lint (biome.json)"
+npm run --silent lint
 
 minicloud_pid=""
 if [ "${OSM_SKIP_MINICLOUD:-0}" != "1" ]; then

@@ -6,16 +6,41 @@ import yaml from 'js-yaml';
 import { Ajv, type ErrorObject } from 'ajv';
 import { InvalidInputError, MigrateError, type InputProblem } from '../errors.js';
 import { COLLECTIONS, inventorySchema } from './schema.js';
-import { INVENTORY_API_VERSION, INVENTORY_KIND, INVENTORY_SCHEMA_VERSION, type Inventory } from './types.js';
+import { INVENTORY_API_VERSION, INVENTORY_KIND, INVENTORY_SCHEMA_VERSION, type Inventory, type InventoryFile } from './types.js';
 import { checkReferences } from './validate.js';
+import { validate as precompiledValidate } from './validator.generated.js';
 
-// Two compiled validators: a fast one that stops at the first error (the common, valid case on large
-// clouds), and one that collects every error, used only to explain a file that failed.
-let firstError: ReturnType<Ajv['compile']> | undefined;
+// The schema check of every run is the precompiled validator (scripts/generate-inventory-validator.ts),
+// which stops at the first error: the common, valid case on large clouds. Only a file that failed is
+// validated again by a validator that collects every error, compiled then (once) to explain it.
+const isInventoryFile = precompiledValidate as (data: unknown) => data is InventoryFile;
 let allErrors: ReturnType<Ajv['compile']> | undefined;
-function schemaValidator(collectAll: boolean) {
-  if (collectAll) return (allErrors ??= new Ajv({ allErrors: true, strict: true, allowUnionTypes: true }).compile(inventorySchema));
-  return (firstError ??= new Ajv({ allErrors: false, strict: true, allowUnionTypes: true }).compile(inventorySchema));
+function explainingValidator() {
+  return (allErrors ??= new Ajv({ allErrors: true, strict: true, allowUnionTypes: true }).compile(inventorySchema));
+}
+
+/** The loaded form: omitted collections become [] (appended, as the keys of the file keep their order). */
+function withAllCollections(file: InventoryFile): Inventory {
+  return {
+    ...file,
+    domains: file.domains ?? [],
+    projects: file.projects ?? [],
+    users: file.users ?? [],
+    groups: file.groups ?? [],
+    roles: file.roles ?? [],
+    roleAssignments: file.roleAssignments ?? [],
+    flavors: file.flavors ?? [],
+    images: file.images ?? [],
+    keypairs: file.keypairs ?? [],
+    serverGroups: file.serverGroups ?? [],
+    volumeTypes: file.volumeTypes ?? [],
+    volumes: file.volumes ?? [],
+    networks: file.networks ?? [],
+    subnets: file.subnets ?? [],
+    ports: file.ports ?? [],
+    securityGroups: file.securityGroups ?? [],
+    floatingIps: file.floatingIps ?? [],
+  };
 }
 
 /** /servers/3/flavorId → servers[3].flavorId */
@@ -66,13 +91,14 @@ export function parseInventory(data: unknown, source: string): Inventory {
       },
     ]);
   }
+  // Filled before validation as before, so that a missing `servers` reads as an empty cloud, not a shape error.
   for (const collection of COLLECTIONS) record[collection] ??= [];
-  if (!schemaValidator(false)(record)) {
-    const validate = schemaValidator(true);
+  if (!isInventoryFile(record)) {
+    const validate = explainingValidator();
     validate(record);
     throw new InvalidInputError(source, (validate.errors ?? []).map(describe));
   }
-  const inventory = record as unknown as Inventory;
+  const inventory = withAllCollections(record);
   const problems = checkReferences(inventory);
   if (problems.length) throw new InvalidInputError(source, problems);
   return inventory;

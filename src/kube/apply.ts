@@ -2,7 +2,7 @@
 // Re-applying the same objects is a no-op on the server; a field that another manager owns is reported
 // as a conflict and left alone unless forceConflicts; nothing is written when an API is missing.
 import type { KubeObject } from '../translate/model.js';
-import { KubeClient, isStatus, statusMessage } from './client.js';
+import { type KubeClient, type KubeResponse, isStatus, statusMessage } from './client.js';
 import { type ApiCheck, type ApiResource, type MissingApi, checkRequiredApis, describeObject, resourceKey } from './discovery.js';
 import { applyOrder } from '../plan/order.js';
 
@@ -109,7 +109,7 @@ async function applyOne(
   } catch {
     // fall through: the apply below reports the connection error
   }
-  let res;
+  let res: KubeResponse;
   try {
     res = await client.request('PATCH', path, {
       query: {

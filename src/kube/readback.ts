@@ -3,7 +3,7 @@
 // a field that is missing was pruned by a CRD schema that does not know it - a silent loss that the
 // API server reports nowhere else.
 import type { KubeObject } from '../translate/model.js';
-import { KubeClient, statusMessage } from './client.js';
+import { type KubeClient, statusMessage } from './client.js';
 import { checkRequiredApis, describeObject, resourceKey } from './discovery.js';
 import { objectPath, withNamespace } from './apply.js';
 

@@ -5,7 +5,7 @@ import yaml from 'js-yaml';
 import { Ajv } from 'ajv';
 import { InvalidInputError, MigrateError } from '../errors.js';
 import { defaultPlanConfig } from '../translate/defaults.js';
-import type { NetworkTarget, PlanConfig } from '../translate/model.js';
+import type { AccessMode, NetworkTarget, PlanConfig } from '../translate/model.js';
 
 const strMap = { type: 'object', additionalProperties: { type: 'string' } };
 const networkTarget = {
@@ -90,9 +90,17 @@ function pairs(values: string[] | undefined, flag: string): [string, string][] {
 /** --network-map NET=pod | NET=multus:NAD[:generate] */
 export function parseNetworkTarget(value: string, flag = 'network-map'): NetworkTarget {
   if (value === 'pod') return { type: 'pod' };
-  const m = /^multus:([^:]+)(:generate)?$/.exec(value);
-  if (m) return { type: 'multus', networkName: m[1], generate: Boolean(m[2]) };
+  const m = /^multus:(?<name>[^:]+)(?<generate>:generate)?$/.exec(value);
+  if (m?.groups?.name) return { type: 'multus', networkName: m.groups.name, generate: Boolean(m.groups.generate) };
   throw new MigrateError('usage', `--${flag}: "${value}" is not a network target; use "pod" or "multus:<nad-name>[:generate]"`);
+}
+
+const ACCESS_MODES: readonly AccessMode[] = ['ReadWriteOnce', 'ReadWriteMany', 'ReadOnlyMany', 'ReadWriteOncePod'];
+/** --access-mode is free text on the command line; the config file's schema already limits it to these. */
+function accessModeFlag(value: string): AccessMode {
+  const mode = ACCESS_MODES.find((m) => m === value);
+  if (!mode) throw new MigrateError('usage', `--access-mode: "${value}" is not an access mode; use one of ${ACCESS_MODES.join(', ')}`);
+  return mode;
 }
 
 export function resolvePlanConfig(file: Partial<PlanConfig>, flags: PlanFlags): PlanConfig {
@@ -104,7 +112,7 @@ export function resolvePlanConfig(file: Partial<PlanConfig>, flags: PlanFlags): 
     roleMapping: file.roleMapping ?? base.roleMapping,
   };
   if (flags.storageClass !== undefined) config.storageClassName = flags.storageClass;
-  if (flags.accessMode?.length) config.accessModes = flags.accessMode;
+  if (flags.accessMode?.length) config.accessModes = flags.accessMode.map(accessModeFlag);
   if (flags.volumeMode) config.volumeMode = flags.volumeMode;
   if (flags.namespaceTemplate) config.namespaceTemplate = flags.namespaceTemplate;
   if (flags.loadBalancerMode) config.loadBalancer = { ...config.loadBalancer, mode: flags.loadBalancerMode };

@@ -79,7 +79,7 @@ function cmp(a: string, b: string): number {
 }
 
 /** The plan's order: by rank, then namespace, then name. */
-export function orderObjects(objects: KubeObject[]): KubeObject[] {
+export function orderObjects<T extends KubeObject>(objects: T[]): T[] {
   return objects
     .map((obj) => ({ obj, rank: kindRank(obj) }))
     .sort((a, b) => a.rank - b.rank || cmp(a.obj.metadata.namespace ?? '', b.obj.metadata.namespace ?? '') || cmp(a.obj.metadata.name, b.obj.metadata.name))

@@ -5,7 +5,7 @@
 // files hold exactly what planFileEntries(buildPlan(...).objects) gives, and the findings come out
 // grouped as buildReport groups them, so the directory and the report are byte-identical either way.
 import type { Inventory, Server } from '../inventory/types.js';
-import type { Finding, KubeObject } from '../translate/model.js';
+import type { Finding, PlanObject } from '../translate/model.js';
 import type { ReportParts } from '../report/summary.js';
 import { sortFindings, type PlanBuilder } from './build.js';
 import { join } from 'node:path';
@@ -74,7 +74,7 @@ export async function streamPlanFiles(
   for (const f of builder.shared.findings) addFinding(f);
 
   // Objects by namespace ("" for cluster-scoped ones), each list in production order.
-  const batches = new Map<string, { objects: KubeObject[]; servers: Server[] }>();
+  const batches = new Map<string, { objects: PlanObject[]; servers: Server[] }>();
   const batch = (ns: string) => {
     let b = batches.get(ns);
     if (!b) batches.set(ns, (b = { objects: [], servers: [] }));
@@ -91,7 +91,7 @@ export async function streamPlanFiles(
     // Each object becomes its YAML text as soon as it is made: the objects die young (cheap for the
     // garbage collector) and only the text waits for the rest of its namespace.
     const entries: Entry[] = [];
-    const add = (o: KubeObject) => {
+    const add = (o: PlanObject) => {
       objectsByKind[o.kind] = (objectsByKind[o.kind] ?? 0) + 1;
       if (write) entries.push({ rank: kindRank(o), name: o.metadata.name, stem: fileStemFor(o), yaml: toYaml(o) });
     };
@@ -128,7 +128,7 @@ export async function streamPlanFiles(
   // buildPlan sorts findings by source (stable); a server's list here holds its findings in production
   // order, which is the same order once grouped by source.
   for (const [id, list] of byServer) {
-    const first = list[0].source;
+    const first = list[0]?.source;
     if (list.some((f) => f.source !== first)) byServer.set(id, sortFindings(list));
   }
   return { planId: builder.planId, cloud: builder.cloud, servers: builder.servers, byServer, bySource, objectsByKind, objects, errors: sortFindings(errors), written };

@@ -102,7 +102,7 @@ export function assembleReport(parts: ReportParts): PlanReport {
     return { ...s, counts: count(findings), severity: worstSeverity(findings), findings };
   });
   const others: SourceReport[] = [...bySource.entries()]
-    .map(([source, findings]) => ({ source, sourceName: findings[0].sourceName, counts: count(findings), severity: worstSeverity(findings), findings }))
+    .map(([source, findings]) => ({ source, sourceName: findings[0]?.sourceName ?? '', counts: count(findings), severity: worstSeverity(findings), findings }))
     .sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : 0));
 
   const total: Counts = { exact: 0, approximate: 0, lost: 0 };

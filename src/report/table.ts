@@ -13,8 +13,12 @@ export const plainStyle: Style = { bold: (s) => s, severity: (_v, s) => s };
 /** Left-aligned columns separated by three spaces, as kubectl prints. */
 export function formatColumns(rows: string[][]): string[] {
   const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('   ').trimEnd());
+  for (const row of rows) {
+    row.forEach((cell, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, cell.length);
+    });
+  }
+  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('   ').trimEnd());
 }
 
 function verdict(severity: Severity): string {
@@ -48,8 +52,11 @@ export function writeReportTable(report: PlanReport, write: (text: string) => vo
     s.namespace, s.vmName, s.name, s.status, String(s.counts.exact), String(s.counts.approximate), String(s.counts.lost), verdict(s.severity),
   ]);
   const table = formatColumns([header, ...rows]);
-  let out = `${style.bold(table[0])}\n`;
-  for (let i = 1; i < table.length; i++) out += `${style.severity(report.servers[i - 1].severity, table[i])}\n`;
+  const [headerLine = '', ...lines] = table;
+  let out = `${style.bold(headerLine)}\n`;
+  report.servers.forEach((server, i) => {
+    out += `${style.severity(server.severity, lines[i] ?? '')}\n`;
+  });
   write(out);
 
   const showExact = options.showExact === true;

@@ -16,7 +16,8 @@
 //   NetworkPolicy isolation stays), which fails closed.
 import type { SecurityGroupRule } from '../inventory/types.js';
 import type { PlanContext } from './context.js';
-import type { Finding, KubeObject, Translation } from './model.js';
+import type { CalicoNetworkPolicySpec } from '../kube-types/index.js';
+import type { Finding, PlanObject, Translation } from './model.js';
 import { SECURITY_GROUP_LABEL_VALUE } from './naming.js';
 import {
   NAMESPACE_NAME_LABEL, describeRule, groupLabelKey, groupPlacements, labelKeyOf, memberNamespaces, ruleProtocol, rulePeer,
@@ -92,7 +93,7 @@ export function calicoRule(ctx: PlanContext, rule: SecurityGroupRule, namespace:
 }
 
 export function calicoPoliciesFor(ctx: PlanContext): Translation {
-  const objects: KubeObject[] = [];
+  const objects: PlanObject[] = [];
   const findings: Finding[] = [];
   const reported = new Set<string>();
   for (const { group, namespace, projectId } of groupPlacements(ctx)) {
@@ -115,7 +116,7 @@ export function calicoPoliciesFor(ctx: PlanContext): Translation {
     }
     if (rules.ingress.size + rules.egress.size === 0) continue;
     const name = `${securityGroupPolicyName(group)}-calico`;
-    const spec: Record<string, unknown> = {
+    const spec: CalicoNetworkPolicySpec = {
       selector: labelEquals(labelKeyOf(group), SECURITY_GROUP_LABEL_VALUE),
       types: ['Ingress', 'Egress'],
     };

@@ -3,7 +3,7 @@
 // secrets, so it stays out of the VM manifest; it also escapes KubeVirt's 2 KiB limit on inline data)
 // and the public key delivered through spec.template.spec.accessCredentials.
 import type { PlanContext } from './context.js';
-import type { KubeObject } from './model.js';
+import type { AccessCredential, CloudInitNoCloudSource, Secret, Volume } from '../kube-types/index.js';
 import { keypairOfServer } from '../inventory/index.js';
 import { ANNOTATIONS, LABELS, MANAGER } from './naming.js';
 import type { CdromBus } from './devices.js';
@@ -15,9 +15,9 @@ export const CLOUD_INIT_DISK = 'cloudinit';
 
 export interface CloudInitResult {
   disk?: VmDisk;
-  volume?: Record<string, unknown>;
-  accessCredentials?: Record<string, unknown>[];
-  secrets: KubeObject[];
+  volume?: Volume;
+  accessCredentials?: AccessCredential[];
+  secrets: Secret[];
 }
 
 export interface CloudInitInput {
@@ -79,7 +79,7 @@ export function translateCloudInit(input: CloudInitInput): CloudInitResult {
   }
 
   const method = configDrive ? 'cloudInitConfigDrive' : 'cloudInitNoCloud';
-  const source: Record<string, unknown> = {};
+  const source: CloudInitNoCloudSource = {};
   const dataSecretName = childName(vmName, 'cloud-init', 253);
   const secretData: Record<string, string> = {};
   if (userData) {

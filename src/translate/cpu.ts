@@ -80,8 +80,9 @@ export function resolveTopology(input: TopologyInput): TopologyOutcome {
     (preferred.sockets > 0 && t.sockets === preferred.sockets ? 1 : 0) +
     (preferred.cores > 0 && t.cores === preferred.cores ? 1 : 0) +
     (preferred.threads > 0 && t.threads === preferred.threads ? 1 : 0);
-  let best = possible[0];
-  for (const t of possible) if (score(t) > score(best)) best = t;
+  let best: CpuTopology | undefined;
+  for (const t of possible) if (best === undefined || score(t) > score(best)) best = t;
+  if (best === undefined) throw new Error('unreachable: possible is not empty');
   return { ok: true, topology: best, discardedFlavorPreference };
 }
 

@@ -21,9 +21,9 @@
 //   name, size, class and annotations, or streams the image through the upload proxy.
 // The disk's origin is declared in annotations (server, volume or image id, disk role, device).
 // Ephemeral and swap disks have no copyable content in Nova's APIs, so they are `blank` DataVolumes.
-import type { Server, Volume } from '../inventory/types.js';
+import type { Volume } from '../inventory/types.js';
 import type { PlanContext } from './context.js';
-import type { KubeObject } from './model.js';
+import type { DataVolume, DataVolumeSource, DataVolumeStorage, Volume as KubeVirtVolume } from '../kube-types/index.js';
 import { ANNOTATIONS, LABELS, MANAGER, shortHash } from './naming.js';
 import type { CdromBus, DiskBus } from './devices.js';
 import type { ServerFacts } from './server-facts.js';
@@ -44,12 +44,12 @@ export interface VmDisk {
   cdrom?: { bus: CdromBus; readonly?: boolean };
   bootOrder?: number;
 }
-export type VmVolume = { name: string; dataVolume: { name: string } };
+export type VmVolume = KubeVirtVolume & { dataVolume: { name: string } };
 
 export interface DisksResult {
   disks: VmDisk[];
   volumes: VmVolume[];
-  dataVolumes: KubeObject[];
+  dataVolumes: DataVolume[];
 }
 
 /** A child object name of a VM (≤63 chars): "<vm>-<suffix>", shortening the VM part with a hash when needed. */
@@ -85,7 +85,7 @@ export function translateDisks(input: DiskInput): DisksResult {
   const { server, flavor, findings, image } = facts;
   const disks: VmDisk[] = [];
   const volumes: VmVolume[] = [];
-  const dataVolumes: KubeObject[] = [];
+  const dataVolumes: DataVolume[] = [];
 
   const addDisk = (diskName: string, dvName: string, asCdrom: boolean, bootOrder?: number) => {
     const disk: VmDisk = { name: diskName };
@@ -98,8 +98,8 @@ export function translateDisks(input: DiskInput): DisksResult {
   const storageClassFor = (volume?: Volume): string | undefined =>
     (volume?.volumeType ? ctx.config.volumeTypeStorageClasses[volume.volumeType] : undefined) ?? ctx.config.storageClassName;
 
-  const dataVolume = (dvName: string, role: DiskRole, size: string, source: Record<string, unknown>, ids: Record<string, string>, storageClass: string | undefined): KubeObject => {
-    const storage: Record<string, unknown> = { resources: { requests: { storage: size } } };
+  const dataVolume = (dvName: string, role: DiskRole, size: string, source: DataVolumeSource, ids: Record<string, string>, storageClass: string | undefined): DataVolume => {
+    const storage: DataVolumeStorage = { resources: { requests: { storage: size } } };
     // Empty access modes / volume mode: CDI's storage API takes them from the StorageProfile.
     if (ctx.config.accessModes.length > 0) storage.accessModes = [...ctx.config.accessModes];
     if (ctx.config.volumeMode) storage.volumeMode = ctx.config.volumeMode;
@@ -230,15 +230,17 @@ export function sortKeys<T>(record: Record<string, T>): Record<string, T> {
   // general sort's set-up cost showed on large plans, where this runs several times per VM.
   const keys = Object.keys(record);
   for (let i = 1; i < keys.length; i++) {
-    const key = keys[i];
+    const key = keys[i] as string;
     let j = i - 1;
-    while (j >= 0 && keys[j] > key) {
-      keys[j + 1] = keys[j];
+    while (j >= 0) {
+      const prev = keys[j] as string;
+      if (!(prev > key)) break;
+      keys[j + 1] = prev;
       j--;
     }
     keys[j + 1] = key;
   }
   const out: Record<string, T> = {};
-  for (const key of keys) out[key] = record[key];
+  for (const key of keys) out[key] = record[key] as T;
   return out;
 }

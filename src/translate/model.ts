@@ -1,20 +1,22 @@
 // The vocabulary shared by every translation module: Kubernetes objects as plain data, findings, options.
 // Nothing here does I/O.
+import type { ObjectMeta, PlanObject } from '../kube-types/index.js';
 
-/** Any Kubernetes object the plan produces, as it would be written to YAML. */
+export type { ObjectMeta } from '../kube-types/index.js';
+
+export type { PlanObject } from '../kube-types/index.js';
+
+/**
+ * A Kubernetes object of any kind as the shells (src/kube, src/workflow) send or read it: only the
+ * envelope is known. What the plan generates is a PlanObject (src/kube-types): one of the typed kinds
+ * (KubeVirt, CDI, Calico, Multus from their published schemas, core kinds from client-node), so that a
+ * misspelt field is a compile error; every PlanObject is also a KubeObject.
+ */
 export interface KubeObject {
   apiVersion: string;
   kind: string;
   metadata: ObjectMeta;
   [field: string]: unknown;
-}
-
-export interface ObjectMeta {
-  name: string;
-  namespace?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  ownerReferences?: unknown[];
 }
 
 /**
@@ -53,6 +55,9 @@ export type NetworkTarget =
   | { type: 'pod' }
   | { type: 'multus'; /** NAD as "name" or "namespace/name" */ networkName: string; /** generate the NAD in the plan */ generate?: boolean };
 
+/** A PersistentVolumeClaim access mode, as CDI's storage API takes it. */
+export type AccessMode = 'ReadWriteOnce' | 'ReadWriteMany' | 'ReadOnlyMany' | 'ReadWriteOncePod';
+
 export interface PlanConfig {
   /** Template for namespace names; placeholders {domain}, {project}, {projectId}. */
   namespaceTemplate: string;
@@ -60,7 +65,7 @@ export interface PlanConfig {
   roleMapping: Record<string, string>;
   storageClassName?: string;
   /** Access modes of generated DataVolumes; empty means "let CDI's StorageProfile choose". */
-  accessModes: string[];
+  accessModes: AccessMode[];
   volumeMode?: 'Filesystem' | 'Block';
   /** Per Cinder volume type → storage class. */
   volumeTypeStorageClasses: Record<string, string>;
@@ -86,7 +91,7 @@ export interface PlanConfig {
 }
 
 export interface Translation {
-  objects: KubeObject[];
+  objects: PlanObject[];
   findings: Finding[];
 }
 

@@ -8,7 +8,8 @@
 // roles or assignments lead to it.
 import type { Group, RoleAssignment, User } from '../inventory/types.js';
 import type { PlanContext } from './context.js';
-import type { Finding, KubeObject, Translation } from './model.js';
+import type { RoleBinding } from '../kube-types/index.js';
+import type { Finding, Translation } from './model.js';
 import { PREFIX, shortHash, toDnsLabel } from './naming.js';
 import { planLabels, sourceAnnotations } from './tenancy.js';
 
@@ -128,8 +129,8 @@ export function roleBindingsFor(ctx: PlanContext): Translation {
     }
   }
 
-  const objects: KubeObject[] = [...pending.values()]
-    .map((p) => ({
+  const objects: RoleBinding[] = [...pending.values()]
+    .map((p): RoleBinding => ({
       apiVersion: `${RBAC_GROUP}/v1`,
       kind: 'RoleBinding',
       metadata: {

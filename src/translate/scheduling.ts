@@ -2,6 +2,7 @@
 // aggregate_instance_extra_specs), availability zone → node affinity, server group → pod (anti-)affinity.
 // Also the extra specs that concern devices or quotas the cluster cannot give (PCI passthrough, vGPU,
 // traits, quota:*), which become findings.
+import type { Affinity } from '../kube-types/index.js';
 import type { Server, ServerGroup } from '../inventory/types.js';
 import type { PlanConfig } from './model.js';
 import { LABELS, toLabelValue } from './naming.js';
@@ -9,7 +10,7 @@ import { type ServerFacts, spec, specAttr } from './server-facts.js';
 
 export interface SchedulingResult {
   nodeSelector?: Record<string, string>;
-  affinity?: Record<string, unknown>;
+  affinity?: Affinity;
   /** Labels the VM template needs so that server-group terms of its peers select it. */
   templateLabels: Record<string, string>;
 }
@@ -23,9 +24,9 @@ const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0
 export function isLabelKey(key: string): boolean {
   const parts = key.split('/');
   if (parts.length > 2) return false;
-  const name = parts[parts.length - 1];
-  if (name.length > 63 || !QUALIFIED_NAME.test(name)) return false;
-  return parts.length === 1 || (parts[0].length <= 253 && DNS_SUBDOMAIN.test(parts[0]));
+  const [prefix, name] = parts.length === 2 ? parts : [undefined, parts[0]];
+  if (name === undefined || name.length > 63 || !QUALIFIED_NAME.test(name)) return false;
+  return prefix === undefined || (prefix.length <= 253 && DNS_SUBDOMAIN.test(prefix));
 }
 export function isLabelValue(value: string): boolean {
   return value === '' || (value.length <= 63 && QUALIFIED_NAME.test(value));
@@ -40,7 +41,7 @@ export function translateScheduling(facts: ServerFacts, config: Pick<PlanConfig,
   const { findings } = facts;
   const nodeSelector: Record<string, string> = {};
   const templateLabels: Record<string, string> = {};
-  let affinity: Record<string, unknown> | undefined;
+  let affinity: Affinity | undefined;
   const setSelector = (attr: string, key: string, value: string, reason: string) => {
     if (!isLabelKey(key) || !isLabelValue(value)) {
       findings.lost(attr, `"${key}=${value}" is not a valid node label; no selector added`);

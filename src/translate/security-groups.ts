@@ -11,7 +11,8 @@
 // - Both are stateful: replies to allowed connections pass.
 import type { SecurityGroup, SecurityGroupRule, Server } from '../inventory/types.js';
 import type { PlanContext } from './context.js';
-import type { Finding, KubeObject, Translation } from './model.js';
+import type { NetworkPolicyEgressRule, NetworkPolicyIngressRule } from '../kube-types/index.js';
+import type { Finding, PlanObject, Translation } from './model.js';
 import { resolveTarget } from './server-networks.js';
 import { LABELS, SECURITY_GROUP_LABEL_VALUE, securityGroupLabelKey, toDnsLabel, toLabelValue } from './naming.js';
 import { planLabels, sourceAnnotations } from './tenancy.js';
@@ -406,9 +407,9 @@ export function describeRule(rule: SecurityGroupRule): string {
   return `${rule.direction} ${rule.ethertype} ${proto}${ports} ${rule.direction === 'ingress' ? 'from' : 'to'} ${remote}`;
 }
 
-function toSpecRules(rules: NpRule[], peerField: 'from' | 'to'): Record<string, unknown>[] {
+function toSpecRules(rules: NpRule[], peerField: 'from' | 'to'): (NetworkPolicyIngressRule & NetworkPolicyEgressRule)[] {
   return rules.map((r) => {
-    const out: Record<string, unknown> = {};
+    const out: NetworkPolicyIngressRule & NetworkPolicyEgressRule = {};
     if (r.ports) out.ports = r.ports;
     if (r.peers) out[peerField] = r.peers;
     return out;
@@ -417,7 +418,7 @@ function toSpecRules(rules: NpRule[], peerField: 'from' | 'to'): Record<string, 
 
 /** Server-level checks: VMs without groups, and groups on NICs that NetworkPolicy does not filter. */
 function serverFindingsAndPolicies(ctx: PlanContext): Translation {
-  const objects: KubeObject[] = [];
+  const objects: PlanObject[] = [];
   const findings: Finding[] = [];
   const servers = [...ctx.inventory.servers].sort((a, b) => (a.id < b.id ? -1 : 1));
   for (const srv of servers) {
@@ -467,7 +468,7 @@ function serverFindingsAndPolicies(ctx: PlanContext): Translation {
 }
 
 export function networkPoliciesFor(ctx: PlanContext): Translation {
-  const objects: KubeObject[] = [];
+  const objects: PlanObject[] = [];
   const findings: Finding[] = [];
   const analysed = new Set<string>();
   for (const { group, namespace, projectId } of groupPlacements(ctx)) {

@@ -7,7 +7,8 @@
 // reported, never dropped silently.
 import type { FloatingIp, Port, Server } from '../inventory/types.js';
 import type { PlanContext } from './context.js';
-import type { Finding, KubeObject, Translation } from './model.js';
+import type { ServiceSpec } from '../kube-types/index.js';
+import type { Finding, PlanObject, Translation } from './model.js';
 import { ANNOTATIONS, LABELS, toDnsLabel, toLabelValue } from './naming.js';
 import { podNetworkInterfaceIndex, rulePeer, rulePortRange, ruleProtocol, sortedRules } from './security-groups.js';
 import { planLabels, sourceAnnotations } from './tenancy.js';
@@ -110,7 +111,7 @@ export function servicePortsFromGroups(ctx: PlanContext, groupIds: string[]): Po
 }
 
 export function servicesFor(ctx: PlanContext): Translation {
-  const objects: KubeObject[] = [];
+  const objects: PlanObject[] = [];
   const findings: Finding[] = [];
   const { config } = ctx;
 
@@ -183,7 +184,7 @@ export function servicesFor(ctx: PlanContext): Translation {
       ...sourceAnnotations('floatingIp', fip.id, fip.floatingIpAddress),
       [ANNOTATIONS.serverId]: srv.id,
     };
-    const spec: Record<string, unknown> = {
+    const spec: ServiceSpec = {
       type: 'LoadBalancer',
       selector: { [LABELS.serverId]: toLabelValue(srv.id) },
       ports: result.ports,

@@ -1,7 +1,8 @@
 // Keystone domains and projects → Namespaces. One Namespace per project; its name comes from the plan's
 // namespace template and is decided once here, so that every other module places its objects in it.
 import type { Domain, Inventory, Project } from '../inventory/types.js';
-import type { Finding, KubeObject, PlanConfig, Translation } from './model.js';
+import type { Namespace } from '../kube-types/index.js';
+import type { Finding, PlanConfig, Translation } from './model.js';
 import { ANNOTATIONS, LABELS, MANAGER, isDnsLabel, toLabelValue, uniqueDnsLabel } from './naming.js';
 
 /**
@@ -64,7 +65,7 @@ export function assignNamespaces(
   // Who holds each name, so a collision finding can name both projects.
   const holder = new Map<string, Project>();
   const namespaceByProject = new Map<string, string>();
-  const objects: KubeObject[] = [];
+  const objects: Namespace[] = [];
   const findings: Finding[] = [];
 
   for (const { project, domain, domainName } of entries) {

@@ -4,7 +4,8 @@
 // their results together and reports what none of them knew.
 import type { Server } from '../inventory/types.js';
 import type { PlanContext } from './context.js';
-import type { Finding, KubeObject, Translation } from './model.js';
+import type { Devices, DomainSpec, Features, VirtualMachine, VirtualMachineInstanceSpec } from '../kube-types/index.js';
+import type { Finding, PlanObject, Translation } from './model.js';
 import { ANNOTATIONS, LABELS, MANAGER, SECURITY_GROUP_LABEL_VALUE, isDnsLabel, securityGroupLabelKey, shortHash, toDnsLabel, toLabelValue } from './naming.js';
 import { translateCloudInit } from './cloud-init.js';
 import { translateCpu, translateNuma } from './cpu.js';
@@ -185,7 +186,7 @@ export function translateServer(ctx: PlanContext, server: Server): Translation {
 
   const annotations = vmAnnotations(ctx, facts, os.osDistro);
 
-  const devices: Record<string, unknown> = {
+  const devices: Devices = {
     disks: [...disks.disks, ...(cloudInit.disk ? [cloudInit.disk] : [])],
     interfaces: nets.interfaces,
   };
@@ -198,18 +199,18 @@ export function translateServer(ctx: PlanContext, server: Server): Translation {
   if (tpm) devices.tpm = tpm;
   if (inputs) devices.inputs = inputs;
 
-  const domain: Record<string, unknown> = { cpu: cpu.cpu, memory };
+  const domain = { cpu: cpu.cpu, memory } as DomainSpec;
   if (cpu.cpuLimit) domain.resources = { limits: { cpu: cpu.cpuLimit } };
   if (firmware.firmware) domain.firmware = firmware.firmware;
   if (firmware.machineType) domain.machine = { type: firmware.machineType };
-  const features: Record<string, unknown> = {};
+  const features: Features = {};
   if (firmware.smm) features.smm = { enabled: true };
   if (os.hyperv) features.hyperv = os.hyperv;
   if (Object.keys(features).length > 0) domain.features = features;
   if (os.clock) domain.clock = os.clock;
   domain.devices = devices;
 
-  const templateSpec: Record<string, unknown> = {};
+  const templateSpec = {} as VirtualMachineInstanceSpec;
   if (os.architecture) templateSpec.architecture = os.architecture;
   templateSpec.hostname = guestHostname(facts);
   templateSpec.domain = domain;
@@ -222,7 +223,7 @@ export function translateServer(ctx: PlanContext, server: Server): Translation {
   const running = wasRunning(server);
   findings.exact('server.power_state', 'spec.runStrategy', running ? 'running in OpenStack → Always (started once its disks are imported)' : 'stopped in OpenStack → Halted');
 
-  const vm: KubeObject = {
+  const vm: VirtualMachine = {
     apiVersion: 'kubevirt.io/v1',
     kind: 'VirtualMachine',
     metadata: { name: vmName, namespace, labels: vmLabels, annotations },

@@ -2,11 +2,20 @@
 // treated as errors everywhere (a field the API server's structural schema does not know would be pruned,
 // i.e. silently lost). On top of the schemas, the checks the API server makes that schemas do not carry:
 // object names, label keys/values, annotation keys.
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+//
+// Compiling these schemas (three Kubernetes OpenAPI documents, the 300 KB KubeVirt VM schema) takes 1–3 s,
+// and vitest gives every test file its own module graph: compiled per file, it made the first test of
+// each file hit the 5 s timeout on a loaded 2-core machine. So the validators are compiled once per run
+// (test/support/schema-validators-setup.ts, vitest globalSetup) into standalone code cached under
+// node_modules/.cache, keyed by a hash of the schemas and of this file; each test file loads that.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
 import yaml from 'js-yaml';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
+import standaloneCodeModule from 'ajv/dist/standalone/index.js';
 
 // ajv-formats is CommonJS: under NodeNext its default import is the module object.
 const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (ajv: Ajv) => Ajv;
@@ -31,15 +40,20 @@ function readJson(path: string): Json {
 
 function crdSchema(path: string): Json {
   const crd = yaml.load(readFileSync(join(SCHEMAS_DIR, path), 'utf8')) as { spec: { versions: { schema: { openAPIV3Schema: Json } }[] } };
-  return crd.spec.versions[0].schema.openAPIV3Schema;
+  return crd.spec.versions[0]!.schema.openAPIV3Schema;
 }
 
 let ajv: Ajv | undefined;
 const validators = new Map<string, ValidateFunction>();
 
-function getAjv(): Ajv {
-  if (ajv) return ajv;
-  ajv = new Ajv({ allErrors: true, strict: false, validateFormats: true });
+function getAjv(options: { standalone?: boolean } = {}): Ajv {
+  if (ajv && !options.standalone) return ajv;
+  const fresh = new Ajv({ allErrors: true, strict: false, validateFormats: true, code: { source: options.standalone === true } });
+  if (!options.standalone) ajv = fresh;
+  return setUpAjv(fresh);
+}
+
+function setUpAjv(ajv: Ajv): Ajv {
   addFormats(ajv);
   for (const f of ['int32', 'int64', 'double', 'float', 'int-or-string', 'quantity']) ajv.addFormat(f, true);
   // Kubernetes OpenAPI v3 documents: one schema per document, refs as #/components/schemas/<name>.
@@ -88,12 +102,84 @@ function schemaFor(apiVersion: string, kind: string): Json | undefined {
   }
 }
 
+/** Every apiVersion/kind with a schema (the keys of schemaFor), plus the ObjectMeta check. */
+const KINDS = [
+  'v1/Namespace', 'v1/Secret', 'v1/ConfigMap', 'v1/Service', 'v1/ServiceAccount', 'v1/PersistentVolumeClaim', 'v1/PersistentVolume',
+  'networking.k8s.io/v1/NetworkPolicy', 'rbac.authorization.k8s.io/v1/RoleBinding', 'rbac.authorization.k8s.io/v1/Role',
+  'rbac.authorization.k8s.io/v1/ClusterRole', 'kubevirt.io/v1/VirtualMachine', 'cdi.kubevirt.io/v1beta1/DataVolume',
+  'projectcalico.org/v3/NetworkPolicy', 'projectcalico.org/v3/GlobalNetworkPolicy', 'crd.projectcalico.org/v1/NetworkPolicy',
+  'crd.projectcalico.org/v1/GlobalNetworkPolicy', 'k8s.cni.cncf.io/v1/NetworkAttachmentDefinition',
+];
+const OBJECT_META = 'ObjectMeta';
+const OBJECT_META_SCHEMA = { $ref: 'k8s:api__v1_openapi.json#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta' };
+
+function splitKey(key: string): [string, string] {
+  const slash = key.lastIndexOf('/');
+  return [key.slice(0, slash), key.slice(slash + 1)];
+}
+
+const require = createRequire(import.meta.url);
+// Under node_modules so that the cached module's require("ajv/...") resolves to this project's ajv.
+const CACHE_DIR = join(dirname(require.resolve('ajv/package.json')), '..', '.cache', 'osm-schema-validators');
+
+/** Changes whenever a schema, ajv's version or this file changes. */
+function cacheKey(): string {
+  const hash = createHash('sha256');
+  hash.update(readFileSync(import.meta.filename));
+  hash.update(readFileSync(require.resolve('ajv/package.json')));
+  const files = ['kubernetes/v1.33/api__v1_openapi.json', 'kubernetes/v1.33/apis__networking.k8s.io__v1_openapi.json',
+    'kubernetes/v1.33/apis__rbac.authorization.k8s.io__v1_openapi.json', 'kubevirt/virtualmachine_v1.json', 'cdi/datavolume_v1beta1.json',
+    'calico/projectcalico.org_v3/projectcalico.org_networkpolicies.yaml', 'calico/projectcalico.org_v3/projectcalico.org_globalnetworkpolicies.yaml',
+    'calico/crd.projectcalico.org_v1/crd.projectcalico.org_networkpolicies.yaml', 'calico/crd.projectcalico.org_v1/crd.projectcalico.org_globalnetworkpolicies.yaml'];
+  for (const f of files) hash.update(readFileSync(join(SCHEMAS_DIR, f)));
+  return hash.digest('hex').slice(0, 16);
+}
+
+function cachePath(): string {
+  return join(CACHE_DIR, `validators-${cacheKey()}.cjs`);
+}
+
+/**
+ * Compile every validator once and write them as one standalone CommonJS module (called by the vitest
+ * globalSetup before any test file runs). Returns the module's path.
+ */
+export function buildCachedValidators(): string {
+  const path = cachePath();
+  if (existsSync(path)) return path;
+  const standaloneAjv = getAjv({ standalone: true });
+  const refs: Record<string, string> = {};
+  KINDS.forEach((key, i) => {
+    const [apiVersion, kind] = splitKey(key);
+    const id = `osm:validator${i}`;
+    standaloneAjv.addSchema({ $id: id, ...schemaFor(apiVersion, kind) } as Json);
+    refs[key] = id;
+  });
+  standaloneAjv.addSchema({ $id: 'osm:objectMeta', ...OBJECT_META_SCHEMA });
+  refs[OBJECT_META] = 'osm:objectMeta';
+  const standaloneCode = ((standaloneCodeModule as unknown as { default?: typeof standaloneCodeModule }).default ?? standaloneCodeModule) as unknown as (ajv: Ajv, refs: Record<string, string>) => string;
+  const code = standaloneCode(standaloneAjv, refs);
+  mkdirSync(CACHE_DIR, { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, code);
+  renameSync(tmp, path);
+  return path;
+}
+
+let cached: Record<string, ValidateFunction> | null | undefined;
+function cachedValidators(): Record<string, ValidateFunction> | null {
+  if (cached !== undefined) return cached;
+  const path = cachePath();
+  cached = existsSync(path) ? (require(path) as Record<string, ValidateFunction>) : null;
+  return cached;
+}
+
 function validatorFor(apiVersion: string, kind: string): ValidateFunction | undefined {
   const key = `${apiVersion}/${kind}`;
   if (validators.has(key)) return validators.get(key);
   const schema = schemaFor(apiVersion, kind);
   if (!schema) return undefined;
-  const fn = getAjv().compile(schema);
+  // Without the globalSetup (a file imported outside vitest), compile here as before.
+  const fn = cachedValidators()?.[key] ?? getAjv().compile(schema);
   validators.set(key, fn);
   return fn;
 }
@@ -155,7 +241,7 @@ export function validateObject(object: Json): string[] {
       problems.push(`${e.instancePath || '(root)'}: ${e.message}${extra}`);
     }
   }
-  objectMetaValidator ??= getAjv().compile({ $ref: 'k8s:api__v1_openapi.json#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta' });
+  objectMetaValidator ??= cachedValidators()?.[OBJECT_META] ?? getAjv().compile(OBJECT_META_SCHEMA);
   if (!objectMetaValidator(object.metadata)) {
     for (const e of objectMetaValidator.errors ?? []) problems.push(`/metadata${e.instancePath}: ${e.message}`);
   }

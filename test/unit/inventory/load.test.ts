@@ -61,7 +61,7 @@ const cases: [string, Mutation, string][] = [
 
 describe('inventory validation', () => {
   it('accepts a well-formed inventory', () => {
-    expect(parseInventory(minimal(), 'inv.yaml').servers[0].name).toBe('web-1');
+    expect(parseInventory(minimal(), 'inv.yaml').servers[0]?.name).toBe('web-1');
   });
 
   it.each(cases)('rejects %s, naming file, path and problem', (_name, mutate, expected) => {

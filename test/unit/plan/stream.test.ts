@@ -68,7 +68,7 @@ describe('plan written namespace by namespace', () => {
     const broken = structuredClone(inventory);
     const flavor = broken.flavors.find((f) => broken.servers.some((s) => s.flavorId === f.id))!;
     flavor.extraSpecs = { ...flavor.extraSpecs, 'hw:cpu_sockets': '3', 'hw:cpu_cores': '5', 'hw:cpu_threads': '7' };
-    broken.images.forEach((i) => (i.properties = { ...i.properties, hw_disk_bus: 'floppy' }));
+    for (const i of broken.images) i.properties = { ...i.properties, hw_disk_bus: 'floppy' };
     const plan = buildPlan(broken);
     const errors = plan.findings.filter((f) => f.severity === 'error');
     expect(errors.length).toBeGreaterThan(0);
@@ -90,7 +90,7 @@ describe('plan id', () => {
   it('follows JSON.stringify on absent values and non-ASCII text', () => {
     const odd = structuredClone(inventory) as Inventory & Record<string, unknown>;
     (odd.servers[0] as unknown as Record<string, unknown>).description = undefined;
-    odd.servers[0].name = 'Zoë ☃ \ud800';
+    odd.servers[0]!.name = 'Zoë ☃ \ud800';
     (odd as Record<string, unknown>).extra = undefined;
     (odd.metadata as unknown as Record<string, unknown>).cloud = undefined;
     (odd.volumes as unknown[]).push(undefined);

@@ -34,6 +34,6 @@ describe('assignVmNames', () => {
     expect(first.get('id-c')).toBe('web'); // another namespace
     const { findings } = assignVmNames(a, ns);
     expect(findings).toHaveLength(1);
-    expect(findings[0].reason).toContain('is taken in namespace acme-prod');
+    expect(findings[0]?.reason).toContain('is taken in namespace acme-prod');
   });
 });

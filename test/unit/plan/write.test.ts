@@ -25,7 +25,7 @@ const objects = orderObjects([
 describe('plan directory', () => {
   it('orders kinds by dependency', () => {
     expect(objects.map((o) => o.kind)).toEqual(['Namespace', 'Namespace', 'Secret', 'RoleBinding', 'NetworkPolicy', 'NetworkPolicy', 'Service', 'DataVolume', 'VirtualMachine']);
-    expect(objects[5].apiVersion).toBe('projectcalico.org/v3');
+    expect(objects[5]?.apiVersion).toBe('projectcalico.org/v3');
   });
 
   it('lays out files so that a lexical walk (kubectl apply -R) meets namespaces first', () => {

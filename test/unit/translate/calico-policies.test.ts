@@ -6,6 +6,7 @@ import type { Inventory, SecurityGroupRule } from '../../../src/inventory/types.
 import { contextFor, inventoryWith, portsOf, project, rule, securityGroup, server } from '../../support/inventory-fixtures.js';
 import { validateObjects } from '../../support/schema-validate.js';
 import { calicoSelectorMatches } from '../../support/policy-evaluator.js';
+import type { KubeObject } from '../../../src/translate/model.js';
 
 const webKey = securityGroupLabelKey({ id: 'sg-1111aaaa', name: 'web' });
 const admKey = securityGroupLabelKey({ id: 'sg-2222bbbb', name: 'admin' });
@@ -44,7 +45,7 @@ describe('calicoPoliciesFor: one row per rule shape', () => {
     expect(result.objects).toHaveLength(1);
     const policy = result.objects[0];
     expect(policy).toMatchObject({ apiVersion: 'projectcalico.org/v3', kind: 'NetworkPolicy', metadata: { name: 'sg-web-sg1111aa-calico', namespace: 'acme-web' } });
-    const spec = policy.spec as Record<string, unknown>;
+    const spec = (policy as KubeObject).spec as Record<string, unknown>;
     expect(spec.selector).toBe(`${webKey} == 'member'`);
     expect(spec.types).toEqual(['Ingress', 'Egress']);
     expect(spec.ingress).toEqual(ingress);
@@ -55,7 +56,7 @@ describe('calicoPoliciesFor: one row per rule shape', () => {
 
   it('selects exactly the members of the group (selector syntax)', () => {
     const policy = calicoPoliciesFor(contextFor(cloud([rule({ protocol: 'icmp' })]))).objects[0];
-    const selector = (policy.spec as { selector: string }).selector;
+    const selector = ((policy as KubeObject).spec as { selector: string }).selector;
     expect(calicoSelectorMatches(selector, { [webKey]: 'member' })).toBe(true);
     expect(calicoSelectorMatches(selector, { [admKey]: 'member' })).toBe(false);
   });

@@ -19,7 +19,7 @@ describe('root disk size = max(flavor disk, image min_disk, image virtual size)'
     expect(r.schemaErrors).toEqual([]);
     const root = r.dataVolumes.find((dv) => dv.metadata.annotations?.[ANNOTATIONS.diskRole] === 'root')!;
     expect(root.spec.storage.resources.requests.storage).toBe(size);
-    expect(root.metadata.annotations?.[ANNOTATIONS.imageId]).toBe(r.inventory.images[0].id);
+    expect(root.metadata.annotations?.[ANNOTATIONS.imageId]).toBe(r.inventory.images[0]?.id);
   });
   it('unknown size → blocker', () => {
     const r = translateRow({ flavor: { disk: 0 }, image: { minDisk: 0, virtualSize: undefined, size: undefined } });
@@ -91,7 +91,7 @@ describe('DataVolumes: planned, never an empty root, standalone', () => {
     { config: {}, storage: { resources: { requests: { storage: '10Gi' } } } },
     { config: { storageClassName: 'ceph-rbd' }, storage: { resources: { requests: { storage: '10Gi' } }, storageClassName: 'ceph-rbd' } },
     { config: { storageClassName: 'ceph-rbd', volumeTypeStorageClasses: { fast: 'nvme' } }, storage: { resources: { requests: { storage: '10Gi' } }, storageClassName: 'nvme' } },
-    { config: { accessModes: ['ReadWriteMany'], volumeMode: 'Block' as const }, storage: { resources: { requests: { storage: '10Gi' } }, accessModes: ['ReadWriteMany'], volumeMode: 'Block' } },
+    { config: { accessModes: ['ReadWriteMany' as const], volumeMode: 'Block' as const }, storage: { resources: { requests: { storage: '10Gi' } }, accessModes: ['ReadWriteMany'], volumeMode: 'Block' } },
   ])('storage of a "fast" volume with $config', ({ config, storage }) => {
     const r = translateRow({ config, setup: (inv, server) => attachVolume(server, addVolume(inv, { volumeType: 'fast' }), '/dev/vdb') });
     expect(r.schemaErrors).toEqual([]);
@@ -104,7 +104,7 @@ describe('DataVolumes: planned, never an empty root, standalone', () => {
     { v: { encrypted: true }, attr: 'encrypted' },
   ])('blocks $attr volumes', ({ v, attr }) => {
     const r = translateRow({ setup: (inv, server) => attachVolume(server, addVolume(inv, v), '/dev/vdb') });
-    expect(outcomeOf(r.findings, `volume/${r.inventory.volumes[0].id}.${attr}`)).toBe('blocker');
+    expect(outcomeOf(r.findings, `volume/${r.inventory.volumes[0]!.id}.${attr}`)).toBe('blocker');
   });
   it('a missing volume is a blocker naming it', () => {
     const r = translateRow({ server: { blockDevices: [{ volumeId: 'gone', device: '/dev/vdb' }] } });

@@ -4,6 +4,7 @@ import type { Inventory, RoleAssignment } from '../../../src/inventory/types.js'
 import type { KubeObject } from '../../../src/translate/model.js';
 import { contextFor, inventoryWith, project } from '../../support/inventory-fixtures.js';
 import { validateObjects } from '../../support/schema-validate.js';
+import type { RoleBinding } from '../../../src/kube-types/index.js';
 
 // Two domains, three projects; alice exists in both domains (same name).
 function cloud(roleAssignments: RoleAssignment[]): Inventory {
@@ -34,7 +35,7 @@ function bindings(assignments: RoleAssignment[], roleMapping?: Record<string, st
 /** "<namespace> <kind> <subject> → <clusterRole>" per binding, the shape the mapping table reads in. */
 function summary(objects: KubeObject[]): string[] {
   return objects.map((o) => {
-    const s = (o.subjects as { kind: string; name: string }[])[0];
+    const s = (o.subjects as { kind: string; name: string }[])[0]!;
     return `${o.metadata.namespace} ${s.kind} ${s.name} → ${(o.roleRef as { name: string }).name}`;
   });
 }
@@ -75,7 +76,7 @@ describe('roleBindingsFor: details', () => {
       { roleId: 'r-admin', userId: 'u-bob', projectId: 'p-web' },
     ]);
     expect(summary(result.objects)).toEqual(['acme-web User bob → admin', 'acme-web User bob → edit']);
-    const edit = result.objects.find((o) => (o.roleRef as { name: string }).name === 'edit')!;
+    const edit = result.objects.find((o) => (o as RoleBinding).roleRef.name === 'edit')!;
     expect(edit.metadata.annotations![KEYSTONE_ROLES_ANNOTATION]).toBe('_member_,member');
   });
 
@@ -87,7 +88,7 @@ describe('roleBindingsFor: details', () => {
   it('names the unmapped role in the finding', () => {
     const { result } = bindings([{ roleId: 'r-aud', userId: 'u-bob', projectId: 'p-web' }]);
     expect(result.findings[0]).toMatchObject({ source: 'user/u-bob', outcome: 'lost' });
-    expect(result.findings[0].reason).toContain('"auditor"');
+    expect(result.findings[0]?.reason).toContain('"auditor"');
   });
 
   it('reports users of different domains that share a name and both get bindings', () => {

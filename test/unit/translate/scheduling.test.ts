@@ -54,20 +54,20 @@ describe('server group → pod (anti-)affinity on kubernetes.io/hostname', () =>
       },
     });
     expect(r.schemaErrors).toEqual([]);
-    const group = r.inventory.serverGroups[0];
+    const group = r.inventory.serverGroups[0]!;
     const term = { labelSelector: { matchLabels: { [LABELS.serverGroup]: group.id } }, topologyKey: 'kubernetes.io/hostname' };
     const affinity = r.t.affinity[kind];
     if (hard) expect(affinity).toEqual({ requiredDuringSchedulingIgnoredDuringExecution: [term] });
     else expect(affinity).toEqual({ preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term }] });
     // The selector must match the template labels of every member, this VM included.
     expect(r.vm.spec.template.metadata.labels[LABELS.serverGroup]).toBe(group.id);
-    const peerVm = translateServer(contextFor(r.inventory), r.inventory.servers[1]).objects.find((o) => o.kind === 'VirtualMachine') as any;
+    const peerVm = translateServer(contextFor(r.inventory), r.inventory.servers[1]!).objects.find((o) => o.kind === 'VirtualMachine') as any;
     expect(peerVm.spec.template.metadata.labels[LABELS.serverGroup]).toBe(group.id);
     expect(outcomeOf(r.findings, `serverGroup/${group.id}.policy`)).toBe('exact');
   });
   it('max_server_per_host > 1 is reported lost', () => {
     const r = translateRow({ setup: (inv, server) => { addServerGroup(inv, { policy: 'anti-affinity', members: [server.id], rules: { maxServerPerHost: 2 } }); } });
-    expect(outcomeOf(r.findings, `serverGroup/${r.inventory.serverGroups[0].id}.rules.max_server_per_host`)).toBe('lost');
+    expect(outcomeOf(r.findings, `serverGroup/${r.inventory.serverGroups[0]!.id}.rules.max_server_per_host`)).toBe('lost');
   });
 });
 

@@ -5,10 +5,10 @@ import {
 import { calicoPoliciesFor } from '../../../src/translate/calico-policies.js';
 import { LABELS, SECURITY_GROUP_LABEL_VALUE, securityGroupLabelKey, shortHash, toLabelValue } from '../../../src/translate/naming.js';
 import type { Inventory, SecurityGroup, SecurityGroupRule, Server } from '../../../src/inventory/types.js';
-import type { KubeObject } from '../../../src/translate/model.js';
 import { contextFor, inventoryWith, portsOf, project, rule, securityGroup, server } from '../../support/inventory-fixtures.js';
 import { validateObjects } from '../../support/schema-validate.js';
 import { clusterAllows, neutronAllows, type Packet, type Pod } from '../../support/policy-evaluator.js';
+import type { KubeObject } from '../../../src/translate/model.js';
 
 const NS = 'default-p1';
 
@@ -102,7 +102,7 @@ describe('networkPoliciesFor: one row per rule shape', () => {
     const result = networkPoliciesFor(contextFor(inv));
     const np = result.objects.find((o) => o.metadata.name === 'sg-web-sg1111aa')!;
     expect(np.metadata.namespace).toBe(NS);
-    const spec = np.spec as Record<string, unknown>;
+    const spec = (np as KubeObject).spec as Record<string, unknown>;
     expect(spec.podSelector).toEqual({ matchLabels: { [webKey]: SECURITY_GROUP_LABEL_VALUE } });
     expect(spec.policyTypes).toEqual(['Ingress', 'Egress']);
     if (ingress) expect(spec.ingress).toEqual(ingress);
@@ -151,7 +151,7 @@ describe('networkPoliciesFor: servers', () => {
     const inv = inventoryWith({ domains: [{ id: 'd1', name: 'default' }], projects: [project('p1', 'p1', 'd1')], servers: [vm], ports: portsOf(vm) });
     const { objects } = networkPoliciesFor(contextFor(inv));
     expect(objects).toHaveLength(1);
-    expect(objects[0].spec).toEqual({ podSelector: { matchLabels: { [LABELS.serverId]: 'vm-none' } }, policyTypes: ['Ingress', 'Egress'], ingress: [], egress: [] });
+    expect((objects[0] as KubeObject).spec).toEqual({ podSelector: { matchLabels: { [LABELS.serverId]: 'vm-none' } }, policyTypes: ['Ingress', 'Egress'], ingress: [], egress: [] });
     expect(validateObjects(objects)).toEqual([]);
   });
 
@@ -303,7 +303,7 @@ describe('union semantics: generated policies ≡ Neutron rules, packet by packe
 
   it('places the cross-project remote group with a namespace selector', () => {
     const web = np.objects.find((o) => o.metadata.name === 'sg-web-sgweb000')!;
-    const ingress = (web.spec as { ingress: { from?: unknown[] }[] }).ingress;
+    const ingress = ((web as KubeObject).spec as { ingress: { from?: unknown[] }[] }).ingress;
     expect(ingress).toContainEqual({
       ports: [{ protocol: 'TCP', port: 22 }],
       from: [{

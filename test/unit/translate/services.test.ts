@@ -81,7 +81,7 @@ describe('servicesFor: the Service', () => {
   it.each(modes)('load balancer mode $mode', ({ mode, annotation, loadBalancerIP, nodePorts, outcome }) => {
     const result = run(cloud(web), { loadBalancer: { mode, externalTrafficPolicy: 'Local' } });
     const svc = result.objects[0];
-    const spec = svc.spec as Record<string, unknown>;
+    const spec = (svc as KubeObject).spec as Record<string, unknown>;
     expect(svc.metadata.annotations![METALLB_IPS_ANNOTATION]).toBe(annotation);
     expect(spec.loadBalancerIP).toBe(loadBalancerIP);
     expect(spec.allocateLoadBalancerNodePorts).toBe(nodePorts);
@@ -94,7 +94,7 @@ describe('servicesFor: the Service', () => {
   it('warns when externalTrafficPolicy Cluster hides the client address from prefix rules', () => {
     const rules: Rules = [{ protocol: 'tcp', portRangeMin: 22, portRangeMax: 22, remoteIpPrefix: '198.51.100.0/24' }];
     const result = run(cloud(rules), { loadBalancer: { mode: 'metallb', externalTrafficPolicy: 'Cluster' } });
-    expect((result.objects[0].spec as { externalTrafficPolicy: string }).externalTrafficPolicy).toBe('Cluster');
+    expect(((result.objects[0] as KubeObject).spec as { externalTrafficPolicy: string }).externalTrafficPolicy).toBe('Cluster');
     expect(result.findings).toContainEqual(expect.objectContaining({ attribute: 'remote_ip_prefix', outcome: 'approximate' }));
   });
 

@@ -67,9 +67,9 @@ describe('assignNamespaces: collisions', () => {
     const collision = translation.findings.filter((f) => f.source === 'project/id-a' && f.severity === 'warning');
     expect(collision).toHaveLength(1);
     expect(collision[0]).toMatchObject({ attribute: 'name', outcome: 'approximate' });
-    expect(collision[0].reason).toContain('id-b');
-    expect(collision[0].reason).toContain('Web App');
-    expect(collision[0].reason).toContain(`acme-web-app-${shortHash('id-a')}`);
+    expect(collision[0]?.reason).toContain('id-b');
+    expect(collision[0]?.reason).toContain('Web App');
+    expect(collision[0]?.reason).toContain(`acme-web-app-${shortHash('id-a')}`);
   });
 
   it('never reuses a namespace every cluster already has', () => {
