@@ -49,9 +49,10 @@ export async function runPlan(args: PlanArgs): Promise<number> {
   if (args.out) {
     // The directory is written namespace by namespace as the servers are translated (see plan/stream.ts);
     // input the target rejects still leaves nothing behind: the staging directory is discarded.
-    const dir = new StagedDirectory(args.out);
+    const builder = preparePlan(inventory, config);
+    const dir = new StagedDirectory(args.out, builder.planId);
     try {
-      const streamed = await streamPlanFiles(inventory, preparePlan(inventory, config), (path, content) => dir.write(path, content), namespace);
+      const streamed = await streamPlanFiles(inventory, builder, (path, content) => dir.write(path, content), namespace);
       if (streamed.errors.length) throw invalidInput(args.inventory, streamed.errors);
       report = assembleReport(streamed);
       written = streamed.written;

@@ -1,13 +1,13 @@
 // Reading and writing inventory files. YAML or JSON (JSON is YAML); validated on load with errors that
 // name the file, the path in it, and the problem.
-import { readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname, basename, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import yaml from 'js-yaml';
 import { Ajv, type ErrorObject } from 'ajv';
 import { InvalidInputError, MigrateError, type InputProblem } from '../errors.js';
 import { COLLECTIONS, inventorySchema } from './schema.js';
 import { INVENTORY_API_VERSION, INVENTORY_KIND, INVENTORY_SCHEMA_VERSION, type Inventory } from './types.js';
 import { checkReferences } from './validate.js';
+import { writeInventoryText } from './save.js';
 
 // Two compiled validators: a fast one that stops at the first error (the common, valid case on large
 // clouds), and one that collects every error, used only to explain a file that failed.
@@ -116,10 +116,10 @@ export function formatInventory(inventory: Inventory, format: 'yaml' | 'json'): 
   return yaml.dump(inventory, { noRefs: true, lineWidth: -1, sortKeys: false });
 }
 
-/** Write atomically (temp file + rename), so a killed run never leaves half an inventory. */
+/** Write atomically (temp file + rename, see save.ts), so a killed run never leaves half an inventory. */
 export async function saveInventoryFile(inventory: Inventory, file: string): Promise<void> {
   const format = /\.json$/i.test(file) ? 'json' : 'yaml';
-  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
-  await writeFile(tmp, formatInventory(inventory, format), { mode: 0o644 });
-  await rename(tmp, file);
+  await writeInventoryText(formatInventory(inventory, format), file);
 }
+
+export { checkInventoryTarget } from './save.js';
