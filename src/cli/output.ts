@@ -44,3 +44,31 @@ export function warn(message: string): void {
 export function debug(level: number, message: string): void {
   if (verbosity >= level) process.stderr.write(`${message}\n`);
 }
+
+let streamsGuarded = false;
+
+/**
+ * Errors of stdout and stderr end the run quietly or with one line, never with a Node stack trace:
+ * - EPIPE (the reader went away: `plan -o yaml | head -1`): exit at once without a word, as kubectl does
+ *   (Go dies of SIGPIPE; the shell reports 141, which is the status used here);
+ * - any other (ENOSPC with `> /dev/full`): one line on stderr naming standard output, exit 1.
+ */
+export function guardStandardStreams(exit: (code: number) => never = (code) => process.exit(code)): void {
+  if (streamsGuarded) return;
+  streamsGuarded = true;
+  const guard = (stream: NodeJS.WriteStream, name: string) => {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') exit(141);
+      if (stream !== process.stderr) {
+        try {
+          process.stderr.write(`error: cannot write to ${name}: ${error.code === 'ENOSPC' ? 'no space left on device' : error.message.split(',')[0]} (${error.code ?? 'error'})\n`);
+        } catch {
+          // stderr is gone too: nothing left to tell the user with.
+        }
+      }
+      exit(1);
+    });
+  };
+  guard(process.stdout, 'standard output');
+  guard(process.stderr, 'standard error');
+}

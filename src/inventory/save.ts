@@ -3,7 +3,7 @@
 import { closeSync, lstatSync, openSync, readSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { MigrateError } from '../errors.js';
+import { MigrateError, fileError } from '../errors.js';
 import { INVENTORY_API_VERSION } from './types.js';
 
 
@@ -95,7 +95,7 @@ export async function writeInventoryText(text: string, file: string): Promise<vo
     await rename(tmp, file);
   } catch (e) {
     await rm(tmp, { force: true });
-    throw e;
+    throw fileError(e, file, 'write');
   }
 }
 

@@ -10,6 +10,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, basename, resolve } from 'node:path';
 import { pushYaml } from './yaml.js';
 import type { KubeObject } from '../translate/model.js';
+import { fileError } from '../errors.js';
 import { fileStemFor } from './order.js';
 import { PLAN_MARKER, checkReplaceable, planMarkerText, removeStaleLeftovers } from './owned-directory.js';
 
@@ -82,9 +83,19 @@ export class StagedDirectory {
     rmSync(this.staging, { recursive: true, force: true });
     // mkdir returns the first folder it had to create: when that is above the staging directory (the
     // parent of `out` did not exist), discard() removes it too, so a failed plan leaves nothing behind.
-    const created = mkdirSync(this.staging, { recursive: true });
+    let created: string | undefined;
+    try {
+      created = mkdirSync(this.staging, { recursive: true });
+    } catch (e) {
+      throw fileError(e, this.staging, 'create');
+    }
     this.createdAbove = created !== undefined && created !== this.staging ? created : undefined;
-    writeFileSync(join(this.staging, PLAN_MARKER), planMarkerText(planId));
+    try {
+      writeFileSync(join(this.staging, PLAN_MARKER), planMarkerText(planId));
+    } catch (e) {
+      rmSync(this.createdAbove ?? this.staging, { recursive: true, force: true });
+      throw fileError(e, join(this.staging, PLAN_MARKER), 'write');
+    }
   }
 
   private readonly createdAbove: string | undefined;
@@ -120,7 +131,7 @@ export class StagedDirectory {
         await writeFile(full, content);
       })()
         .catch((error: unknown) => {
-          this.failure ??= { error };
+          this.failure ??= { error: fileError(error, full, 'write') };
         })
         .finally(() => {
           this.running--;
@@ -150,9 +161,20 @@ export class StagedDirectory {
   /** A file written piece by piece, synchronously (the report): `write` buffers, `end` flushes and closes. */
   stream(path: string): TextSink {
     const full = join(this.staging, path);
-    mkdirSync(dirname(full), { recursive: true });
-    const fd = openSync(full, 'w');
-    const sink = bufferedSink((chunk) => writeSync(fd, chunk));
+    let fd: number;
+    try {
+      mkdirSync(dirname(full), { recursive: true });
+      fd = openSync(full, 'w');
+    } catch (e) {
+      throw fileError(e, full, 'write');
+    }
+    const sink = bufferedSink((chunk) => {
+      try {
+        writeSync(fd, chunk);
+      } catch (e) {
+        throw fileError(e, full, 'write');
+      }
+    });
     return {
       write: sink.write,
       end() {
@@ -166,14 +188,18 @@ export class StagedDirectory {
     await this.flush();
     // Checked again: another process may have put something there while the plan was being written.
     checkReplaceable(this.target);
-    if (existsSync(this.target)) {
-      const old = join(dirname(this.target), `.${basename(this.target)}.old-${process.pid}`);
-      renameSync(this.target, old);
-      renameSync(this.staging, this.target);
-      rmSync(old, { recursive: true, force: true });
-    } else {
-      mkdirSync(dirname(this.target), { recursive: true });
-      renameSync(this.staging, this.target);
+    try {
+      if (existsSync(this.target)) {
+        const old = join(dirname(this.target), `.${basename(this.target)}.old-${process.pid}`);
+        renameSync(this.target, old);
+        renameSync(this.staging, this.target);
+        rmSync(old, { recursive: true, force: true });
+      } else {
+        mkdirSync(dirname(this.target), { recursive: true });
+        renameSync(this.staging, this.target);
+      }
+    } catch (e) {
+      throw fileError(e, this.target, 'replace');
     }
   }
 
