@@ -36,10 +36,14 @@ export class InvalidInputError extends MigrateError {
   readonly problems: InputProblem[];
   readonly file: string;
 
-  constructor(file: string, problems: InputProblem[]) {
+  /** `what` names the kind of file ("inventory", "plan config"), so that the message says what was read. */
+  constructor(file: string, problems: InputProblem[], what = 'inventory') {
     const shown = problems.slice(0, 20).map((p) => `  ${file}: ${p.path}: ${p.message}`);
     const more = problems.length > 20 ? [`  … and ${problems.length - 20} more`] : [];
-    super('invalid-input', [`${file} is not a valid inventory (${problems.length} problem${problems.length === 1 ? '' : 's'}):`, ...shown, ...more].join('\n'), { where: file });
+    // One problem: one line. Several: a heading and one line each.
+    super('invalid-input', problems.length === 1
+      ? `${file} is not a valid ${what}: ${problems[0].path}: ${problems[0].message}`
+      : [`${file} is not a valid ${what} (${problems.length} problems):`, ...shown, ...more].join('\n'), { where: file });
     this.name = 'InvalidInputError';
     this.problems = problems;
     this.file = file;

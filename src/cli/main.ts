@@ -44,7 +44,7 @@ export function reportError(error: unknown): number {
   const message = isSystemError(error) ? describeSystemError(error) : error instanceof Error ? error.message : String(error);
   process.stderr.write(`error: ${message}\n`);
   if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
-  else process.stderr.write('(run with -v=1 for details)\n');
+  else if (!isSystemError(error)) process.stderr.write('(run with -v=1 for details)\n');
   return 1;
 }
 

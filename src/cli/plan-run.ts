@@ -16,6 +16,14 @@ import type { PlanArgs } from './plan.js';
 import { note, terminalStyle } from './output.js';
 
 
+/** -n names a namespace of the plan, or the run stops (kubectl: NotFound, exit 1) instead of writing all. */
+function checkNamespaceInPlan(namespace: string, objects: Plan['objects'], inventory: string): void {
+  const names = objects.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name).sort();
+  if (names.includes(namespace)) return;
+  const shown = names.slice(0, 10).join(', ') + (names.length > 10 ? `, … (${names.length} in all)` : '');
+  throw new MigrateError('invalid-input', `namespace "${namespace}" not found in the plan of ${inventory} (its namespaces: ${shown || 'none'}); nothing was written`);
+}
+
 function errorsOf(plan: Plan): Finding[] {
   return plan.findings.filter((f) => f.severity === 'error');
 }
@@ -50,6 +58,7 @@ export async function runPlan(args: PlanArgs): Promise<number> {
     // The directory is written namespace by namespace as the servers are translated (see plan/stream.ts);
     // input the target rejects still leaves nothing behind: the staging directory is discarded.
     const builder = preparePlan(inventory, config);
+    if (namespace) checkNamespaceInPlan(namespace, builder.shared.objects, args.inventory);
     const dir = new StagedDirectory(args.out, builder.planId);
     try {
       const streamed = await streamPlanFiles(inventory, builder, (path, content) => dir.write(path, content), namespace);
@@ -69,6 +78,7 @@ export async function runPlan(args: PlanArgs): Promise<number> {
     // Input the target rejects (an unknown disk bus, an impossible CPU topology): nothing is written.
     const errors = errorsOf(plan);
     if (errors.length) throw invalidInput(args.inventory, errors);
+    if (namespace) checkNamespaceInPlan(namespace, plan.objects, args.inventory);
     report = buildReport(plan);
     objects = namespace ? plan.objects.filter((o) => !o.metadata.namespace || o.metadata.namespace === namespace) : plan.objects;
     written = objects.length;

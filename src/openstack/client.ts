@@ -206,6 +206,10 @@ export class OpenStackClient {
       } catch {
         throw new OpenStackError('config', `cacert ${config.cacert} of cloud "${config.name}" cannot be read; fix the path in clouds.yaml, OS_CACERT or --os-cacert`);
       }
+      // Node ignores a CA bundle it cannot parse and verifies against nothing useful: say so instead.
+      if (!ca.toString('latin1').includes('-----BEGIN CERTIFICATE-----')) {
+        throw new OpenStackError('config', `cacert ${config.cacert} of cloud "${config.name}" holds no PEM certificate (-----BEGIN CERTIFICATE-----); give the CA bundle in PEM form (convert DER with: openssl x509 -inform der -in FILE -out FILE.pem)`);
+      }
     }
     if (!config.verify) {
       this.warn(`TLS certificate verification is OFF for cloud "${config.name}" (--insecure / verify: false): anyone on the path can read the credentials; use a CA bundle (cacert / OS_CACERT) instead`);

@@ -61,6 +61,7 @@ export async function loadPlanConfigFile(file: string): Promise<Partial<PlanConf
     throw new InvalidInputError(
       file,
       (validatePlanConfig.errors ?? []).map((e) => ({ path: e.instancePath.slice(1).replace(/\//g, '.') || '(top level)', message: `${e.message}${e.params && 'additionalProperty' in e.params ? ` "${e.params.additionalProperty}"` : ''}` })),
+      'plan config (kind: PlanConfig)',
     );
   }
   const { apiVersion: _a, kind: _k, ...options } = data as Record<string, unknown>;

@@ -7,7 +7,7 @@
 // anything is written, with the reason.
 import { lstatSync, readFileSync, readdirSync, rmSync, type Stats } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { MigrateError } from '../errors.js';
+import { MigrateError, fileError } from '../errors.js';
 
 /** The marker file in every plan directory this tool writes (no .yaml/.json: `kubectl apply -R` skips it). */
 export const PLAN_MARKER = '.kubectl-openstack-migrate-plan';
@@ -21,7 +21,7 @@ function lstatOrUndefined(path: string): Stats | undefined {
     return lstatSync(path);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
+    throw fileError(e, path, 'read');
   }
 }
 
