@@ -3,6 +3,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { MigrateError, describeSystemError, isSystemError } from '../errors.js';
+import { escapeControlKeepLines } from '../report/escape.js';
 import { withGlobalFlags } from './common-flags.js';
 import { getVerbosity, guardStandardStreams, setVerbosity } from './output.js';
 import { parseRequestTimeout, setRequestTimeout } from '../openstack/request-timeout.js';
@@ -36,13 +37,14 @@ function usageOnError<T>(parse: (value: unknown) => T): (value: unknown) => T {
 export function reportError(error: unknown): number {
   const verbose = getVerbosity() > 0;
   if (error instanceof MigrateError) {
-    process.stderr.write(`error: ${error.message}\n`);
+    // Messages quote names and server texts: no control character reaches the terminal (lines we made stay).
+    process.stderr.write(`error: ${escapeControlKeepLines(error.message)}\n`);
     if (verbose && error.cause) process.stderr.write(`caused by: ${String((error.cause as Error).stack ?? error.cause)}\n`);
     return error.exitCode;
   }
   // A file-system error that no caller put a path on (EBUSY, EACCES, ENOSPC): one line, in words.
   const message = isSystemError(error) ? describeSystemError(error) : error instanceof Error ? error.message : String(error);
-  process.stderr.write(`error: ${message}\n`);
+  process.stderr.write(`error: ${escapeControlKeepLines(message)}\n`);
   if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
   else if (!isSystemError(error)) process.stderr.write('(run with -v=1 for details)\n');
   return 1;

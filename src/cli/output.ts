@@ -2,6 +2,7 @@
 // progress on stderr (stdout is for data), verbosity like kubectl's -v.
 import type { Severity } from '../translate/model.js';
 import type { Style } from '../report/table.js';
+import { escapeControlKeepLines } from '../report/escape.js';
 
 export function colourEnabled(stream: NodeJS.WriteStream = process.stdout): boolean {
   if ('NO_COLOR' in process.env && process.env.NO_COLOR !== '') return false;
@@ -31,13 +32,13 @@ export function getVerbosity(): number {
   return verbosity;
 }
 
-/** A message for humans, on stderr. */
+/** A message for humans, on stderr (control characters of names in it escaped; its own lines kept). */
 export function note(message: string): void {
-  process.stderr.write(`${message}\n`);
+  process.stderr.write(`${escapeControlKeepLines(message)}\n`);
 }
 
 export function warn(message: string): void {
-  process.stderr.write(`Warning: ${message}\n`);
+  process.stderr.write(`Warning: ${escapeControlKeepLines(message)}\n`);
 }
 
 /** Printed only at -v level or above. */

@@ -12,6 +12,7 @@ import { StagedDirectory, bufferedSink, toJsonList, toYamlDocuments, type TextSi
 import type { Finding } from '../translate/model.js';
 import { assembleReport, buildReport, summaryLine, type PlanReport } from '../report/summary.js';
 import { plainStyle, writeReportTable } from '../report/table.js';
+import { escapeControl } from '../report/escape.js';
 import type { PlanArgs } from './plan.js';
 import { note, terminalStyle } from './output.js';
 
@@ -29,7 +30,7 @@ function errorsOf(plan: Plan): Finding[] {
 }
 
 function invalidInput(inventory: string, errors: Finding[]): MigrateError {
-  const lines = errors.map((f) => `  ${f.source} (${f.sourceName}): ${f.attribute}: ${f.reason}`);
+  const lines = errors.map((f) => `  ${escapeControl(f.source)} (${escapeControl(f.sourceName)}): ${escapeControl(f.attribute)}: ${escapeControl(f.reason)}`);
   return new MigrateError('invalid-input', [`${inventory}: ${errors.length} value(s) cannot be migrated as given; nothing was written:`, ...lines].join('\n'));
 }
 
