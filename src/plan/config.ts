@@ -1,5 +1,6 @@
 // Plan options from a plan config file (YAML, kind PlanConfig) and from flags; flags win over the file,
 // the file over the defaults.
+import { checkStorageOptions } from './limits.js';
 import { readFile } from 'node:fs/promises';
 import yaml from 'js-yaml';
 import { Ajv } from 'ajv';
@@ -123,5 +124,7 @@ export function resolvePlanConfig(file: Partial<PlanConfig>, flags: PlanFlags): 
   if (!/\{(project|projectId)\}/.test(config.namespaceTemplate)) {
     throw new MigrateError('usage', `namespace template "${config.namespaceTemplate}" must contain {project} or {projectId}, or every project would share one namespace`);
   }
+  // Values every DataVolume would carry: refused now rather than by the apiserver on each one.
+  checkStorageOptions({ storageClass: config.storageClassName, accessModes: config.accessModes });
   return config;
 }
