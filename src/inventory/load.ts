@@ -133,7 +133,8 @@ export function parseInventoryText(text: string, source: string): Inventory {
     // JSON is YAML, but JSON.parse reads it an order of magnitude faster: large inventories are JSON.
     data = text.trimStart().startsWith('{') ? parseJsonOrYaml(text, source) : yaml.load(text, { filename: source });
   } catch (e) {
-    const reason = e instanceof yaml.YAMLException ? e.message.split('\n')[0] : e instanceof SyntaxError ? e.message : String(e);
+    // A stack overflow is what a parser meets in a file nested thousands of levels deep.
+    const reason = e instanceof yaml.YAMLException ? e.message.split('\n')[0] : e instanceof SyntaxError ? e.message : e instanceof RangeError ? 'it is nested too deeply to read' : String(e);
     throw new InvalidInputError(source, [{ path: '(file)', message: `is not valid YAML/JSON: ${reason}` }]);
   }
   if (YAML_ALIAS.test(text)) checkAliasExpansion(data, text, source);
