@@ -2,7 +2,7 @@
 // manifests, the report, and (with --apply) the objects into the cluster.
 import { writeFile } from 'node:fs/promises';
 import yaml from 'js-yaml';
-import { MigrateError } from '../errors.js';
+import { MigrateError, fileError } from '../errors.js';
 import { loadInventoryFile } from '../inventory/load.js';
 import { buildPlan, preparePlan, type Plan } from '../plan/build.js';
 import { resourceName } from '../plan/order.js';
@@ -97,7 +97,9 @@ export async function runPlan(args: PlanArgs): Promise<number> {
   if (args.report) {
     const chunks: string[] = [];
     await writeReport(report, args.reportFormat, { write: (s) => chunks.push(s), end: () => {} }, process.stdout, true);
-    await writeFile(args.report, chunks.join(''));
+    await writeFile(args.report, chunks.join('')).catch((e: unknown) => {
+      throw fileError(e, args.report!, 'write');
+    });
   }
   await writeReport(report, args.reportFormat, streamSink(reportStream), reportStream, args.showExact);
   if (args.out) note(`wrote ${written} objects to ${args.out} (apply with: kubectl apply -R -f ${args.out})`);
