@@ -5,7 +5,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const benches = ['bench-plan.mjs', 'bench-inventory.mjs', 'bench-startup.mjs', 'bench-workflow.mjs'];
+const benches = ['bench-plan.mjs', 'bench-inventory.mjs', 'bench-startup.mjs', 'bench-workflow.mjs', 'bench-hostile.mjs'];
 let failed = 0;
 const build = spawnSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit', cwd: join(here, '..') });
 if (build.status !== 0) process.exit(1);

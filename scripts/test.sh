@@ -50,5 +50,9 @@ if [ "${OSM_SKIP_MINICLOUD:-0}" != "1" ]; then
   export OSM_MINICLOUD=1 OS_CLIENT_CONFIG_FILE=/tmp/minicloud/clouds.yaml
 fi
 
+step "the YAML reader kubectl uses, for the manifest writer's tests (built once, then cached)"
+OSM_K8S_YAML_DECODE=$(bash scripts/k8s-yaml-decode.sh)
+export OSM_K8S_YAML_DECODE
+
 step "tests"
 npx vitest run "$@"

@@ -92,12 +92,14 @@ export function flagsAsSettings(args: Partial<InventoryArgs>): Record<string, st
 
 /** Runs the command; returns the exit code. Errors are thrown as OpenStackError/MigrateError for main to print. */
 export async function runInventory(args: Partial<InventoryArgs> & { output: string }): Promise<number> {
-  const [{ loadCloudConfig }, { collectInventory }, { formatInventory, parseInventory, saveInventoryFile }, out] = await Promise.all([
+  const [{ loadCloudConfig }, { collectInventory }, { checkInventoryTarget, formatInventory, parseInventory, saveInventoryFile }, out] = await Promise.all([
     import('../openstack/config.js'),
     import('../openstack/collect.js'),
     import('../inventory/load.js'),
     import('./output.js'),
   ]);
+  // A path that cannot take the file is refused before the cloud is read, not after.
+  if (args.output !== '-') checkInventoryTarget(args.output);
   const config = loadCloudConfig({ cloud: args.osCloud, flags: flagsAsSettings(args), insecure: args.insecure });
   out.debug(2, `inventory: cloud "${config.name}" (${config.files.join(', ') || 'environment'}), region ${config.regionName ?? '(any)'}, interface ${config.interface}`);
   const started = Date.now();

@@ -2,6 +2,7 @@
 // progress on stderr (stdout is for data), verbosity like kubectl's -v.
 import type { Severity } from '../translate/model.js';
 import type { Style } from '../report/table.js';
+import { escapeControlKeepLines } from '../report/escape.js';
 
 export function colourEnabled(stream: NodeJS.WriteStream = process.stdout): boolean {
   if ('NO_COLOR' in process.env && process.env.NO_COLOR !== '') return false;
@@ -31,16 +32,44 @@ export function getVerbosity(): number {
   return verbosity;
 }
 
-/** A message for humans, on stderr. */
+/** A message for humans, on stderr (control characters of names in it escaped; its own lines kept). */
 export function note(message: string): void {
-  process.stderr.write(`${message}\n`);
+  process.stderr.write(`${escapeControlKeepLines(message)}\n`);
 }
 
 export function warn(message: string): void {
-  process.stderr.write(`Warning: ${message}\n`);
+  process.stderr.write(`Warning: ${escapeControlKeepLines(message)}\n`);
 }
 
 /** Printed only at -v level or above. */
 export function debug(level: number, message: string): void {
   if (verbosity >= level) process.stderr.write(`${message}\n`);
+}
+
+let streamsGuarded = false;
+
+/**
+ * Errors of stdout and stderr end the run quietly or with one line, never with a Node stack trace:
+ * - EPIPE (the reader went away: `plan -o yaml | head -1`): exit at once without a word, as kubectl does
+ *   (Go dies of SIGPIPE; the shell reports 141, which is the status used here);
+ * - any other (ENOSPC with `> /dev/full`): one line on stderr naming standard output, exit 1.
+ */
+export function guardStandardStreams(exit: (code: number) => never = (code) => process.exit(code)): void {
+  if (streamsGuarded) return;
+  streamsGuarded = true;
+  const guard = (stream: NodeJS.WriteStream, name: string) => {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') exit(141);
+      if (stream !== process.stderr) {
+        try {
+          process.stderr.write(`error: cannot write to ${name}: ${error.code === 'ENOSPC' ? 'no space left on device' : error.message.split(',')[0]} (${error.code ?? 'error'})\n`);
+        } catch {
+          // stderr is gone too: nothing left to tell the user with.
+        }
+      }
+      exit(1);
+    });
+  };
+  guard(process.stdout, 'standard output');
+  guard(process.stderr, 'standard error');
 }

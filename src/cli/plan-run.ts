@@ -2,7 +2,7 @@
 // manifests, the report, and (with --apply) the objects into the cluster.
 import { writeFile } from 'node:fs/promises';
 import yaml from 'js-yaml';
-import { MigrateError } from '../errors.js';
+import { MigrateError, fileError } from '../errors.js';
 import { loadInventoryFile } from '../inventory/load.js';
 import { buildPlan, preparePlan, type Plan } from '../plan/build.js';
 import { resourceName } from '../plan/order.js';
@@ -12,16 +12,25 @@ import { StagedDirectory, bufferedSink, toJsonList, toYamlDocuments, type TextSi
 import type { Finding } from '../translate/model.js';
 import { assembleReport, buildReport, summaryLine, type PlanReport } from '../report/summary.js';
 import { plainStyle, writeReportTable } from '../report/table.js';
+import { escapeControl } from '../report/escape.js';
 import type { PlanArgs } from './plan.js';
 import { note, terminalStyle } from './output.js';
 
+
+/** -n names a namespace of the plan, or the run stops (kubectl: NotFound, exit 1) instead of writing all. */
+function checkNamespaceInPlan(namespace: string, objects: Plan['objects'], inventory: string): void {
+  const names = objects.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name).sort();
+  if (names.includes(namespace)) return;
+  const shown = names.slice(0, 10).join(', ') + (names.length > 10 ? `, … (${names.length} in all)` : '');
+  throw new MigrateError('invalid-input', `namespace "${namespace}" not found in the plan of ${inventory} (its namespaces: ${shown || 'none'}); nothing was written`);
+}
 
 function errorsOf(plan: Plan): Finding[] {
   return plan.findings.filter((f) => f.severity === 'error');
 }
 
 function invalidInput(inventory: string, errors: Finding[]): MigrateError {
-  const lines = errors.map((f) => `  ${f.source} (${f.sourceName}): ${f.attribute}: ${f.reason}`);
+  const lines = errors.map((f) => `  ${escapeControl(f.source)} (${escapeControl(f.sourceName)}): ${escapeControl(f.attribute)}: ${escapeControl(f.reason)}`);
   return new MigrateError('invalid-input', [`${inventory}: ${errors.length} value(s) cannot be migrated as given; nothing was written:`, ...lines].join('\n'));
 }
 
@@ -49,9 +58,11 @@ export async function runPlan(args: PlanArgs): Promise<number> {
   if (args.out) {
     // The directory is written namespace by namespace as the servers are translated (see plan/stream.ts);
     // input the target rejects still leaves nothing behind: the staging directory is discarded.
-    const dir = new StagedDirectory(args.out);
+    const builder = preparePlan(inventory, config);
+    if (namespace) checkNamespaceInPlan(namespace, builder.shared.objects, args.inventory);
+    const dir = new StagedDirectory(args.out, builder.planId);
     try {
-      const streamed = await streamPlanFiles(inventory, preparePlan(inventory, config), (path, content) => dir.write(path, content), namespace);
+      const streamed = await streamPlanFiles(inventory, builder, (path, content) => dir.write(path, content), namespace);
       if (streamed.errors.length) throw invalidInput(args.inventory, streamed.errors);
       report = assembleReport(streamed);
       written = streamed.written;
@@ -68,6 +79,7 @@ export async function runPlan(args: PlanArgs): Promise<number> {
     // Input the target rejects (an unknown disk bus, an impossible CPU topology): nothing is written.
     const errors = errorsOf(plan);
     if (errors.length) throw invalidInput(args.inventory, errors);
+    if (namespace) checkNamespaceInPlan(namespace, plan.objects, args.inventory);
     report = buildReport(plan);
     objects = namespace ? plan.objects.filter((o) => !o.metadata.namespace || o.metadata.namespace === namespace) : plan.objects;
     written = objects.length;
@@ -85,7 +97,9 @@ export async function runPlan(args: PlanArgs): Promise<number> {
   if (args.report) {
     const chunks: string[] = [];
     await writeReport(report, args.reportFormat, { write: (s) => chunks.push(s), end: () => {} }, process.stdout, true);
-    await writeFile(args.report, chunks.join(''));
+    await writeFile(args.report, chunks.join('')).catch((e: unknown) => {
+      throw fileError(e, args.report!, 'write');
+    });
   }
   await writeReport(report, args.reportFormat, streamSink(reportStream), reportStream, args.showExact);
   if (args.out) note(`wrote ${written} objects to ${args.out} (apply with: kubectl apply -R -f ${args.out})`);

@@ -1,14 +1,14 @@
 // Reading and writing inventory files. YAML or JSON (JSON is YAML); validated on load with errors that
 // name the file, the path in it, and the problem.
-import { readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname, basename, join } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
 import yaml from 'js-yaml';
 import { Ajv, type ErrorObject } from 'ajv';
-import { InvalidInputError, MigrateError, type InputProblem } from '../errors.js';
+import { InvalidInputError, MigrateError, describeSystemError, type InputProblem } from '../errors.js';
 import { COLLECTIONS, inventorySchema } from './schema.js';
 import { INVENTORY_API_VERSION, INVENTORY_KIND, INVENTORY_SCHEMA_VERSION, type Inventory, type InventoryFile } from './types.js';
 import { checkReferences } from './validate.js';
 import { validate as precompiledValidate } from './validator.generated.js';
+import { writeInventoryText } from './save.js';
 
 // The schema check of every run is the precompiled validator (scripts/generate-inventory-validator.ts),
 // which stops at the first error: the common, valid case on large clouds. Only a file that failed is
@@ -83,6 +83,9 @@ export function parseInventory(data: unknown, source: string): Inventory {
       { path: 'apiVersion', message: `expected apiVersion ${INVENTORY_API_VERSION} and kind ${INVENTORY_KIND}, got ${String(record.apiVersion)} ${String(record.kind)}` },
     ]);
   }
+  if (typeof record.schemaVersion === 'string' && Number(record.schemaVersion) === INVENTORY_SCHEMA_VERSION) {
+    throw new InvalidInputError(source, [{ path: 'schemaVersion', message: `must be the number ${INVENTORY_SCHEMA_VERSION}, not the string ${JSON.stringify(record.schemaVersion)} (remove the quotes)` }]);
+  }
   if (record.schemaVersion !== INVENTORY_SCHEMA_VERSION) {
     throw new InvalidInputError(source, [
       {
@@ -91,7 +94,9 @@ export function parseInventory(data: unknown, source: string): Inventory {
       },
     ]);
   }
-  // Filled before validation as before, so that a missing `servers` reads as an empty cloud, not a shape error.
+  // Collections may be omitted, except servers (docs/inventory-format.md): an inventory without them is
+  // most likely not an inventory at all, and planning it would write an empty plan with exit 0.
+  if (!('servers' in record)) throw new InvalidInputError(source, [{ path: 'servers', message: 'missing required field "servers" (an inventory with no servers says servers: [])' }]);
   for (const collection of COLLECTIONS) record[collection] ??= [];
   if (!isInventoryFile(record)) {
     const validate = explainingValidator();
@@ -113,25 +118,66 @@ function parseJsonOrYaml(text: string, source: string): unknown {
   }
 }
 
+/** Largest inventory file read (a 10,000-server inventory is about 100 MB); far above, it is not ours. */
+export const MAX_INVENTORY_BYTES = 512 << 20;
+
+/**
+ * YAML aliases (`*a`) are shared references after parsing, so a 1 MB file can stand for gigabytes once
+ * anything walks or writes it (a 1 MiB string aliased 2,000 times: 2 GB, then out of memory). The
+ * inventory's size with every alias expanded may not exceed twice the file plus 16 MiB: an inventory this
+ * tool writes has no aliases at all, and a hand-written one that shares a few flavors stays far below.
+ * Counting stops as soon as the bound is passed, so this costs at most the bound, never the expansion.
+ */
+function checkAliasExpansion(data: unknown, text: string, source: string): void {
+  const limit = 2 * text.length + (16 << 20);
+  let size = 0;
+  const stack: unknown[] = [data];
+  while (stack.length) {
+    const value = stack.pop();
+    size += 8;
+    if (typeof value === 'string') size += value.length;
+    else if (Array.isArray(value)) for (let i = value.length - 1; i >= 0; i--) stack.push(value[i]);
+    else if (typeof value === 'object' && value !== null) {
+      for (const [k, v] of Object.entries(value)) {
+        size += k.length;
+        stack.push(v);
+      }
+    }
+    if (size > limit) {
+      throw new InvalidInputError(source, [{ path: '(file)', message: `its YAML aliases expand to more than ${Math.round(limit / 2 ** 20)} MiB (an alias bomb?); write the values out instead of aliasing them` }]);
+    }
+  }
+}
+
+/** Does the text have a YAML alias (`*name` in a value position)? JSON and alias-free YAML skip the walk. */
+const YAML_ALIAS = /(?:^|[\s,[{:-])\*[^\s,[\]{}]+/m;
+
 export function parseInventoryText(text: string, source: string): Inventory {
   let data: unknown;
   try {
     // JSON is YAML, but JSON.parse reads it an order of magnitude faster: large inventories are JSON.
     data = text.trimStart().startsWith('{') ? parseJsonOrYaml(text, source) : yaml.load(text, { filename: source });
   } catch (e) {
-    const reason = e instanceof yaml.YAMLException ? e.message.split('\n')[0] : e instanceof SyntaxError ? e.message : String(e);
+    // A stack overflow is what a parser meets in a file nested thousands of levels deep.
+    const reason = e instanceof yaml.YAMLException ? e.message.split('\n')[0] : e instanceof SyntaxError ? e.message : e instanceof RangeError ? 'it is nested too deeply to read' : String(e);
     throw new InvalidInputError(source, [{ path: '(file)', message: `is not valid YAML/JSON: ${reason}` }]);
   }
+  if (YAML_ALIAS.test(text)) checkAliasExpansion(data, text, source);
   return parseInventory(data, source);
 }
 
 export async function loadInventoryFile(file: string): Promise<Inventory> {
   let text: string;
   try {
+    const size = (await stat(file)).size;
+    if (size > MAX_INVENTORY_BYTES) {
+      throw new MigrateError('invalid-input', `inventory ${file} is ${Math.round(size / 2 ** 20)} MiB, more than the ${MAX_INVENTORY_BYTES >> 20} MiB an inventory can be; is it the right file?`, { where: file });
+    }
     text = await readFile(file, 'utf8');
   } catch (e) {
+    if (e instanceof MigrateError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
-    throw new MigrateError('invalid-input', `cannot read inventory ${file}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`, { where: file });
+    throw new MigrateError('invalid-input', code === 'ENOENT' ? `cannot read inventory ${file}: no such file` : describeSystemError(e as NodeJS.ErrnoException, file, 'read inventory'), { where: file });
   }
   return parseInventoryText(text, file);
 }
@@ -142,10 +188,10 @@ export function formatInventory(inventory: Inventory, format: 'yaml' | 'json'): 
   return yaml.dump(inventory, { noRefs: true, lineWidth: -1, sortKeys: false });
 }
 
-/** Write atomically (temp file + rename), so a killed run never leaves half an inventory. */
+/** Write atomically (temp file + rename, see save.ts), so a killed run never leaves half an inventory. */
 export async function saveInventoryFile(inventory: Inventory, file: string): Promise<void> {
   const format = /\.json$/i.test(file) ? 'json' : 'yaml';
-  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
-  await writeFile(tmp, formatInventory(inventory, format), { mode: 0o644 });
-  await rename(tmp, file);
+  await writeInventoryText(formatInventory(inventory, format), file);
 }
+
+export { checkInventoryTarget } from './save.js';

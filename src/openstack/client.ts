@@ -10,6 +10,9 @@ import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import type { CloudConfig, EndpointInterface } from './config.js';
 import { identityV3Url } from './config.js';
 import { OpenStackError, redactUrl } from './errors.js';
+import { escapeControl } from '../report/escape.js';
+import { checkBody } from './shapes.js';
+import { getRequestTimeout } from './request-timeout.js';
 import { Limiter } from '../concurrency.js';
 
 export interface CatalogEndpoint {
@@ -54,6 +57,7 @@ export interface ClientOptions {
   retry?: Partial<RetryPolicy>;
   /** Requests in flight at once, over all services. */
   concurrency?: number;
+  /** Longest time one HTTP request may take, connection included; 0 = no limit. Default: --request-timeout. */
   timeoutMs?: number;
   /** Re-issue the token when it expires within this margin. */
   refreshMarginMs?: number;
@@ -84,8 +88,33 @@ const NEVER_DONE_STATUS = new Set([429]);
 const TLS_VERIFY_CODE = /CERT|CRL|SSL|TLS|SELF_SIGNED|^UNABLE_TO_|^INVALID_(CA|PURPOSE)$|^PATH_LENGTH_EXCEEDED$|HOSTNAME_MISMATCH/i;
 const TLS_HOSTNAME_CODE = new Set(['ERR_TLS_CERT_ALTNAME_INVALID', 'HOSTNAME_MISMATCH']);
 
-/** The message an OpenStack service put in its error body, whatever the service's envelope. */
+/** Largest response body read: a page of 1,000 servers is a few MB; a hostile endpoint must not fill memory. */
+const MAX_RESPONSE_BYTES = 256 << 20;
+
+/** Service types by the names operators know them under, for messages. */
+const SERVICE_NAMES: Record<string, string> = { identity: 'Keystone', compute: 'Nova', image: 'Glance', network: 'Neutron', volumev3: 'Cinder', 'block-storage': 'Cinder', volume: 'Cinder' };
+
+/**
+ * Secret-looking values in text a service sent back (some echo the request body in their error message):
+ * "password": "…", secret=…, X-Auth-Token: … become [REDACTED]. The client also removes the exact
+ * configured secrets (see OpenStackClient.serverText).
+ */
+export function redactEchoedSecrets(text: string): string {
+  return text.replace(/((?:password|passwd|secret|token|x-auth-token|x-subject-token|credential)["']?\s*[:=]\s*["']?)([^"'\s,}&]+)/gi, '$1[REDACTED]');
+}
+
+/**
+ * The message an OpenStack service put in its error body, whatever the service's envelope: one line, its
+ * control characters escaped and anything that looks like a secret redacted, at most 300 characters.
+ */
 export function errorMessageOf(body: unknown): string | undefined {
+  const raw = rawErrorMessageOf(body);
+  if (raw === undefined) return undefined;
+  const text = escapeControl(redactEchoedSecrets(raw.replace(/\r?\n/g, ' ')));
+  return text.length > 300 ? `${text.slice(0, 300)}…` : text;
+}
+
+function rawErrorMessageOf(body: unknown): string | undefined {
   if (typeof body === 'string') {
     const text = body.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim();
     return text ? text.slice(0, 300) : undefined;
@@ -101,6 +130,25 @@ export function errorMessageOf(body: unknown): string | undefined {
     }
   }
   return undefined;
+}
+
+/** 90000 → "90s", 120000 → "2m0s" (kubectl's duration style), for messages. */
+export function formatDuration(ms: number): string {
+  const seconds = ms / 1000;
+  if (seconds < 60) return `${Number(seconds.toFixed(3))}s`;
+  return `${Math.floor(seconds / 60)}m${Number((seconds % 60).toFixed(3))}s`;
+}
+
+/** A first look at a body that is not the JSON expected: its type and its start, escaped. */
+function describeBody(res: AxiosResponse): string {
+  const type = String(res.headers?.['content-type'] ?? 'no content type').split(';')[0];
+  const data: unknown = res.data;
+  if (typeof data === 'string' || Buffer.isBuffer(data)) {
+    const text = String(data);
+    if (!text.trim()) return `${type}, empty`;
+    return `${type}: "${escapeControl(redactEchoedSecrets(text.slice(0, 60)))}${text.length > 60 ? '…' : ''}"`;
+  }
+  return `${type}: ${Array.isArray(data) ? 'a JSON list' : data === null || data === undefined ? 'no body' : `a JSON ${typeof data}`}`;
 }
 
 function sleep(ms: number): Promise<void> {
@@ -125,6 +173,7 @@ export class OpenStackClient {
   private constructor(config: CloudConfig, options: ClientOptions, shared?: { http: AxiosInstance; limiter: Limiter; stats: ClientStats }, scopeProjectId?: string) {
     this.config = config;
     this.retry = { attempts: 4, baseDelayMs: 250, maxDelayMs: 5_000, ...options.retry };
+    this.timeoutMs = Math.max(0, options.timeoutMs ?? getRequestTimeout());
     this.refreshMarginMs = options.refreshMarginMs ?? 60_000;
     this.warn = options.onWarning ?? (() => {});
     this.scopeProjectId = scopeProjectId;
@@ -144,12 +193,18 @@ export class OpenStackClient {
       } catch {
         throw new OpenStackError('config', `cacert ${config.cacert} of cloud "${config.name}" cannot be read; fix the path in clouds.yaml, OS_CACERT or --os-cacert`);
       }
+      // Node ignores a CA bundle it cannot parse and verifies against nothing useful: say so instead.
+      if (!ca.toString('latin1').includes('-----BEGIN CERTIFICATE-----')) {
+        throw new OpenStackError('config', `cacert ${config.cacert} of cloud "${config.name}" holds no PEM certificate (-----BEGIN CERTIFICATE-----); give the CA bundle in PEM form (convert DER with: openssl x509 -inform der -in FILE -out FILE.pem)`);
+      }
     }
     if (!config.verify) {
       this.warn(`TLS certificate verification is OFF for cloud "${config.name}" (--insecure / verify: false): anyone on the path can read the credentials; use a CA bundle (cacert / OS_CACERT) instead`);
     }
     this.http = axios.create({
-      timeout: options.timeoutMs ?? 60_000,
+      // The request timeout is enforced per attempt in send() (connection, answer and body together).
+      timeout: 0,
+      maxContentLength: MAX_RESPONSE_BYTES,
       validateStatus: () => true,
       maxRedirects: 0,
       // Keep-alive: a 10,000-server inventory is a few dozen requests per service, each on a warm socket.
@@ -161,6 +216,49 @@ export class OpenStackClient {
   }
 
   private readonly options: ClientOptions;
+  private readonly timeoutMs: number;
+
+  /**
+   * Text a service sent back, fit for a message: control characters escaped, and the configured secrets
+   * (password, application credential secret, token) and our own token replaced, should it echo them.
+   */
+  private serverText(body: unknown): string | undefined {
+    let text = errorMessageOf(body);
+    if (text === undefined) return undefined;
+    const a = this.config.auth;
+    for (const secret of [a.password, a.applicationCredentialSecret, a.token, this.#token]) {
+      if (typeof secret === 'string' && secret.length >= 4) {
+        text = text.split(secret).join('[REDACTED]').split(escapeControl(secret)).join('[REDACTED]');
+      }
+    }
+    return text;
+  }
+
+  /** "compute (Nova)" for a URL under the compute endpoint: which service a request went to, for messages. */
+  serviceOf(url: string): string {
+    const name = (type: string) => (SERVICE_NAMES[type] ? `${type} (${SERVICE_NAMES[type]})` : type);
+    for (const [type, override] of Object.entries(this.config.endpointOverrides)) {
+      if (override && url.startsWith(override.replace(/\/+$/, ''))) return name(type);
+    }
+    for (const service of this.#info?.catalog ?? []) {
+      for (const ep of service.endpoints ?? []) {
+        if (typeof ep.url === 'string' && ep.url && url.startsWith(ep.url.replace(/\/+$/, ''))) return name(service.type);
+      }
+    }
+    return url.startsWith(identityV3Url(this.config.auth.authUrl)) ? name('identity') : 'OpenStack';
+  }
+
+  /** The label of a request in messages: service, method and URL (without credentials or query). */
+  requestLabel(method: string, url: string): string {
+    return `${this.serviceOf(url)} ${method} ${redactUrl(url.split('?')[0])}`;
+  }
+
+  /** A 2xx answer must carry a JSON object: HTML (a login page), garbage or truncated JSON is an error. */
+  private expectJsonObject(res: AxiosResponse, label: string): void {
+    const data: unknown = res.data;
+    if (typeof data === 'object' && data !== null && !Array.isArray(data) && !Buffer.isBuffer(data)) return;
+    throw new OpenStackError('api', `${label}: answered ${res.status} with a body that is not a JSON object (${describeBody(res)}); is the URL an OpenStack endpoint (a proxy or login page in the way)?`, { status: res.status });
+  }
 
   /** Authenticates and returns a client scoped as the configuration says. */
   static async connect(config: CloudConfig, options: ClientOptions = {}): Promise<OpenStackClient> {
@@ -238,20 +336,20 @@ export class OpenStackClient {
     const res = await this.send({ method: 'POST', url, data: this.authBody(), headers: { 'Content-Type': 'application/json' } }, `Keystone at ${shownUrl}`);
     if (res.status === 401) {
       const what = this.config.authType === 'applicationcredential' ? 'application credential' : this.config.authType === 'token' ? 'token' : 'user name, password and user domain';
-      throw new OpenStackError('auth', `Keystone at ${shownUrl} rejected the credentials of cloud "${this.config.name}" (401 ${errorMessageOf(res.data) ?? 'Unauthorized'}); check the ${what}`, { status: 401 });
+      throw new OpenStackError('auth', `Keystone at ${shownUrl} rejected the credentials of cloud "${this.config.name}" (401 ${this.serverText(res.data) ?? 'Unauthorized'}); check the ${what}`, { status: 401 });
     }
     if (res.status === 403 || res.status === 404) {
-      throw new OpenStackError('auth', `Keystone at ${shownUrl} refused the requested scope of cloud "${this.config.name}" (${res.status} ${errorMessageOf(res.data) ?? ''}); check project_name/project_id and their domain`.replace(' )', ')'), { status: res.status });
+      throw new OpenStackError('auth', `Keystone at ${shownUrl} refused the requested scope of cloud "${this.config.name}" (${res.status} ${this.serverText(res.data) ?? ''}); check project_name/project_id and their domain`.replace(' )', ')'), { status: res.status });
     }
     if (res.status !== 201 && res.status !== 200) {
-      throw new OpenStackError('api', `Keystone at ${shownUrl} answered ${res.status} to authentication (${errorMessageOf(res.data) ?? 'no message'}); check auth_url points at Keystone v3`, { status: res.status });
+      throw new OpenStackError('api', `Keystone at ${shownUrl} answered ${res.status} to authentication (${this.serverText(res.data) ?? 'no message'}); check auth_url points at Keystone v3`, { status: res.status });
     }
     const subject = res.headers['x-subject-token'];
-    const body = res.data as { token?: Record<string, any> } | undefined;
-    if (typeof subject !== 'string' || !body?.token) {
+    this.expectJsonObject(res, `Keystone at ${shownUrl}`);
+    if (typeof subject !== 'string' || !subject) {
       throw new OpenStackError('api', `${shownUrl} did not return a Keystone v3 token; check that auth_url points at Keystone v3`);
     }
-    const t = body.token;
+    const t = checkBody<{ token: Record<string, any> }>('token', res.data, `Keystone at ${shownUrl}`).token;
     this.#token = subject;
     this.#info = {
       userId: t.user?.id,
@@ -315,11 +413,31 @@ export class OpenStackClient {
     for (let attempt = 1; ; attempt += 1) {
       let res: AxiosResponse | undefined;
       let code: string | undefined;
+      let timedOut = false;
       try {
         this.stats.requests += 1;
-        res = await this.limiter.run(() => this.http.request({ method: req.method, url: req.url, data: req.data, headers: req.headers, params: req.params }));
+        res = await this.limiter.run(async () => {
+          // The clock starts when the request is sent, not while it waits for a free slot.
+          const abort = this.timeoutMs > 0 ? new AbortController() : undefined;
+          const timer = abort && setTimeout(() => {
+            timedOut = true;
+            abort.abort();
+          }, this.timeoutMs);
+          try {
+            return await this.http.request({ method: req.method, url: req.url, data: req.data, headers: req.headers, params: req.params, signal: abort?.signal });
+          } finally {
+            clearTimeout(timer);
+          }
+        });
       } catch (err) {
         code = (err as { code?: string }).code ?? 'ERR';
+        if (timedOut) {
+          // Not retried: the limit is the user's bound for one request, and a retry would multiply it.
+          throw new OpenStackError('unreachable', `${what} timed out after ${formatDuration(this.timeoutMs)} without an answer; check that the service is healthy, or raise --request-timeout (0 = no limit)`);
+        }
+        if (code === 'ERR_BAD_RESPONSE' && /maxContentLength/.test((err as Error).message)) {
+          throw new OpenStackError('api', `${what}: the response is larger than ${MAX_RESPONSE_BYTES >> 20} MiB; lower --page-size or check the endpoint`);
+        }
         if (TLS_HOSTNAME_CODE.has(code)) {
           // A CA bundle cannot help here: the certificate is valid but issued for another name.
           throw new OpenStackError('unreachable', `${what}: TLS verification failed (${code}): the certificate does not name this host; use the host name it was issued for in auth_url, or --insecure for a test cloud`);
@@ -346,7 +464,7 @@ export class OpenStackClient {
    * Returns the response for 2xx; throws OpenStackError for the rest (403 as kind 'forbidden').
    */
   async get<T = unknown>(url: string, options: RequestOptions = {}, what = ''): Promise<{ data: T; headers: Record<string, string> }> {
-    const label = what || `GET ${redactUrl(url.split('?')[0])}`;
+    const label = what || this.requestLabel('GET', url);
     if (this.#info) {
       // Renew ahead of expiry; with short-lived tokens the margin shrinks to a quarter of their lifetime.
       const margin = Math.min(this.refreshMarginMs, (this.#info.expiresAt - this.#info.issuedAt) / 4);
@@ -358,11 +476,14 @@ export class OpenStackClient {
       await this.reauthenticate();
       res = await this.send({ method: 'GET', url, params: options.params, headers: { ...options.headers, 'X-Auth-Token': this.#token } }, label);
       if (res.status === 401) {
-        throw new OpenStackError('auth', `${label}: 401 ${errorMessageOf(res.data) ?? 'Unauthorized'} even with a new token; check the credentials of cloud "${this.config.name}"`, { status: 401 });
+        throw new OpenStackError('auth', `${label}: 401 ${this.serverText(res.data) ?? 'Unauthorized'} even with a new token; check the credentials of cloud "${this.config.name}"`, { status: 401 });
       }
     }
-    if (res.status >= 200 && res.status < 300) return { data: res.data as T, headers: res.headers as Record<string, string> };
-    const message = errorMessageOf(res.data) ?? '';
+    if (res.status >= 200 && res.status < 300) {
+      this.expectJsonObject(res, label);
+      return { data: res.data as T, headers: res.headers as Record<string, string> };
+    }
+    const message = this.serverText(res.data) ?? '';
     if (res.status === 403) throw new OpenStackError('forbidden', `${label}: 403 Forbidden${message ? ` (${message})` : ''}`, { status: 403 });
     throw new OpenStackError('api', `${label}: HTTP ${res.status}${message ? ` (${message})` : ''}`, { status: res.status });
   }
@@ -376,7 +497,7 @@ export class OpenStackClient {
   async request<T = unknown>(method: string, url: string, options: RequestOptions & { data?: unknown; idempotent?: boolean } = {}, what = ''): Promise<{ status: number; data: T; headers: Record<string, string> }> {
     // POST creates; callers mark the POSTs that are safe to repeat (power actions answer 409 when done).
     const idempotent = options.idempotent ?? method.toUpperCase() !== 'POST';
-    const label = what || `${method} ${redactUrl(url.split('?')[0])}`;
+    const label = what || this.requestLabel(method, url);
     if (this.#info) {
       // Renew ahead of expiry; with short-lived tokens the margin shrinks to a quarter of their lifetime.
       const margin = Math.min(this.refreshMarginMs, (this.#info.expiresAt - this.#info.issuedAt) / 4);
@@ -388,7 +509,7 @@ export class OpenStackClient {
       await this.reauthenticate();
       res = await this.send({ method, url, params: options.params, data: options.data, headers: headers() }, label, idempotent);
       if (res.status === 401) {
-        throw new OpenStackError('auth', `${label}: 401 ${errorMessageOf(res.data) ?? 'Unauthorized'} even with a new token; check the credentials of cloud "${this.config.name}"`, { status: 401 });
+        throw new OpenStackError('auth', `${label}: 401 ${this.serverText(res.data) ?? 'Unauthorized'} even with a new token; check the credentials of cloud "${this.config.name}"`, { status: 401 });
       }
     }
     return { status: res.status, data: res.data as T, headers: res.headers as Record<string, string> };

@@ -83,7 +83,10 @@ export async function collectInventory(config: CloudConfig, options: CollectOpti
 
   let view: 'admin' | 'member' = isAdmin ? 'admin' : 'member';
   let scopes: { projectId?: string; data: ScopeData }[] = [];
+  // Read alongside the rest, awaited below: marked handled now, so that when the rest fails first its
+  // rejection is not "unhandled" (which would crash the process with a stack trace); the await still throws.
   const identityPromise = readIdentity({ ...adminCtx, allProjects: isAdmin });
+  identityPromise.catch(() => {});
   if (isAdmin) {
     try {
       scopes = [{ data: await readScope(adminCtx) }];

@@ -7,6 +7,7 @@
 // 2.79 is the newest of these; later ones change nothing the inventory reads and are missing from older clouds.
 import type { NovaFlavor, NovaFlavorAccess, NovaKeypair, NovaServer, NovaServerGroup } from './api-types.js';
 import { listAll, listByOffset } from './paging.js';
+import { checkBody } from './shapes.js';
 import { orForbidden, type ReadContext } from './readers.js';
 import type { OpenStackClient } from './client.js';
 import { errorMessageOf } from './client.js';
@@ -63,16 +64,18 @@ export async function readFlavors(ctx: ReadContext, api: ComputeApi): Promise<Fl
   const flavors = await listAll<NovaFlavor>(ctx.client, `${api.url}/flavors/detail`, 'flavors', { params: { is_public: 'None' }, headers: api.headers, pageSize: ctx.pageSize });
   if (compare(api.microversion, '2.61') < 0) {
     await Promise.all(flavors.map(async (f) => {
-      const { data } = await ctx.client.get<{ extra_specs: Record<string, string> }>(`${api.url}/flavors/${encodeURIComponent(f.id)}/os-extra_specs`, { headers: api.headers });
-      f.extra_specs = data.extra_specs ?? {};
+      const url = `${api.url}/flavors/${encodeURIComponent(f.id)}/os-extra_specs`;
+      const { data } = await ctx.client.get<unknown>(url, { headers: api.headers });
+      f.extra_specs = checkBody<{ extra_specs: Record<string, string> }>('extra_specs', data, ctx.client.requestLabel('GET', url)).extra_specs;
     }));
   }
   const flavorAccess: Record<string, string[]> = {};
   const privateFlavors = flavors.filter((f) => f['os-flavor-access:is_public'] === false);
   await Promise.all(privateFlavors.map(async (f) => {
     flavorAccess[f.id] = await orForbidden(ctx, `access list of private flavor ${f.name}`, 'the projects allowed to use it are not in the inventory', async () => {
-      const { data } = await ctx.client.get<{ flavor_access: NovaFlavorAccess[] }>(`${api.url}/flavors/${encodeURIComponent(f.id)}/os-flavor-access`, { headers: api.headers });
-      return (data.flavor_access ?? []).map((a) => a.tenant_id);
+      const url = `${api.url}/flavors/${encodeURIComponent(f.id)}/os-flavor-access`;
+      const { data } = await ctx.client.get<unknown>(url, { headers: api.headers });
+      return checkBody<{ flavor_access: NovaFlavorAccess[] }>('flavor_access', data, ctx.client.requestLabel('GET', url)).flavor_access.map((a) => a.tenant_id);
     }, () => []);
   }));
   return { flavors, flavorAccess };

@@ -6,6 +6,7 @@
 // Next links are not followed verbatim: their host/scheme often name an internal address behind a proxy.
 // Only their query (marker, limit, filters) is taken and sent to the endpoint from the catalog.
 import type { OpenStackClient, RequestOptions } from './client.js';
+import { checkListPage } from './shapes.js';
 
 type Params = NonNullable<RequestOptions['params']>;
 
@@ -44,8 +45,8 @@ export async function listAll<T>(client: OpenStackClient, url: string, key: stri
   const seen = new Set<string>();
   for (let page = 0; page < (options.maxPages ?? 100_000); page += 1) {
     const { data } = await client.get<Record<string, unknown>>(url, { params, headers: options.headers });
-    const batch = data?.[key];
-    if (!Array.isArray(batch)) break;
+    // A page without the list, or with items of another shape, is an error (never "0 servers").
+    const batch = checkListPage(key, data, client.requestLabel('GET', url));
     items.push(...(batch as T[]));
     const next = nextLink(data, key);
     if (!next || batch.length === 0) break;
@@ -63,8 +64,7 @@ export async function listByOffset<T>(client: OpenStackClient, url: string, key:
   const items: T[] = [];
   for (let offset = 0; offset / options.pageSize < (options.maxPages ?? 100_000); ) {
     const { data } = await client.get<Record<string, unknown>>(url, { params: { ...options.params, limit: options.pageSize, offset }, headers: options.headers });
-    const batch = data?.[key];
-    if (!Array.isArray(batch)) break;
+    const batch = checkListPage(key, data, client.requestLabel('GET', url));
     items.push(...(batch as T[]));
     // A page shorter than asked for is the last one.
     if (batch.length < options.pageSize || batch.length === 0) break;
@@ -80,8 +80,7 @@ export async function listKeystone<T>(client: OpenStackClient, url: string, key:
   let nextParams: Params | undefined = params;
   for (let page = 0; nextUrl && page < 10_000; page += 1) {
     const { data } = await client.get<Record<string, unknown>>(nextUrl, { params: nextParams });
-    const batch = data?.[key];
-    if (Array.isArray(batch)) items.push(...(batch as T[]));
+    items.push(...(checkListPage(key, data, client.requestLabel('GET', nextUrl)) as T[]));
     if (data?.truncated === true) onTruncated(key);
     // Keystone releases with paging (2024.1+ for some lists) give links.next; Zed always gives null.
     const links = data?.links as { next?: string | null } | undefined;

@@ -1,5 +1,6 @@
 // Assembles the whole plan: names first (namespaces, VM names), then every translation module, then a
 // stable order. Pure: the same inventory and options always give byte-identical objects and findings.
+import { enforceServerLimits, enforceSharedLimits } from './limits.js';
 import { createHash, type Hash } from 'node:crypto';
 import { indexInventory } from '../inventory/index.js';
 import type { Inventory, Server } from '../inventory/types.js';
@@ -180,6 +181,7 @@ export function preparePlan(inventory: Inventory, config: PlanConfig = defaultPl
     for (const o of part.objects) shared.objects.push(o);
     for (const f of part.findings) shared.findings.push(f);
   }
+  enforceSharedLimits(shared);
   stampPlanLabels(shared.objects, planId);
 
   const servers: PlannedServer[] = inventory.servers
@@ -198,7 +200,8 @@ export function preparePlan(inventory: Inventory, config: PlanConfig = defaultPl
     servers,
     shared,
     translate(server: Server): Translation {
-      const t = translateServer(ctx, server);
+      // What the target refuses (sizes, quantities) is taken out and reported here (plan/limits.ts).
+      const t = enforceServerLimits(translateServer(ctx, server), server);
       stampPlanLabels(t.objects, planId);
       return t;
     },

@@ -1,5 +1,6 @@
 // Plan options from a plan config file (YAML, kind PlanConfig) and from flags; flags win over the file,
 // the file over the defaults.
+import { checkStorageOptions } from './limits.js';
 import { readFile } from 'node:fs/promises';
 import yaml from 'js-yaml';
 import { Ajv } from 'ajv';
@@ -61,6 +62,7 @@ export async function loadPlanConfigFile(file: string): Promise<Partial<PlanConf
     throw new InvalidInputError(
       file,
       (validatePlanConfig.errors ?? []).map((e) => ({ path: e.instancePath.slice(1).replace(/\//g, '.') || '(top level)', message: `${e.message}${e.params && 'additionalProperty' in e.params ? ` "${e.params.additionalProperty}"` : ''}` })),
+      'plan config (kind: PlanConfig)',
     );
   }
   const { apiVersion: _a, kind: _k, ...options } = data as Record<string, unknown>;
@@ -130,5 +132,7 @@ export function resolvePlanConfig(file: Partial<PlanConfig>, flags: PlanFlags): 
   if (!/\{(project|projectId)\}/.test(config.namespaceTemplate)) {
     throw new MigrateError('usage', `namespace template "${config.namespaceTemplate}" must contain {project} or {projectId}, or every project would share one namespace`);
   }
+  // Values every DataVolume would carry: refused now rather than by the apiserver on each one.
+  checkStorageOptions({ storageClass: config.storageClassName, accessModes: config.accessModes });
   return config;
 }

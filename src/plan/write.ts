@@ -5,12 +5,14 @@
 //   <out>/namespaces/<namespace>/20-secrets.yaml … 80-virtual-machines.yaml
 //   <out>/report.txt                                                    ignored by kubectl (not .yaml/.json)
 // "cluster" sorts before "namespaces", and the numeric prefixes order files inside a folder.
-import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, basename, resolve } from 'node:path';
 import { pushYaml } from './yaml.js';
 import type { KubeObject } from '../translate/model.js';
+import { fileError } from '../errors.js';
 import { fileStemFor } from './order.js';
+import { PLAN_MARKER, checkReplaceable, planMarkerText, removeStaleLeftovers } from './owned-directory.js';
 
 export function toYamlDocuments(objects: KubeObject[]): string {
   const out: string[] = [];
@@ -54,7 +56,10 @@ const MAX_BACKLOG = 16 << 20;
 /**
  * A plan directory being written: files go into a fresh temporary directory beside `out`, which commit()
  * swaps in, so a failed or killed run leaves either the previous directory or the new one, never half of
- * one. Writes are queued and run in the background (the libuv thread pool) while the caller goes on
+ * one. `out` is replaced only when it is new, empty or a plan this tool wrote (owned-directory.ts): the
+ * constructor throws otherwise, before anything is written; it also removes what killed runs left beside
+ * `out`. The marker file (with the plan id) is the staging directory's first file, so that a leftover
+ * staging directory is recognisable as ours too. Writes are queued and run in the background (the libuv thread pool) while the caller goes on
  * translating: creating a plan's ~1,600 files is mostly kernel time (about 1 ms per file on some disks),
  * which then overlaps with the translation instead of adding to it.
  */
@@ -69,14 +74,28 @@ export class StagedDirectory {
   private failure: { error: unknown } | undefined;
   private waiters: (() => void)[] = [];
 
-  constructor(out: string) {
+  constructor(out: string, planId: string) {
     this.target = resolve(out);
+    checkReplaceable(out);
+    removeStaleLeftovers(this.target);
     this.staging = join(dirname(this.target), `.${basename(this.target)}.tmp-${process.pid}`);
+    // Our own pid: only a run of this process can have left it (a previous plan in the same test process).
     rmSync(this.staging, { recursive: true, force: true });
     // mkdir returns the first folder it had to create: when that is above the staging directory (the
     // parent of `out` did not exist), discard() removes it too, so a failed plan leaves nothing behind.
-    const created = mkdirSync(this.staging, { recursive: true });
+    let created: string | undefined;
+    try {
+      created = mkdirSync(this.staging, { recursive: true });
+    } catch (e) {
+      throw fileError(e, this.staging, 'create');
+    }
     this.createdAbove = created !== undefined && created !== this.staging ? created : undefined;
+    try {
+      writeFileSync(join(this.staging, PLAN_MARKER), planMarkerText(planId));
+    } catch (e) {
+      rmSync(this.createdAbove ?? this.staging, { recursive: true, force: true });
+      throw fileError(e, join(this.staging, PLAN_MARKER), 'write');
+    }
   }
 
   private readonly createdAbove: string | undefined;
@@ -112,7 +131,7 @@ export class StagedDirectory {
         await writeFile(full, content);
       })()
         .catch((error: unknown) => {
-          this.failure ??= { error };
+          this.failure ??= { error: fileError(error, full, 'write') };
         })
         .finally(() => {
           this.running--;
@@ -142,9 +161,20 @@ export class StagedDirectory {
   /** A file written piece by piece, synchronously (the report): `write` buffers, `end` flushes and closes. */
   stream(path: string): TextSink {
     const full = join(this.staging, path);
-    mkdirSync(dirname(full), { recursive: true });
-    const fd = openSync(full, 'w');
-    const sink = bufferedSink((chunk) => writeSync(fd, chunk));
+    let fd: number;
+    try {
+      mkdirSync(dirname(full), { recursive: true });
+      fd = openSync(full, 'w');
+    } catch (e) {
+      throw fileError(e, full, 'write');
+    }
+    const sink = bufferedSink((chunk) => {
+      try {
+        writeSync(fd, chunk);
+      } catch (e) {
+        throw fileError(e, full, 'write');
+      }
+    });
     return {
       write: sink.write,
       end() {
@@ -156,14 +186,20 @@ export class StagedDirectory {
 
   async commit(): Promise<void> {
     await this.flush();
-    if (existsSync(this.target)) {
-      const old = join(dirname(this.target), `.${basename(this.target)}.old-${process.pid}`);
-      renameSync(this.target, old);
-      renameSync(this.staging, this.target);
-      rmSync(old, { recursive: true, force: true });
-    } else {
-      mkdirSync(dirname(this.target), { recursive: true });
-      renameSync(this.staging, this.target);
+    // Checked again: another process may have put something there while the plan was being written.
+    checkReplaceable(this.target);
+    try {
+      if (existsSync(this.target)) {
+        const old = join(dirname(this.target), `.${basename(this.target)}.old-${process.pid}`);
+        renameSync(this.target, old);
+        renameSync(this.staging, this.target);
+        rmSync(old, { recursive: true, force: true });
+      } else {
+        mkdirSync(dirname(this.target), { recursive: true });
+        renameSync(this.staging, this.target);
+      }
+    } catch (e) {
+      throw fileError(e, this.target, 'replace');
     }
   }
 
@@ -200,8 +236,8 @@ export function bufferedSink(flush: (chunk: string) => void, size = 1 << 20): Te
 }
 
 /** Write all files as one StagedDirectory (see there). */
-export async function writePlanDirectory(out: string, files: Iterable<[string, string]>): Promise<void> {
-  const dir = new StagedDirectory(out);
+export async function writePlanDirectory(out: string, files: Iterable<[string, string]>, planId: string): Promise<void> {
+  const dir = new StagedDirectory(out, planId);
   try {
     for (const [path, content] of files) await dir.write(path, content);
     await dir.commit();

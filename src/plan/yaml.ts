@@ -3,7 +3,9 @@
 // 10,000-server plan's time; manifests need none of that, so this writer is about ten times faster.
 // It quotes conservatively: a string is written plain only when no YAML 1.1 or 1.2 parser (js-yaml,
 // go-yaml as used by kubectl) can read it as anything but that string; everything else is a JSON
-// double-quoted string, which is also valid YAML. Round-trip tests check it against js-yaml's reader.
+// double-quoted string, which is also valid YAML, with the characters YAML may not carry raw escaped
+// (see quoted). Round-trip tests check it against js-yaml's reader, and a property-based test against
+// the reader kubectl uses, Go's sigs.k8s.io/yaml (test/unit/plan/yaml-go.test.ts).
 
 // A plain scalar is /^[A-Za-z_/][A-Za-z0-9_./@-]*( [A-Za-z0-9_./@-]+)*$/ (see isPlain).
 // YAML 1.1 booleans and nulls (go-yaml reads "yes"/"on" as true), which must stay strings.
@@ -11,7 +13,26 @@ const RESERVED = /^(y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALS
 
 function scalarString(s: string): string {
   if (isPlain(s) && !(s.length <= 5 && RESERVED.test(s))) return s;
-  return JSON.stringify(s);
+  return quoted(s);
+}
+
+// YAML allows only printable characters in a file, even inside double quotes (go-yaml: "control
+// characters are not allowed"): JSON.stringify escapes C0 controls, but leaves DEL, the C1 controls
+// (U+0085 raw is a line break that a double-quoted scalar folds into a space), U+FFFE/U+FFFF and the
+// BOM raw, and U+2028/U+2029, which go-yaml takes for line breaks (a key holding one breaks the
+// document). Those are escaped as \uXXXX, which YAML reads back as the same character.
+const UNPRINTABLE = /[\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/g;
+const SURROGATE = /[\ud800-\udfff]/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** A JSON double-quoted string that every YAML reader reads back as `s`. */
+function quoted(s: string): string {
+  // A lone surrogate cannot be written in UTF-8 (every encoder writes U+FFFD for it), and its \ud800
+  // escape is an error in go-yaml: it is written as the U+FFFD the file would hold anyway.
+  if (SURROGATE.test(s)) s = s.replace(LONE_SURROGATE, '\ufffd');
+  const json = JSON.stringify(s);
+  UNPRINTABLE.lastIndex = 0;
+  return UNPRINTABLE.test(json) ? json.replace(UNPRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : json;
 }
 
 // PLAIN, by hand: this test runs for every key and string of a plan (millions for a large cloud).
@@ -53,14 +74,17 @@ function indentOf(depth: number): string {
 
 /** A multi-line string as a literal block, when that is exact; undefined when it must be quoted. */
 function literalBlock(s: string, indent: string): string | undefined {
-  if (!s.includes('\n') || /[\r\u0000-\u0008\u000b-\u001f\u007f\u0085\u2028\u2029\ufeff]/.test(s)) return undefined;
-  if (/^[ \n]/.test(s)) return undefined; // would need an explicit indentation indicator
+  if (!s.includes('\n') || /[\r\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]/.test(s)) return undefined;
+  // A first line starting with a space would need an explicit indentation indicator; with a tab,
+  // go-yaml reads the tab as indentation and fails ("found a tab character where an indentation space is expected").
+  if (/^[ \t\n]/.test(s)) return undefined;
   const trailing = /\n*$/.exec(s)![0].length;
   const chomp = trailing === 0 ? '-' : trailing === 1 ? '' : '+';
   const body = trailing === 0 ? s : s.slice(0, s.length - (chomp === '' ? 1 : 0));
   const lines = body.split('\n').map((line) => (line === '' ? '' : `${indent}${line}`));
   if (chomp === '+') lines.pop(); // the final newline is the block's own
-  if (lines.some((line) => /[ \t]$/.test(line) && line.trim() !== '')) return undefined; // keep trailing blanks exact
+  // Keep trailing blanks exact: go-yaml reads a line of only blanks in a block as an empty line.
+  if (lines.some((line) => /[ \t]$/.test(line))) return undefined;
   return `|${chomp}\n${lines.join('\n')}`;
 }
 
@@ -110,12 +134,17 @@ function prefixesOf(depth: number, key: string): string[] {
   return prefixes;
 }
 
+/** As JSON.stringify: an object with toJSON (a Date) is written as what toJSON returns, not as {}. */
+function jsonValue(value: unknown): unknown {
+  return typeof value === 'object' && value !== null && typeof (value as { toJSON?: unknown }).toJSON === 'function' ? (value as { toJSON(): unknown }).toJSON() : value;
+}
+
 /** A mapping at `depth`; `dashed`: it is an item of a sequence, so its first key follows the dash. */
 function mapping(map: Record<string, unknown>, depth: number, out: string[], dashed = false): void {
   let first = true;
   for (const key in map) {
     if (!hasOwn.call(map, key)) continue;
-    const value = map[key];
+    const value = jsonValue(map[key]);
     if (value === undefined) continue;
     const prefixes = prefixesOf(depth, key);
     const at = first && dashed ? 2 : 0;
@@ -134,7 +163,8 @@ function mapping(map: Record<string, unknown>, depth: number, out: string[], das
 
 function sequence(list: unknown[], depth: number, out: string[]): void {
   const indent = indentOf(depth);
-  for (const item of list) {
+  for (const raw of list) {
+    const item = jsonValue(raw);
     if (isScalar(item)) out.push(`${indent}- ${scalar(item, depth + 1)}\n`);
     else if (Array.isArray(item)) {
       out.push(`${indent}-\n`);
@@ -144,7 +174,8 @@ function sequence(list: unknown[], depth: number, out: string[]): void {
 }
 
 /** Push the lines of one YAML document (without the leading ---) for a JSON-like value onto `out`. */
-export function pushYaml(value: unknown, out: string[]): void {
+export function pushYaml(input: unknown, out: string[]): void {
+  const value = jsonValue(input);
   if (isScalar(value)) out.push(`${scalar(value, 0)}\n`);
   else if (Array.isArray(value)) sequence(value, 0, out);
   else mapping(value as Record<string, unknown>, 0, out);

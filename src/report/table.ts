@@ -2,6 +2,7 @@
 // then the findings about other objects. Colour is passed in, so this stays pure and testable.
 import type { Finding, Severity } from '../translate/model.js';
 import { summaryLine, type PlanReport } from './summary.js';
+import { escapeControl as esc } from './escape.js';
 
 export interface Style {
   bold(s: string): string;
@@ -32,7 +33,8 @@ function findingLines(style: Style): (f: Finding) => string {
     const key = `${f.severity}|${f.outcome}`;
     let column = columns.get(key);
     if (column === undefined) columns.set(key, (column = `    ${style.severity(f.severity, f.outcome.padEnd(11))} `));
-    return f.target ? `${column}${f.attribute} → ${f.target}: ${f.reason}` : `${column}${f.attribute}: ${f.reason}`;
+    // Names and values from the cloud are in these texts: control characters escaped (see escape.ts).
+    return f.target ? `${column}${esc(f.attribute)} → ${esc(f.target)}: ${esc(f.reason)}` : `${column}${esc(f.attribute)}: ${esc(f.reason)}`;
   };
 }
 
@@ -49,7 +51,7 @@ export function formatReportTable(report: PlanReport, style: Style = plainStyle,
 export function writeReportTable(report: PlanReport, write: (text: string) => void, style: Style = plainStyle, options: { showExact?: boolean } = {}): void {
   const header = ['NAMESPACE', 'VM', 'SERVER', 'STATUS', 'EXACT', 'APPROX', 'LOST', 'VERDICT'];
   const rows = report.servers.map((s) => [
-    s.namespace, s.vmName, s.name, s.status, String(s.counts.exact), String(s.counts.approximate), String(s.counts.lost), verdict(s.severity),
+    s.namespace, s.vmName, esc(s.name), esc(s.status), String(s.counts.exact), String(s.counts.approximate), String(s.counts.lost), verdict(s.severity),
   ]);
   const table = formatColumns([header, ...rows]);
   const [headerLine = '', ...lines] = table;
@@ -69,7 +71,7 @@ export function writeReportTable(report: PlanReport, write: (text: string) => vo
     }
     if (text) write(`\n${style.bold(heading)}\n${text}`);
   };
-  for (const s of report.servers) section(`${s.namespace}/${s.vmName} (server ${s.name}, ${s.id}):`, s.findings);
-  for (const o of report.others) section(`${o.source} (${o.sourceName}):`, o.findings);
+  for (const s of report.servers) section(`${s.namespace}/${s.vmName} (server ${esc(s.name)}, ${esc(s.id)}):`, s.findings);
+  for (const o of report.others) section(`${esc(o.source)} (${esc(o.sourceName)}):`, o.findings);
   write(`\n${summaryLine(report)}\n`);
 }

@@ -8,7 +8,8 @@
 // - Glance v2: limit/marker with a relative `next`. Neutron v2.0: limit/marker with `<key>_links` next+previous.
 // - Cinder v3: project id in the URL, volumes_links, owner attribute for admins only.
 // Every endpoint is served under /<region>/<interface>/<service>, so tests see which catalog entry was used.
-// Failures can be injected: status codes for N requests, connection resets, and revoked tokens.
+// Failures can be injected: status codes for N requests, connection resets, revoked tokens, hung requests
+// and raw bodies (HTML, garbage, truncated JSON).
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
@@ -44,6 +45,11 @@ export interface Injection {
   afterHandling?: boolean;
   /** ... or revoke every token, then answer as usual (so this request meets a dead token: 401). */
   revokeTokens?: boolean;
+  /** ... or accept the request and never answer (a hung endpoint) ... */
+  hang?: boolean;
+  /** ... or answer with this raw body (HTML, garbage, truncated JSON), status 200 unless given ... */
+  body?: string | Buffer;
+  contentType?: string;
   /** How many matching requests fail; then the injection is spent. */
   times: number;
   headers?: Record<string, string>;
@@ -456,7 +462,12 @@ export async function startOpenStackServer(cloud: ServedCloud, options: ServerOp
     } else if (inj) {
       inj.times -= 1;
       if (inj.revokeTokens) tokens.clear();
-      else if (inj.reset) {
+      else if (inj.hang) return;
+      else if (inj.body !== undefined) {
+        res.writeHead(inj.status ?? 200, { 'Content-Type': inj.contentType ?? 'application/json', ...inj.headers });
+        res.end(inj.body);
+        return;
+      } else if (inj.reset) {
         req.socket.destroy();
         return;
       }

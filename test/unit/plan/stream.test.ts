@@ -103,7 +103,7 @@ describe('staged plan directory', () => {
   it('writes queued files in the background and swaps them in on commit', async () => {
     const parent = mkdtempSync(join(tmpdir(), 'staged-'));
     const out = join(parent, 'plan');
-    const dir = new StagedDirectory(out);
+    const dir = new StagedDirectory(out, 'test-plan');
     for (let i = 0; i < 50; i++) await dir.write(`namespaces/ns-${i % 7}/f-${i}.yaml`, i % 2 ? `file ${i}\n` : Buffer.from(`file ${i}\n`));
     const report = dir.stream('report.txt');
     report.write('a');
@@ -118,7 +118,7 @@ describe('staged plan directory', () => {
 
   it('leaves nothing behind when discarded', async () => {
     const parent = mkdtempSync(join(tmpdir(), 'staged-'));
-    const dir = new StagedDirectory(join(parent, 'plan'));
+    const dir = new StagedDirectory(join(parent, 'plan'), 'test-plan');
     dir.write('a/b.yaml', 'x');
     await dir.discard();
     expect(readdirSync(parent)).toEqual([]);
@@ -127,7 +127,7 @@ describe('staged plan directory', () => {
 
   it('removes the folders it had to create for a discarded plan', async () => {
     const parent = mkdtempSync(join(tmpdir(), 'staged-'));
-    const dir = new StagedDirectory(join(parent, 'new/deeper/plan'));
+    const dir = new StagedDirectory(join(parent, 'new/deeper/plan'), 'test-plan');
     dir.write('a/b.yaml', 'x');
     await dir.discard();
     expect(readdirSync(parent)).toEqual([]);

@@ -1,0 +1,142 @@
+// What the target refuses, checked over the objects the translation built (a step of its own, after the
+// translate modules): values a real kube-apiserver or KubeVirt rejects are not written; each is reported
+// per server as lost, with the reason. The limits are the apiserver's own (proven against it in
+// test/integration/plan-limits.test.ts):
+// - all annotations of an object: 256 KiB (apimachinery TotalAnnotationSizeLimitB; keys + values);
+// - a Secret's data: 1 MiB (core/v1 validation MaxSecretSize, decoded bytes of every value);
+// - resource quantities: Kubernetes' quantity syntax, within what an int64 of bytes can hold;
+// - CPU topology: whole numbers from 1 to 2^32-1 (KubeVirt's sockets/cores/threads are uint32).
+import type { Finding, KubeObject, PlanObject, Translation } from '../translate/model.js';
+import { MigrateError } from '../errors.js';
+
+export const MAX_ANNOTATIONS_BYTES = 256 * 1024;
+export const MAX_SECRET_BYTES = 1024 * 1024;
+/** The largest quantity of bytes an int64 holds (8 EiB - 1). */
+const MAX_QUANTITY_BYTES = 2n ** 63n - 1n;
+const MAX_UINT32 = 2 ** 32 - 1;
+
+/** Kubernetes' quantity grammar (resource.Quantity): a number and one suffix. */
+const QUANTITY = /^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[KMGTPE]i|[numkMGTPE]|[eE][+-]?[0-9]+)?$/;
+const BINARY: Record<string, bigint> = { Ki: 1n << 10n, Mi: 1n << 20n, Gi: 1n << 30n, Ti: 1n << 40n, Pi: 1n << 50n, Ei: 1n << 60n };
+
+/** Is `q` a quantity of bytes the apiserver takes and a uint64/int64 holds? */
+export function validByteQuantity(q: unknown): boolean {
+  if (typeof q === 'number') return Number.isSafeInteger(q) && q >= 0;
+  if (typeof q !== 'string' || !QUANTITY.test(q)) return false;
+  const m = /^([0-9.]+)(Ki|Mi|Gi|Ti|Pi|Ei)?$/.exec(q);
+  if (!m) return true; // decimal suffixes and exponents are rare here; the grammar is what the apiserver checks
+  const [whole] = m[1].split('.');
+  return BigInt(whole || '0') * (m[2] ? BINARY[m[2]] : 1n) <= MAX_QUANTITY_BYTES;
+}
+
+function annotationBytes(annotations: Record<string, string>): number {
+  let total = 0;
+  for (const [k, v] of Object.entries(annotations)) total += Buffer.byteLength(k) + Buffer.byteLength(String(v));
+  return total;
+}
+
+function secretBytes(secret: KubeObject): number {
+  let total = 0;
+  for (const v of Object.values((secret as { data?: Record<string, string> }).data ?? {})) total += Buffer.from(v, 'base64').length;
+  for (const v of Object.values((secret as { stringData?: Record<string, string> }).stringData ?? {})) total += Buffer.byteLength(v);
+  return total;
+}
+
+type FindingOf = (attribute: string, reason: string, severity?: Finding['severity']) => Finding;
+
+/** Drop annotations, largest first, until the object's total is within the limit. */
+function fitAnnotations(object: KubeObject, lost: FindingOf, findings: Finding[]): void {
+  const annotations = object.metadata.annotations;
+  if (!annotations) return;
+  let total = annotationBytes(annotations);
+  if (total <= MAX_ANNOTATIONS_BYTES) return;
+  const bySize = Object.entries(annotations).sort((a, b) => Buffer.byteLength(b[1]) - Buffer.byteLength(a[1]));
+  for (const [key, value] of bySize) {
+    if (total <= MAX_ANNOTATIONS_BYTES) break;
+    const size = Buffer.byteLength(key) + Buffer.byteLength(value);
+    delete annotations[key];
+    total -= size;
+    findings.push(lost(`${object.kind}/${object.metadata.name}.metadata.annotations.${key}`, `${size} bytes: Kubernetes allows ${MAX_ANNOTATIONS_BYTES / 1024} KiB for all annotations of an object; this one is not written`));
+  }
+}
+
+function vmDomain(vm: KubeObject): Record<string, any> | undefined {
+  return (vm as { spec?: { template?: { spec?: { domain?: Record<string, any> } } } }).spec?.template?.spec?.domain;
+}
+
+/** Why the VM's sizes cannot be written, or undefined when the apiserver and KubeVirt take them. */
+function badVmSizes(vm: KubeObject): string[] {
+  const domain = vmDomain(vm);
+  if (!domain) return [];
+  const problems: string[] = [];
+  for (const [path, q] of [['memory.guest', domain.memory?.guest], ['resources.requests.memory', domain.resources?.requests?.memory], ['resources.limits.memory', domain.resources?.limits?.memory]] as const) {
+    if (q !== undefined && !validByteQuantity(q)) problems.push(`${path} "${String(q)}" is not a size Kubernetes can hold (a quantity of at most 8 EiB)`);
+  }
+  for (const part of ['sockets', 'cores', 'threads'] as const) {
+    const n = domain.cpu?.[part];
+    if (n !== undefined && !(Number.isInteger(n) && n >= 1 && n <= MAX_UINT32)) problems.push(`cpu.${part} ${String(n)} is not a whole number from 1 to ${MAX_UINT32}`);
+  }
+  return problems;
+}
+
+/**
+ * Check one server's translation against the target's limits, in place: oversized annotations dropped,
+ * an oversized Secret and a VM with sizes the target refuses not written; each a finding of the server.
+ */
+export function enforceServerLimits(translation: Translation, server: { id: string; name: string }): Translation {
+  const source = `server/${server.id}`;
+  const finding: FindingOf = (attribute, reason, severity = 'warning') => ({ source, sourceName: server.name, serverId: server.id, attribute, outcome: 'lost', severity, reason });
+  const added: Finding[] = [];
+  const kept: PlanObject[] = [];
+  let droppedVm = false;
+  const droppedSecrets: string[] = [];
+  for (const object of translation.objects) {
+    fitAnnotations(object, finding, added);
+    if (object.kind === 'Secret' && secretBytes(object) > MAX_SECRET_BYTES) {
+      droppedSecrets.push(`Secret ${object.metadata.name}`);
+      added.push(finding(`Secret/${object.metadata.name}`, `${secretBytes(object)} bytes of data: a Secret holds at most 1 MiB, so it is not written; the VM refers to it and cannot start until it exists (give the guest this data another way)`, 'blocker'));
+      continue;
+    }
+    if (object.kind === 'VirtualMachine') {
+      const problems = badVmSizes(object);
+      if (problems.length) {
+        droppedVm = true;
+        added.push(finding(`VirtualMachine/${object.metadata.name}`, `not written: ${problems.join('; ')}`, 'blocker'));
+        continue;
+      }
+    }
+    kept.push(object);
+  }
+  if (!added.length) return translation;
+  // The findings that called the refused sizes exact would now be wrong: they go.
+  // So do those that said a dropped Secret keeps its data ("user data kept byte for byte").
+  const findings = translation.findings.filter((f) =>
+    !(droppedVm && f.outcome === 'exact' && /^spec\.template\.spec\.domain\.(memory|cpu)/.test(f.target ?? '')) &&
+    !droppedSecrets.some((s) => f.target?.startsWith(s)));
+  return { objects: kept, findings: [...findings, ...added] };
+}
+
+/** Shared objects (namespaces, policies): only annotations can overflow; the finding names the object. */
+export function enforceSharedLimits(translation: Translation): void {
+  for (const object of translation.objects) {
+    const annotations = object.metadata.annotations;
+    if (!annotations || annotationBytes(annotations) <= MAX_ANNOTATIONS_BYTES) continue;
+    const source = `${object.kind.toLowerCase()}/${object.metadata.name}`;
+    fitAnnotations(object, (attribute, reason) => ({ source, sourceName: object.metadata.name, attribute, outcome: 'lost', severity: 'warning', reason }), translation.findings);
+  }
+}
+
+const ACCESS_MODES = ['ReadWriteOnce', 'ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOncePod'];
+/** A StorageClass name: a DNS subdomain (what the apiserver checks of a PVC's storageClassName). */
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** Refuse (usage error) plan options the apiserver would reject on every DataVolume. */
+export function checkStorageOptions(options: { storageClass?: string; accessModes?: string[] }): void {
+  const sc = options.storageClass;
+  if (sc !== undefined && sc !== '' && !(sc.length <= 253 && DNS_SUBDOMAIN.test(sc))) {
+    throw new MigrateError('usage', `--storage-class "${sc}" is not a StorageClass name (lowercase letters, digits, '-' and '.', at most 253 characters)`);
+  }
+  for (const mode of options.accessModes ?? []) {
+    if (!ACCESS_MODES.includes(mode)) throw new MigrateError('usage', `--access-mode "${mode}" is not an access mode; use ${ACCESS_MODES.join(', ')}`);
+  }
+}
