@@ -161,7 +161,7 @@ export async function runBackup(args: Partial<BackupArgs> & Pick<BackupArgs, 'in
   const targets = backup.backupTargetsFromPlan(plan, (id) => projectOf.get(id) ?? '').filter((t) => wanted.has(t.serverId));
   const method = args.method === 'nfs' || (args.method !== 'snapshot' && args.nfsPathTemplate) ? 'nfs' : 'snapshot';
 
-  const kubeTarget = kube.loadKubeConfig({ kubeconfig: args.kubeconfig, context: args.context });
+  const kubeTarget = kube.loadKubeConfig((await import('./common-flags.js')).connectionOptions(args));
   const store: import('../workflow/ledger.js').RecordStore = args.dryRun || !kubeTarget.ok ? new ledger.MemoryStateStore() : new ledger.StateStore(new kube.KubeClient(kubeTarget.value));
   if (!kubeTarget.ok && !args.dryRun) throw new MigrateError('usage', `backup records its state in the cluster: ${kubeTarget.error.message}`);
 

@@ -1,9 +1,9 @@
 // Entry point: parse the command line and run one command. Command modules load their heavy
 // dependencies inside their handlers, so `--help` and `version` stay fast.
-import yargs from 'yargs';
+import yargs, { type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { MigrateError } from '../errors.js';
-import { withGlobalFlags } from './common-flags.js';
+import { applyGlobalFlags, normalizeDryRun, withGlobalFlags } from './common-flags.js';
 import { getVerbosity, setVerbosity } from './output.js';
 import { planCommand } from './plan.js';
 import { inventoryCommand } from './inventory.js';
@@ -13,6 +13,7 @@ import { cutoverCommand } from './cutover.js';
 import { statusCommand } from './status.js';
 import { completionCommand } from './completion.js';
 import { versionCommand } from './version.js';
+import { helpCommand, helpWords, unknownCommandError } from './help.js';
 
 export const PROGRAM = 'kubectl openstack-migrate';
 
@@ -30,23 +31,31 @@ export function reportError(error: unknown): number {
   return 1;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const COMMANDS: CommandModule<any, any>[] = [inventoryCommand, planCommand, backupCommand, importCommand, cutoverCommand, statusCommand, completionCommand, versionCommand];
+
 export async function main(argv: string[] = hideBin(process.argv)): Promise<number> {
   let exitCode = 0;
-  const parser = withGlobalFlags(yargs(argv))
+  const normalized = normalizeDryRun(argv);
+  const { warnings } = normalized;
+  const unknown = unknownCommandError(normalized.argv, COMMANDS);
+  if (unknown) return reportError(unknown);
+  let words = helpWords(normalized.argv);
+  // `--version` on the root, as cobra-built plugins have it: what `version --client` prints.
+  if (words.length === 1 && words[0] === '--version') words = ['version', '--client'];
+  for (const w of warnings) process.stderr.write(`Warning: ${w}\n`);
+  let parser = withGlobalFlags(yargs(words))
     .scriptName(PROGRAM)
     .usage(`${PROGRAM} moves the workloads of an OpenStack cloud onto KubeVirt.\n\nUsage: ${PROGRAM} <command> [flags]`)
-    .middleware((args) => setVerbosity(Number(args.v) || 0))
-    .command(inventoryCommand)
-    .command(planCommand)
-    .command(backupCommand)
-    .command(importCommand)
-    .command(cutoverCommand)
-    .command(statusCommand)
-    .command(completionCommand)
-    .command(versionCommand)
+    .middleware((args) => {
+      setVerbosity(typeof args.v === 'number' ? args.v : 0);
+      applyGlobalFlags(args as { v?: unknown; requestTimeout?: unknown });
+    });
+  for (const command of COMMANDS) parser = parser.command(command);
+  parser = parser
+    .command(helpCommand)
     .demandCommand(1, 'Name a command; see --help.')
     .strict()
-    .recommendCommands()
     .help()
     .alias('h', 'help')
     .version(false)

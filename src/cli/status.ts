@@ -22,7 +22,8 @@ export const statusCommand: CommandModule<object, StatusArgs> = {
       .example('$0 status --watch', 'Redraw on every change')) as unknown as CommandModule<object, StatusArgs>['builder'],
   handler: async (args: ArgumentsCamelCase<StatusArgs>) => {
     const [{ loadKubeConfig }, { Kube }, status, { MigrateError }] = await Promise.all([import('../kube/config.js'), import('../workflow/kube-ops.js'), import('../workflow/status.js'), import('../errors.js')]);
-    const target = loadKubeConfig({ kubeconfig: args.kubeconfig, context: args.context, namespace: args.namespace });
+    const { connectionOptions } = await import('./common-flags.js');
+    const target = loadKubeConfig(connectionOptions(args));
     if (!target.ok) throw new MigrateError('kubernetes', target.error.message);
     const kube = new Kube(target.value);
     const namespace = args.namespace || undefined;

@@ -97,10 +97,11 @@ export async function formatVersion(info: VersionInfo, output: VersionArgs['outp
 
 async function serverVersion(args: VersionArgs): Promise<ServerVersion> {
   const { loadKubeConfig, KubeClient, statusMessage } = await import('../kube/index.js');
-  const target = loadKubeConfig({ kubeconfig: args.kubeconfig, context: args.context, namespace: args.namespace });
+  const { connectionOptions } = await import('./common-flags.js');
+  const target = loadKubeConfig(connectionOptions(args));
   if (!target.ok) throw new MigrateError('kubernetes', target.error.message);
   const res = await new KubeClient(target.value).request('GET', '/version').catch((err: unknown) => {
-    throw new MigrateError('kubernetes', `cannot reach the API server ${target.value.server}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new MigrateError('kubernetes', err instanceof Error ? err.message : String(err));
   });
   if (res.status !== 200) throw new MigrateError('kubernetes', `GET /version on ${target.value.server}: ${statusMessage(res)}`);
   return res.body as ServerVersion;

@@ -52,7 +52,7 @@ export async function prepare(args: WorkflowArgs) {
   const plan = buildPlan(inventory, config);
   const works = selectWorks(serverWorks(plan, inventory), inventory, { servers: args.servers, all: args.all, project: args.project, selector: args.selector });
   if (works.length === 0) throw new MigrateError('usage', 'no server selected: name servers, or use --all, --project or -l');
-  const target = loadKubeConfig({ kubeconfig: args.kubeconfig, context: args.context, namespace: args.namespace });
+  const target = loadKubeConfig((await import('./common-flags.js')).connectionOptions(args));
   if (!target.ok) throw new MigrateError('kubernetes', target.error.message);
   const kube = new Kube(target.value);
   // The project of each server: where its copies are made and whose token downloads them.
