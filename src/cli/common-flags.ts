@@ -135,6 +135,9 @@ export function dryRunOption<T>(argv: Argv<T>, describe = 'Must be "none", "serv
 }
 
 export function parseDryRun(value: unknown): DryRun {
+  // A bare --dry-run that did not pass through normalizeDryRun (yargs gives "" or true): client, never none.
+  if (value === '' || value === true) return 'client';
+  if (value === false) return 'none';
   const text = String(value);
   if (text === 'none' || text === 'client' || text === 'server') return text;
   throw new MigrateError('usage', `Invalid dry-run value (${text}). Must be "none", "server", or "client".`);

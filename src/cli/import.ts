@@ -1,16 +1,23 @@
 // `import`: the recorded disk copies of the selected servers into the cluster through CDI.
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { workflowOptions, type WorkflowArgs } from './workflow-common.js';
+import { dryRunOption, type DryRun } from './common-flags.js';
+import { MigrateError } from '../errors.js';
 
 export interface ImportArgs extends WorkflowArgs {
   method: 'auto' | 'glance' | 'nfs';
+  dryRun: DryRun;
 }
 
 export const importCommand: CommandModule<object, ImportArgs> = {
   command: 'import [servers..]',
   describe: 'Import the disk copies made by `backup` into DataVolumes (resumable; watch the progress)',
   builder: ((argv: Argv) =>
-    workflowOptions(argv)
+    dryRunOption(workflowOptions(argv), 'Must be "none" or "client": list the disks and the DataVolumes they would become, create nothing')
+      .check((args) => {
+        if (args.dryRun === 'server') throw new MigrateError('usage', '--dry-run=server is not available for import yet; use --dry-run=client');
+        return true;
+      })
       .option('method', { type: 'string', choices: ['auto', 'glance', 'nfs'] as const, default: 'auto' as const, describe: 'auto: each disk as backup recorded it; glance: only the Glance copies (download with a token); nfs: only the copies on the NFS share (file-server URLs, no token)' })
       .example('$0 import -i inventory.yaml --all --parallel 8', 'Import every server, 8 disks at a time')) as unknown as CommandModule<object, ImportArgs>['builder'],
   handler: async (args: ArgumentsCamelCase<ImportArgs>) => {
@@ -25,6 +32,14 @@ export const importCommand: CommandModule<object, ImportArgs> = {
       const state = await readRecord(store, w);
       const disks = (state?.disks ?? []).filter((d) => (args.method === 'nfs' ? Boolean(d.url) : args.method === 'glance' ? !d.url : true));
       copies.set(w.serverId, disks);
+    }
+    if (args.dryRun !== 'none') {
+      for (const w of works) {
+        const disks = copies.get(w.serverId) ?? [];
+        const lines = disks.length ? disks.map((d) => `  ${d.disk}: ${d.url ? `file ${d.url}` : `Glance image ${d.imageId}`} → DataVolume ${d.dataVolume}`) : ['  no recorded copy: run backup first'];
+        process.stdout.write(`${w.namespace}/${w.vmName} (server ${w.serverName}) would be imported:\n${lines.join('\n')}\n`);
+      }
+      return;
     }
     // Only Glance copies need the cloud (a token for the download); copies on an NFS share carry their URL.
     const needsCloud = [...copies.values()].some((list) => list.some((d) => !d.url));

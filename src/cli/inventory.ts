@@ -88,7 +88,7 @@ function builder(argv: Argv) {
     .check((args) => {
       const file = String(args.outputFile);
       const ext = /\.json$/i.test(file) ? 'json' : /\.ya?ml$/i.test(file) ? 'yaml' : undefined;
-      if (args.output && file !== '-' && ext && ext !== args.output) throw new Error(`-o ${args.output} does not match the file name ${file}; name the file .${args.output === 'json' ? 'json' : 'yaml'}`);
+      if (args.output && file !== '-' && ext && ext !== args.output) throw new MigrateError('usage', `-o ${args.output} does not match the file name ${file}; name the file .${args.output === 'json' ? 'json' : 'yaml'}`);
       if (!(Number(args.pageSize) >= 1)) throw new Error('--page-size must be at least 1');
       if (!(Number(args.concurrency) >= 1)) throw new Error('--concurrency must be at least 1');
       return true;

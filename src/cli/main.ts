@@ -63,6 +63,8 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<numb
     .epilogue('Docs: https://github.com/openstack-migrate/kubectl-openstack-migrate#readme')
     .fail((message, error) => {
       // Usage errors (unknown flag, missing argument) exit 2 as kubectl does; errors from handlers go through reportError.
+      // A flag's coerce function failing reaches here wrapped in yargs' YError: still a usage error.
+      if (error && error.name === 'YError') throw new MigrateError('usage', error.message, { cause: error });
       if (error) throw error;
       throw new MigrateError('usage', `${message}\nSee '${PROGRAM} --help'.`);
     });

@@ -115,11 +115,10 @@ function buildPlanObjects(inventory: Awaited<ReturnType<typeof loadInventoryFile
  * VirtualMachines (they would start while their source servers run) and the Services (they would claim
  * floating IPs OpenStack still routes), which `plan --apply` holds back for `import` and `cutover`.
  */
-export function nextStepAfterOut(args: Pick<PlanArgs, 'inventory' | 'out' | 'config'>, written: number): string {
-  const again = `kubectl openstack-migrate plan -i ${args.inventory}${args.config ? ` --config ${args.config}` : ''} --apply`;
+export function nextStepAfterOut(args: Pick<PlanArgs, 'inventory' | 'out'>, written: number): string {
   return [
     `wrote ${written} objects to ${args.out} for review; do not \`kubectl apply\` the directory whole: it would start the VMs and claim the floating IPs`,
-    `next: ${again} --dry-run=server, then ${again}`,
-    '      (namespaces, RBAC, network policies, Secrets; then backup, import and cutover create the disks, VMs and Services)',
+    `next: the same command with --apply instead of --out (first with --dry-run=server), e.g. kubectl openstack-migrate plan -i ${args.inventory} --apply --dry-run=server`,
+    '      it applies namespaces, RBAC, network policies and Secrets; backup, import and cutover then create the disks, VMs and Services',
   ].join('\n');
 }

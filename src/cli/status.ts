@@ -1,6 +1,7 @@
 // `status`: every migration's phase, progress, timings and last error, read from the cluster only.
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import type { GlobalFlags } from './common-flags.js';
+import { MigrateError } from '../errors.js';
 
 export interface StatusArgs extends GlobalFlags {
   output: 'table' | 'wide' | 'json' | 'yaml';
@@ -13,7 +14,17 @@ export const statusCommand: CommandModule<object, StatusArgs> = {
   describe: 'Show the migration state of every server (from the cluster)',
   builder: ((argv: Argv) =>
     argv
-      .option('output', { alias: 'o', type: 'string', choices: ['table', 'wide', 'json', 'yaml'] as const, default: 'table' as const, describe: 'table, wide (more columns, whole errors), or stable json/yaml' })
+      .option('output', {
+        alias: 'o',
+        type: 'string',
+        describe: 'Output format: json|yaml|wide (default: a table; wide adds server ids, disks and whole errors)',
+        // "table" is still read (earlier versions spelled the default so); kubectl has no name for it.
+        coerce: (v: unknown) => {
+          if (v === undefined || v === '' || v === 'table') return 'table';
+          if (v === 'wide' || v === 'json' || v === 'yaml') return v;
+          throw new MigrateError('usage', `unable to match a printer suitable for the output format "${String(v)}", allowed formats are: json,yaml,wide`);
+        },
+      })
       .option('watch', { alias: 'w', type: 'boolean', default: false, describe: 'Keep watching and redraw on every change' })
       .option('all-namespaces', { alias: 'A', type: 'boolean', default: true, describe: 'All namespaces (default; -n narrows)' })
       .example('$0 status', 'Every migration in the cluster')
@@ -21,7 +32,7 @@ export const statusCommand: CommandModule<object, StatusArgs> = {
       .example('$0 status -o json', 'Stable JSON for scripts')
       .example('$0 status --watch', 'Redraw on every change')) as unknown as CommandModule<object, StatusArgs>['builder'],
   handler: async (args: ArgumentsCamelCase<StatusArgs>) => {
-    const [{ loadKubeConfig }, { Kube }, status, { MigrateError }] = await Promise.all([import('../kube/config.js'), import('../workflow/kube-ops.js'), import('../workflow/status.js'), import('../errors.js')]);
+    const [{ loadKubeConfig }, { Kube }, status] = await Promise.all([import('../kube/config.js'), import('../workflow/kube-ops.js'), import('../workflow/status.js')]);
     const { connectionOptions } = await import('./common-flags.js');
     const target = loadKubeConfig(connectionOptions(args));
     if (!target.ok) throw new MigrateError('kubernetes', target.error.message);

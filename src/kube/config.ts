@@ -66,6 +66,8 @@ export function loadKubeConfig(options: KubeConfigOptions = {}): Result<KubeTarg
     if (options.kubeconfig) kc.loadFromFile(options.kubeconfig);
     else kc.loadFromDefault();
   } catch (err) {
+    // As kubectl: with --server, a missing default kubeconfig does not matter (no credentials then).
+    if (options.server && !options.kubeconfig) return withOverrides(kc, emptyCredentials(options.server), options);
     const path = options.kubeconfig ?? process.env.KUBECONFIG ?? '~/.kube/config';
     return { ok: false, error: { code: 'kubeconfig-unreadable', path, message: `cannot read kubeconfig ${path}: ${errorText(err)}` } };
   }
@@ -132,6 +134,8 @@ function emptyCredentials(server: string): { context: Context; cluster: Cluster;
 /** Rebuilds the configuration around the chosen context with the flag overrides applied. */
 function withOverrides(kc: KubeConfig, chosen: { context: Context; cluster: Cluster; user: User }, options: KubeConfigOptions): Result<KubeTarget, KubeConfigError> {
   let cluster: Cluster = { ...chosen.cluster, server: options.server ?? chosen.cluster.server };
+  // Plain http (kubectl proxy): client-node refuses it unless TLS verification is off, which means nothing there.
+  if (cluster.server.startsWith('http:')) cluster = { ...cluster, skipTLSVerify: true };
   if (options.certificateAuthority) cluster = { ...cluster, caFile: options.certificateAuthority, caData: undefined };
   if (options.insecureSkipTlsVerify) cluster = { ...cluster, skipTLSVerify: true, caFile: undefined, caData: undefined };
   let user: User = { ...chosen.user };

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
+import { httpSettings, logRequest } from '../http-settings.js';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import type { CloudConfig, EndpointInterface } from './config.js';
 import { identityV3Url } from './config.js';
@@ -162,7 +163,8 @@ export class OpenStackClient {
       this.warn(`TLS certificate verification is OFF for cloud "${config.name}" (--insecure / verify: false): anyone on the path can read the credentials; use a CA bundle (cacert / OS_CACERT) instead`);
     }
     this.http = axios.create({
-      timeout: options.timeoutMs ?? 60_000,
+      // --request-timeout (src/http-settings.ts) when the caller sets none; 0 waits forever, as kubectl's.
+      timeout: options.timeoutMs ?? httpSettings().requestTimeoutMs ?? 60_000,
       validateStatus: () => true,
       maxRedirects: 0,
       // Keep-alive: a 10,000-server inventory is a few dozen requests per service, each on a warm socket.
@@ -325,7 +327,17 @@ export class OpenStackClient {
       let code: string | undefined;
       try {
         this.stats.requests += 1;
-        res = await this.limiter.run(() => this.http.request({ method: req.method, url: req.url, data: req.data, headers: req.headers, params: req.params }));
+        res = await this.limiter.run(async () => {
+          const started = performance.now();
+          try {
+            const answer = await this.http.request({ method: req.method, url: req.url, data: req.data, headers: req.headers, params: req.params });
+            logRequest(req.method, this.http.getUri({ url: req.url, params: req.params }), answer.status, started);
+            return answer;
+          } catch (err) {
+            logRequest(req.method, this.http.getUri({ url: req.url, params: req.params }), 0, started, (err as { code?: string }).code);
+            throw err;
+          }
+        });
       } catch (err) {
         code = (err as { code?: string }).code ?? 'ERR';
         if (TLS_HOSTNAME_CODE.has(code)) {
