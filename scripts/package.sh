@@ -67,18 +67,34 @@ build_info="$(node -e 'console.log(JSON.stringify({version: process.argv[1], git
 
 log "bundling (esbuild)"
 # import.meta.url: yargs' ESM shim derives its directory from it; in CommonJS it becomes the bundle's
-# file URL (in the executable, __filename is the executable). bufferutil / utf-8-validate are optional
-# native add-ons of `ws` (loaded in a try/catch), never present in a single binary. string-width: see
-# scripts/string-width-ascii.cjs (start-up time).
+# file URL (in the executable, __filename is the executable). Optional modules that dependencies load in
+# a try/catch and that are not installed (bufferutil, utf-8-validate, supports-color, encoding) resolve to
+# scripts/sea-absent-module.cjs, which fails like a missing module: a require() of anything but a built-in
+# makes Node print its single-executable warning. The check after the build greps the bundle for any
+# require() left. string-width: see scripts/string-width-ascii.cjs (start-up time).
 npx --no-install esbuild scripts/sea-entry.ts \
   --bundle --platform=node --format=cjs --target=node20 --minify \
   --outfile="$sea/bundle.cjs" \
   --define:__KOM_BUILD_INFO__="$build_info" \
   --define:import.meta.url=__kom_import_meta_url \
   --banner:js='var __kom_import_meta_url = require("node:url").pathToFileURL(__filename).href;' \
-  --external:bufferutil --external:utf-8-validate \
+  --alias:bufferutil=./scripts/sea-absent-module.cjs --alias:utf-8-validate=./scripts/sea-absent-module.cjs \
+  --alias:supports-color=./scripts/sea-absent-module.cjs --alias:encoding=./scripts/sea-absent-module.cjs \
   --alias:string-width=./scripts/string-width-ascii.cjs \
   --log-level=warning
+
+# Node's SEA require() loads built-in modules only; any other require("x") left in the bundle is a warning
+# (and a failure) at run time. Dynamic require(expr) calls are yargs' config-file loading, which we do not use.
+leftover="$(grep -o 'require("[^"]*")' "$sea/bundle.cjs" | sort -u | node -e '
+  const { builtinModules } = require("node:module");
+  const names = require("node:fs").readFileSync(0, "utf8").split("\n").filter(Boolean).map((r) => r.slice(9, -2));
+  // ajv keeps require("ajv/dist/runtime/...") in strings of the code it generates for standalone use; never called.
+  console.log(names.filter((n) => !n.startsWith("node:") && !builtinModules.includes(n) && !n.startsWith("ajv/dist/runtime/")).join(" "));
+')"
+if [ -n "$leftover" ]; then
+  echo "package.sh: the bundle still requires non-built-in modules: $leftover (alias them to scripts/sea-absent-module.cjs)" >&2
+  exit 1
+fi
 
 log "preparing the SEA blob"
 node --experimental-sea-config scripts/sea-config.json >/dev/null

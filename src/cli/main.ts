@@ -41,6 +41,8 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<numb
   const unknown = unknownCommandError(normalized.argv, COMMANDS);
   if (unknown) return reportError(unknown);
   let words = helpWords(normalized.argv);
+  // yargs reads a lone "-" as a positional word; `--output-file -` means stdout.
+  for (let i = words.indexOf('--output-file'); i >= 0 && words[i + 1] === '-'; i = words.indexOf('--output-file', i + 1)) words.splice(i, 2, '--output-file=-');
   // `--version` on the root, as cobra-built plugins have it: what `version --client` prints.
   if (words.length === 1 && words[0] === '--version') words = ['version', '--client'];
   for (const w of warnings) process.stderr.write(`Warning: ${w}\n`);

@@ -95,7 +95,7 @@ afterAll(async () => {
 
 describe('migration end to end through the CLI (local OpenStack over HTTP, real kube-apiserver)', () => {
   it('inventory from the cloud, then plan --apply puts the foundation in the cluster and defers the workloads', async () => {
-    const inv = await cli('inventory', '-o', inventoryFile);
+    const inv = await cli('inventory', '--output-file', inventoryFile);
     expect(inv.code, inv.err).toBe(0);
     expect(readFileSync(inventoryFile, 'utf8')).toContain('web-1');
     const plan = await cli('plan', '-i', inventoryFile, '--apply');

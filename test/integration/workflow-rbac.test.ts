@@ -201,7 +201,7 @@ afterAll(async () => {
 
 describe('the documented ClusterRoles run the whole migration (service account bound to exactly deploy/*.yaml)', () => {
   it('plan --apply, backup, import, cold cutover (and a rolled-back one) and status succeed as that service account', async () => {
-    const inv = await cli(migratorConfig, 'inventory', '-o', inventoryFile);
+    const inv = await cli(migratorConfig, 'inventory', '--output-file', inventoryFile);
     expect(inv.code, inv.err).toBe(0);
 
     tokens.set(migratorToken, sentBy.plan);
