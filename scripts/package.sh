@@ -2,12 +2,13 @@
 # Builds the single-file executable of the plugin for the platform this runs on, with Node's
 # single-executable-application support (https://nodejs.org/api/single-executable-applications.html):
 #   1. esbuild bundles scripts/sea-entry.ts (src/cli/main.ts and every dependency) into one CommonJS file;
-#   2. node --experimental-sea-config turns it into a blob (with V8's code cache, for start-up speed);
+#   2. node --experimental-sea-config turns it into a blob (without V8's code cache: that cache differs from
+#      build to build, and the release must be reproducible — same commit, same bytes; see docs/packaging.md);
 #   3. postject injects the blob into a copy of this machine's node binary.
 # Why not pkg: @yao-pkg/pkg downloads its base binaries and Node's version index from the internet, also in
 # its --sea mode; see README "Single binary". This works offline, from node_modules only.
 #
-# Output (build/):
+# Output (build/, or $OUT):
 #   kubectl-openstack-migrate            the executable (no node_modules needed next to it)
 #   kubectl-openstack_migrate            symlink: the name kubectl looks for (`kubectl openstack-migrate`)
 #   kubectl_complete-openstack_migrate   kubectl's plugin-completion helper (kubectl >= 1.26)
@@ -22,7 +23,7 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-out="build"
+out="${OUT:-build}"
 sea="$out/sea"
 exe="$out/kubectl-openstack-migrate"
 fuse="NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2"
@@ -97,7 +98,13 @@ if [ -n "$leftover" ]; then
 fi
 
 log "preparing the SEA blob"
-node --experimental-sea-config scripts/sea-config.json >/dev/null
+# scripts/sea-config.json with this build's paths.
+node -e '
+  const fs = require("node:fs");
+  const config = JSON.parse(fs.readFileSync("scripts/sea-config.json", "utf8"));
+  fs.writeFileSync(process.argv[1] + "/sea-config.json", JSON.stringify({ ...config, main: process.argv[1] + "/bundle.cjs", output: process.argv[1] + "/sea-prep.blob" }));
+' "$sea"
+node --experimental-sea-config "$sea/sea-config.json" >/dev/null
 
 log "injecting into a copy of $(node -p process.execPath) ($(node --version))"
 cp "$(node -p process.execPath)" "$exe"

@@ -74,6 +74,17 @@ describe('single binary', () => {
     const res = run('kubectl-openstack_migrate', ['version', '--client']);
     expect(res.stderr).toBe('');
   });
+
+  it.each([
+    // Each loads the clients a real command loads: @kubernetes/client-node, axios.
+    ['a cluster', ['version', '--server', 'http://127.0.0.1:1']],
+    ['a cloud', ['inventory', '--os-auth-url', 'http://127.0.0.1:1/v3', '--os-username', 'u', '--os-password', 'p', '--os-project-name', 'x', '--os-user-domain-name', 'Default', '--os-project-domain-name', 'Default', '--output-file', '-']],
+  ])('reaching %s prints one error line and no Node warning about require() in single executables', (_what, args) => {
+    const res = run('kubectl-openstack_migrate', args as string[], { env: { PATH: krewBin, HOME: tmp, OS_CLIENT_CONFIG_FILE: join(tmp, 'none.yaml') } });
+    expect(res.status).toBe(1);
+    expect(res.stderr).not.toMatch(/single-executable|Warning|require\(\)/);
+    expect(res.stderr).toMatch(/^error: .*127\.0\.0\.1:1/m);
+  });
 });
 
 describe('through kubectl', () => {
@@ -270,9 +281,19 @@ describe('release archive and krew manifest', () => {
     expect(statSync(join(unpacked, manifest.spec.platforms[0].bin)).mode & 0o111).not.toBe(0);
     expect(run(join(unpacked, manifest.spec.platforms[0].bin), ['version', '--client']).status).toBe(0);
 
-    // The same binary gives the same archive bytes (the binary itself differs per build: V8's code cache).
+    // The same binary gives the same archive bytes.
     const again = spawnSync('bash', ['scripts/release.sh', '--archive-only', '--no-build', '--out', join(tmp, 'release2')], { cwd: root, env, encoding: 'utf8' });
     expect(again.status, again.stderr).toBe(0);
     expect(createHash('sha256').update(readFileSync(join(tmp, 'release2', archive))).digest('hex')).toBe(sha);
+  }, 240_000);
+
+  it('same commit, same bytes: a second build from scratch gives the identical executable (no V8 code cache in the blob)', () => {
+    // One more full build (~20 s on 2 cores), into another directory, with the build date of the first.
+    const second = join(tmp, 'build2');
+    const pack = spawnSync('bash', ['scripts/package.sh'], { cwd: root, env: { ...process.env, SOURCE_DATE_EPOCH: epoch, OUT: second, FORCE: '1' }, encoding: 'utf8' });
+    expect(pack.status, pack.stderr).toBe(0);
+    const digest = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+    expect(digest(join(second, 'kubectl-openstack-migrate'))).toBe(digest(join(build, 'kubectl-openstack-migrate')));
+    expect(JSON.parse(readFileSync(join(root, 'scripts/sea-config.json'), 'utf8')).useCodeCache).toBe(false);
   }, 240_000);
 });
