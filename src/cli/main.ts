@@ -34,18 +34,8 @@ export function reportError(error: unknown): number {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const COMMANDS: CommandModule<any, any>[] = [inventoryCommand, planCommand, backupCommand, importCommand, cutoverCommand, statusCommand, completionCommand, versionCommand];
 
-export async function main(argv: string[] = hideBin(process.argv)): Promise<number> {
-  let exitCode = 0;
-  const normalized = normalizeDryRun(argv);
-  const { warnings } = normalized;
-  const unknown = unknownCommandError(normalized.argv, COMMANDS);
-  if (unknown) return reportError(unknown);
-  let words = helpWords(normalized.argv);
-  // yargs reads a lone "-" as a positional word; `--output-file -` means stdout.
-  for (let i = words.indexOf('--output-file'); i >= 0 && words[i + 1] === '-'; i = words.indexOf('--output-file', i + 1)) words.splice(i, 2, '--output-file=-');
-  // `--version` on the root, as cobra-built plugins have it: what `version --client` prints.
-  if (words.length === 1 && words[0] === '--version') words = ['version', '--client'];
-  for (const w of warnings) process.stderr.write(`Warning: ${w}\n`);
+/** The parser of the whole command line (also used to answer completion requests, see complete.ts). */
+export function buildParser(words: string[]) {
   let parser = withGlobalFlags(yargs(words))
     .scriptName(PROGRAM)
     .usage(`${PROGRAM} moves the workloads of an OpenStack cloud onto KubeVirt.\n\nUsage: ${PROGRAM} <command> [flags]`)
@@ -54,7 +44,7 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<numb
       applyGlobalFlags(args as { v?: unknown; requestTimeout?: unknown });
     });
   for (const command of COMMANDS) parser = parser.command(command);
-  parser = parser
+  return parser
     .command(helpCommand)
     .demandCommand(1, 'Name a command; see --help.')
     .strict()
@@ -70,6 +60,25 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<numb
       if (error) throw error;
       throw new MigrateError('usage', `${message}\nSee '${PROGRAM} --help'.`);
     });
+}
+
+export async function main(argv: string[] = hideBin(process.argv)): Promise<number> {
+  let exitCode = 0;
+  if (argv[0] === '--get-yargs-completions') {
+    const { answerCompletion } = await import('./complete.js');
+    return answerCompletion(argv.slice(2), buildParser);
+  }
+  const normalized = normalizeDryRun(argv);
+  const { warnings } = normalized;
+  const unknown = unknownCommandError(normalized.argv, COMMANDS);
+  if (unknown) return reportError(unknown);
+  let words = helpWords(normalized.argv);
+  // yargs reads a lone "-" as a positional word; `--output-file -` means stdout.
+  for (let i = words.indexOf('--output-file'); i >= 0 && words[i + 1] === '-'; i = words.indexOf('--output-file', i + 1)) words.splice(i, 2, '--output-file=-');
+  // `--version` on the root, as cobra-built plugins have it: what `version --client` prints.
+  if (words.length === 1 && words[0] === '--version') words = ['version', '--client'];
+  for (const w of warnings) process.stderr.write(`Warning: ${w}\n`);
+  const parser = buildParser(words);
   try {
     await parser.parseAsync();
     exitCode = process.exitCode && typeof process.exitCode === 'number' ? process.exitCode : 0;
