@@ -19,8 +19,8 @@ const build = join(root, 'build');
 const kubectl = spawnSync('sh', ['-c', 'command -v kubectl'], { encoding: 'utf8' }).stdout.trim();
 // The release build date: the last commit's time, as scripts/release.sh sets it (one cached build for both).
 const epoch = (() => {
-  const log = spawnSync('git', ['log', '-1', '--format=%ct'], { cwd: root, encoding: 'utf8' });
-  return log.status === 0 ? log.stdout.trim() : '1700000000';
+  const log = spawnSync('git', ['log', '-1', '--format=%ct', '--', '.', ':(exclude)krew-manifest.yaml'], { cwd: root, encoding: 'utf8' });
+  return log.status === 0 && log.stdout.trim() ? log.stdout.trim() : '1700000000';
 })();
 
 let tmp: string;
@@ -252,11 +252,12 @@ describe('release archive and krew manifest', () => {
     const manifestPath = join(tmp, 'krew-manifest.yaml');
     copyFileSync(join(root, 'krew-manifest.yaml'), manifestPath);
     const env = { ...process.env, SOURCE_DATE_EPOCH: epoch };
-    const rel = spawnSync('bash', ['scripts/release.sh', '--out', out, '--manifest', manifestPath], { cwd: root, env, encoding: 'utf8' });
+    const rel = spawnSync('bash', ['scripts/release.sh', '--platform', 'linux/amd64', '--platform', 'linux/arm64', '--out', out, '--manifest', manifestPath], { cwd: root, env, encoding: 'utf8' });
     expect(rel.status, rel.stderr).toBe(0);
 
     const archive = `kubectl-openstack-migrate_v${pkg.version}_linux_amd64.tar.gz`;
-    expect(readdirSync(out)).toEqual([archive]);
+    const armArchive = `kubectl-openstack-migrate_v${pkg.version}_linux_arm64.tar.gz`;
+    expect(readdirSync(out)).toEqual([archive, armArchive]);
     const sha = createHash('sha256').update(readFileSync(join(out, archive))).digest('hex');
 
     const manifest = yaml.load(readFileSync(manifestPath, 'utf8')) as { spec: { version: string; platforms: { sha256: string; uri: string; bin: string }[] } };
@@ -265,8 +266,10 @@ describe('release archive and krew manifest', () => {
     const validate = ajv.compile(JSON.parse(readFileSync(join(root, 'scripts/krew-plugin.schema.json'), 'utf8')) as object);
     expect(validate(manifest), JSON.stringify(validate.errors)).toBe(true);
     expect(manifest.spec.version).toBe(`v${pkg.version}`);
-    expect(manifest.spec.platforms).toHaveLength(1);
+    expect(manifest.spec.platforms).toHaveLength(2);
     expect(manifest.spec.platforms[0].sha256).toBe(sha);
+    expect((manifest.spec.platforms[1] as unknown as { selector: unknown }).selector).toEqual({ matchLabels: { os: 'linux', arch: 'arm64' } });
+    expect(manifest.spec.platforms[1].sha256).toBe(createHash('sha256').update(readFileSync(join(out, armArchive))).digest('hex'));
     expect(manifest.spec.platforms[0].uri.endsWith(`/v${pkg.version}/${archive}`)).toBe(true);
     // The descriptions and the header comment are kept.
     expect(readFileSync(manifestPath, 'utf8')).toMatch(/^# krew plugin manifest/);
@@ -280,12 +283,19 @@ describe('release archive and krew manifest', () => {
     expect(run('tar', ['-xzf', join(out, archive), '-C', unpacked], { env: { PATH: '/usr/bin:/bin' } }).status).toBe(0);
     expect(statSync(join(unpacked, manifest.spec.platforms[0].bin)).mode & 0o111).not.toBe(0);
     expect(run(join(unpacked, manifest.spec.platforms[0].bin), ['version', '--client']).status).toBe(0);
+    // The arm64 archive's binary answers under qemu-user, as an arm64 machine would run it.
+    const armDir = join(tmp, 'unpacked-arm64');
+    mkdirSync(armDir);
+    expect(run('tar', ['-xzf', join(out, armArchive), '-C', armDir], { env: { PATH: '/usr/bin:/bin' } }).status).toBe(0);
+    const arm = run('qemu-aarch64', ['-L', '/usr/aarch64-linux-gnu', join(armDir, 'kubectl-openstack-migrate'), 'version', '--client', '-o', 'json'], { env: { PATH: '/usr/bin:/bin' } });
+    expect(arm.status, arm.stderr).toBe(0);
+    expect(JSON.parse(arm.stdout).clientVersion).toMatchObject({ platform: 'linux/arm64', gitVersion: `v${pkg.version}` });
 
     // The same binary gives the same archive bytes.
     const again = spawnSync('bash', ['scripts/release.sh', '--archive-only', '--no-build', '--out', join(tmp, 'release2')], { cwd: root, env, encoding: 'utf8' });
     expect(again.status, again.stderr).toBe(0);
     expect(createHash('sha256').update(readFileSync(join(tmp, 'release2', archive))).digest('hex')).toBe(sha);
-  }, 240_000);
+  }, 480_000);
 
   it('same commit, same bytes: a second build from scratch gives the identical executable (no V8 code cache in the blob)', () => {
     // One more full build (~20 s on 2 cores), into another directory, with the build date of the first.
