@@ -48,12 +48,20 @@ source_hash() {
     const files = readFileSync(0, "utf8").split("\n").filter((f) => f && statSync(f, { throwIfNoEntry: false })?.isFile()).sort();
     const h = createHash("sha256");
     for (const f of files) h.update(`${f}\0`).update(readFileSync(f)).update("\0");
-    h.update([process.version, process.platform, process.arch, `date:${process.env.SOURCE_DATE_EPOCH ?? ""}`, `platform:${process.env.KOM_PLATFORM ?? ""}`].join("\0"));
+    h.update([process.version, process.platform, process.arch, `date:${process.env.SOURCE_DATE_EPOCH ?? ""}`, `platform:${process.env.KOM_PLATFORM ?? ""}`, `commit:${process.env.KOM_COMMIT ?? ""}`].join("\0"));
     console.log(h.digest("hex"));
   '
 }
 
-hash="$(KOM_PLATFORM="$platform" source_hash)"
+# The commit of the sources: the last one that changed anything but krew-manifest.yaml. A release commits the
+# manifest (with the archives' sha256) after building them; a build from that commit must embed the same
+# commit id (and, in release.sh, the same date), or the archive and its sha256 would differ.
+commit="$(git log -1 --format=%H -- . ':(exclude)krew-manifest.yaml' 2>/dev/null || true)"
+[ -n "$commit" ] || commit=unknown
+if [ "$commit" = unknown ]; then tree=unknown
+elif [ -n "$(git status --porcelain --untracked-files=no -- . ':(exclude)krew-manifest.yaml' 2>/dev/null)" ]; then tree=dirty
+else tree=clean; fi
+hash="$(KOM_PLATFORM="$platform" KOM_COMMIT="$commit/$tree" source_hash)"
 if [ "${FORCE:-0}" != 1 ] && [ -x "$exe" ] && [ -f "$out/.source-hash" ] && [ "$(cat "$out/.source-hash")" = "$hash" ]; then
   log "up to date ($exe)"
   exit 0
@@ -64,14 +72,6 @@ rm -rf "$sea" "$exe" "$out/kubectl-openstack_migrate" "$out/.source-hash"
 mkdir -p "$sea"
 
 version="$(node -p 'require("./package.json").version')"
-# The commit of the sources: the last one that changed anything but krew-manifest.yaml. A release commits the
-# manifest (with the archives' sha256) after building them; a build from that commit must embed the same
-# commit id (and, in release.sh, the same date), or the archive and its sha256 would differ.
-commit="$(git log -1 --format=%H -- . ':(exclude)krew-manifest.yaml' 2>/dev/null || true)"
-[ -n "$commit" ] || commit=unknown
-if [ "$commit" = unknown ]; then tree=unknown
-elif [ -n "$(git status --porcelain --untracked-files=no -- . ':(exclude)krew-manifest.yaml' 2>/dev/null)" ]; then tree=dirty
-else tree=clean; fi
 # Reproducible builds set SOURCE_DATE_EPOCH; otherwise the time of the build, as kubectl's buildDate.
 build_date="$(node -p 'new Date((Number(process.env.SOURCE_DATE_EPOCH) || Date.now() / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, "Z")')"
 build_info="$(node -e 'console.log(JSON.stringify({version: process.argv[1], gitCommit: process.argv[2], gitTreeState: process.argv[3], buildDate: process.argv[4]}))' "$version" "$commit" "$tree" "$build_date")"

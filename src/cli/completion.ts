@@ -49,7 +49,8 @@ async function yargsScript(shell: 'bash' | 'zsh', executable: string): Promise<s
  * inventory, kubeconfig, output files), as bash's `-o default` and zsh's `_default` do in yargs' scripts.
  */
 function fishScript(executable: string): string {
-  const fn = `__${executable.replace(/[^A-Za-z0-9]/g, '_')}_complete`;
+  // Distinct per executable: the two names differ only in - and _.
+  const fn = executable === PLUGIN_EXECUTABLE ? '__kubectl_openstack_migrate_plugin_complete' : '__kubectl_openstack_migrate_npm_complete';
   return [
     `function ${fn}`,
     '    set -l words (commandline -opc) (commandline -ct)',

@@ -5,7 +5,7 @@
 // unchanged, so only the first run after a source change pays for it (~15 s on 2 cores).
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -136,11 +136,24 @@ describe('through kubectl', () => {
     { args: ['plan', '--inventory', 'examples/cloud.yaml', '--no-such-flag'], code: 2 },
     { args: ['no-such-command'], code: 2 },
     { args: ['completion', 'tcsh'], code: 2 },
+    { args: ['cutover', '-i', 'examples/cloud.yaml', 'web-1', '--timeout', '5x'], code: 2 },
     { args: ['plan', '--inventory', 'examples/does-not-exist.yaml'], code: 1 },
   ])('exit code of `kubectl openstack-migrate $args` is $code', ({ args, code }) => {
     const res = run('kubectl', ['openstack-migrate', ...args]);
     expect(res.status, res.stderr).toBe(code);
     if (code !== 0) expect(res.stderr).toMatch(/^error: /m);
+  });
+});
+
+describe('kubectl habits of the binary', () => {
+  it('`help plan` is `plan --help`; `--version` is `version --client`; an unknown command suggests one', () => {
+    expect(run('kubectl', ['openstack-migrate', 'help', 'plan']).stdout).toBe(run('kubectl', ['openstack-migrate', 'plan', '--help']).stdout);
+    const version = run('kubectl', ['openstack-migrate', '--version']);
+    expect(version.status).toBe(0);
+    expect(version.stdout).toBe(run('kubectl', ['openstack-migrate', 'version', '--client']).stdout);
+    const typo = run('kubectl', ['openstack-migrate', 'cutovr']);
+    expect(typo.status).toBe(2);
+    expect(typo.stderr).toBe('error: unknown command "cutovr" for "kubectl openstack-migrate"\n\nDid you mean this?\n\tcutover\n\nRun \'kubectl openstack-migrate --help\' for usage.\n');
   });
 });
 
@@ -164,7 +177,8 @@ describe('help', () => {
   it('every available command has --help with examples (exit 0)', () => {
     // Commands whose implementation has not landed say so in their description; they are checked for
     // exit 0 only (see the report of this work for the examples they still lack).
-    const available = commands().filter((c) => !c.describe.includes('not available in this version'));
+    // `help` is kubectl's `help [command]`, which has no examples there either.
+    const available = commands().filter((c) => !c.describe.includes('not available in this version') && c.name !== 'help');
     expect(available.length).toBeGreaterThanOrEqual(3);
     for (const { name } of commands()) {
       const res = run('kubectl-openstack_migrate', [name, '--help']);
@@ -182,15 +196,15 @@ describe('shell completion', () => {
     const lines = res.stdout.trim().split('\n');
     expect(lines).toContain('plan\tTurn an inventory into Kubernetes manifests and a per-VM fidelity report');
     expect(lines.map((l) => l.split('\t')[0])).toEqual(expect.arrayContaining(['plan', 'completion', 'version']));
-    // Cobra's directive line: 0 = default (files when nothing matches).
-    expect(lines.at(-1)).toBe(':0');
+    // Cobra's directive line, as the helper sends it: 4 = no file names among the commands.
+    expect(lines.at(-1)).toBe(':4');
   });
 
   it.each([
     { words: ['plan', '--report-format', ''], choices: ['table', 'json', 'yaml'], only: true },
     { words: ['version', '-o', ''], choices: ['json', 'yaml'], only: true },
     // A positional: yargs offers the flags too.
-    { words: ['completion', ''], choices: ['bash', 'zsh'], only: false },
+    { words: ['completion', ''], choices: ['bash', 'zsh', 'fish'], only: false },
   ])('kubectl completes `kubectl openstack-migrate $words` with the choices', ({ words, choices, only }) => {
     const res = run('kubectl', ['__complete', 'openstack-migrate', ...words]);
     const offered = res.stdout.trim().split('\n').slice(0, -1);
@@ -202,6 +216,40 @@ describe('shell completion', () => {
     const res = run('kubectl', ['__complete', 'openstack-migrate', 'plan', '--']);
     const flags = res.stdout.split('\n').map((l) => l.split('\t')[0]);
     expect(flags).toEqual(expect.arrayContaining(['--inventory', '--output', '--dry-run', '--kubeconfig', '--context', '--namespace']));
+  });
+
+  it('kubectl completes contexts, files after -i (cobra directive 0), server names, and no bogus --n/--v/--i/--o', () => {
+    const kubeconfig = join(tmp, 'kubeconfig-completion');
+    writeFileSync(kubeconfig, 'apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: "https://127.0.0.1:1"}\nusers:\n- name: u\n  user: {token: t}\ncontexts:\n- name: prod\n  context: {cluster: c, user: u}\n- name: staging\n  context: {cluster: c, user: u}\ncurrent-context: prod\n');
+    const complete = (...words: string[]) => run('kubectl', ['__complete', 'openstack-migrate', ...words], { env: { PATH: krewBin, HOME: tmp, KUBECONFIG: kubeconfig } }).stdout.trim().split('\n');
+    expect(complete('status', '--context', '')).toEqual(['prod\tcluster c, user u', 'staging\tcluster c, user u', ':4']);
+    expect(complete('plan', '-i', '')).toEqual([':0']);
+    expect(complete('cutover', '-i', 'examples/cloud.yaml', 'db').map((l) => l.split('\t')[0])).toEqual(['db-1', ':4']);
+    const flags = complete('plan', '-').map((l) => l.split('\t')[0]);
+    expect(flags).toEqual(expect.arrayContaining(['-n', '--namespace', '-i', '-o', '-v']));
+    for (const bogus of ['--n', '--v', '--i', '--o']) expect(flags).not.toContain(bogus);
+  });
+
+  it('fish completes commands, files after -i and contexts (real fish, `complete -C`)', () => {
+    const script = run('kubectl-openstack_migrate', ['completion', 'fish']).stdout;
+    const scriptFile = join(tmp, 'completion.fish');
+    writeFileSync(scriptFile, script);
+    const fish = (line: string) => run('fish', ['--no-config', '-c', `source ${scriptFile}; complete -C ${JSON.stringify(line)}`], { env: { PATH: `${krewBin}:/usr/bin:/bin`, HOME: tmp } });
+    const cmd = fish('kubectl-openstack_migrate pl');
+    expect(cmd.stderr).toBe('');
+    expect(cmd.stdout.trim().split('\n').map((l) => l.split('\t')[0])).toEqual(['plan']);
+    expect(fish('kubectl-openstack_migrate plan -i examples/clo').stdout.trim().split('\n')).toEqual(['examples/cloud.yaml']);
+    expect(fish('kubectl-openstack_migrate cutover -i examples/cloud.yaml web-').stdout.trim().split('\n').map((l) => l.split('\t')[0])).toEqual(['web-1', 'web-2']);
+  });
+
+  it('zsh loads the script with compinit and registers both executables (real zsh)', () => {
+    const script = run('kubectl-openstack_migrate', ['completion', 'zsh']).stdout;
+    const dir = join(tmp, 'zfunc');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, '_kubectl-openstack_migrate'), script);
+    const zsh = run('zsh', ['-f', '-c', `fpath=(${dir} $fpath); autoload -U compinit; compinit -u -d ${join(tmp, 'zcompdump')}; print -r -- $_comps[kubectl-openstack_migrate] $_comps[kubectl-openstack-migrate]`], { env: { PATH: `${krewBin}:/usr/bin:/bin`, HOME: tmp } });
+    expect(zsh.stderr).toBe('');
+    expect(zsh.stdout.trim()).toBe('_kubectl-openstack_migrate _kubectl-openstack_migrate');
   });
 
   it('the bash script completes the binary itself', () => {
