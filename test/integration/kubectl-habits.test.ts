@@ -163,6 +163,17 @@ describe('connection flags (genericclioptions)', () => {
   });
 });
 
+describe('completion from the cluster', () => {
+  it('-n <TAB> offers the namespaces the API server lists (through kubectl proxy and with a kubeconfig)', async () => {
+    for (const conn of [['--server', proxy.url], ['--kubeconfig', api.kubeconfigPath]]) {
+      const r = await runCli(['--get-yargs-completions', 'kubectl-openstack_migrate', 'status', ...conn, '-n', 'kube-']);
+      expect(r.code).toBe(0);
+      expect(r.out.split('\n').filter(Boolean)).toEqual(expect.arrayContaining(['kube-system', 'kube-public']));
+      expect(r.out).not.toContain('default');
+    }
+  });
+});
+
 describe('-v 6: one line per request, never a secret', () => {
   it('Kubernetes: method, URL, status, latency; no token', async () => {
     const r = await runCli(['status', '--kubeconfig', api.kubeconfigPath, '-v', '6', '-o', 'json']);
