@@ -1,7 +1,6 @@
 // `cutover`: stop the source, final copy, import, start the VM, move the floating IP — or roll back.
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { dryRunOption, timeoutOption, type DryRun } from './common-flags.js';
-import { MigrateError } from '../errors.js';
 import { workflowOptions, type WorkflowArgs } from './workflow-common.js';
 
 export interface CutoverArgs extends WorkflowArgs {
@@ -15,12 +14,8 @@ export const cutoverCommand: CommandModule<object, CutoverArgs> = {
   command: 'cutover [servers..]',
   describe: 'Switch servers to their KubeVirt VMs (cold: stop, final copy, import, start), or roll back',
   builder: ((argv: Argv) =>
-    timeoutOption(dryRunOption(workflowOptions(argv), 'Must be "none" or "client": print the steps, change nothing in OpenStack or the cluster'), '1h', 'How long the whole cutover of one server may take before it rolls back')
+    timeoutOption(dryRunOption(workflowOptions(argv), 'Must be "none", "client" or "server". client: print the steps, change nothing; server: also submit the VirtualMachines and Services to the API server without persisting (OpenStack is not contacted)'), '1h', 'How long the whole cutover of one server may take before it rolls back')
       .option('release-floating-ip', { type: 'boolean', default: false, describe: 'Disassociate the floating IPs in OpenStack once the VM runs (the Service takes the address)' })
-      .check((args) => {
-        if (args.dryRun === 'server') throw new MigrateError('usage', '--dry-run=server is not available for cutover: OpenStack has no server-side dry run; use --dry-run=client');
-        return true;
-      })
       .example('$0 cutover -i inventory.yaml web-1 --release-floating-ip', 'Cut one server over')
       .example('$0 cutover -i inventory.yaml -l wave=1 --dry-run=client', 'Print the steps of a wave')) as unknown as CommandModule<object, CutoverArgs>['builder'],
   handler: async (args: ArgumentsCamelCase<CutoverArgs>) => {
@@ -30,6 +25,11 @@ export const cutoverCommand: CommandModule<object, CutoverArgs> = {
     // Any dry run stops here, before the cloud is contacted: nothing below may run.
     if (args.dryRun !== 'none') {
       for (const w of works) process.stdout.write(`${w.namespace}/${w.vmName} (server ${w.serverName}):\n${cutoverSteps(w, args).map((s, i) => `  ${i + 1}. ${s}`).join('\n')}\n`);
+      if (args.dryRun === 'server') {
+        const { serverDryRun } = await import('./server-dry-run.js');
+        const objects = works.flatMap((w) => [...(w.vm ? [w.vm] : []), ...w.services]);
+        if (!(await serverDryRun(kube.client, objects))) process.exitCode = 1;
+      }
       return;
     }
     const { ProgressDisplay } = await import('../workflow/progress.js');

@@ -2,7 +2,6 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { workflowOptions, type WorkflowArgs } from './workflow-common.js';
 import { dryRunOption, type DryRun } from './common-flags.js';
-import { MigrateError } from '../errors.js';
 
 export interface ImportArgs extends WorkflowArgs {
   method: 'auto' | 'glance' | 'nfs';
@@ -13,11 +12,7 @@ export const importCommand: CommandModule<object, ImportArgs> = {
   command: 'import [servers..]',
   describe: 'Import the disk copies made by `backup` into DataVolumes (resumable; watch the progress)',
   builder: ((argv: Argv) =>
-    dryRunOption(workflowOptions(argv), 'Must be "none" or "client": list the disks and the DataVolumes they would become, create nothing')
-      .check((args) => {
-        if (args.dryRun === 'server') throw new MigrateError('usage', '--dry-run=server is not available for import yet; use --dry-run=client');
-        return true;
-      })
+    dryRunOption(workflowOptions(argv), 'Must be "none", "client" or "server". client: list the disks and the DataVolumes they would become, create nothing; server: also submit the planned DataVolumes to the API server without persisting')
       .option('method', { type: 'string', choices: ['auto', 'glance', 'nfs'] as const, default: 'auto' as const, describe: 'auto: each disk as backup recorded it; glance: only the Glance copies (download with a token); nfs: only the copies on the NFS share (file-server URLs, no token)' })
       .example('$0 import -i inventory.yaml --all --parallel 8', 'Import every server, 8 disks at a time')) as unknown as CommandModule<object, ImportArgs>['builder'],
   handler: async (args: ArgumentsCamelCase<ImportArgs>) => {
@@ -38,6 +33,10 @@ export const importCommand: CommandModule<object, ImportArgs> = {
         const disks = copies.get(w.serverId) ?? [];
         const lines = disks.length ? disks.map((d) => `  ${d.disk}: ${d.url ? `file ${d.url}` : `Glance image ${d.imageId}`} → DataVolume ${d.dataVolume}`) : ['  no recorded copy: run backup first'];
         process.stdout.write(`${w.namespace}/${w.vmName} (server ${w.serverName}) would be imported:\n${lines.join('\n')}\n`);
+      }
+      if (args.dryRun === 'server') {
+        const { serverDryRun } = await import('./server-dry-run.js');
+        if (!(await serverDryRun(kube.client, works.flatMap((w) => w.dataVolumes)))) process.exitCode = 1;
       }
       return;
     }

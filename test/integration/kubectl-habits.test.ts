@@ -230,6 +230,24 @@ describe('a dry run never writes (request recorder in front of the real API serv
     expect(bc.server.requests.slice(before)).toEqual([]);
   });
 
+  it('cutover / import web-1 --dry-run=server: the VM, Services and DataVolumes go to the API server with dryRun=All only; OpenStack is not contacted', async () => {
+    // The namespace must exist for a server dry run of namespaced objects (plan --apply makes it; here by hand).
+    await runCli(['plan', '-i', inventoryFile, '--apply', '--server', recorder.url]);
+    recorder.requests.length = 0;
+    const before = bc.server.requests.length;
+    const cut = await runCli(['cutover', 'web-1', '-i', inventoryFile, '--dry-run=server', '--server', recorder.url]);
+    expect(cut.code, cut.err).toBe(0);
+    expect(cut.err).toMatch(/virtualmachine\.kubevirt\.io\/web-1 -n \S+ (created|configured|serverside-applied) \(server dry run\)/);
+    const imp = await runCli(['import', 'web-1', '-i', inventoryFile, '--dry-run=server', '--server', recorder.url]);
+    expect(imp.code, imp.err).toBe(0);
+    expect(imp.err).toMatch(/datavolume\.cdi\.kubevirt\.io\/web-1-root -n \S+ \S+ \(server dry run\)/);
+    expect(writes().length).toBeGreaterThan(1);
+    for (const w of writes()) expect(w.url).toContain('dryRun=All');
+    expect(bc.server.requests.slice(before)).toEqual([]);
+    const vms = await kube.list('VirtualMachine', undefined);
+    expect(vms.items).toEqual([]);
+  });
+
   it('the recorder sees writes when there are some: plan --apply without --dry-run', async () => {
     recorder.requests.length = 0;
     const r = await runCli(['plan', '-i', inventoryFile, '--apply', '--server', recorder.url]);
