@@ -343,7 +343,7 @@ describe('release archive and krew manifest', () => {
     const again = spawnSync('bash', ['scripts/release.sh', '--archive-only', '--no-build', '--out', join(tmp, 'release2')], { cwd: root, env, encoding: 'utf8' });
     expect(again.status, again.stderr).toBe(0);
     expect(createHash('sha256').update(readFileSync(join(tmp, 'release2', archive))).digest('hex')).toBe(sha);
-  }, 480_000);
+  }, 900_000);
 
   it('same commit, same bytes: a second build from scratch gives the identical executable (no V8 code cache in the blob)', () => {
     // One more full build (~20 s on 2 cores), into another directory, with the build date of the first.
