@@ -108,13 +108,15 @@ if [ -n "$leftover" ]; then
 fi
 
 log "preparing the SEA blob"
-# scripts/sea-config.json with this build's paths.
+# scripts/sea-config.json with paths relative to the build's sea/ directory, run from there: the blob
+# records the main script's path as given, and an absolute one would make builds in different
+# directories differ.
 node -e '
   const fs = require("node:fs");
   const config = JSON.parse(fs.readFileSync("scripts/sea-config.json", "utf8"));
-  fs.writeFileSync(process.argv[1] + "/sea-config.json", JSON.stringify({ ...config, main: process.argv[1] + "/bundle.cjs", output: process.argv[1] + "/sea-prep.blob" }));
+  fs.writeFileSync(process.argv[1] + "/sea-config.json", JSON.stringify({ ...config, main: "bundle.cjs", output: "sea-prep.blob" }));
 ' "$sea"
-node --experimental-sea-config "$sea/sea-config.json" >/dev/null
+(cd "$sea" && node --experimental-sea-config sea-config.json >/dev/null)
 
 # The node to inject into, and how to run the result for the smoke test.
 run=()
