@@ -126,12 +126,17 @@ export function timeoutOption<T>(argv: Argv<T>, defaultValue: string, describe: 
 export type DryRun = 'none' | 'client' | 'server';
 
 export function dryRunOption<T>(argv: Argv<T>, describe = 'Must be "none", "server", or "client". client: print what would be done, send nothing that changes anything; server: submit to the API server without persisting') {
-  return argv.option('dry-run', {
-    type: 'string',
-    default: 'none',
-    describe,
-    coerce: (v: unknown) => parseDryRun(v),
-  });
+  // No yargs default: for a string option given bare, yargs substitutes the default ("none") for the empty
+  // value, which would turn a bare --dry-run into a real run wherever normalizeDryRun did not run first.
+  return argv
+    .option('dry-run', {
+      type: 'string',
+      describe: `${describe} [default: "none"]`,
+      coerce: (v: unknown) => parseDryRun(v),
+    })
+    .middleware((args) => {
+      if (args.dryRun === undefined) Object.assign(args, { dryRun: 'none', 'dry-run': 'none' });
+    });
 }
 
 export function parseDryRun(value: unknown): DryRun {

@@ -4,7 +4,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { normalizeDryRun, parseDryRun, parseDuration, parseVerbosity } from '../../../src/cli/common-flags.js';
+import yargs from 'yargs';
+import { dryRunOption, normalizeDryRun, parseDryRun, parseDuration, parseVerbosity } from '../../../src/cli/common-flags.js';
 import { loadKubeConfig } from '../../../src/kube/config.js';
 import { loggableUrl } from '../../../src/http-settings.js';
 import { runMain } from './run-main.js';
@@ -48,6 +49,14 @@ describe('--dry-run', () => {
       warnings: ['--dry-run=true is deprecated (boolean value) and can be replaced with --dry-run=client.'],
     });
     expect(normalizeDryRun(['--dry-run=false']).argv).toEqual(['--dry-run=none']);
+  });
+
+  it('a bare --dry-run is client even where the words were not normalized first (yargs would use the default)', async () => {
+    const parse = (argv: string[]) => (dryRunOption(yargs(argv)).option('stop', { type: 'boolean' }).parseSync() as { dryRun?: string }).dryRun;
+    expect(parse(['--dry-run'])).toBe('client');
+    expect(parse(['--dry-run', '--stop'])).toBe('client');
+    expect(parse([])).toBe('none');
+    expect(parse(['--dry-run=server'])).toBe('server');
   });
 
   it('values: none|client|server; an empty or true value is client, never none', () => {
