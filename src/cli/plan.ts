@@ -3,6 +3,7 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { MigrateError } from '../errors.js';
 import type { PlanFlags } from '../plan/config.js';
 import { dryRunOption, type DryRun, type GlobalFlags } from './common-flags.js';
+import { note } from './output.js';
 
 export interface PlanArgs extends GlobalFlags, PlanFlags {
   inventory: string;
@@ -22,8 +23,8 @@ export interface PlanArgs extends GlobalFlags, PlanFlags {
 function builder(argv: Argv) {
   return dryRunOption(argv)
     .option('inventory', { alias: 'i', type: 'string', demandOption: true, describe: 'Inventory file (YAML or JSON) written by `inventory`' })
-    .option('out', { type: 'string', describe: 'Write the manifests into this directory (one folder per namespace; `kubectl apply -R -f DIR` applies it)' })
-    .option('output', { alias: 'o', type: 'string', choices: ['yaml', 'json', 'name'] as const, describe: 'Print the manifests to stdout in this format (the report then goes to stderr)' })
+    .option('out', { type: 'string', describe: 'Write the manifests into this directory, one folder per namespace, for review (applying it whole would start the VMs; use --apply)' })
+    .option('output', { alias: 'o', type: 'string', choices: ['json', 'yaml', 'name'] as const, describe: 'Output format of the manifests on stdout: json|yaml|name (the report then goes to stderr)' })
     .option('report-format', { type: 'string', choices: ['table', 'json', 'yaml'] as const, default: 'table' as const, describe: 'Format of the fidelity report' })
     .option('report', { type: 'string', describe: 'Also write the report to this file' })
     .option('strict', { type: 'boolean', default: false, describe: 'Exit 1 when any attribute is lost or any server is blocked' })
@@ -44,7 +45,8 @@ function builder(argv: Argv) {
       if (args.out && args.output) throw new MigrateError('usage', '--out and --output cannot be used together');
       return true;
     })
-    .example('$0 plan -i examples/cloud.yaml --out plan/', 'Write manifests for `kubectl apply -R -f plan/` and print the report')
+    .example('$0 plan -i examples/cloud.yaml --out plan/', 'Write the manifests for review and print the report')
+    .example('$0 plan -i examples/cloud.yaml --apply', 'Apply the foundation (namespaces, RBAC, network policies, Secrets); VMs come with cutover')
     .example('$0 plan -i inventory.yaml -o yaml > plan.yaml', 'Manifests to stdout, report to stderr')
     .example('$0 plan -i inventory.yaml --report-format json --strict', 'Machine-readable report; exit 1 if anything is lost')
     .example('$0 plan -i inventory.yaml --apply --dry-run=server', 'Validate every object against the cluster without persisting');
@@ -55,6 +57,7 @@ export const planCommand: CommandModule<object, PlanArgs> = {
   describe: 'Turn an inventory into Kubernetes manifests and a per-VM fidelity report',
   builder: builder as unknown as CommandModule<object, PlanArgs>['builder'],
   handler: async (args: ArgumentsCamelCase<PlanArgs>) => {
+    if (args.dryRun !== 'none' && !args.apply) note(`--dry-run=${args.dryRun} has no effect without --apply: plan itself writes only files`);
     const { runPlan } = await import('./plan-run.js');
     process.exitCode = await runPlan(args);
   },

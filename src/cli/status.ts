@@ -1,6 +1,7 @@
 // `status`: every migration's phase, progress, timings and last error, read from the cluster only.
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import type { GlobalFlags } from './common-flags.js';
+import { MigrateError } from '../errors.js';
 import { SELECTION_HELP, type SelectionArgs } from './workflow-common.js';
 
 export interface StatusArgs extends GlobalFlags, Omit<SelectionArgs, 'all'> {
@@ -17,7 +18,17 @@ export const statusCommand: CommandModule<object, StatusArgs> = {
       .positional('servers', { type: 'string', array: true, describe: 'Server names or ids, VM names, or NAMESPACE/VM (default: every migration)' })
       .option('project', { type: 'array', string: true, describe: 'Servers of this project (name or id; repeatable: any of them)' })
       .option('selector', { alias: 'l', type: 'string', describe: "Label selector on the server's Nova metadata and planned VM labels, as recorded by the workflow (e.g. role=web)" })
-      .option('output', { alias: 'o', type: 'string', choices: ['table', 'wide', 'json', 'yaml'] as const, default: 'table' as const, describe: 'table, wide (more columns, whole errors), or stable json/yaml' })
+      .option('output', {
+        alias: 'o',
+        type: 'string',
+        describe: 'Output format: json|yaml|wide (default: a table; wide adds server ids, disks and whole errors)',
+        // "table" is still read (earlier versions spelled the default so); kubectl has no name for it.
+        coerce: (v: unknown) => {
+          if (v === undefined || v === '' || v === 'table') return 'table';
+          if (v === 'wide' || v === 'json' || v === 'yaml') return v;
+          throw new MigrateError('usage', `unable to match a printer suitable for the output format "${String(v)}", allowed formats are: json,yaml,wide`);
+        },
+      })
       .option('watch', { alias: 'w', type: 'boolean', default: false, describe: 'Keep watching and redraw on every change' })
       .option('all-namespaces', { alias: 'A', type: 'boolean', default: true, describe: 'All namespaces (default; -n narrows)' })
       .example('$0 status', 'Every migration in the cluster')
@@ -27,8 +38,9 @@ export const statusCommand: CommandModule<object, StatusArgs> = {
       .epilogue(`Selection: ${SELECTION_HELP}.`)
       .example('$0 status --watch', 'Redraw on every change')) as unknown as CommandModule<object, StatusArgs>['builder'],
   handler: async (args: ArgumentsCamelCase<StatusArgs>) => {
-    const [{ loadKubeConfig }, { Kube }, status, { MigrateError }] = await Promise.all([import('../kube/config.js'), import('../workflow/kube-ops.js'), import('../workflow/status.js'), import('../errors.js')]);
-    const target = loadKubeConfig({ kubeconfig: args.kubeconfig, context: args.context, namespace: args.namespace });
+    const [{ loadKubeConfig }, { Kube }, status] = await Promise.all([import('../kube/config.js'), import('../workflow/kube-ops.js'), import('../workflow/status.js')]);
+    const { connectionOptions } = await import('./common-flags.js');
+    const target = loadKubeConfig(connectionOptions(args));
     if (!target.ok) throw new MigrateError('kubernetes', target.error.message);
     const kube = new Kube(target.value);
     const namespace = args.namespace || undefined;

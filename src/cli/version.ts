@@ -97,10 +97,11 @@ export async function formatVersion(info: VersionInfo, output: VersionArgs['outp
 
 async function serverVersion(args: VersionArgs): Promise<ServerVersion> {
   const { loadKubeConfig, KubeClient, statusMessage } = await import('../kube/index.js');
-  const target = loadKubeConfig({ kubeconfig: args.kubeconfig, context: args.context, namespace: args.namespace });
+  const { connectionOptions } = await import('./common-flags.js');
+  const target = loadKubeConfig(connectionOptions(args));
   if (!target.ok) throw new MigrateError('kubernetes', target.error.message);
   const res = await new KubeClient(target.value).request('GET', '/version').catch((err: unknown) => {
-    throw new MigrateError('kubernetes', `cannot reach the API server ${target.value.server}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new MigrateError('kubernetes', err instanceof Error ? err.message : String(err));
   });
   if (res.status !== 200) throw new MigrateError('kubernetes', `GET /version on ${target.value.server}: ${statusMessage(res)}`);
   return res.body as ServerVersion;
@@ -109,7 +110,7 @@ async function serverVersion(args: VersionArgs): Promise<ServerVersion> {
 function builder(argv: Argv) {
   return argv
     .option('client', { type: 'boolean', default: false, describe: 'Only the client (this plugin) version; do not contact the API server' })
-    .option('output', { alias: 'o', type: 'string', choices: ['json', 'yaml'] as const, describe: 'Print the version as JSON or YAML (same shape as kubectl version -o json)' })
+    .option('output', { alias: 'o', type: 'string', choices: ['json', 'yaml'] as const, describe: 'Output format: json|yaml (same shape as kubectl version -o json)' })
     .example('$0 version --client', 'Version, git commit, build date and Node version of the plugin')
     .example('$0 version --client -o json', 'The same as JSON ({"clientVersion": {...}})')
     .example('$0 version -o yaml', 'Also the Kubernetes version of the current context');

@@ -120,7 +120,7 @@ export async function prepare(args: WorkflowArgs, options: { dryRun?: boolean } 
   ]);
   const selection = { names: args.servers, all: args.all, projects: args.project, selector: args.selector };
   checkSelectionFlags(selection, { required: true });
-  const target = loadKubeConfig({ kubeconfig: args.kubeconfig, context: args.context, namespace: args.namespace });
+  const target = loadKubeConfig((await import('./common-flags.js')).connectionOptions(args));
   if (!target.ok) throw new MigrateError('kubernetes', target.error.message);
   const kube = new Kube(target.value);
   const { inventory, plan, works: all } = await loadWorkflowPlan(args, kube, options);

@@ -6,6 +6,10 @@ import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { KubeTarget } from './config.js';
+import { httpSettings, logRequest, loggableUrl } from '../http-settings.js';
+
+/** Per-request limit when neither the target nor --request-timeout sets one. */
+const DEFAULT_TIMEOUT_MS = 60_000;
 
 export interface KubeResponse {
   status: number;
@@ -33,11 +37,20 @@ export class KubeClient {
   readonly namespace: string;
   private readonly kc: KubeConfig;
   private readonly server: URL;
+  private readonly impersonateGroups: string[];
+  private readonly timeoutMs: number | undefined;
 
   constructor(target: KubeTarget) {
     this.kc = target.kc;
     this.namespace = target.namespace;
     this.server = new URL(target.server);
+    this.impersonateGroups = target.impersonateGroups ?? [];
+    this.timeoutMs = target.requestTimeoutMs;
+  }
+
+  /** The API server's URL, as errors name it. */
+  get serverUrl(): string {
+    return loggableUrl(this.server).replace(/\/$/, '');
   }
 
   async request(method: string, path: string, options: RequestOptions = {}): Promise<KubeResponse> {
@@ -49,19 +62,31 @@ export class KubeClient {
     // Fills in ca/cert/key/servername and the Authorization header from the current context.
     await this.kc.applyToHTTPSOptions(opts);
     const payload = options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
-    const headers = (opts.headers ?? {}) as Record<string, string>;
+    const headers = (opts.headers ?? {}) as Record<string, string | string[]>;
+    if (this.impersonateGroups.length) headers['Impersonate-Group'] = this.impersonateGroups;
     if (payload !== undefined) {
       headers['Content-Type'] = options.contentType ?? 'application/json';
       headers['Content-Length'] = String(Buffer.byteLength(payload));
     }
     opts.headers = headers;
-    const transport = url.protocol === 'http:' ? http : https;
+    const plain = url.protocol === 'http:';
+    // client-node always hands over an https.Agent; a plain-http server (kubectl proxy) needs node's own.
+    if (plain) delete opts.agent;
+    const transport = plain ? http : https;
+    const timeoutMs = this.timeoutMs ?? httpSettings().requestTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const started = performance.now();
+    const server = this.serverUrl;
     return new Promise<KubeResponse>((resolve, reject) => {
+      const fail = (err: Error & { code?: string }) => {
+        logRequest(method, url, 0, started, err.code ?? err.message);
+        reject(new Error(connectionErrorText(method, url, server, err), { cause: err }));
+      };
       const req = transport.request(url, opts, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', reject);
+        res.on('error', fail);
         res.on('end', () => {
+          logRequest(method, url, res.statusCode ?? 0, started);
           const text = Buffer.concat(chunks).toString('utf8');
           let body: unknown = text;
           try {
@@ -72,8 +97,10 @@ export class KubeClient {
           resolve({ status: res.statusCode ?? 0, body });
         });
       });
-      req.on('error', reject);
-      req.setTimeout(60_000, () => req.destroy(new Error(`${method} ${url.pathname}: no answer from ${url.host} within 60s`)));
+      req.on('error', fail);
+      if (timeoutMs > 0) {
+        req.setTimeout(timeoutMs, () => req.destroy(Object.assign(new Error(`timed out after ${formatMs(timeoutMs)} (--request-timeout)`), { code: 'ETIMEDOUT' })));
+      }
       if (payload !== undefined) req.write(payload);
       req.end();
     });
@@ -89,4 +116,14 @@ export function statusMessage(res: KubeResponse): string {
   if (isStatus(res.body) && res.body.message) return res.body.message;
   if (typeof res.body === 'string' && res.body.trim()) return `HTTP ${res.status}: ${res.body.trim().slice(0, 300)}`;
   return `HTTP ${res.status}`;
+}
+
+function formatMs(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
+/** A failed exchange, naming the API server as kubectl does ("Unable to connect to the server: ..."). */
+export function connectionErrorText(method: string, url: URL, server: string, err: Error & { code?: string }): string {
+  const why = err.code === 'ECONNREFUSED' ? 'connection refused' : err.code === 'ENOTFOUND' ? 'no such host' : err.message;
+  return `Unable to connect to the server ${server}: ${method} ${loggableUrl(url)}: ${why}`;
 }

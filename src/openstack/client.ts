@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
+import { httpSettings, logRequest } from '../http-settings.js';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import type { CloudConfig, EndpointInterface } from './config.js';
 import { identityV3Url } from './config.js';
@@ -173,7 +174,7 @@ export class OpenStackClient {
   private constructor(config: CloudConfig, options: ClientOptions, shared?: { http: AxiosInstance; limiter: Limiter; stats: ClientStats }, scopeProjectId?: string) {
     this.config = config;
     this.retry = { attempts: 4, baseDelayMs: 250, maxDelayMs: 5_000, ...options.retry };
-    this.timeoutMs = Math.max(0, options.timeoutMs ?? getRequestTimeout());
+    this.timeoutMs = Math.max(0, options.timeoutMs ?? httpSettings().requestTimeoutMs ?? getRequestTimeout());
     this.refreshMarginMs = options.refreshMarginMs ?? 60_000;
     this.warn = options.onWarning ?? (() => {});
     this.scopeProjectId = scopeProjectId;
@@ -423,8 +424,14 @@ export class OpenStackClient {
             timedOut = true;
             abort.abort();
           }, this.timeoutMs);
+          const started = performance.now();
           try {
-            return await this.http.request({ method: req.method, url: req.url, data: req.data, headers: req.headers, params: req.params, signal: abort?.signal });
+            const answer = await this.http.request({ method: req.method, url: req.url, data: req.data, headers: req.headers, params: req.params, signal: abort?.signal });
+            logRequest(req.method, this.http.getUri({ url: req.url, params: req.params }), answer.status, started);
+            return answer;
+          } catch (err) {
+            logRequest(req.method, this.http.getUri({ url: req.url, params: req.params }), 0, started, timedOut ? 'timeout' : (err as { code?: string }).code);
+            throw err;
           } finally {
             clearTimeout(timer);
           }

@@ -147,7 +147,7 @@ export async function collectInventory(config: CloudConfig, options: CollectOpti
   const full = toInventory(raw, (options.now?.() ?? new Date()).toISOString());
   const { inventory, unmatched } = sliceInventory(full, options);
   if (unmatched.length) {
-    throw new OpenStackError('config', `no project, domain or server named ${unmatched.map((u) => `"${u}"`).join(', ')} in cloud "${config.name}"; check the --project/--domain/--server values (names or ids)`);
+    throw new OpenStackError('config', `no project, domain or server named ${unmatched.map((u) => `"${u}"`).join(', ')} in cloud "${config.name}"; check the --project/--domain/--instance values (names or ids)`);
   }
   inventory.metadata.warnings = warnings.length ? [...warnings] : undefined;
   if (!inventory.metadata.warnings) delete inventory.metadata.warnings;

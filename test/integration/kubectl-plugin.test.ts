@@ -5,7 +5,7 @@
 // unchanged, so only the first run after a source change pays for it (~15 s on 2 cores).
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,8 +19,8 @@ const build = join(root, 'build');
 const kubectl = spawnSync('sh', ['-c', 'command -v kubectl'], { encoding: 'utf8' }).stdout.trim();
 // The release build date: the last commit's time, as scripts/release.sh sets it (one cached build for both).
 const epoch = (() => {
-  const log = spawnSync('git', ['log', '-1', '--format=%ct'], { cwd: root, encoding: 'utf8' });
-  return log.status === 0 ? log.stdout.trim() : '1700000000';
+  const log = spawnSync('git', ['log', '-1', '--format=%ct', '--', '.', ':(exclude)krew-manifest.yaml'], { cwd: root, encoding: 'utf8' });
+  return log.status === 0 && log.stdout.trim() ? log.stdout.trim() : '1700000000';
 })();
 
 let tmp: string;
@@ -74,6 +74,17 @@ describe('single binary', () => {
     const res = run('kubectl-openstack_migrate', ['version', '--client']);
     expect(res.stderr).toBe('');
   });
+
+  it.each([
+    // Each loads the clients a real command loads: @kubernetes/client-node, axios.
+    ['a cluster', ['version', '--server', 'http://127.0.0.1:1']],
+    ['a cloud', ['inventory', '--os-auth-url', 'http://127.0.0.1:1/v3', '--os-username', 'u', '--os-password', 'p', '--os-project-name', 'x', '--os-user-domain-name', 'Default', '--os-project-domain-name', 'Default', '--output-file', '-']],
+  ])('reaching %s prints one error line and no Node warning about require() in single executables', (_what, args) => {
+    const res = run('kubectl-openstack_migrate', args as string[], { env: { PATH: krewBin, HOME: tmp, OS_CLIENT_CONFIG_FILE: join(tmp, 'none.yaml') } });
+    expect(res.status).toBe(1);
+    expect(res.stderr).not.toMatch(/single-executable|Warning|require\(\)/);
+    expect(res.stderr).toMatch(/^error: .*127\.0\.0\.1:1/m);
+  });
 });
 
 describe('through kubectl', () => {
@@ -125,11 +136,24 @@ describe('through kubectl', () => {
     { args: ['plan', '--inventory', 'examples/cloud.yaml', '--no-such-flag'], code: 2 },
     { args: ['no-such-command'], code: 2 },
     { args: ['completion', 'tcsh'], code: 2 },
+    { args: ['cutover', '-i', 'examples/cloud.yaml', 'web-1', '--timeout', '5x'], code: 2 },
     { args: ['plan', '--inventory', 'examples/does-not-exist.yaml'], code: 1 },
   ])('exit code of `kubectl openstack-migrate $args` is $code', ({ args, code }) => {
     const res = run('kubectl', ['openstack-migrate', ...args]);
     expect(res.status, res.stderr).toBe(code);
     if (code !== 0) expect(res.stderr).toMatch(/^error: /m);
+  });
+});
+
+describe('kubectl habits of the binary', () => {
+  it('`help plan` is `plan --help`; `--version` is `version --client`; an unknown command suggests one', () => {
+    expect(run('kubectl', ['openstack-migrate', 'help', 'plan']).stdout).toBe(run('kubectl', ['openstack-migrate', 'plan', '--help']).stdout);
+    const version = run('kubectl', ['openstack-migrate', '--version']);
+    expect(version.status).toBe(0);
+    expect(version.stdout).toBe(run('kubectl', ['openstack-migrate', 'version', '--client']).stdout);
+    const typo = run('kubectl', ['openstack-migrate', 'cutovr']);
+    expect(typo.status).toBe(2);
+    expect(typo.stderr).toBe('error: unknown command "cutovr" for "kubectl openstack-migrate"\n\nDid you mean this?\n\tcutover\n\nRun \'kubectl openstack-migrate --help\' for usage.\n');
   });
 });
 
@@ -153,7 +177,8 @@ describe('help', () => {
   it('every available command has --help with examples (exit 0)', () => {
     // Commands whose implementation has not landed say so in their description; they are checked for
     // exit 0 only (see the report of this work for the examples they still lack).
-    const available = commands().filter((c) => !c.describe.includes('not available in this version'));
+    // `help` is kubectl's `help [command]`, which has no examples there either.
+    const available = commands().filter((c) => !c.describe.includes('not available in this version') && c.name !== 'help');
     expect(available.length).toBeGreaterThanOrEqual(3);
     for (const { name } of commands()) {
       const res = run('kubectl-openstack_migrate', [name, '--help']);
@@ -171,15 +196,15 @@ describe('shell completion', () => {
     const lines = res.stdout.trim().split('\n');
     expect(lines).toContain('plan\tTurn an inventory into Kubernetes manifests and a per-VM fidelity report');
     expect(lines.map((l) => l.split('\t')[0])).toEqual(expect.arrayContaining(['plan', 'completion', 'version']));
-    // Cobra's directive line: 0 = default (files when nothing matches).
-    expect(lines.at(-1)).toBe(':0');
+    // Cobra's directive line, as the helper sends it: 4 = no file names among the commands.
+    expect(lines.at(-1)).toBe(':4');
   });
 
   it.each([
     { words: ['plan', '--report-format', ''], choices: ['table', 'json', 'yaml'], only: true },
     { words: ['version', '-o', ''], choices: ['json', 'yaml'], only: true },
     // A positional: yargs offers the flags too.
-    { words: ['completion', ''], choices: ['bash', 'zsh'], only: false },
+    { words: ['completion', ''], choices: ['bash', 'zsh', 'fish'], only: false },
   ])('kubectl completes `kubectl openstack-migrate $words` with the choices', ({ words, choices, only }) => {
     const res = run('kubectl', ['__complete', 'openstack-migrate', ...words]);
     const offered = res.stdout.trim().split('\n').slice(0, -1);
@@ -191,6 +216,40 @@ describe('shell completion', () => {
     const res = run('kubectl', ['__complete', 'openstack-migrate', 'plan', '--']);
     const flags = res.stdout.split('\n').map((l) => l.split('\t')[0]);
     expect(flags).toEqual(expect.arrayContaining(['--inventory', '--output', '--dry-run', '--kubeconfig', '--context', '--namespace']));
+  });
+
+  it('kubectl completes contexts, files after -i (cobra directive 0), server names, and no bogus --n/--v/--i/--o', () => {
+    const kubeconfig = join(tmp, 'kubeconfig-completion');
+    writeFileSync(kubeconfig, 'apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: "https://127.0.0.1:1"}\nusers:\n- name: u\n  user: {token: t}\ncontexts:\n- name: prod\n  context: {cluster: c, user: u}\n- name: staging\n  context: {cluster: c, user: u}\ncurrent-context: prod\n');
+    const complete = (...words: string[]) => run('kubectl', ['__complete', 'openstack-migrate', ...words], { env: { PATH: krewBin, HOME: tmp, KUBECONFIG: kubeconfig } }).stdout.trim().split('\n');
+    expect(complete('status', '--context', '')).toEqual(['prod\tcluster c, user u', 'staging\tcluster c, user u', ':4']);
+    expect(complete('plan', '-i', '')).toEqual([':0']);
+    expect(complete('cutover', '-i', 'examples/cloud.yaml', 'db').map((l) => l.split('\t')[0])).toEqual(['db-1', ':4']);
+    const flags = complete('plan', '-').map((l) => l.split('\t')[0]);
+    expect(flags).toEqual(expect.arrayContaining(['-n', '--namespace', '-i', '-o', '-v']));
+    for (const bogus of ['--n', '--v', '--i', '--o']) expect(flags).not.toContain(bogus);
+  });
+
+  it('fish completes commands, files after -i and contexts (real fish, `complete -C`)', () => {
+    const script = run('kubectl-openstack_migrate', ['completion', 'fish']).stdout;
+    const scriptFile = join(tmp, 'completion.fish');
+    writeFileSync(scriptFile, script);
+    const fish = (line: string) => run('fish', ['--no-config', '-c', `source ${scriptFile}; complete -C ${JSON.stringify(line)}`], { env: { PATH: `${krewBin}:/usr/bin:/bin`, HOME: tmp } });
+    const cmd = fish('kubectl-openstack_migrate pl');
+    expect(cmd.stderr).toBe('');
+    expect(cmd.stdout.trim().split('\n').map((l) => l.split('\t')[0])).toEqual(['plan']);
+    expect(fish('kubectl-openstack_migrate plan -i examples/clo').stdout.trim().split('\n')).toEqual(['examples/cloud.yaml']);
+    expect(fish('kubectl-openstack_migrate cutover -i examples/cloud.yaml web-').stdout.trim().split('\n').map((l) => l.split('\t')[0])).toEqual(['web-1', 'web-2']);
+  });
+
+  it('zsh loads the script with compinit and registers both executables (real zsh)', () => {
+    const script = run('kubectl-openstack_migrate', ['completion', 'zsh']).stdout;
+    const dir = join(tmp, 'zfunc');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, '_kubectl-openstack_migrate'), script);
+    const zsh = run('zsh', ['-f', '-c', `fpath=(${dir} $fpath); autoload -U compinit; compinit -u -d ${join(tmp, 'zcompdump')}; print -r -- $_comps[kubectl-openstack_migrate] $_comps[kubectl-openstack-migrate]`], { env: { PATH: `${krewBin}:/usr/bin:/bin`, HOME: tmp } });
+    expect(zsh.stderr).toBe('');
+    expect(zsh.stdout.trim()).toBe('_kubectl-openstack_migrate _kubectl-openstack_migrate');
   });
 
   it('the bash script completes the binary itself', () => {
@@ -241,11 +300,12 @@ describe('release archive and krew manifest', () => {
     const manifestPath = join(tmp, 'krew-manifest.yaml');
     copyFileSync(join(root, 'krew-manifest.yaml'), manifestPath);
     const env = { ...process.env, SOURCE_DATE_EPOCH: epoch };
-    const rel = spawnSync('bash', ['scripts/release.sh', '--out', out, '--manifest', manifestPath], { cwd: root, env, encoding: 'utf8' });
+    const rel = spawnSync('bash', ['scripts/release.sh', '--platform', 'linux/amd64', '--platform', 'linux/arm64', '--out', out, '--manifest', manifestPath], { cwd: root, env, encoding: 'utf8' });
     expect(rel.status, rel.stderr).toBe(0);
 
     const archive = `kubectl-openstack-migrate_v${pkg.version}_linux_amd64.tar.gz`;
-    expect(readdirSync(out)).toEqual([archive]);
+    const armArchive = `kubectl-openstack-migrate_v${pkg.version}_linux_arm64.tar.gz`;
+    expect(readdirSync(out)).toEqual([archive, armArchive]);
     const sha = createHash('sha256').update(readFileSync(join(out, archive))).digest('hex');
 
     const manifest = yaml.load(readFileSync(manifestPath, 'utf8')) as { spec: { version: string; platforms: { sha256: string; uri: string; bin: string }[] } };
@@ -254,8 +314,10 @@ describe('release archive and krew manifest', () => {
     const validate = ajv.compile(JSON.parse(readFileSync(join(root, 'scripts/krew-plugin.schema.json'), 'utf8')) as object);
     expect(validate(manifest), JSON.stringify(validate.errors)).toBe(true);
     expect(manifest.spec.version).toBe(`v${pkg.version}`);
-    expect(manifest.spec.platforms).toHaveLength(1);
+    expect(manifest.spec.platforms).toHaveLength(2);
     expect(manifest.spec.platforms[0].sha256).toBe(sha);
+    expect((manifest.spec.platforms[1] as unknown as { selector: unknown }).selector).toEqual({ matchLabels: { os: 'linux', arch: 'arm64' } });
+    expect(manifest.spec.platforms[1].sha256).toBe(createHash('sha256').update(readFileSync(join(out, armArchive))).digest('hex'));
     expect(manifest.spec.platforms[0].uri.endsWith(`/v${pkg.version}/${archive}`)).toBe(true);
     // The descriptions and the header comment are kept.
     expect(readFileSync(manifestPath, 'utf8')).toMatch(/^# krew plugin manifest/);
@@ -269,10 +331,27 @@ describe('release archive and krew manifest', () => {
     expect(run('tar', ['-xzf', join(out, archive), '-C', unpacked], { env: { PATH: '/usr/bin:/bin' } }).status).toBe(0);
     expect(statSync(join(unpacked, manifest.spec.platforms[0].bin)).mode & 0o111).not.toBe(0);
     expect(run(join(unpacked, manifest.spec.platforms[0].bin), ['version', '--client']).status).toBe(0);
+    // The arm64 archive's binary answers under qemu-user, as an arm64 machine would run it.
+    const armDir = join(tmp, 'unpacked-arm64');
+    mkdirSync(armDir);
+    expect(run('tar', ['-xzf', join(out, armArchive), '-C', armDir], { env: { PATH: '/usr/bin:/bin' } }).status).toBe(0);
+    const arm = run('qemu-aarch64', ['-L', '/usr/aarch64-linux-gnu', join(armDir, 'kubectl-openstack-migrate'), 'version', '--client', '-o', 'json'], { env: { PATH: '/usr/bin:/bin' } });
+    expect(arm.status, arm.stderr).toBe(0);
+    expect(JSON.parse(arm.stdout).clientVersion).toMatchObject({ platform: 'linux/arm64', gitVersion: `v${pkg.version}` });
 
-    // The same binary gives the same archive bytes (the binary itself differs per build: V8's code cache).
+    // The same binary gives the same archive bytes.
     const again = spawnSync('bash', ['scripts/release.sh', '--archive-only', '--no-build', '--out', join(tmp, 'release2')], { cwd: root, env, encoding: 'utf8' });
     expect(again.status, again.stderr).toBe(0);
     expect(createHash('sha256').update(readFileSync(join(tmp, 'release2', archive))).digest('hex')).toBe(sha);
+  }, 900_000);
+
+  it('same commit, same bytes: a second build from scratch gives the identical executable (no V8 code cache in the blob)', () => {
+    // One more full build (~20 s on 2 cores), into another directory, with the build date of the first.
+    const second = join(tmp, 'build2');
+    const pack = spawnSync('bash', ['scripts/package.sh'], { cwd: root, env: { ...process.env, SOURCE_DATE_EPOCH: epoch, OUT: second, FORCE: '1' }, encoding: 'utf8' });
+    expect(pack.status, pack.stderr).toBe(0);
+    const digest = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+    expect(digest(join(second, 'kubectl-openstack-migrate'))).toBe(digest(join(build, 'kubectl-openstack-migrate')));
+    expect(JSON.parse(readFileSync(join(root, 'scripts/sea-config.json'), 'utf8')).useCodeCache).toBe(false);
   }, 240_000);
 });

@@ -292,7 +292,7 @@ describe('the inventory command', () => {
     process.stderr.write = ((chunk: string) => (stderr.push(String(chunk)), true)) as typeof process.stderr.write;
     try {
       expect(await runInventory({ osCloud: 't', output: join(dir, 'inv.json'), pageSize: 3, concurrency: 2, insecure: false })).toBe(0);
-      expect(await runInventory({ osCloud: 't', output: join(dir, 'inv.yaml'), pageSize: 1000, concurrency: 4, insecure: false, server: ['db-1'] })).toBe(0);
+      expect(await runInventory({ osCloud: 't', output: join(dir, 'inv.yaml'), pageSize: 1000, concurrency: 4, insecure: false, instance: ['db-1'] })).toBe(0);
     } finally {
       process.stderr.write = write;
       if (old === undefined) delete process.env.OS_CLIENT_CONFIG_FILE; else process.env.OS_CLIENT_CONFIG_FILE = old;

@@ -90,7 +90,7 @@ async function inventory(args: string[], env: Record<string, string> = {}, cloud
   process.stdout.write = capture;
   let code: number;
   try {
-    code = await main(['inventory', '-o', out, ...args]);
+    code = await main(['inventory', '--output-file', out, ...args]);
   } finally {
     process.stderr.write = writeErr;
     process.stdout.write = writeOut;

@@ -95,7 +95,7 @@ afterAll(async () => {
 
 describe('migration end to end through the CLI (local OpenStack over HTTP, real kube-apiserver)', () => {
   it('inventory from the cloud, then plan --apply puts the foundation in the cluster and defers the workloads', async () => {
-    const inv = await cli('inventory', '-o', inventoryFile);
+    const inv = await cli('inventory', '--output-file', inventoryFile);
     expect(inv.code, inv.err).toBe(0);
     expect(readFileSync(inventoryFile, 'utf8')).toContain('web-1');
     const plan = await cli('plan', '-i', inventoryFile, '--apply');
@@ -110,7 +110,7 @@ describe('migration end to end through the CLI (local OpenStack over HTTP, real 
   it('a failed import rolls the cutover back: the source is ACTIVE again, its floating IP on its port', async () => {
     failing.add('web-1-root');
     try {
-      const r = await cli('cutover', 'web-1', '-i', inventoryFile, '--release-floating-ip', '--poll-interval', '20', '--timeout', '120');
+      const r = await cli('cutover', 'web-1', '-i', inventoryFile, '--release-floating-ip', '--poll-interval', '20', '--timeout', '120s');
       expect(r.code, r.err).toBe(1);
       expect(r.err).toMatch(/acme-acme-prod\/web-1: rolled-back \(.*invalid qcow2 header/);
     } finally {
@@ -216,7 +216,7 @@ describe('migration end to end through the CLI (local OpenStack over HTTP, real 
   it('cold cutover of the wave: stop, final copy after the stop, import, VMs running, floating IP released', async () => {
     fake.maxInFlight = 0;
     const orderFrom = bc.actions.order.length;
-    const r = await cli('cutover', '--project', 'acme-prod', '-i', inventoryFile, '--parallel', '2', '--release-floating-ip', '--poll-interval', '20', '--timeout', '300');
+    const r = await cli('cutover', '--project', 'acme-prod', '-i', inventoryFile, '--parallel', '2', '--release-floating-ip', '--poll-interval', '20', '--timeout', '300s');
     expect(r.code, r.err).toBe(0);
     for (const vm of WAVE) expect(r.err).toContain(`${NS}/${vm}: running`);
     expect(fake.maxInFlight).toBeLessThanOrEqual(2);

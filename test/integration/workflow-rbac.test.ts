@@ -206,7 +206,7 @@ afterAll(async () => {
 
 describe('the documented ClusterRoles run the whole migration (service account bound to exactly deploy/*.yaml)', () => {
   it('plan --apply, backup, import, cold cutover (and a rolled-back one) and status succeed as that service account', async () => {
-    const inv = await cli(migratorConfig, 'inventory', '-o', inventoryFile);
+    const inv = await cli(migratorConfig, 'inventory', '--output-file', inventoryFile);
     expect(inv.code, inv.err).toBe(0);
 
     tokens.set(migratorToken, sentBy.plan);
@@ -231,7 +231,7 @@ describe('the documented ClusterRoles run the whole migration (service account b
     // A VM that fails to start: the rollback (halt and delete the VM, wait for its VMI to go, delete the
     // Service, start the source) must be allowed too, or a failed cutover strands the server stopped.
     failingVms.add('web-1');
-    const failed = await cli(migratorConfig, 'cutover', 'web-1', '-i', inventoryFile, '--release-floating-ip', '--poll-interval', '20', '--timeout', '120');
+    const failed = await cli(migratorConfig, 'cutover', 'web-1', '-i', inventoryFile, '--release-floating-ip', '--poll-interval', '20', '--timeout', '120s');
     failingVms.delete('web-1');
     expect(failed.code, failed.err).toBe(1);
     expect(failed.err).toMatch(new RegExp(`^${NS}/web-1: rolled-back \\(VirtualMachineInstance ${NS}/web-1 is Failed\\)\n$`, 'm'));
@@ -240,7 +240,7 @@ describe('the documented ClusterRoles run the whole migration (service account b
     expect(await kube.get('Service', NS, WEB1_FIP_SERVICE)).toBeUndefined();
     expect(bc.cloud.servers.find((s) => s.name === 'web-1')?.status).toBe('ACTIVE');
 
-    const cut = await cli(migratorConfig, 'cutover', 'web-1', '-i', inventoryFile, '--release-floating-ip', '--poll-interval', '20', '--timeout', '120');
+    const cut = await cli(migratorConfig, 'cutover', 'web-1', '-i', inventoryFile, '--release-floating-ip', '--poll-interval', '20', '--timeout', '120s');
     expect(cut.code, cut.err).toBe(0);
     expect(cut.err).toContain(`${NS}/web-1: running`);
 

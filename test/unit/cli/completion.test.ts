@@ -1,4 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { completionScript, NPM_EXECUTABLE, PLUGIN_EXECUTABLE } from '../../../src/cli/completion.js';
 import { runMain } from './run-main.js';
@@ -54,9 +57,58 @@ describe('completion', () => {
   });
 
   it('refuses shells it has no script for with a usage error (exit 2)', async () => {
-    const run = await runMain(['completion', 'fish']);
+    const run = await runMain(['completion', 'tcsh']);
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
-    expect(run.stderr).toMatch(/Choices: "bash", "zsh"/);
+    expect(run.stderr).toMatch(/Choices: "bash", "zsh", "fish"/);
+  });
+
+  it('fish: a function per executable that falls back to file names when the plugin offers nothing', async () => {
+    const script = await completionScript('fish');
+    for (const name of [PLUGIN_EXECUTABLE, NPM_EXECUTABLE]) {
+      expect(script).toContain(`env SHELL=fish ${name} --get-yargs-completions ${name} $words[2..-1]`);
+      expect(script).toMatch(new RegExp(`^complete -c ${name} -f -a '\\(__\\w+_complete\\)'$`, 'm'));
+    }
+    expect(script).toContain('__fish_complete_path (commandline -ct)');
+  });
+});
+
+describe('completion answers (--get-yargs-completions)', () => {
+  const ask = async (env: Record<string, string>, ...words: string[]) => {
+    const saved = { SHELL: process.env.SHELL, OSM_COMPLETE_DIRECTIVE: process.env.OSM_COMPLETE_DIRECTIVE };
+    Object.assign(process.env, env);
+    try {
+      const run = await runMain(['--get-yargs-completions', 'kubectl-openstack_migrate', ...words]);
+      expect(run.code).toBe(0);
+      return run.stdout.split('\n').filter(Boolean);
+    } finally {
+      for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+    }
+  };
+
+  it('no bogus --n, --v, --i, --o (one-letter aliases are -n, -v, -i, -o)', async () => {
+    const lines = await ask({ SHELL: 'bash' }, 'plan', '-');
+    expect(lines).toEqual(expect.arrayContaining(['--namespace', '-n', '--inventory', '-i', '--output', '-o', '--verbose', '-v']));
+    for (const bogus of ['--n', '--v', '--i', '--o', '--s', '--h']) expect(lines).not.toContain(bogus);
+  });
+
+  it('server names from the inventory for cutover, backup and import', async () => {
+    for (const cmd of ['cutover', 'backup', 'import']) {
+      expect(await ask({ SHELL: 'fish' }, cmd, '-i', 'examples/cloud.yaml', 'web-')).toEqual([expect.stringMatching(/^web-1\tserver /), expect.stringMatching(/^web-2\tserver /)]);
+    }
+  });
+
+  it('contexts, clusters and users from the kubeconfig named on the line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'compl-'));
+    const kubeconfig = join(dir, 'config');
+    writeFileSync(kubeconfig, 'apiVersion: v1\nkind: Config\nclusters:\n- name: c1\n  cluster: {server: "https://c1:6443"}\nusers:\n- name: u1\n  user: {token: t}\ncontexts:\n- name: prod\n  context: {cluster: c1, user: u1}\n- name: staging\n  context: {cluster: c1, user: u1}\ncurrent-context: prod\n');
+    expect(await ask({ SHELL: 'bash' }, 'status', '--kubeconfig', kubeconfig, '--context', '')).toEqual(['prod', 'staging']);
+    expect(await ask({ SHELL: 'bash' }, 'status', '--kubeconfig', kubeconfig, '--context', 'st')).toEqual(['staging']);
+    expect(await ask({ SHELL: 'zsh' }, 'status', '--kubeconfig', kubeconfig, '--cluster', '')).toEqual(['c1:https://c1:6443']);
+  });
+
+  it('files after -i: no candidates (the shells complete file names), directive 0 for kubectl; choices: directive 4', async () => {
+    expect(await ask({ SHELL: 'fish', OSM_COMPLETE_DIRECTIVE: '1' }, 'plan', '-i', '')).toEqual([':0']);
+    expect(await ask({ SHELL: 'fish', OSM_COMPLETE_DIRECTIVE: '1' }, 'version', '-o', '')).toEqual(['json', 'yaml', ':4']);
   });
 });
