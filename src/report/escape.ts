@@ -26,5 +26,6 @@ export function escapeControl(text: string): string {
 
 /** Like escapeControl, but keeps line breaks: for multi-line messages whose lines we made ourselves. */
 export function escapeControlKeepLines(text: string): string {
-  return text.split('\n').map(escapeControl).join('\n');
+  // Tabs stay too: cobra's "Did you mean this?\n\tplan" indents with one, and a tab cannot forge a line.
+  return text.split('\n').map((line) => line.split('\t').map(escapeControl).join('\t')).join('\n');
 }

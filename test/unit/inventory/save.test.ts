@@ -30,7 +30,7 @@ describe('saving an inventory', () => {
   it('the inventory command refuses such a path before it reads the cloud (exit 2)', async () => {
     const d = mkdtempSync(join(tmpdir(), 'inv-'));
     for (const out of [d, '/']) {
-      const r = await runCli(['inventory', '--os-auth-url', 'http://127.0.0.1:9/v3', '-o', out]);
+      const r = await runCli(['inventory', '--os-auth-url', 'http://127.0.0.1:9/v3', '--output-file', out]);
       expect(r.code, out).toBe(2);
       expect(r.err, out).toMatch(/^error: inventory file .* is a directory; give a file name/);
       expect(r.err).not.toMatch(/EISDIR|unreachable|\n\s+at /);
