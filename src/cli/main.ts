@@ -39,7 +39,7 @@ export function reportError(error: unknown): number {
   return 1;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: each command module has its own argument type; yargs takes them all
 export const COMMANDS: CommandModule<any, any>[] = [inventoryCommand, planCommand, backupCommand, importCommand, cutoverCommand, statusCommand, completionCommand, versionCommand];
 
 /** The parser of the whole command line (also used to answer completion requests, see complete.ts). */

@@ -60,8 +60,15 @@ function fitAnnotations(object: KubeObject, lost: FindingOf, findings: Finding[]
   }
 }
 
-function vmDomain(vm: KubeObject): Record<string, any> | undefined {
-  return (vm as { spec?: { template?: { spec?: { domain?: Record<string, any> } } } }).spec?.template?.spec?.domain;
+/** The sizes of a VM's domain as written, before anyone vouched for them: any JSON value may be there. */
+interface WrittenSizes {
+  memory?: { guest?: unknown };
+  resources?: { requests?: { memory?: unknown }; limits?: { memory?: unknown } };
+  cpu?: Partial<Record<'sockets' | 'cores' | 'threads', unknown>>;
+}
+
+function vmDomain(vm: KubeObject): WrittenSizes | undefined {
+  return (vm as { spec?: { template?: { spec?: { domain?: WrittenSizes } } } }).spec?.template?.spec?.domain;
 }
 
 /** Why the VM's sizes cannot be written, or undefined when the apiserver and KubeVirt take them. */
@@ -74,7 +81,7 @@ function badVmSizes(vm: KubeObject): string[] {
   }
   for (const part of ['sockets', 'cores', 'threads'] as const) {
     const n = domain.cpu?.[part];
-    if (n !== undefined && !(Number.isInteger(n) && n >= 1 && n <= MAX_UINT32)) problems.push(`cpu.${part} ${String(n)} is not a whole number from 1 to ${MAX_UINT32}`);
+    if (n !== undefined && !(typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= MAX_UINT32)) problems.push(`cpu.${part} ${String(n)} is not a whole number from 1 to ${MAX_UINT32}`);
   }
   return problems;
 }

@@ -99,6 +99,8 @@ export function matchesRequirements(labels: Record<string, string>, requirements
         return has && r.values.includes(labels[r.key]!);
       case 'notin':
         return !has || !r.values.includes(labels[r.key]!);
+      default:
+        return false;
     }
   });
 }

@@ -126,7 +126,7 @@ export function memoryCloud(input: { projectId: string; servers: { id: string; n
     waitForSnapshotAvailable: (id, o) => wait(`snapshot ${id}`, () => actions.getSnapshot(id), (s) => s.status === 'available', (s) => (s.status.startsWith('error') ? s.status : undefined), o) as Promise<SnapshotView>,
     async createVolumeFromSnapshot(inp) {
       const s = snapshots.get(inp.snapshotId);
-      if (!s || s.view.status !== 'available') throw bad(`snapshot ${inp.snapshotId} is not available`);
+      if (s?.view.status !== 'available') throw bad(`snapshot ${inp.snapshotId} is not available`);
       const id = randomUUID();
       volumes.set(id, { view: { id, name: inp.name, status: 'creating', size: inp.size, snapshotId: inp.snapshotId, metadata: { ...inp.metadata }, attachedTo: [] }, next: [{ status: 'available' }] });
       created.volume.push(id);

@@ -59,7 +59,7 @@ describe('the hostile-input corpus', () => {
     const unhandled: unknown[] = [];
     const onUnhandled = (e: unknown) => unhandled.push(e);
     process.on('unhandledRejection', onUnhandled);
-    let r;
+    let r: Awaited<ReturnType<typeof runCli>> | undefined;
     try {
       r = await runCli(['plan', '-i', join(dir, 'inv.yaml'), '--out', out]);
     } finally {
