@@ -124,10 +124,36 @@ function heldAddresses(ctx: PlanContext): Set<string> {
 }
 
 /**
+ * What the guest keeps. Booted with its own instance-id (firmware.uuid = server id), cloud-init takes the guest for
+ * the instance it knows: it keeps its cached Nova datasource (the SMBIOS UUID still matches) and applies no new
+ * network configuration (network config is written for a new instance only, unless the guest enables
+ * `updates: network: when: [boot]`). Measured by booting (test/integration/guest-boot.test.ts). So each NIC
+ * keeps what Nova's network_data.json gave it: DHCP where the subnet had DHCP, else the static Neutron address.
+ */
+function reportKeptConfiguration(ctx: PlanContext, server: Server, onPod: boolean[], findings: ServerFindings): void {
+  server.interfaces.forEach((nic, i) => {
+    const attr = `server.interfaces[${i}] (guest network configuration)`;
+    const v4 = nic.fixedIps.map((ip) => (ip.subnetId ? ctx.index.subnets.get(ip.subnetId) : undefined)).find((s) => s?.ipVersion === 4);
+    if (!v4) return;
+    const address = nic.fixedIps.find((ip) => ip.subnetId === v4.id)?.ipAddress;
+    const keeps = 'cloud-init keeps the network configuration it wrote on Nova, because the guest keeps its instance-id (no network data is applied to a known instance)';
+    if (onPod[i]) {
+      if (v4.enableDhcp) findings.exact(attr, 'pod network (masquerade DHCP)', 'the guest asks for DHCP on this NIC, as on Nova, and masquerade\'s DHCP answers');
+      else findings.lost(attr, `${keeps}: this NIC keeps the static ${address} of a subnet without DHCP, but the pod network needs DHCP (masquerade); switch it to DHCP in the guest before the move`);
+    } else if (v4.enableDhcp) {
+      findings.lost(attr, `${keeps}: this NIC keeps asking for DHCP (Neutron's DHCP served ${address}) and no DHCP server answers on the Multus network, so it gets no IPv4 address; configure ${address} statically in the guest (the seed's network data has it, for a new instance)`);
+    } else {
+      findings.approximate(attr, 'guest configuration (kept from Nova)', `${keeps}: this NIC keeps its static ${address}${v4.gatewayIp ? `, and Nova's default route via ${v4.gatewayIp} on it, which competes with the pod NIC's` : ''}`);
+    }
+  });
+}
+
+/**
  * The guest network of one server. `onPod[i]` says whether NIC i is the pod (masquerade) NIC. Returns
  * undefined when every NIC is a DHCP NIC (cloud-init's fallback does the same: DHCP on the first NIC).
  */
 export function guestNetworkOf(ctx: PlanContext, server: Server, onPod: boolean[], findings: ServerFindings): GuestNetwork | undefined {
+  reportKeptConfiguration(ctx, server, onPod, findings);
   const hasPodNic = onPod.some(Boolean);
   const defaultRoute = { 4: hasPodNic, 6: hasPodNic };
   const held = heldAddresses(ctx);
@@ -198,7 +224,7 @@ export function guestNetworkOf(ctx: PlanContext, server: Server, onPod: boolean[
       return;
     }
     staticConfig = true;
-    findings.exact(`${attr}.fixed_ips`, 'cloud-init network data', `${nic.fixedIps.map((ip) => ip.ipAddress).join(', ')} kept as static guest configuration (the Multus network must reach the same L2 segment)`);
+    findings.exact(`${attr}.fixed_ips`, 'cloud-init network data', `${nic.fixedIps.map((ip) => ip.ipAddress).join(', ')} kept as static configuration in the seed's network data, which cloud-init applies to a new instance (the Multus network must reach the same L2 segment)`);
     const hostRoutes = guest.routes.filter((r) => r.to !== '0.0.0.0/0' && r.to !== '::/0');
     if (hostRoutes.length > 0) {
       findings.exact(`${attr}.host_routes`, 'cloud-init network data (routes)', `${hostRoutes.map((r) => `${r.to} via ${r.via}`).join(', ')} on this NIC (the next hops must be on the same L2 segment)`);

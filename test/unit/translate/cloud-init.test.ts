@@ -9,17 +9,17 @@ describe('user data + key pair → cloud-init', () => {
   const NC = { method: 'cloudInitNoCloud', propagation: { noCloud: {} } };
   it.each([
     // Default: a config drive in OpenStack's format for every guest, whatever Nova used.
-    { option: undefined, server: { configDrive: false }, props: {}, ...CD, disk: { bus: 'virtio' } },
-    { option: undefined, server: { configDrive: true }, props: {}, ...CD, disk: { bus: 'virtio' } },
-    { option: 'nocloud' as const, server: { configDrive: false }, props: {}, ...NC, disk: { bus: 'virtio' } },
-    { option: 'nocloud' as const, server: { configDrive: true }, props: {}, ...NC, disk: { bus: 'virtio' } },
-    { option: 'nocloud' as const, server: { configDrive: false }, props: { img_config_drive: 'mandatory' }, ...CD, disk: { bus: 'virtio' } },
-    { option: 'as-source' as const, server: { configDrive: false }, props: {}, ...NC, disk: { bus: 'virtio' } },
-    { option: 'as-source' as const, server: { configDrive: true }, props: {}, ...CD, disk: { bus: 'virtio' } },
+    { option: undefined, server: { configDrive: false }, props: {}, ...CD, disk: { bus: 'virtio' }, cdrom: undefined },
+    { option: undefined, server: { configDrive: true }, props: {}, ...CD, disk: { bus: 'virtio' }, cdrom: undefined },
+    { option: 'nocloud' as const, server: { configDrive: false }, props: {}, ...NC, disk: { bus: 'virtio' }, cdrom: undefined },
+    { option: 'nocloud' as const, server: { configDrive: true }, props: {}, ...NC, disk: { bus: 'virtio' }, cdrom: undefined },
+    { option: 'nocloud' as const, server: { configDrive: false }, props: { img_config_drive: 'mandatory' }, ...CD, disk: { bus: 'virtio' }, cdrom: undefined },
+    { option: 'as-source' as const, server: { configDrive: false }, props: {}, ...NC, disk: { bus: 'virtio' }, cdrom: undefined },
+    { option: 'as-source' as const, server: { configDrive: true }, props: {}, ...CD, disk: { bus: 'virtio' }, cdrom: undefined },
     // The seed sits on the boot disk's bus, which the guest can read.
-    { option: undefined, server: { configDrive: true }, props: { hw_disk_bus: 'scsi' }, ...CD, disk: { bus: 'scsi' } },
+    { option: undefined, server: { configDrive: true }, props: { hw_disk_bus: 'scsi' }, ...CD, disk: { bus: 'scsi' }, cdrom: undefined },
     // Windows: cloudbase-init reads a config drive on a CD-ROM, with no virtio driver needed.
-    { option: 'nocloud' as const, server: { configDrive: false }, props: { os_type: 'windows' }, ...CD, cdrom: { bus: 'sata', readonly: true } },
+    { option: 'nocloud' as const, server: { configDrive: false }, props: { os_type: 'windows' }, ...CD, disk: undefined, cdrom: { bus: 'sata', readonly: true } },
   ])('--guest-datasource $option, config drive $server.configDrive, $props → $method', ({ option, server, props, method, propagation, disk, cdrom }) => {
     const r = translateRow({
       server: { ...server, userData: USER_DATA, keyName: 'alice-key' },
