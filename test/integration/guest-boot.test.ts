@@ -40,7 +40,8 @@ const USER_DATA = '#cloud-config\nruncmd:\n  - [sh, -c, "echo ran >> /var/lib/os
 
 let work: string;
 beforeAll(() => { work = mkdtempSync(join(tmpdir(), 'osm-guest-boot-')); });
-afterAll(() => { if (work) rmSync(work, { recursive: true, force: true }); });
+// OSM_KEEP_GUEST_DIR=1 keeps the disks, seeds and console logs for a look after a failure.
+afterAll(() => { if (work && !process.env.OSM_KEEP_GUEST_DIR) rmSync(work, { recursive: true, force: true }); });
 const BOOT_TEST_TIMEOUT = 40 * 60_000;
 
 interface Planned {
@@ -64,12 +65,15 @@ function planFor(inventory: Inventory, server: Server, config: PlanConfig, label
   return { server, vm, objects: plan.objects, findings: plan.findings.filter((f) => f.serverId === server.id), dir, disk, uefi: Boolean(vm.spec.template.spec.domain.firmware?.bootloader?.efi) };
 }
 
+/** Nova's libvirt driver: the image's hw_machine_type or the x86_64 default pc; the config drive on the CD-ROM bus of that machine (IDE on pc, SATA on q35). */
 function bootAsNova(inventory: Inventory, p: Planned): Promise<GuestReport> {
   novaConfigDrive(inventory, p.server, USER_DATA, join(p.dir, 'nova-seed'), join(p.dir, 'nova-seed.iso'));
+  const image = inventory.images.find((i) => i.id === p.server.imageId);
+  const machine = /q35/.test(image?.properties.hw_machine_type ?? '') ? 'q35' : 'pc';
   return bootGuest(imageDir!, {
-    machine: 'pc', uefi: p.uefi, disk: p.disk, console: join(p.dir, 'nova-console.log'), scratch: p.dir,
+    machine, uefi: p.uefi, disk: p.disk, console: join(p.dir, 'nova-console.log'), scratch: p.dir,
     smbios: { manufacturer: 'OpenStack Foundation', product: 'OpenStack Nova', family: 'Virtual Machine', uuid: p.server.id, serial: p.server.id },
-    seed: { iso: join(p.dir, 'nova-seed.iso'), device: 'ide-cdrom' },
+    seed: { iso: join(p.dir, 'nova-seed.iso'), device: machine === 'q35' ? 'sata-cdrom' : 'ide-cdrom' },
     nics: p.server.interfaces.map((nic, i) => ({ mac: nic.macAddress.toLowerCase(), network: i === 0 ? 'user' : 'socket' })),
   }, 1_200_000);
 }
