@@ -3,6 +3,7 @@
 #   1. type-check and build, then lint (Biome);
 #   2. start the minicloud (a real OpenStack Zed on loopback) in the background unless it is up, and
 #      meanwhile build (first run only, then cached) the upstream kube-apiserver + etcd;
+#      and the Debian guest image of the guest-boot tests (scripts/guest-image.sh; first run only, then cached);
 #   3. run every vitest project: unit + integration (real kube-apiserver, local OpenStack API server,
 #      and the minicloud end-to-end suites).
 # OSM_SKIP_MINICLOUD=1 runs without the minicloud suites (they are then reported as skipped).
@@ -37,6 +38,9 @@ step "kube-apiserver and etcd for the integration tests (built once, then cached
 bash scripts/kube-test-server.sh ensure
 OSM_KUBE_BIN_DIR=$(bash scripts/kube-test-server.sh bindir)
 export OSM_KUBE_BIN_DIR
+
+step "guest image for the guest-boot tests (built once, then cached)"
+bash scripts/guest-image.sh ensure >/dev/null
 
 if [ "${OSM_SKIP_MINICLOUD:-0}" != "1" ]; then
   if [ -n "$minicloud_pid" ]; then

@@ -37,6 +37,8 @@ function builder(argv: Argv) {
     .option('load-balancer-mode', { type: 'string', choices: ['metallb', 'spec', 'none'] as const, describe: 'How Services request the floating IP address' })
     .option('node-selector', { type: 'array', string: true, describe: "EXTRA_SPEC[=VALUE],LABEL=VALUE: flavors with that extra spec select nodes with that label (repeatable)" })
     .option('network-map', { type: 'array', string: true, describe: 'NETWORK=pod | NETWORK=multus:NAD[:generate] (network name or id; repeatable)' })
+    .option('guest-datasource', { type: 'string', choices: ['configdrive', 'nocloud', 'as-source'] as const, describe: 'cloud-init seed of Linux guests (default configdrive, in OpenStack format; as-source: config drive only where Nova used one)' })
+    .option('nova-machine-type', { type: 'string', describe: "The source cloud's default x86_64 machine type (nova.conf [libvirt]hw_machine_type; default pc)" })
     .option('apply', { type: 'boolean', default: false, describe: 'Apply the plan to the cluster of the current context (server-side apply)' })
     .option('include-workloads', { type: 'boolean', default: false, describe: 'With --apply: also apply DataVolumes, VirtualMachines and Services (normally created by import and cutover)' })
     .option('force-conflicts', { type: 'boolean', default: false, describe: 'With --apply: take over fields another manager owns' })

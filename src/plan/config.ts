@@ -45,6 +45,8 @@ const planConfigSchema = {
     availabilityZoneLabel: { type: 'string', minLength: 1 },
     persistentEfi: { type: 'boolean' },
     calicoApiVersion: { enum: ['projectcalico.org/v3', 'crd.projectcalico.org/v1'] },
+    guestDatasource: { enum: ['configdrive', 'nocloud', 'as-source'] },
+    novaMachineType: { type: 'string', minLength: 1 },
     planId: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', maxLength: 63 },
   },
 };
@@ -79,6 +81,8 @@ export interface PlanFlags {
   loadBalancerMode?: 'metallb' | 'spec' | 'none';
   nodeSelector?: string[];
   networkMap?: string[];
+  guestDatasource?: PlanConfig['guestDatasource'];
+  novaMachineType?: string;
 }
 
 function pairs(values: string[] | undefined, flag: string): [string, string][] {
@@ -117,6 +121,8 @@ export function resolvePlanConfig(file: Partial<PlanConfig>, flags: PlanFlags): 
   if (flags.accessMode?.length) config.accessModes = flags.accessMode.map(accessModeFlag);
   if (flags.volumeMode) config.volumeMode = flags.volumeMode;
   if (flags.namespaceTemplate) config.namespaceTemplate = flags.namespaceTemplate;
+  if (flags.guestDatasource) config.guestDatasource = flags.guestDatasource;
+  if (flags.novaMachineType) config.novaMachineType = flags.novaMachineType;
   if (flags.loadBalancerMode) config.loadBalancer = { ...config.loadBalancer, mode: flags.loadBalancerMode };
   if (flags.roleMapping?.length) config.roleMapping = { ...config.roleMapping, ...Object.fromEntries(pairs(flags.roleMapping, 'role-mapping')) };
   // --node-selector 'hw:cpu_policy=dedicated,cpumanager=true[,other=label]': the extra spec (optionally

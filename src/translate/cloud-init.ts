@@ -1,15 +1,22 @@
-// User data, key pair and static network configuration → a cloud-init disk (NoCloud, or ConfigDrive when
-// the server used a config drive), with the user and network data in a Secret (user data may hold
-// secrets, so it stays out of the VM manifest; it also escapes KubeVirt's 2 KiB limit on inline data)
-// and the public key delivered through spec.template.spec.accessCredentials.
+// User data, key pair and static network configuration → a cloud-init disk, with the user and network data
+// in a Secret (user data may hold secrets, so it stays out of the VM manifest; it also escapes KubeVirt's
+// 2 KiB limit on inline data) and the public key delivered through spec.template.spec.accessCredentials.
+//
+// Which seed (guestDatasource, see guest-datasource.ts): ConfigDrive by default, in OpenStack's own format
+// (meta_data.json with uuid = the firmware UUID = the Nova server id, network_data.json), because images made
+// for OpenStack often read nothing else; NoCloud on request. Windows guests always get a config drive on a
+// SATA CD-ROM, the one cloudbase-init reads without virtio drivers. Linux guests get the seed as a disk on
+// the boot disk's bus: found by label as early as the root disk (booted: a SATA CD-ROM seed was not found by
+// ds-identify in a Debian guest, its driver loads too late).
 import type { PlanContext } from './context.js';
 import type { AccessCredential, CloudInitNoCloudSource, Secret, Volume } from '../kube-types/index.js';
 import { keypairOfServer } from '../inventory/index.js';
 import { ANNOTATIONS, LABELS, MANAGER } from './naming.js';
-import type { CdromBus } from './devices.js';
 import { childName, type VmDisk } from './disks.js';
 import { type ServerFacts, prop, propAttr } from './server-facts.js';
-import type { NetworkData } from './server-networks.js';
+import { type GuestNetwork, toNetplanV2, toOpenStackNetworkData } from './network-data.js';
+import { type GuestDatasource, chooseDatasource, reportGuestMetadata } from './guest-datasource.js';
+import type { DiskBus } from './devices.js';
 
 export const CLOUD_INIT_DISK = 'cloudinit';
 
@@ -25,8 +32,8 @@ export interface CloudInitInput {
   facts: ServerFacts;
   vmName: string;
   namespace: string;
-  networkData?: NetworkData;
-  cdromBus: CdromBus;
+  networkData?: GuestNetwork;
+  diskBus: DiskBus;
 }
 
 /** Secret data keys: [-._a-zA-Z0-9]+. */
@@ -51,14 +58,12 @@ export function translateCloudInit(input: CloudInitInput): CloudInitResult {
   const annotations = { [ANNOTATIONS.serverId]: server.id, [ANNOTATIONS.sourceKind]: 'server', [ANNOTATIONS.sourceId]: server.id };
 
   const imgConfigDrive = prop(facts, 'img_config_drive');
-  const configDrive = server.configDrive === true || imgConfigDrive === 'mandatory';
-  if (imgConfigDrive !== undefined) {
-    if (imgConfigDrive === 'mandatory' || imgConfigDrive === 'optional') {
-      findings.exact(propAttr(facts, 'img_config_drive'), 'spec.template.spec.volumes[].cloudInitConfigDrive', imgConfigDrive === 'mandatory' ? 'config drive required by the image' : 'optional: the server\'s own config_drive decides');
-    } else {
-      findings.blocker(propAttr(facts, 'img_config_drive'), `unknown value "${imgConfigDrive}" (Nova accepts optional, mandatory)`);
-    }
+  if (imgConfigDrive !== undefined && imgConfigDrive !== 'mandatory' && imgConfigDrive !== 'optional') {
+    findings.blocker(propAttr(facts, 'img_config_drive'), `unknown value "${imgConfigDrive}" (Nova accepts optional, mandatory)`);
   }
+  const windows = prop(facts, 'os_type')?.toLowerCase() === 'windows';
+  const datasource: GuestDatasource = chooseDatasource(ctx.config.guestDatasource, { configDrive: server.configDrive === true, imageRequires: imgConfigDrive === 'mandatory', windows });
+  const configDrive = datasource === 'configdrive';
 
   const keypair = keypairOfServer(ctx.index, server);
   let publicKey: { name: string; key: string } | undefined;
@@ -74,9 +79,10 @@ export function translateCloudInit(input: CloudInitInput): CloudInitResult {
 
   const userData = server.userData && server.userData.length > 0 ? server.userData : undefined;
   if (!userData && !publicKey && !networkData) {
-    if (server.configDrive) findings.approximate('server.config_drive', undefined, 'the config drive carried only Nova metadata (no user data, key or static network), so no cloud-init disk is added: the guest keeps its current configuration', 'info');
+    reportGuestMetadata(facts, undefined, windows);
     return result;
   }
+  reportGuestMetadata(facts, datasource, windows);
 
   const method = configDrive ? 'cloudInitConfigDrive' : 'cloudInitNoCloud';
   const source: CloudInitNoCloudSource = {};
@@ -87,15 +93,16 @@ export function translateCloudInit(input: CloudInitInput): CloudInitResult {
     // unchanged (gzip or MIME multipart included).
     secretData.userdata = userData.replace(/\s+/g, '');
     source.secretRef = { name: dataSecretName };
-    findings.approximate('server.user_data', `Secret ${dataSecretName} (${method}.secretRef)`, 'user data kept byte for byte; cloud-init sees a new instance-id, so its per-instance modules (runcmd, users, SSH host keys) run again on the first boot');
+    findings.exact('server.user_data', `Secret ${dataSecretName} (${method}.secretRef)`, 'user data kept byte for byte; the instance-id is kept (firmware UUID = server id), so cloud-init does not run its per-instance modules again');
   } else {
     // KubeVirt needs some user data on a cloud-init volume; an empty cloud-config changes nothing.
     source.userData = '#cloud-config\n';
   }
   if (networkData) {
-    // JSON is YAML: cloud-init reads it with its YAML loader, and it is far cheaper to write than a YAML
-    // dump (this runs once per server, 10,000 times in a big plan).
-    secretData.networkdata = b64(`${JSON.stringify(networkData, null, 2)}\n`);
+    // A config drive's network_data.json must be OpenStack's format; NoCloud's network-config is cloud-init's
+    // v2 (as JSON, which its YAML loader reads, and far cheaper to write than a YAML dump).
+    const data = configDrive ? toOpenStackNetworkData(networkData) : toNetplanV2(networkData);
+    secretData.networkdata = b64(`${JSON.stringify(data, null, 2)}\n`);
     source.networkDataSecretRef = { name: dataSecretName };
   }
   if (Object.keys(secretData).length > 0) {
@@ -129,10 +136,15 @@ export function translateCloudInit(input: CloudInitInput): CloudInitResult {
   }
 
   result.volume = { name: CLOUD_INIT_DISK, [method]: source };
-  // Nova presents a config drive as a CD-ROM on hw_cdrom_bus; NoCloud is an ordinary virtio disk.
-  result.disk = configDrive ? { name: CLOUD_INIT_DISK, cdrom: { bus: input.cdromBus, readonly: true } } : { name: CLOUD_INIT_DISK, disk: { bus: 'virtio' } };
-  if (server.configDrive !== undefined || configDrive) {
-    findings.exact('server.config_drive', `spec.template.spec.volumes[${CLOUD_INIT_DISK}].${method}`, configDrive ? 'config drive (label config-2) as in Nova' : 'NoCloud data source (Nova served the metadata service)');
+  const seedBus = input.diskBus === 'usb' ? 'virtio' : input.diskBus;
+  result.disk = windows ? { name: CLOUD_INIT_DISK, cdrom: { bus: 'sata', readonly: true } } : { name: CLOUD_INIT_DISK, disk: { bus: seedBus } };
+  const label = configDrive ? 'config drive (label config-2)' : 'NoCloud seed (label cidata)';
+  if (windows) {
+    findings.exact('server.config_drive', `spec.template.spec.volumes[${CLOUD_INIT_DISK}].${method}`, `${label} on a SATA CD-ROM: what cloudbase-init reads, with no virtio driver needed`);
+  } else if (server.configDrive) {
+    findings.approximate('server.config_drive', `spec.template.spec.volumes[${CLOUD_INIT_DISK}].${method}`, `${label} as a ${seedBus} disk instead of Nova's CD-ROM (cloud-init finds it by label; a CD-ROM is found too late by some guests), so /dev/sr0 is gone`, 'info');
+  } else {
+    findings.approximate('server.config_drive', `spec.template.spec.volumes[${CLOUD_INIT_DISK}].${method}`, `${label} as a ${seedBus} disk: Nova served this guest through the metadata service (169.254.169.254), which does not exist in KubeVirt`, 'info');
   }
   return result;
 }

@@ -17,5 +17,7 @@ export function defaultPlanConfig(): PlanConfig {
     availabilityZoneLabel: 'topology.kubernetes.io/zone',
     persistentEfi: true,
     calicoApiVersion: 'projectcalico.org/v3',
+    guestDatasource: 'configdrive',
+    novaMachineType: 'pc',
   };
 }

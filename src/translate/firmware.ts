@@ -13,7 +13,7 @@ export interface FirmwareResult {
 
 const FW = 'spec.template.spec.domain.firmware.bootloader';
 
-export function translateFirmware(facts: ServerFacts, config: Pick<PlanConfig, 'persistentEfi'>): FirmwareResult {
+export function translateFirmware(facts: ServerFacts, config: Pick<PlanConfig, 'persistentEfi' | 'novaMachineType'>): FirmwareResult {
   const { findings } = facts;
   const result: FirmwareResult = { efi: false };
   const type = prop(facts, 'hw_firmware_type');
@@ -76,7 +76,14 @@ export function translateFirmware(facts: ServerFacts, config: Pick<PlanConfig, '
   const machine = prop(facts, 'hw_machine_type');
   const machineAttr = propAttr(facts, 'hw_machine_type');
   if (machine === undefined) {
+    // Nova used the cloud's default (nova.conf [libvirt]hw_machine_type; Nova's own for x86_64 is pc); the
+    // VM gets the cluster's default, q35 in a stock KubeVirt.
     result.machineType = undefined;
+    const cloud = config.novaMachineType;
+    const attr = `${machineAttr} (unset)`;
+    if (cloud === 'q35') findings.exact(attr, 'spec.template.spec.domain.machine.type', 'the cloud default q35 → the cluster default (q35)');
+    else if (/^pc-q35-/.test(cloud)) findings.approximate(attr, 'spec.template.spec.domain.machine.type', `the cloud default ${cloud} → the cluster default q35 (same chipset, newer device defaults)`, 'info');
+    else findings.approximate(attr, 'spec.template.spec.domain.machine.type', `Nova gave this guest the cloud's default machine type, ${cloud}${cloud === 'pc' ? ' (Nova\'s own default; state another with --nova-machine-type)' : ''}: it moves from i440fx to the cluster default q35, so PCIe and AHCI instead of PCI and IDE, which older guests may need drivers for`);
   } else if (machine === 'q35') {
     result.machineType = 'q35';
     findings.exact(machineAttr, 'spec.template.spec.domain.machine.type', 'q35');

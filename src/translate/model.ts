@@ -86,6 +86,13 @@ export interface PlanConfig {
   persistentEfi: boolean;
   /** Default for the Calico API group of generated policies. */
   calicoApiVersion: 'projectcalico.org/v3' | 'crd.projectcalico.org/v1';
+  /**
+   * The cloud-init seed of Linux guests: configdrive (OpenStack's format), nocloud, or as-source (a config
+   * drive for servers that had one, NoCloud for the others). Windows guests always get a config drive.
+   */
+  guestDatasource: 'configdrive' | 'nocloud' | 'as-source';
+  /** The source cloud's default machine type for x86_64 (nova.conf [libvirt]hw_machine_type; Nova's own: pc). */
+  novaMachineType: string;
   /** Identifier of this plan, stamped on every object. Defaults to a hash of the inventory. */
   planId?: string;
 }

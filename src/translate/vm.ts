@@ -161,7 +161,7 @@ export function translateServer(ctx: PlanContext, server: Server): Translation {
   const scheduling = translateScheduling(facts, ctx.config, group);
   const disks = translateDisks({ ctx, facts, vmName, namespace, diskBus, cdromBus });
   const nets = translateServerNetworks(ctx, server, namespace, nicModel, findings);
-  const cloudInit = translateCloudInit({ ctx, facts, vmName, namespace, networkData: nets.networkData, cdromBus });
+  const cloudInit = translateCloudInit({ ctx, facts, vmName, namespace, networkData: nets.networkData, diskBus });
   reportUnconsidered(facts);
 
   // Labels: what NetworkPolicies, Services and server-group terms select sits on the template (copied to
@@ -201,7 +201,10 @@ export function translateServer(ctx: PlanContext, server: Server): Translation {
 
   const domain = { cpu: cpu.cpu, memory } as DomainSpec;
   if (cpu.cpuLimit) domain.resources = { limits: { cpu: cpu.cpuLimit } };
-  if (firmware.firmware) domain.firmware = firmware.firmware;
+  // The Nova server id as SMBIOS UUID and serial: cloud-init's instance-id (ConfigDrive uuid, NoCloud
+  // instance-id) comes from firmware.uuid, and Nova's default sysinfo_serial=unique made the serial the id too.
+  domain.firmware = { ...firmware.firmware, serial: server.id, uuid: server.id };
+  reportIdentity(facts);
   if (firmware.machineType) domain.machine = { type: firmware.machineType };
   const features: Features = {};
   if (firmware.smm) features.smm = { enabled: true };
@@ -220,19 +223,45 @@ export function translateServer(ctx: PlanContext, server: Server): Translation {
   templateSpec.networks = nets.networks;
   templateSpec.volumes = [...disks.volumes, ...(cloudInit.volume ? [cloudInit.volume] : [])];
 
-  const running = wasRunning(server);
-  findings.exact('server.power_state', 'spec.runStrategy', running ? 'running in OpenStack → Always (started once its disks are imported)' : 'stopped in OpenStack → Halted');
+  const runStrategy = translatePowerBehaviour(facts);
 
   const vm: VirtualMachine = {
     apiVersion: 'kubevirt.io/v1',
     kind: 'VirtualMachine',
     metadata: { name: vmName, namespace, labels: vmLabels, annotations },
     spec: {
-      runStrategy: running ? 'Always' : 'Halted',
+      runStrategy,
       template: { metadata: { labels: templateLabels }, spec: templateSpec },
     },
   };
   return { objects: [...cloudInit.secrets, ...disks.dataVolumes, vm], findings: findings.items };
+}
+
+function reportIdentity(facts: ServerFacts): void {
+  const { server, findings } = facts;
+  findings.exact('server.id', 'spec.template.spec.domain.firmware.uuid', `SMBIOS UUID, and cloud-init's instance-id, stay ${server.id} (KubeVirt would pick a random one): cloud-init sees the same instance, so it keeps the SSH host keys and does not run per-instance modules again`);
+  findings.approximate(
+    'server (SMBIOS system information)',
+    'spec.template.spec.domain.firmware.serial',
+    'serial kept (the server id, as Nova\'s default sysinfo_serial=unique); manufacturer "OpenStack Foundation", product "OpenStack Nova" and family "Virtual Machine" become KubeVirt\'s "KubeVirt", "None" and "KubeVirt" (cluster-wide: smbios in the KubeVirt CR); cloud-init and tools that detect OpenStack by DMI no longer do',
+    'info',
+  );
+}
+
+/**
+ * Nova never starts a guest by itself: one that powers itself off (shutdown, a watchdog poweroff) or dies
+ * stays SHUTOFF, also after a host reboot (resume_guests_state_on_host_boot is off by default).
+ * RerunOnFailure is the closest: it starts the VM, leaves it stopped after a shutdown from inside, and
+ * restarts it only after a failure. Stopped sources stay Halted.
+ */
+function translatePowerBehaviour(facts: ServerFacts): 'RerunOnFailure' | 'Halted' {
+  const { server, findings } = facts;
+  if (!wasRunning(server)) {
+    findings.exact('server.power_state', 'spec.runStrategy', 'stopped in OpenStack → Halted: it stays stopped until started (`virtctl start` then switches the VM to runStrategy Always, which restarts a guest that shuts itself down; patch it to RerunOnFailure to keep Nova\'s behaviour)');
+    return 'Halted';
+  }
+  findings.approximate('server.power_state', 'spec.runStrategy', 'running in OpenStack → RerunOnFailure: started once its disks are imported and left stopped when the guest powers itself off, as in Nova; unlike Nova, a VM that crashes or whose node fails is started again (Nova left it SHUTOFF)', 'info');
+  return 'RerunOnFailure';
 }
 
 function checkServer(facts: ServerFacts, vmName: string): void {

@@ -217,7 +217,8 @@ export class FakeControllers {
       await this.kube.delete('VirtualMachineInstance', ns, name);
       return;
     }
-    if (runStrategy !== 'Always') return;
+    // Both start the VM at once (KubeVirt: RerunOnFailure also restarts it after a failure, Always after any stop).
+    if (runStrategy !== 'Always' && runStrategy !== 'RerunOnFailure') return;
     if (await this.kube.get('VirtualMachineInstance', ns, name)) return;
     const failure = this.options.failVm?.(vm);
     const template = (vm.spec as { template?: { spec?: Record<string, unknown> } }).template?.spec ?? {};

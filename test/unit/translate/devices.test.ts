@@ -37,10 +37,10 @@ describe('hw_scsi_model, hw_cdrom_bus', () => {
     { value: 'ide', bus: 'sata', outcome: 'approximate' },
     { value: 'virtio', bus: 'sata', outcome: 'approximate' },
     { value: 'fdc', bus: 'sata', outcome: 'error' },
-  ])('hw_cdrom_bus=$value → config drive cdrom.bus $bus', ({ value, bus, outcome }) => {
-    const r = translateRow({ imageProperties: { hw_cdrom_bus: value }, server: { configDrive: true, userData: Buffer.from('#cloud-config\n').toString('base64') } });
+  ])('hw_cdrom_bus=$value → CD-ROM bus $bus', ({ value, bus, outcome }) => {
+    const r = translateRow({ image: { diskFormat: 'iso' }, imageProperties: { hw_cdrom_bus: value } });
     expect(r.schemaErrors).toEqual([]);
-    expect(r.d.devices.disks.find((d: any) => d.name === 'cloudinit').cdrom.bus).toBe(bus);
+    expect(r.d.devices.disks.find((d: any) => d.name === 'root').cdrom.bus).toBe(bus);
     expect(outcomeOf(r.findings, 'image.hw_cdrom_bus')).toBe(outcome);
   });
   it('an ISO image boots as a CD-ROM on hw_cdrom_bus', () => {

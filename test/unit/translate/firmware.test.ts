@@ -18,7 +18,10 @@ describe('firmware and secure boot → domain.firmware / features.smm', () => {
   it.each(rows)('$name', ({ props, specs, persistentEfi, firmware, smm, attr, outcome }) => {
     const r = translateRow({ imageProperties: props, extraSpecs: specs, config: persistentEfi === undefined ? {} : { persistentEfi } });
     expect(r.schemaErrors).toEqual([]);
-    expect(r.d.firmware).toEqual(firmware);
+    // Every VM keeps the Nova server id as SMBIOS UUID and serial (the guest's identity); the rest is the bootloader.
+    const { uuid, serial, ...bootloader } = r.d.firmware;
+    expect([uuid, serial]).toEqual([r.server.id, r.server.id]);
+    expect(Object.keys(bootloader).length > 0 ? bootloader : undefined).toEqual(firmware);
     expect(r.d.features?.smm).toEqual(smm);
     expect(outcomeOf(r.findings, attr)).toBe(outcome);
   });
@@ -37,7 +40,16 @@ describe('hw_machine_type → domain.machine.type', () => {
     expect(r.d.machine).toEqual({ type });
     expect(outcomeOf(r.findings, 'image.hw_machine_type')).toBe(outcome);
   });
-  it('absent → no machine field (cluster default)', () => {
-    expect(translateRow({}).d.machine).toBeUndefined();
+  it.each([
+    { config: {}, outcome: 'approximate', reason: /pc.*i440fx to the cluster default q35/ },
+    { config: { novaMachineType: 'pc-i440fx-rhel7.6.0' }, outcome: 'approximate', reason: /pc-i440fx-rhel7.6.0/ },
+    { config: { novaMachineType: 'q35' }, outcome: 'exact', reason: /q35/ },
+    { config: { novaMachineType: 'pc-q35-rhel8.6.0' }, outcome: 'approximate', reason: /same chipset/ },
+  ])('absent → no machine field (cluster default), reported against the cloud default $config', ({ config, outcome, reason }) => {
+    const r = translateRow({ config });
+    expect(r.d.machine).toBeUndefined();
+    const f = r.findings.find((x) => x.attribute === 'image.hw_machine_type (unset)')!;
+    expect(f.outcome).toBe(outcome);
+    expect(f.reason).toMatch(reason);
   });
 });

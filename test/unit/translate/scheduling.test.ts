@@ -73,7 +73,7 @@ describe('server group → pod (anti-)affinity on kubernetes.io/hostname', () =>
 
 describe('status and power state → runStrategy and blockers', () => {
   it.each([
-    { status: 'ACTIVE', powerState: 1, run: 'Always', blocker: false },
+    { status: 'ACTIVE', powerState: 1, run: 'RerunOnFailure', blocker: false },
     { status: 'SHUTOFF', powerState: 4, run: 'Halted', blocker: false },
     { status: 'ERROR', powerState: 0, run: 'Halted', blocker: true },
     { status: 'PAUSED', powerState: 3, run: 'Halted', blocker: true },

@@ -32,8 +32,8 @@ describe('NICs → interfaces and networks', () => {
     expect(outcomeOf(r.findings, 'server.interfaces[1].fixed_ips')).toBe('exact');
   });
 
-  it('static addresses of Multus NICs go to cloud-init network data (v2) in the Secret', () => {
-    const r = translateRow({ setup: twoNics });
+  it('static addresses of Multus NICs go to cloud-init network data (v2 for NoCloud) in the Secret; the default route stays on the pod NIC', () => {
+    const r = translateRow({ setup: twoNics, config: { guestDatasource: 'nocloud' } });
     const secret = r.secrets.find((s) => s.data.networkdata)!;
     expect(r.t.volumes.find((v: any) => v.name === 'cloudinit').cloudInitNoCloud.networkDataSecretRef).toEqual({ name: secret.metadata.name });
     const data = yaml.load(Buffer.from(secret.data.networkdata, 'base64').toString('utf8'));
@@ -44,7 +44,8 @@ describe('NICs → interfaces and networks', () => {
         nic1: {
           match: { macaddress: 'fa:16:3e:00:00:02' },
           addresses: ['192.168.5.20/24'],
-          routes: [{ to: '0.0.0.0/0', via: '192.168.5.1' }, { to: '172.16.0.0/16', via: '192.168.5.254' }],
+          routes: [{ to: '172.16.0.0/16', via: '192.168.5.254' }],
+          mtu: 1450,
         },
       },
     });
