@@ -34,13 +34,22 @@ if [ "${OSM_SKIP_MINICLOUD:-0}" != "1" ]; then
   fi
 fi
 
+# The guest image is mostly downloads and dpkg: it is built while the API server compiles, not after it.
+step "guest image for the guest-boot tests, in the background (built once, then cached; log: /tmp/guest-image.log)"
+bash scripts/guest-image.sh ensure > /tmp/guest-image.log 2>&1 &
+guest_image_pid=$!
+
 step "kube-apiserver and etcd for the integration tests (built once, then cached)"
 bash scripts/kube-test-server.sh ensure
 OSM_KUBE_BIN_DIR=$(bash scripts/kube-test-server.sh bindir)
 export OSM_KUBE_BIN_DIR
 
-step "guest image for the guest-boot tests (built once, then cached)"
-bash scripts/guest-image.sh ensure >/dev/null
+step "waiting for the guest image"
+if ! wait "$guest_image_pid"; then
+  tail -n 30 /tmp/guest-image.log >&2
+  echo "error: the guest image could not be built (see /tmp/guest-image.log)" >&2
+  exit 1
+fi
 
 if [ "${OSM_SKIP_MINICLOUD:-0}" != "1" ]; then
   if [ -n "$minicloud_pid" ]; then

@@ -85,7 +85,7 @@ function netConvert(name: string, kind: 'yaml' | 'network_data.json', data: stri
   const input = `${dir}.in`;
   writeFileSync(input, data);
   const args = ['devel', 'net-convert', '-p', input, '-k', kind, '-D', 'debian', '-O', 'netplan', '-d', dir];
-  macs.forEach((mac, i) => args.push('--mac', `nic${i},${mac}`));
+  for (const [i, mac] of macs.entries()) args.push('--mac', `nic${i},${mac}`);
   execFileSync('cloud-init', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const netplanDir = join(dir, 'etc/netplan');
   const file = readdirSync(netplanDir)[0];
