@@ -17,5 +17,9 @@ export function defaultPlanConfig(): PlanConfig {
     availabilityZoneLabel: 'topology.kubernetes.io/zone',
     persistentEfi: true,
     calicoApiVersion: 'projectcalico.org/v3',
+    multiNetworkPolicy: true,
+    multiNetworkPolicyPlugins: ['macvlan', 'bond'],
+    podCidrs: [],
+    serviceCidrs: [],
   };
 }
