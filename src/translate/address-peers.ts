@@ -177,7 +177,9 @@ export function resolutionSelectors(r: CidrResolution): { key: string; values: s
 export function describeResolution(ctx: PlanContext, cidr: string, r: CidrResolution): { severity: 'info' | 'warning'; reason: string } | undefined {
   const parts: string[] = [];
   const selected = r.subnetIds.length + r.serverIds.length > 0;
-  if (selected) {
+  if (selected && r.family === 6) {
+    parts.push(`${cidr} held migrated VMs, which now have pod addresses: Calico rules (which carry the IP family) select them by label; a NetworkPolicy pod selector would also open their IPv4 traffic, so NetworkPolicy rules keep only the ipBlock and those VMs' IPv6 pod addresses (dual-stack clusters) are not admitted by them`);
+  } else if (selected) {
     parts.push(`${cidr} held migrated VMs (${r.subnetIds.length ? `subnets ${r.subnetIds.join(', ')}` : ''}${r.subnetIds.length && r.serverIds.length ? '; ' : ''}${r.serverIds.length ? `servers ${r.serverIds.join(', ')}` : ''}), which now have pod addresses: they are selected by labels`);
   }
   if (r.swallowedBy) {

@@ -329,7 +329,10 @@ function cidrPeers(ctx: PlanContext, cidr: string, policyNamespace: string): { p
   const r = resolveCidr(ctx, cidr);
   peers = [];
   if (r.ipBlock) peers.push(r.ipBlock.except ? { peer: { ipBlock: r.ipBlock }, key: JSON.stringify({ ipBlock: r.ipBlock }) } : ipBlockPeer(cidr));
-  for (const { key, values } of resolutionSelectors(r)) {
+  // A pod selector admits every address of the pod. The pods are reached on IPv4 (single-stack clusters),
+  // so an IPv6 rule's selector would open them on IPv4, which the rule never allowed: IPv6 prefixes keep
+  // the ipBlock only (Calico rules can say the family and do select them).
+  for (const { key, values } of r.family === 6 ? [] : resolutionSelectors(r)) {
     const podSelector = { matchExpressions: [{ key, operator: 'In', values }] };
     const peer: NpPeer = r.namespaces.length === 1 && r.namespaces[0] === policyNamespace
       ? { podSelector }

@@ -155,6 +155,7 @@ export function translateServerNetworks(ctx: PlanContext, server: Server, namesp
         ethernets[name] = { match, dhcp4: true };
       }
     }
+    reportAddressPairs(ctx, findings, attr, nic, target);
     interfaces.push(iface);
   });
 
@@ -167,6 +168,28 @@ export function translateServerNetworks(ctx: PlanContext, server: Server, namesp
   }
   if (staticConfig) result.networkData = { version: 2, ethernets };
   return result;
+}
+
+/**
+ * allowed_address_pairs (keepalived/VRRP VIPs): on an L2 secondary network the guest may claim the VIP (no
+ * port security filters source addresses there); on the pod network masquerade gives the guest one NATed
+ * address, so a VIP it claims is never routed to it.
+ */
+function reportAddressPairs(ctx: PlanContext, findings: ServerFindings, attr: string, nic: ServerInterface, target: ResolvedTarget): void {
+  const port = nic.portId ? ctx.index.ports.get(nic.portId) : undefined;
+  const pairs = (port?.allowedAddressPairs ?? []).map((p) => p.ipAddress);
+  if (pairs.length === 0) return;
+  const list = pairs.join(', ');
+  if (target.type === 'pod') {
+    findings.lost(`${attr}.allowed_address_pairs`, `${list}: on the pod network (masquerade) the guest has one address behind NAT; a VIP it claims (keepalived/VRRP) is never routed to it, and VRRP does not cross the pod network. Put the NIC on a secondary L2 network, or replace the VIP with a Service`);
+    return;
+  }
+  const filtered = ctx.config.multiNetworkPolicy && port?.portSecurityEnabled !== false && (port?.securityGroupIds.length ?? 0) > 0;
+  if (filtered) {
+    findings.approximate(`${attr}.allowed_address_pairs`, 'secondary network', `${list} keep working on the L2 secondary network (nothing filters source addresses there), but its MultiNetworkPolicies cannot allow VRRP (IP protocol 112): where they are enforced, failover traffic is denied`);
+  } else {
+    findings.exact(`${attr}.allowed_address_pairs`, 'secondary network', `${list} keep working: the secondary network is L2 and nothing filters source addresses there`);
+  }
 }
 
 const OVERLAY_TYPES = new Set(['vxlan', 'gre', 'geneve']);
