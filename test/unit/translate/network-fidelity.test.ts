@@ -53,3 +53,191 @@ describe('example cloud: every server pair, OpenStack verdict = cluster verdict'
     expect(validateObjects(multus)).toEqual([]);
   });
 });
+
+// ---------------------------------------------------------------------------------------------------
+// A cloud with the cases of issue 9: multi-port servers with different groups per port, port security off
+// on a pod port and on a secondary port, a secondary port without group, VIPs (allowed address pairs),
+// overlay and VLAN networks, a network that is the pod network for one server and a NAD for others,
+// address rules covering migrated ports, and one lying inside the pod CIDR.
+
+import { contextFor, inventoryWith, project, rule, securityGroup } from '../../support/inventory-fixtures.js';
+import type { Network, Port, Server, Subnet } from '../../../src/inventory/types.js';
+import { parseNetworkTarget, resolvePlanConfig } from '../../../src/plan/config.js';
+import { multiNetworkPoliciesFor, POLICY_FOR_ANNOTATION } from '../../../src/translate/multi-network-policies.js';
+import { networkPoliciesFor } from '../../../src/translate/security-groups.js';
+import { resolveCidr } from '../../../src/translate/address-peers.js';
+
+function multiPortCloud(): Inventory {
+  const networks: Network[] = [
+    { id: 'net-a', name: 'net-a', projectId: 'p1', providerNetworkType: 'vxlan', providerSegmentationId: 11, mtu: 1450, subnetIds: ['sub-a'] },
+    { id: 'net-b', name: 'net-b', projectId: 'p1', shared: true, providerNetworkType: 'geneve', providerSegmentationId: 12, mtu: 1442, subnetIds: ['sub-b'] },
+    { id: 'net-v', name: 'net-v', projectId: 'p2', providerNetworkType: 'vlan', providerSegmentationId: 100, mtu: 1500, subnetIds: ['sub-v'] },
+  ];
+  const subnets: Subnet[] = [
+    { id: 'sub-a', name: 'a', networkId: 'net-a', ipVersion: 4, cidr: '10.0.1.0/24', gatewayIp: '10.0.1.1', enableDhcp: true },
+    { id: 'sub-b', name: 'b', networkId: 'net-b', ipVersion: 4, cidr: '10.0.2.0/24', gatewayIp: null, enableDhcp: false },
+    { id: 'sub-v', name: 'v', networkId: 'net-v', ipVersion: 4, cidr: '192.168.10.0/24', gatewayIp: '192.168.10.1', enableDhcp: true },
+  ];
+  const groups = [
+    securityGroup('sg-web00001', 'web', 'p1', [
+      rule({ id: 'w1', protocol: 'tcp', portRangeMin: 80, portRangeMax: 80 }),
+      rule({ id: 'w2', protocol: 'tcp', portRangeMin: 8000, portRangeMax: 8080, remoteIpPrefix: '10.0.0.0/8' }),
+      rule({ id: 'w3', protocol: 'icmp' }),
+      rule({ id: 'w4', direction: 'egress' }), rule({ id: 'w5', direction: 'egress', ethertype: 'IPv6' }),
+    ]),
+    securityGroup('sg-db000001', 'db', 'p1', [
+      rule({ id: 'd1', protocol: 'tcp', portRangeMin: 5432, portRangeMax: 5432, remoteGroupId: 'sg-web00001' }),
+      rule({ id: 'd2', direction: 'egress', protocol: 'tcp', portRangeMin: 53, portRangeMax: 53, remoteIpPrefix: '10.0.2.0/24' }),
+    ]),
+    securityGroup('sg-sto00001', 'storage', 'p1', [
+      rule({ id: 's1', protocol: 'tcp', portRangeMin: 2049, portRangeMax: 2049, remoteGroupId: 'sg-sto00001' }),
+      rule({ id: 's2', protocol: 'udp', portRangeMin: 111, portRangeMax: 111, remoteIpPrefix: '10.0.2.0/24' }),
+      rule({ id: 's3', protocol: 'vrrp', remoteGroupId: 'sg-sto00001' }),
+      rule({ id: 's4', direction: 'egress' }),
+    ]),
+    securityGroup('sg-adm00001', 'admin', 'p2', [
+      rule({ id: 'a1', protocol: 'tcp', portRangeMin: 22, portRangeMax: 22, remoteIpPrefix: '10.0.1.5/32' }),
+      rule({ id: 'a2', protocol: 'tcp', portRangeMin: 9000, portRangeMax: 9000, remoteIpPrefix: '10.244.1.0/24' }),
+      rule({ id: 'a3', direction: 'egress' }),
+    ]),
+  ];
+  const ports: Port[] = [];
+  const servers: Server[] = [];
+  let mac = 0;
+  const add = (id: string, projectId: string, nics: { net: string; sub: string; ip: string; groups: string[]; off?: boolean; pairs?: string[] }[]) => {
+    const interfaces = nics.map((n, i) => {
+      const port: Port = {
+        id: `${id}-p${i}`, networkId: n.net, projectId, macAddress: `fa:16:3e:00:01:${(mac++).toString(16).padStart(2, '0')}`,
+        fixedIps: [{ ipAddress: n.ip, subnetId: n.sub }], deviceId: id, deviceOwner: 'compute:nova', securityGroupIds: n.off ? [] : n.groups,
+        portSecurityEnabled: !n.off, allowedAddressPairs: (n.pairs ?? []).map((ipAddress) => ({ ipAddress })),
+      };
+      ports.push(port);
+      return { portId: port.id, networkId: n.net, macAddress: port.macAddress, fixedIps: port.fixedIps };
+    });
+    servers.push({ id, name: id, projectId, status: 'ACTIVE', powerState: 1, flavorId: 'f1', imageId: 'img1', blockDevices: [], interfaces, securityGroupIds: [...new Set(ports.filter((p) => p.deviceId === id).flatMap((p) => p.securityGroupIds))], metadata: {} });
+  };
+  add('s1', 'p1', [{ net: 'net-a', sub: 'sub-a', ip: '10.0.1.5', groups: ['sg-web00001'] }, { net: 'net-b', sub: 'sub-b', ip: '10.0.2.5', groups: ['sg-sto00001'], pairs: ['10.0.2.100'] }]);
+  add('s2', 'p1', [{ net: 'net-a', sub: 'sub-a', ip: '10.0.1.6', groups: ['sg-db000001'] }, { net: 'net-b', sub: 'sub-b', ip: '10.0.2.6', groups: ['sg-sto00001'], pairs: ['10.0.2.100'] }]);
+  add('s3', 'p1', [{ net: 'net-a', sub: 'sub-a', ip: '10.0.1.7', groups: [], off: true }, { net: 'net-b', sub: 'sub-b', ip: '10.0.2.7', groups: [] }]);
+  add('s4', 'p2', [{ net: 'net-a', sub: 'sub-a', ip: '10.0.1.8', groups: ['sg-adm00001'] }, { net: 'net-v', sub: 'sub-v', ip: '192.168.10.8', groups: [], off: true }]);
+  add('s5', 'p2', [{ net: 'net-b', sub: 'sub-b', ip: '10.0.2.9', groups: ['sg-adm00001'] }]);
+  add('s6', 'p1', [{ net: 'net-a', sub: 'sub-a', ip: '10.0.1.10', groups: ['sg-sto00001', 'sg-web00001'] }, { net: 'net-b', sub: 'sub-b', ip: '10.0.2.10', groups: ['sg-db000001'] }]);
+  return inventoryWith({
+    domains: [{ id: 'd1', name: 'acme' }], projects: [project('p1', 'web', 'd1'), project('p2', 'ops', 'd1')],
+    networks, subnets, securityGroups: groups, servers, ports,
+    flavors: [{ id: 'f1', name: 'm1.small', vcpus: 1, ram: 1024, disk: 10, ephemeral: 0, swap: 0, isPublic: true, extraSpecs: {} }],
+    images: [{ id: 'img1', name: 'cirros', status: 'active', visibility: 'public', diskFormat: 'qcow2', containerFormat: 'bare', size: 1, virtualSize: 1, minDisk: 0, minRam: 0, properties: {} }],
+  });
+}
+
+describe('multi-port cloud: every pair of NICs decided as OpenStack decides it', () => {
+  const inv = multiPortCloud();
+  const maps: [string, Partial<PlanConfig>][] = [
+    ['default bridge NADs', {}],
+    ['macvlan NADs', { nadCniType: 'macvlan' }],
+    ['OVN-Kubernetes layer2 / localnet', { networkMap: { 'net-b': parseNetworkTarget('ovn-layer2'), 'net-v': parseNetworkTarget('ovn-localnet:vlan=100:physnet=physnet1') } }],
+  ];
+  it.each(maps)('%s: 0 mismatches', (_name, config) => {
+    const { plan, comparison } = checkCloud(inv, config);
+    expect(comparison.mismatches.slice(0, 10)).toEqual([]);
+    expect(comparison.allowed).toBeGreaterThan(100);
+    expect(validateObjects(plan.objects.filter((o) => o.kind !== 'VirtualMachine'))).toEqual([]);
+  });
+
+  it('is not vacuous: without MultiNetworkPolicies, secondary NICs are open where OpenStack filtered', () => {
+    const { plan, comparison } = checkCloud(inv, { multiNetworkPolicy: false });
+    expect(plan.objects.filter((o) => o.kind === 'MultiNetworkPolicy')).toEqual([]);
+    expect(comparison.mismatches.length).toBeGreaterThan(0);
+    expect(comparison.mismatches.every((m) => !m.includes('(pod)'))).toBe(true);
+    // ...and the plan says so, per NIC (issue 9 item 2: the flag turns generation off, reported lost).
+    expect(plan.findings).toContainEqual(expect.objectContaining({ serverId: 's1', attribute: 'interfaces[1].securityGroups', outcome: 'lost' }));
+  });
+
+  it('is not vacuous: an address rule kept as a plain ipBlock mismatches', () => {
+    const { plan, endpoints } = checkCloud(inv);
+    const plain = plan.objects.map((o) => {
+      if (o.kind !== 'NetworkPolicy') return o;
+      return JSON.parse(JSON.stringify(o).replace(/\{"namespaceSelector":\{[^{}]*\{[^{}]*\}\]\},"podSelector":\{"matchExpressions":\[\{"key":"openstack-migrate.io\/pod-subnet-v4"[^\]]*\]\}\]\}\}/g, '{"ipBlock":{"cidr":"192.0.2.1/32"}}')
+        .replace(/\{"podSelector":\{"matchExpressions":\[\{"key":"openstack-migrate.io\/pod-subnet-v4"[^\]]*\]\}\]\}\}/g, '{"ipBlock":{"cidr":"192.0.2.1/32"}}'));
+    });
+    expect(compareAllPairs(inv, plain, endpoints, { explained: explainedBy(plan) }).mismatches.length).toBeGreaterThan(0);
+  });
+
+  it('labels: pod-network groups plain, secondary groups per NAD, nothing for ports without port security', () => {
+    const { plan } = checkCloud(inv);
+    const labels = (id: string) => (plan.objects.find((o) => o.kind === 'VirtualMachine' && o.metadata.name === id) as any).spec.template.metadata.labels as Record<string, string>;
+    expect(Object.keys(labels('s1')).filter((k) => k.includes('sg.')).sort()).toEqual(['net-b.acme-web.sg.openstack-migrate.io/storage-sgsto000', 'sg.openstack-migrate.io/web-sgweb000']);
+    expect(Object.keys(labels('s3')).filter((k) => k.includes('sg.'))).toEqual([]);
+    expect(Object.keys(labels('s6')).filter((k) => k.includes('sg.')).sort()).toEqual(['net-b.acme-web.sg.openstack-migrate.io/db-sgdb0000', 'sg.openstack-migrate.io/storage-sgsto000', 'sg.openstack-migrate.io/web-sgweb000']);
+  });
+
+  it('MultiNetworkPolicy: policy-for the NAD, ipBlock peers of the members\' kept addresses, closed NIC without group', () => {
+    const ctx = contextFor(inv, CLUSTER);
+    const { objects, findings } = multiNetworkPoliciesFor(ctx);
+    const storage = objects.find((o) => o.metadata.name === 'sg-storage-sgsto000.net-b')!;
+    expect(storage.metadata.annotations![POLICY_FOR_ANNOTATION]).toBe('net-b');
+    expect((storage.spec as any).ingress).toContainEqual({ ports: [{ protocol: 'TCP', port: 2049 }], from: [{ ipBlock: { cidr: '10.0.2.100/32' } }, { ipBlock: { cidr: '10.0.2.5/32' } }, { ipBlock: { cidr: '10.0.2.6/32' } }] });
+    expect(objects.some((o) => o.metadata.name.startsWith('no-security-group-s3-') && o.metadata.annotations![POLICY_FOR_ANNOTATION] === 'net-b')).toBe(true);
+    // VRRP / ICMP cannot be said by a MultiNetworkPolicy: lost, per rule.
+    expect(findings).toContainEqual(expect.objectContaining({ source: 'securityGroup/sg-sto00001', attribute: 'rule/s3', outcome: 'lost', target: 'MultiNetworkPolicy' }));
+    expect(validateObjects(objects)).toEqual([]);
+  });
+
+  it('reports per NIC what enforces the MultiNetworkPolicies', () => {
+    const outcome = (config: Partial<PlanConfig>) => multiNetworkPoliciesFor(contextFor(inv, { ...CLUSTER, ...config })).findings.find((f) => f.serverId === 's1' && f.attribute === 'interfaces[1].securityGroups')!;
+    expect(outcome({})).toMatchObject({ outcome: 'lost', reason: expect.stringContaining('nothing known enforces MultiNetworkPolicy on a bridge NAD') });
+    expect(outcome({ multiNetworkPolicyPlugins: ['macvlan', 'bridge'] })).toMatchObject({ outcome: 'approximate', reason: expect.stringContaining('multi-networkpolicy-iptables') });
+    expect(outcome({ nadCniType: 'macvlan' })).toMatchObject({ outcome: 'approximate', reason: expect.stringContaining('multi-networkpolicy-iptables') });
+    expect(outcome({ networkMap: { 'net-b': parseNetworkTarget('ovn-layer2') } })).toMatchObject({ outcome: 'approximate', reason: expect.stringContaining('OVN-Kubernetes') });
+    expect(outcome({ networkMap: { 'net-b': { type: 'multus', networkName: 'theirs' } } })).toMatchObject({ outcome: 'lost', reason: expect.stringContaining('CNI type is unknown') });
+  });
+
+  it('address rules: migrated ports inside the prefix by label, pod CIDR excluded, a prefix inside the pod CIDR dropped', () => {
+    const ctx = contextFor(inv, CLUSTER);
+    expect(resolveCidr(ctx, '10.0.0.0/8')).toMatchObject({ subnetIds: ['sub-a', 'sub-b'], serverIds: [], ipBlock: { cidr: '10.0.0.0/8', except: ['10.244.0.0/16', '10.96.0.0/12'] } });
+    expect(resolveCidr(ctx, '10.0.1.5/32')).toMatchObject({ subnetIds: [], serverIds: ['s1'], ipBlock: { cidr: '10.0.1.5/32' } });
+    expect(resolveCidr(ctx, '10.244.1.0/24')).toMatchObject({ swallowedBy: '10.244.0.0/16' });
+    expect(resolveCidr(ctx, '10.244.1.0/24').ipBlock).toBeUndefined();
+    const { findings } = networkPoliciesFor(ctx);
+    expect(findings).toContainEqual(expect.objectContaining({ source: 'securityGroup/sg-web00001', attribute: 'rule/w2', outcome: 'approximate', severity: 'warning', reason: expect.stringContaining('excluded') }));
+    expect(findings).toContainEqual(expect.objectContaining({ source: 'securityGroup/sg-adm00001', attribute: 'rule/a2', outcome: 'approximate', reason: expect.stringContaining('dropped') }));
+    // Without the pod CIDR, the plan cannot exclude it and says so.
+    const unknown = networkPoliciesFor(contextFor(inv)).findings.find((f) => f.attribute === 'rule/w2')!;
+    expect(unknown.reason).toContain('--pod-cidr');
+  });
+
+  it('allowed address pairs: kept on the L2 secondary network, lost on the pod network', () => {
+    const vip = inventoryWith({ ...multiPortCloud() });
+    vip.ports.find((p) => p.id === 's1-p0')!.allowedAddressPairs = [{ ipAddress: '10.0.1.100' }];
+    const { plan } = checkCloud(vip);
+    expect(plan.findings).toContainEqual(expect.objectContaining({ serverId: 's1', attribute: 'server.interfaces[0].allowed_address_pairs', outcome: 'lost' }));
+    expect(plan.findings).toContainEqual(expect.objectContaining({ serverId: 's1', attribute: 'server.interfaces[1].allowed_address_pairs', outcome: 'approximate', reason: expect.stringContaining('VRRP') }));
+    const { plan: off } = checkCloud(vip, { multiNetworkPolicy: false });
+    expect(off.findings).toContainEqual(expect.objectContaining({ serverId: 's1', attribute: 'server.interfaces[1].allowed_address_pairs', outcome: 'exact' }));
+  });
+
+  it('overlay networks: a plain bridge is approximate, OVN layer2 / localnet / trunked bridge are cluster-wide', () => {
+    const reach = (config: Partial<PlanConfig>, server = 's1', nic = 1) => checkCloud(inv, config).plan.findings.find((f) => f.serverId === server && f.attribute === `server.interfaces[${nic}].network`)!;
+    expect(reach({})).toMatchObject({ outcome: 'approximate', reason: expect.stringContaining('overlay') });
+    expect(reach({ networkMap: { 'net-b': parseNetworkTarget('ovn-layer2') } })).toMatchObject({ outcome: 'exact' });
+    expect(reach({ networkMap: { 'net-v': parseNetworkTarget('ovn-localnet:vlan=100') } }, 's4')).toMatchObject({ outcome: 'exact', reason: expect.stringContaining('VLAN 100') });
+    expect(reach({ networkMap: { 'net-v': parseNetworkTarget('bridge:br-prov:vlan=100') } }, 's4')).toMatchObject({ outcome: 'exact', reason: expect.stringContaining('trunked') });
+    expect(reach({ networkMap: { 'net-v': parseNetworkTarget('ovn-layer2') } }, 's4')).toMatchObject({ outcome: 'approximate' });
+    const nads = checkCloud(inv, { networkMap: { 'net-b': parseNetworkTarget('ovn-layer2'), 'net-v': parseNetworkTarget('ovn-localnet:vlan=100:physnet=physnet1') } }).plan.objects.filter((o) => o.kind === 'NetworkAttachmentDefinition');
+    const config = (name: string, ns: string) => JSON.parse((nads.find((o) => o.metadata.name === name && o.metadata.namespace === ns)!.spec as { config: string }).config);
+    expect(config('net-b', 'acme-web')).toEqual({ cniVersion: '0.4.0', name: 'net-b', type: 'ovn-k8s-cni-overlay', topology: 'layer2', netAttachDefName: 'acme-web/net-b', mtu: 1442 });
+    expect(config('net-v', 'acme-ops')).toEqual({ cniVersion: '0.4.0', name: 'net-v', type: 'ovn-k8s-cni-overlay', topology: 'localnet', netAttachDefName: 'acme-ops/net-v', vlanID: 100, physicalNetworkName: 'physnet1', mtu: 1500 });
+    const bridge = checkCloud(inv, { networkMap: { 'net-v': parseNetworkTarget('bridge:br-prov:vlan=100') } }).plan.objects.find((o) => o.kind === 'NetworkAttachmentDefinition' && o.metadata.name === 'net-v')!;
+    expect(JSON.parse((bridge.spec as { config: string }).config)).toMatchObject({ type: 'bridge', bridge: 'br-prov', vlan: 100 });
+  });
+
+  it('network-map and plan flags parse, and bad values are usage errors', () => {
+    expect(parseNetworkTarget('ovn-layer2:mynad')).toEqual({ type: 'multus', networkName: 'mynad', generate: true, cluster: { kind: 'ovn-layer2' } });
+    expect(parseNetworkTarget('ovn-localnet')).toEqual({ type: 'multus', networkName: '', generate: true, cluster: { kind: 'ovn-localnet' } });
+    expect(parseNetworkTarget('bridge:br0:vlan=7:nad7')).toEqual({ type: 'multus', networkName: 'nad7', generate: true, cluster: { kind: 'bridge-vlan', bridge: 'br0', vlanId: 7 } });
+    for (const bad of ['ovn-layer2:vlan=3', 'ovn-localnet:vlan=5000', 'bridge', 'bridge:a-very-long-bridge-name', 'ovn-localnet:colour=red']) expect(() => parseNetworkTarget(bad), bad).toThrow(/not a network target/);
+    const config = resolvePlanConfig({}, { multiNetworkPolicy: false, multiNetworkPolicyPlugins: ['macvlan,bridge'], podCidr: ['10.244.0.0/16'], serviceCidr: ['10.96.0.0/12'] });
+    expect(config).toMatchObject({ multiNetworkPolicy: false, multiNetworkPolicyPlugins: ['macvlan', 'bridge'], podCidrs: ['10.244.0.0/16'], serviceCidrs: ['10.96.0.0/12'] });
+    expect(() => resolvePlanConfig({}, { podCidr: ['nonsense'] })).toThrow(/expected a CIDR/);
+  });
+});
