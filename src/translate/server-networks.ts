@@ -156,6 +156,7 @@ export function translateServerNetworks(ctx: PlanContext, server: Server, namesp
       }
     }
     reportAddressPairs(ctx, findings, attr, nic, target);
+    reportSplitNetwork(ctx, findings, attr, server, nic, target);
     interfaces.push(iface);
   });
 
@@ -190,6 +191,39 @@ function reportAddressPairs(ctx: PlanContext, findings: ServerFindings, attr: st
   } else {
     findings.exact(`${attr}.allowed_address_pairs`, 'secondary network', `${list} keep working: the secondary network is L2 and nothing filters source addresses there`);
   }
+}
+
+const splitCache = new WeakMap<PlanContext, Map<string, { pod: Server[]; multus: Server[] }>>();
+
+/** Per Neutron network, the servers whose NIC on it lands on the pod network and on a NAD. */
+function landingsByNetwork(ctx: PlanContext): Map<string, { pod: Server[]; multus: Server[] }> {
+  let map = splitCache.get(ctx);
+  if (map) return map;
+  map = new Map();
+  for (const server of ctx.inventory.servers) {
+    const namespace = ctx.namespaceByProject.get(server.projectId) ?? '';
+    server.interfaces.forEach((nic, i) => {
+      let entry = map!.get(nic.networkId);
+      if (!entry) { entry = { pod: [], multus: [] }; map!.set(nic.networkId, entry); }
+      const list = resolveTarget(ctx, namespace, nic, i).type === 'pod' ? entry.pod : entry.multus;
+      if (!list.includes(server)) list.push(server);
+    });
+  }
+  splitCache.set(ctx, map);
+  return map;
+}
+
+/**
+ * One Neutron network, two places: NICs on the pod network and NICs on a NAD no longer share a segment
+ * (the default map sends a network to the pod network for the servers whose first NIC it is).
+ */
+function reportSplitNetwork(ctx: PlanContext, findings: ServerFindings, attr: string, server: Server, nic: ServerInterface, target: ResolvedTarget): void {
+  const entry = landingsByNetwork(ctx).get(nic.networkId);
+  const others = (target.type === 'pod' ? entry?.multus : entry?.pod)?.filter((s) => s !== server) ?? [];
+  if (others.length === 0) return;
+  const names = others.slice(0, 5).map((s) => s.name).join(', ') + (others.length > 5 ? ` and ${others.length - 5} more` : '');
+  const network = ctx.index.networks.get(nic.networkId)?.name ?? nic.networkId;
+  findings.approximate(`${attr}.network_peers`, undefined, `network ${network} lands on ${target.type === 'pod' ? 'a NAD' : 'the pod network'} for ${names}: this NIC no longer shares an L2 segment with theirs, only routed traffic through the pod network reaches them; map the network the same way for every server (--network-map) to keep one segment`);
 }
 
 const OVERLAY_TYPES = new Set(['vxlan', 'gre', 'geneve']);

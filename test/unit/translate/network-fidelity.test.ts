@@ -152,6 +152,14 @@ describe('multi-port cloud: every pair of NICs decided as OpenStack decides it',
     expect(JSON.parse((bridge.spec as { config: string }).config)).toMatchObject({ type: 'bridge', bridge: 'br-prov', vlan: 100 });
   });
 
+  it('reports a network that is the pod network for some servers and a NAD for others', () => {
+    const { plan } = checkCloud(inv);
+    expect(plan.findings).toContainEqual(expect.objectContaining({ serverId: 's1', attribute: 'server.interfaces[1].network_peers', outcome: 'approximate', reason: expect.stringContaining('s5') }));
+    expect(plan.findings).toContainEqual(expect.objectContaining({ serverId: 's5', attribute: 'server.interfaces[0].network_peers', outcome: 'approximate' }));
+    const mapped = checkCloud(inv, { networkMap: { 'net-b': parseNetworkTarget('ovn-layer2') } }).plan;
+    expect(mapped.findings.filter((f) => f.attribute.endsWith('network_peers') && f.serverId === 's1')).toEqual([]);
+  });
+
   it('network-map and plan flags parse, and bad values are usage errors', () => {
     expect(parseNetworkTarget('ovn-layer2:mynad')).toEqual({ type: 'multus', networkName: 'mynad', generate: true, cluster: { kind: 'ovn-layer2' } });
     expect(parseNetworkTarget('ovn-localnet')).toEqual({ type: 'multus', networkName: '', generate: true, cluster: { kind: 'ovn-localnet' } });
