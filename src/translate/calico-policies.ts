@@ -22,7 +22,7 @@ import {
   NAMESPACE_NAME_LABEL, describeRule, groupLabelKey, groupPlacements, labelKeyOf, memberNamespaces, ruleProtocol, rulePeer,
   securityGroupPolicyName, sortedRules,
 } from './security-groups.js';
-import { resolutionSelectors, resolveCidr } from './address-peers.js';
+import { resolveCidr } from './address-peers.js';
 import { planLabels, sourceAnnotations } from './tenancy.js';
 
 export interface CalicoEntityRule {
@@ -83,11 +83,7 @@ export function calicoRule(ctx: PlanContext, rule: SecurityGroupRule, namespace:
     const r = resolveCidr(ctx, peer.cidr);
     const rules: CalicoRule[] = [];
     if (r.ipBlock) rules.push({ ...out, [side]: r.ipBlock.except ? { nets: [peer.cidr], notNets: r.ipBlock.except } : { nets: [peer.cidr] } });
-    for (const { key, values } of resolutionSelectors(r)) {
-      const e: CalicoEntityRule = { selector: `${key} in { ${values.map((v) => `'${v}'`).join(', ')} }` };
-      if (r.namespaces.some((ns) => ns !== namespace)) e.namespaceSelector = `${NAMESPACE_NAME_LABEL} in { ${r.namespaces.map((ns) => `'${ns}'`).join(', ')} }`;
-      rules.push({ ...out, [side]: e });
-    }
+    if (r.labelKey) rules.push({ ...out, [side]: { selector: labelEquals(r.labelKey, SECURITY_GROUP_LABEL_VALUE), namespaceSelector: 'all()' } });
     return { rules };
   }
   if (peer.kind === 'group') {

@@ -13,7 +13,7 @@ import type { SecurityGroup, SecurityGroupRule, Server } from '../inventory/type
 import type { PlanContext } from './context.js';
 import type { Finding, KubeObject, Translation } from './model.js';
 import { podNic } from './security-labels.js';
-import { describeResolution, resolutionSelectors, resolveCidr } from './address-peers.js';
+import { describeResolution, resolveCidr } from './address-peers.js';
 import { LABELS, SECURITY_GROUP_LABEL_VALUE, securityGroupLabelKey, toDnsLabel, toLabelValue } from './naming.js';
 import { planLabels, sourceAnnotations } from './tenancy.js';
 
@@ -328,15 +328,13 @@ function cidrPeers(ctx: PlanContext, cidr: string, policyNamespace: string): { p
   if (peers) return peers;
   const r = resolveCidr(ctx, cidr);
   peers = [];
-  if (r.ipBlock) peers.push(r.ipBlock.except ? { peer: { ipBlock: r.ipBlock }, key: JSON.stringify({ ipBlock: r.ipBlock }) } : ipBlockPeer(cidr));
   // A pod selector admits every address of the pod. The pods are reached on IPv4 (single-stack clusters),
   // so an IPv6 rule's selector would open them on IPv4, which the rule never allowed: IPv6 prefixes keep
   // the ipBlock only (Calico rules can say the family and do select them).
-  for (const { key, values } of r.family === 6 ? [] : resolutionSelectors(r)) {
-    const podSelector = { matchExpressions: [{ key, operator: 'In', values }] };
-    const peer: NpPeer = r.namespaces.length === 1 && r.namespaces[0] === policyNamespace
-      ? { podSelector }
-      : { namespaceSelector: { matchExpressions: [{ key: NAMESPACE_NAME_LABEL, operator: 'In', values: r.namespaces }] }, podSelector };
+  if (r.ipBlock) peers.push(r.ipBlock.except ? { peer: { ipBlock: r.ipBlock }, key: JSON.stringify({ ipBlock: r.ipBlock }) } : ipBlockPeer(cidr));
+  if (r.labelKey && r.family === 4) {
+    // Any namespace: only migrated VMs carry the label, and only those whose address was in the prefix.
+    const peer: NpPeer = { namespaceSelector: {}, podSelector: { matchLabels: { [r.labelKey]: SECURITY_GROUP_LABEL_VALUE } } };
     peers.push({ peer, key: JSON.stringify(peer) });
   }
   cache.set(cacheKey, peers);

@@ -7,11 +7,13 @@
 // - a port on a secondary (Multus) network gives per-network labels
 //   (<nad>.<nad-namespace>.sg.openstack-migrate.io/<group>), which the MultiNetworkPolicies of that NAD select;
 // - a port with port security disabled gives no label at all: nothing filters it, as in Neutron;
-// - the pod-network NIC's Neutron subnets (openstack-migrate.io/pod-subnet-v4|v6 = subnet id) let address
-//   rules that meant "the VMs on that subnet" select the migrated VMs (address-peers.ts).
+// - the pod-network NIC's addresses give one label per rule prefix that contains them
+//   (prefix.openstack-migrate.io/<net>_<len>, prefix-labels.ts): address rules that meant "the VMs on that
+//   subnet" select the migrated VMs by it (address-peers.ts).
 import type { Port, SecurityGroup, Server } from '../inventory/types.js';
 import type { PlanContext } from './context.js';
-import { PREFIX, SECURITY_GROUP_LABEL_VALUE, securityGroupLabelKey, toLabelValue } from './naming.js';
+import { PREFIX, SECURITY_GROUP_LABEL_VALUE, securityGroupLabelKey } from './naming.js';
+import { coveringPrefixLabels } from './prefix-labels.js';
 import { type ResolvedTarget, resolveTarget } from './server-networks.js';
 import type { ServerFindings } from './server-facts.js';
 
@@ -27,9 +29,6 @@ export interface NicSecurity {
   /** "namespace/name" of the NAD, for secondary NICs. */
   nadKey?: string;
 }
-
-/** Label keys of the pod-network subnets, one per IP family. */
-export const POD_SUBNET_LABELS = { 4: `${PREFIX}/pod-subnet-v4`, 6: `${PREFIX}/pod-subnet-v6` } as const;
 
 const nicCache = new WeakMap<PlanContext, Map<string, NicSecurity[]>>();
 
@@ -96,13 +95,8 @@ export function templateSecurityLabels(ctx: PlanContext, srv: Server): TemplateS
       }
     }
   }
-  for (const ip of pod?.port?.fixedIps ?? srv.interfaces[pod?.index ?? -1]?.fixedIps ?? []) {
-    const subnet = ip.subnetId ? ctx.index.subnets.get(ip.subnetId) : undefined;
-    if (!subnet) continue;
-    const key = POD_SUBNET_LABELS[subnet.ipVersion];
-    // One subnet per family; a second address of the family is matched by server id (address-peers.ts).
-    if (!(key in labels)) labels[key] = toLabelValue(subnet.id);
-  }
+  const podAddresses = (pod?.port?.fixedIps ?? srv.interfaces[pod?.index ?? -1]?.fixedIps ?? []).map((ip) => ip.ipAddress);
+  for (const key of coveringPrefixLabels(ctx, podAddresses)) labels[key] = SECURITY_GROUP_LABEL_VALUE;
   const result: TemplateSecurityLabels = { labels, podGroups, missingGroupIds };
   if (pod) result.podNic = pod;
   return result;
