@@ -62,10 +62,19 @@ export function podNic(ctx: PlanContext, srv: Server): NicSecurity | undefined {
   return nicSecurityOf(ctx, srv).find((n) => n.target.type === 'pod');
 }
 
+const groupKeyCache = new WeakMap<object, string>();
+
+/** securityGroupLabelKey, once per group object (it normalizes Unicode, which is not free). */
+function groupKey(group: { id: string; name: string }): string {
+  let key = groupKeyCache.get(group);
+  if (key === undefined) { key = securityGroupLabelKey(group); groupKeyCache.set(group, key); }
+  return key;
+}
+
 /** Label key of "member of this group on this secondary network". */
 export function secondaryGroupLabelKey(group: { id: string; name: string }, nadKey: string): string {
   const [namespace, name] = nadKey.split('/');
-  const stem = securityGroupLabelKey(group).split('/')[1];
+  const stem = groupKey(group).split('/')[1];
   // DNS-subdomain prefix: the NAD name and namespace are DNS labels already.
   return `${name}.${namespace}.sg.${PREFIX}/${stem}`;
 }
@@ -89,7 +98,7 @@ export function templateSecurityLabels(ctx: PlanContext, srv: Server): TemplateS
     for (const groupId of nic.groupIds) {
       const group = ctx.index.securityGroups.get(groupId);
       if (!group) { if (!missingGroupIds.includes(groupId)) missingGroupIds.push(groupId); continue; }
-      if (nic === pod) { labels[securityGroupLabelKey(group)] = SECURITY_GROUP_LABEL_VALUE; podGroups.push(group); }
+      if (nic === pod) { labels[groupKey(group)] = SECURITY_GROUP_LABEL_VALUE; podGroups.push(group); }
       else if (nic.nadKey && ctx.config.multiNetworkPolicy && nic.target.type === 'multus' && nic.target.name) {
         labels[secondaryGroupLabelKey(group, nic.nadKey)] = SECURITY_GROUP_LABEL_VALUE;
       }
@@ -110,7 +119,7 @@ export function securityLabelsWithFindings(ctx: PlanContext, srv: Server, findin
   }
   const nic = result.podNic;
   for (const group of result.podGroups) {
-    findings.exact(`server.security_groups[${group.id}]`, `spec.template.metadata.labels.${securityGroupLabelKey(group)}`, `member of security group "${group.name}" on NIC ${nic?.index ?? 0} (the pod-network interface): its NetworkPolicies select this label`);
+    findings.exact(`server.security_groups[${group.id}]`, `spec.template.metadata.labels.${groupKey(group)}`, `member of security group "${group.name}" on NIC ${nic?.index ?? 0} (the pod-network interface): its NetworkPolicies select this label`);
   }
   if (nic && !nic.portSecurity) {
     findings.approximate(`server.interfaces[${nic.index}].port_security_enabled`, 'NetworkPolicy (none selects the VM)', 'port security is disabled on the pod-network NIC\'s port: no security group applies and no policy selects the VM, so all traffic passes, as in OpenStack; OpenStack also let the guest send from any address (no anti-spoofing), which the pod network does not');

@@ -68,7 +68,18 @@ function mapEntry(config: PlanConfig, network: Network | undefined, networkId: s
   return config.networkMap[networkId] ?? (network ? config.networkMap[network.name] : undefined);
 }
 
+const targetCache = new WeakMap<PlanContext, WeakMap<ServerInterface, ResolvedTarget>>();
+
+/** Where a NIC lands; several modules ask for every NIC, so the answer is kept per plan. */
 export function resolveTarget(ctx: PlanContext, namespace: string, nic: ServerInterface, position: number): ResolvedTarget {
+  let cache = targetCache.get(ctx);
+  if (!cache) { cache = new WeakMap(); targetCache.set(ctx, cache); }
+  let target = cache.get(nic);
+  if (!target) { target = computeTarget(ctx, namespace, nic, position); cache.set(nic, target); }
+  return target;
+}
+
+function computeTarget(ctx: PlanContext, namespace: string, nic: ServerInterface, position: number): ResolvedTarget {
   const network = ctx.index.networks.get(nic.networkId);
   const entry = mapEntry(ctx.config, network, nic.networkId);
   if (entry?.type === 'pod') return { type: 'pod' };
