@@ -217,7 +217,8 @@ function landingsByNetwork(ctx: PlanContext): Map<string, { pod: Server[]; multu
       let entry = map!.get(nic.networkId);
       if (!entry) { entry = { pod: [], multus: [] }; map!.set(nic.networkId, entry); }
       const list = resolveTarget(ctx, namespace, nic, i).type === 'pod' ? entry.pod : entry.multus;
-      if (!list.includes(server)) list.push(server);
+      // A server's NICs are visited together: a repeat is always the last one.
+      if (list[list.length - 1] !== server) list.push(server);
     });
   }
   splitCache.set(ctx, map);
@@ -230,9 +231,15 @@ function landingsByNetwork(ctx: PlanContext): Map<string, { pod: Server[]; multu
  */
 function reportSplitNetwork(ctx: PlanContext, findings: ServerFindings, attr: string, server: Server, nic: ServerInterface, target: ResolvedTarget): void {
   const entry = landingsByNetwork(ctx).get(nic.networkId);
-  const others = (target.type === 'pod' ? entry?.multus : entry?.pod)?.filter((s) => s !== server) ?? [];
-  if (others.length === 0) return;
-  const names = others.slice(0, 5).map((s) => s.name).join(', ') + (others.length > 5 ? ` and ${others.length - 5} more` : '');
+  const list = (target.type === 'pod' ? entry?.multus : entry?.pod) ?? [];
+  // Whether this server is itself in the other list (another NIC of it on the same network, landing elsewhere).
+  const namespace = ctx.namespaceByProject.get(server.projectId) ?? '';
+  const self = server.interfaces.some((other, i) => other !== nic && other.networkId === nic.networkId && (resolveTarget(ctx, namespace, other, i).type === 'pod') !== (target.type === 'pod'));
+  const count = list.length - (self ? 1 : 0);
+  if (count === 0) return;
+  const shown: string[] = [];
+  for (const s of list) { if (s !== server) shown.push(s.name); if (shown.length === 3) break; }
+  const names = shown.join(', ') + (count > shown.length ? ` and ${count - shown.length} more` : '');
   const network = ctx.index.networks.get(nic.networkId)?.name ?? nic.networkId;
   findings.approximate(`${attr}.network_peers`, undefined, `network ${network} lands on ${target.type === 'pod' ? 'a NAD' : 'the pod network'} for ${names}: this NIC no longer shares an L2 segment with theirs, only routed traffic through the pod network reaches them; map the network the same way for every server (--network-map) to keep one segment`);
 }
