@@ -19,7 +19,7 @@ describe('example cloud: every server pair, OpenStack verdict = cluster verdict'
   beforeAll(async () => {
     inv = await loadInventoryFile(EXAMPLE);
     result = checkCloud(inv);
-  });
+  }, 120_000);
 
   it('0 mismatches', () => {
     expect(result.comparison.mismatches.slice(0, 20)).toEqual([]);
@@ -31,7 +31,7 @@ describe('example cloud: every server pair, OpenStack verdict = cluster verdict'
     expect(result.endpoints.some((e) => e.network !== 'pod')).toBe(true);
   });
 
-  it('MultiNetworkPolicies and NADs validate against ../shared/schemas/multus', () => {
+  it('MultiNetworkPolicies and NADs validate against ../shared/schemas/multus', { timeout: 60_000 }, () => {
     const multus = result.plan.objects.filter((o) => o.apiVersion.startsWith('k8s.cni.cncf.io/'));
     expect(multus.some((o) => o.kind === 'MultiNetworkPolicy')).toBe(true);
     expect(multus.some((o) => o.kind === 'NetworkAttachmentDefinition')).toBe(true);
@@ -52,7 +52,7 @@ import { networkPoliciesFor } from '../../../src/translate/security-groups.js';
 import { resolveCidr } from '../../../src/translate/address-peers.js';
 import { templateSecurityLabels } from '../../../src/translate/security-labels.js';
 
-describe('multi-port cloud: every pair of NICs decided as OpenStack decides it', () => {
+describe('multi-port cloud: every pair of NICs decided as OpenStack decides it', { timeout: 60_000 }, () => {
   const inv = multiPortCloud();
   const maps: [string, Partial<PlanConfig>][] = [
     ['default bridge NADs', {}],
