@@ -65,6 +65,8 @@ interface PrefixIndex {
   /** family/bits → network value → label key. */
   byLength: Map<string, Map<bigint, string>>;
   lengths: { family: 4 | 6; bits: number }[];
+  /** Label keys per address, computed once (the VM's labels and address-peers.ts both ask). */
+  byAddress: Map<string, string[]>;
 }
 
 const indexCache = new WeakMap<PlanContext, PrefixIndex>();
@@ -73,7 +75,7 @@ const indexCache = new WeakMap<PlanContext, PrefixIndex>();
 function prefixIndex(ctx: PlanContext): PrefixIndex {
   let index = indexCache.get(ctx);
   if (index) return index;
-  index = { byLength: new Map(), lengths: [] };
+  index = { byLength: new Map(), lengths: [], byAddress: new Map() };
   for (const group of ctx.inventory.securityGroups) {
     for (const rule of group.rules) {
       if (!rule.remoteIpPrefix || rule.remoteGroupId || rule.remoteAddressGroupId) continue;
@@ -93,15 +95,24 @@ function prefixIndex(ctx: PlanContext): PrefixIndex {
 export function coveringPrefixLabels(ctx: PlanContext, addresses: string[]): string[] {
   const index = prefixIndex(ctx);
   if (index.lengths.length === 0) return [];
+  if (addresses.length === 1) return keysOf(index, addresses[0]);
   const keys = new Set<string>();
-  for (const text of addresses) {
-    const address = parseAddress(text);
-    if (!address) continue;
+  for (const text of addresses) for (const key of keysOf(index, text)) keys.add(key);
+  return [...keys];
+}
+
+function keysOf(index: PrefixIndex, text: string): string[] {
+  let keys = index.byAddress.get(text);
+  if (keys) return keys;
+  keys = [];
+  const address = parseAddress(text);
+  if (address) {
     for (const { family, bits } of index.lengths) {
       if (family !== address.family) continue;
       const key = index.byLength.get(`${family}/${bits}`)!.get(address.value & mask(bits, family));
-      if (key) keys.add(key);
+      if (key) keys.push(key);
     }
   }
-  return [...keys];
+  index.byAddress.set(text, keys);
+  return keys;
 }
