@@ -14,6 +14,7 @@ import { networkPoliciesFor } from '../translate/security-groups.js';
 import { calicoPoliciesFor } from '../translate/calico-policies.js';
 import { servicesFor } from '../translate/services.js';
 import { networkAttachmentDefinitions } from '../translate/server-networks.js';
+import { multiNetworkPoliciesFor } from '../translate/multi-network-policies.js';
 import { translateServer } from '../translate/vm.js';
 import { orderObjects } from './order.js';
 
@@ -174,6 +175,7 @@ export function preparePlan(inventory: Inventory, config: PlanConfig = defaultPl
     networkPoliciesFor(ctx),
     calicoPoliciesFor(ctx),
     networkAttachmentDefinitions(ctx),
+    multiNetworkPoliciesFor(ctx),
     servicesFor(ctx),
   ];
   const shared: Translation = { objects: [], findings: [] };

@@ -9,13 +9,24 @@ import { defaultPlanConfig } from '../translate/defaults.js';
 import type { AccessMode, NetworkTarget, PlanConfig } from '../translate/model.js';
 
 const strMap = { type: 'object', additionalProperties: { type: 'string' } };
+const vlanId = { type: 'integer', minimum: 1, maximum: 4094 };
+const cidrList = { type: 'array', items: { type: 'string', pattern: '^[0-9a-fA-F:.]+/[0-9]{1,3}$' } };
 const networkTarget = {
   oneOf: [
     { type: 'object', required: ['type'], properties: { type: { const: 'pod' } }, additionalProperties: false },
     {
       type: 'object',
       required: ['type', 'networkName'],
-      properties: { type: { const: 'multus' }, networkName: { type: 'string', minLength: 1 }, generate: { type: 'boolean' } },
+      properties: {
+        type: { const: 'multus' }, networkName: { type: 'string', minLength: 1 }, generate: { type: 'boolean' },
+        cluster: {
+          oneOf: [
+            { type: 'object', required: ['kind'], additionalProperties: false, properties: { kind: { const: 'ovn-layer2' } } },
+            { type: 'object', required: ['kind'], additionalProperties: false, properties: { kind: { const: 'ovn-localnet' }, vlanId: vlanId, physicalNetworkName: { type: 'string', minLength: 1 } } },
+            { type: 'object', required: ['kind', 'bridge'], additionalProperties: false, properties: { kind: { const: 'bridge-vlan' }, bridge: { type: 'string', pattern: '^[^/\\s]{1,15}$' }, vlanId: vlanId } },
+          ],
+        },
+      },
       additionalProperties: false,
     },
   ],
@@ -48,6 +59,10 @@ const planConfigSchema = {
     guestDatasource: { enum: ['configdrive', 'nocloud', 'as-source'] },
     novaMachineType: { type: 'string', minLength: 1 },
     planId: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', maxLength: 63 },
+    multiNetworkPolicy: { type: 'boolean' },
+    multiNetworkPolicyPlugins: { type: 'array', items: { type: 'string', minLength: 1 } },
+    podCidrs: cidrList,
+    serviceCidrs: cidrList,
   },
 };
 
@@ -83,6 +98,10 @@ export interface PlanFlags {
   networkMap?: string[];
   guestDatasource?: PlanConfig['guestDatasource'];
   novaMachineType?: string;
+  multiNetworkPolicy?: boolean;
+  multiNetworkPolicyPlugins?: string[];
+  podCidr?: string[];
+  serviceCidr?: string[];
 }
 
 function pairs(values: string[] | undefined, flag: string): [string, string][] {
@@ -93,12 +112,46 @@ function pairs(values: string[] | undefined, flag: string): [string, string][] {
   });
 }
 
-/** --network-map NET=pod | NET=multus:NAD[:generate] */
+const TARGET_USAGE = '"pod", "multus:<nad-name>[:generate]", "ovn-layer2[:<nad-name>]", "ovn-localnet[:<nad-name>][:vlan=N][:physnet=NAME]" or "bridge:<bridge>[:vlan=N][:<nad-name>]"';
+
+/**
+ * --network-map NET=pod | NET=multus:NAD[:generate] | NET=ovn-layer2[:NAD] | NET=ovn-localnet[:NAD][:vlan=N][:physnet=P]
+ * | NET=bridge:BRIDGE[:vlan=N][:NAD]. The last three generate a NAD that reaches every node (docs/networking.md);
+ * NAD defaults to the name the plan gives the Neutron network ('' below).
+ */
 export function parseNetworkTarget(value: string, flag = 'network-map'): NetworkTarget {
   if (value === 'pod') return { type: 'pod' };
-  const m = /^multus:(?<name>[^:]+)(?<generate>:generate)?$/.exec(value);
-  if (m?.groups?.name) return { type: 'multus', networkName: m.groups.name, generate: Boolean(m.groups.generate) };
-  throw new MigrateError('usage', `--${flag}: "${value}" is not a network target; use "pod" or "multus:<nad-name>[:generate]"`);
+  const m = /^multus:([^:]+)(:generate)?$/.exec(value);
+  if (m) return { type: 'multus', networkName: m[1], generate: Boolean(m[2]) };
+  const [kind, ...rest] = value.split(':');
+  const bad = () => new MigrateError('usage', `--${flag}: "${value}" is not a network target; use ${TARGET_USAGE}`);
+  const options = new Map<string, string>();
+  const names: string[] = [];
+  for (const part of rest) {
+    const eq = part.indexOf('=');
+    if (eq > 0) options.set(part.slice(0, eq), part.slice(eq + 1));
+    else if (part) names.push(part);
+    else throw bad();
+  }
+  const vlan = options.has('vlan') ? Number(options.get('vlan')) : undefined;
+  if (vlan !== undefined && !(Number.isInteger(vlan) && vlan >= 1 && vlan <= 4094)) throw bad();
+  const known = (...keys: string[]) => { for (const k of options.keys()) if (!keys.includes(k)) throw bad(); };
+  if (kind === 'ovn-layer2' && names.length <= 1) {
+    known();
+    return { type: 'multus', networkName: names[0] ?? '', generate: true, cluster: { kind: 'ovn-layer2' } };
+  }
+  if (kind === 'ovn-localnet' && names.length <= 1) {
+    known('vlan', 'physnet');
+    const cluster: { kind: 'ovn-localnet'; vlanId?: number; physicalNetworkName?: string } = { kind: 'ovn-localnet' };
+    if (vlan !== undefined) cluster.vlanId = vlan;
+    if (options.get('physnet')) cluster.physicalNetworkName = options.get('physnet');
+    return { type: 'multus', networkName: names[0] ?? '', generate: true, cluster };
+  }
+  if (kind === 'bridge' && names.length >= 1 && names.length <= 2 && /^[^/\s]{1,15}$/.test(names[0])) {
+    known('vlan');
+    return { type: 'multus', networkName: names[1] ?? '', generate: true, cluster: vlan === undefined ? { kind: 'bridge-vlan', bridge: names[0] } : { kind: 'bridge-vlan', bridge: names[0], vlanId: vlan } };
+  }
+  throw bad();
 }
 
 const ACCESS_MODES: readonly AccessMode[] = ['ReadWriteOnce', 'ReadWriteMany', 'ReadOnlyMany', 'ReadWriteOncePod'];
@@ -134,6 +187,13 @@ export function resolvePlanConfig(file: Partial<PlanConfig>, flags: PlanFlags): 
   }
   for (const [net, target] of pairs(flags.networkMap, 'network-map')) {
     config.networkMap = { ...config.networkMap, [net]: parseNetworkTarget(target) };
+  }
+  if (flags.multiNetworkPolicy !== undefined) config.multiNetworkPolicy = flags.multiNetworkPolicy;
+  if (flags.multiNetworkPolicyPlugins?.length) config.multiNetworkPolicyPlugins = flags.multiNetworkPolicyPlugins.flatMap((v) => v.split(',')).filter(Boolean);
+  if (flags.podCidr?.length) config.podCidrs = flags.podCidr.flatMap((v) => v.split(',')).filter(Boolean);
+  if (flags.serviceCidr?.length) config.serviceCidrs = flags.serviceCidr.flatMap((v) => v.split(',')).filter(Boolean);
+  for (const cidr of [...config.podCidrs, ...config.serviceCidrs]) {
+    if (!/^[0-9a-fA-F:.]+\/\d{1,3}$/.test(cidr)) throw new MigrateError('usage', `--pod-cidr/--service-cidr ${cidr}: expected a CIDR such as 10.244.0.0/16`);
   }
   if (!/\{(project|projectId)\}/.test(config.namespaceTemplate)) {
     throw new MigrateError('usage', `namespace template "${config.namespaceTemplate}" must contain {project} or {projectId}, or every project would share one namespace`);

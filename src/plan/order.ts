@@ -31,6 +31,7 @@ const KINDS: [string, number, string][] = [
   ['projectcalico.org/NetworkPolicy', 45, '45-calico-network-policies'],
   ['crd.projectcalico.org/NetworkPolicy', 45, '45-calico-network-policies'],
   ['k8s.cni.cncf.io/NetworkAttachmentDefinition', 50, '50-network-attachment-definitions'],
+  ['k8s.cni.cncf.io/MultiNetworkPolicy', 51, '51-multi-network-policies'],
   ['/Service', 60, '60-services'],
   ['/PersistentVolume', 69, '69-persistent-volumes'],
   ['/PersistentVolumeClaim', 70, '70-persistent-volume-claims'],

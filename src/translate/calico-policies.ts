@@ -23,10 +23,12 @@ import {
   NAMESPACE_NAME_LABEL, describeRule, groupLabelKey, groupPlacements, labelKeyOf, memberNamespaces, ruleProtocol, rulePeer,
   securityGroupPolicyName, sortedRules,
 } from './security-groups.js';
+import { resolveCidr } from './address-peers.js';
 import { planLabels, sourceAnnotations } from './tenancy.js';
 
 export interface CalicoEntityRule {
   nets?: string[];
+  notNets?: string[];
   selector?: string;
   namespaceSelector?: string;
 }
@@ -45,7 +47,7 @@ export function labelEquals(key: string, value: string): string {
   return `${key} == '${value}'`;
 }
 
-type RuleTranslation = { rule: CalicoRule } | { lost: string } | { notCalico: true };
+type RuleTranslation = { rules: CalicoRule[] } | { lost: string } | { notCalico: true };
 
 /** One security-group rule as a Calico rule, for a policy in `namespace`. */
 export function calicoRule(ctx: PlanContext, rule: SecurityGroupRule, namespace: string): RuleTranslation {
@@ -75,7 +77,16 @@ export function calicoRule(ctx: PlanContext, rule: SecurityGroupRule, namespace:
     out.protocol = protocol.number;
   }
   const entity: CalicoEntityRule = {};
-  if (peer.kind === 'cidr') entity.nets = [peer.cidr];
+  const side = rule.direction === 'ingress' ? 'source' : 'destination';
+  if (peer.kind === 'cidr') {
+    // As for NetworkPolicy (address-peers.ts): the migrated VMs inside the prefix by label, the prefix
+    // itself without the cluster's pod/service CIDRs. Each is its own Allow rule (entity fields are ANDed).
+    const r = resolveCidr(ctx, peer.cidr);
+    const rules: CalicoRule[] = [];
+    if (r.ipBlock) rules.push({ ...out, [side]: r.ipBlock.except ? { nets: [peer.cidr], notNets: r.ipBlock.except } : { nets: [peer.cidr] } });
+    if (r.labelKey) rules.push({ ...out, [side]: { selector: labelEquals(r.labelKey, SECURITY_GROUP_LABEL_VALUE), namespaceSelector: 'all()' } });
+    return { rules };
+  }
   if (peer.kind === 'group') {
     entity.selector = labelEquals(groupLabelKey(ctx, peer.groupId), SECURITY_GROUP_LABEL_VALUE);
     const namespaces = memberNamespaces(ctx, peer.groupId);
@@ -85,11 +96,8 @@ export function calicoRule(ctx: PlanContext, rule: SecurityGroupRule, namespace:
     }
   }
   // "anyone" of the rule's family: ipVersion alone says it, for cluster and outside addresses alike.
-  if (Object.keys(entity).length > 0) {
-    if (rule.direction === 'ingress') out.source = entity;
-    else out.destination = entity;
-  }
-  return { rule: out };
+  if (Object.keys(entity).length > 0) out[side] = entity;
+  return { rules: [out] };
 }
 
 export function calicoPoliciesFor(ctx: PlanContext): Translation {
@@ -112,7 +120,7 @@ export function calicoPoliciesFor(ctx: PlanContext): Translation {
         }
         continue;
       }
-      rules[rule.direction].set(JSON.stringify(t.rule), t.rule);
+      for (const r of t.rules) rules[rule.direction].set(JSON.stringify(r), r);
     }
     if (rules.ingress.size + rules.egress.size === 0) continue;
     const name = `${securityGroupPolicyName(group)}-calico`;

@@ -19,5 +19,9 @@ export function defaultPlanConfig(): PlanConfig {
     calicoApiVersion: 'projectcalico.org/v3',
     guestDatasource: 'configdrive',
     novaMachineType: 'pc',
+    multiNetworkPolicy: true,
+    multiNetworkPolicyPlugins: ['macvlan', 'bond'],
+    podCidrs: [],
+    serviceCidrs: [],
   };
 }

@@ -53,7 +53,17 @@ export interface Finding {
 /** Where a Neutron network goes in the cluster. */
 export type NetworkTarget =
   | { type: 'pod' }
-  | { type: 'multus'; /** NAD as "name" or "namespace/name" */ networkName: string; /** generate the NAD in the plan */ generate?: boolean };
+  | {
+    type: 'multus';
+    /** NAD as "name" or "namespace/name" */ networkName: string;
+    /** generate the NAD in the plan */ generate?: boolean;
+    /**
+     * How a generated NAD reaches every node (docs/networking.md): an OVN-Kubernetes layer2 overlay, an
+     * OVN-Kubernetes localnet (provider network, optional VLAN), or a Linux bridge whose VLAN the user says
+     * is trunked to every node. Absent: the plan's nadCniType, which is node-local for a bridge.
+     */
+    cluster?: { kind: 'ovn-layer2' } | { kind: 'ovn-localnet'; vlanId?: number; physicalNetworkName?: string } | { kind: 'bridge-vlan'; bridge: string; vlanId?: number };
+  };
 
 /** A PersistentVolumeClaim access mode, as CDI's storage API takes it. */
 export type AccessMode = 'ReadWriteOnce' | 'ReadWriteMany' | 'ReadOnlyMany' | 'ReadWriteOncePod';
@@ -95,6 +105,13 @@ export interface PlanConfig {
   novaMachineType: string;
   /** Identifier of this plan, stamped on every object. Defaults to a hash of the inventory. */
   planId?: string;
+  /** Generate MultiNetworkPolicies for the security groups of ports on secondary (Multus) networks. */
+  multiNetworkPolicy: boolean;
+  /** CNI types multi-networkpolicy-iptables enforces (its --network-plugins; deploy.yml: macvlan,bond). */
+  multiNetworkPolicyPlugins: string[];
+  /** The cluster's pod and service CIDRs: address rules that overlap them would admit pods (widening). */
+  podCidrs: string[];
+  serviceCidrs: string[];
 }
 
 export interface Translation {

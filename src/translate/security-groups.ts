@@ -13,7 +13,8 @@ import type { SecurityGroup, SecurityGroupRule, Server } from '../inventory/type
 import type { PlanContext } from './context.js';
 import type { NetworkPolicyEgressRule, NetworkPolicyIngressRule } from '../kube-types/index.js';
 import type { Finding, PlanObject, Translation } from './model.js';
-import { resolveTarget } from './server-networks.js';
+import { podNic } from './security-labels.js';
+import { describeResolution, resolveCidr } from './address-peers.js';
 import { LABELS, SECURITY_GROUP_LABEL_VALUE, securityGroupLabelKey, toDnsLabel, toLabelValue } from './naming.js';
 import { planLabels, sourceAnnotations } from './tenancy.js';
 
@@ -269,13 +270,9 @@ export function securityGroupPolicyName(group: SecurityGroup): string {
 /** Label Kubernetes sets on every namespace (since 1.22): lets a peer name namespaces without our labels. */
 export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 
-/**
- * Index of the server's first interface that lands on the pod network, or -1: the network module's own
- * decision (resolveTarget), so policies and Services agree with the VM's interfaces.
- */
+/** Index of the server's NIC that lands on the pod network, or -1 (security-labels.ts decides it). */
 export function podNetworkInterfaceIndex(ctx: PlanContext, srv: Server): number {
-  const namespace = ctx.namespaceByProject.get(srv.projectId) ?? '';
-  return srv.interfaces.findIndex((nic, i) => resolveTarget(ctx, namespace, nic, i).type === 'pod');
+  return podNic(ctx, srv)?.index ?? -1;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -283,7 +280,7 @@ export function podNetworkInterfaceIndex(ctx: PlanContext, srv: Server): number 
 
 interface NpPort { protocol: 'TCP' | 'UDP' | 'SCTP'; port?: number; endPort?: number }
 interface LabelSelector { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values: string[] }[] }
-interface NpPeer { ipBlock?: { cidr: string }; podSelector?: LabelSelector; namespaceSelector?: LabelSelector }
+interface NpPeer { ipBlock?: { cidr: string; except?: string[] }; podSelector?: LabelSelector; namespaceSelector?: LabelSelector }
 interface NpRule { ports?: NpPort[]; peers?: NpPeer[] }
 
 const ANY_V4 = '0.0.0.0/0';
@@ -321,6 +318,30 @@ function ipBlockPeer(cidr: string): { peer: NpPeer; key: string } {
   return { peer: { ipBlock: { cidr } }, key: `{"ipBlock":{"cidr":"${cidr}"}}` };
 }
 
+const cidrPeerCache = new WeakMap<PlanContext, Map<string, { peer: NpPeer; key: string }[]>>();
+
+/** Peers of an address rule on the pod network, seen from a namespace (address-peers.ts); cached per plan. */
+function cidrPeers(ctx: PlanContext, cidr: string, policyNamespace: string): { peer: NpPeer; key: string }[] {
+  let cache = cidrPeerCache.get(ctx);
+  if (!cache) { cache = new Map(); cidrPeerCache.set(ctx, cache); }
+  const cacheKey = `${cidr}\n${policyNamespace}`;
+  let peers = cache.get(cacheKey);
+  if (peers) return peers;
+  const r = resolveCidr(ctx, cidr);
+  peers = [];
+  // A pod selector admits every address of the pod. The pods are reached on IPv4 (single-stack clusters),
+  // so an IPv6 rule's selector would open them on IPv4, which the rule never allowed: IPv6 prefixes keep
+  // the ipBlock only (Calico rules can say the family and do select them).
+  if (r.ipBlock) peers.push(r.ipBlock.except ? { peer: { ipBlock: r.ipBlock }, key: JSON.stringify({ ipBlock: r.ipBlock }) } : ipBlockPeer(cidr));
+  if (r.labelKey && r.family === 4) {
+    // Any namespace: only migrated VMs carry the label, and only those whose address was in the prefix.
+    const peer: NpPeer = { namespaceSelector: {}, podSelector: { matchLabels: { [r.labelKey]: SECURITY_GROUP_LABEL_VALUE } } };
+    peers.push({ peer, key: JSON.stringify(peer) });
+  }
+  cache.set(cacheKey, peers);
+  return peers;
+}
+
 /** The NetworkPolicy rules of one direction of a group, merged per port set, in a stable order. */
 function networkPolicyRules(ctx: PlanContext, group: SecurityGroup, direction: 'ingress' | 'egress', namespace: string): NpRule[] {
   const merged = new Map<string, { ports?: NpPort[]; peers: Map<string, NpPeer> }>();
@@ -338,7 +359,10 @@ function networkPolicyRules(ctx: PlanContext, group: SecurityGroup, direction: '
     }
     const peers: { peer: NpPeer; key: string }[] = peer.kind === 'group'
       ? groupPeers(ctx, peer.groupId, namespace)
-      : [ipBlockPeer(peer.kind === 'cidr' ? peer.cidr : peer.ipVersion === 4 ? ANY_V4 : ANY_V6)];
+      : peer.kind === 'cidr' ? cidrPeers(ctx, peer.cidr, namespace) : [ipBlockPeer(peer.ipVersion === 4 ? ANY_V4 : ANY_V6)];
+    // No peer left (a prefix inside the pod CIDR that held no VM): the rule admits nobody. An empty peer
+    // list would mean "everyone", so the rule is left out.
+    if (peers.length === 0) continue;
     const key = ports ? `${ports[0].protocol}/${ports[0].port ?? ''}/${ports[0].endPort ?? ''}` : '';
     let entry = merged.get(key);
     if (!entry) { entry = { ports, peers: new Map() }; merged.set(key, entry); }
@@ -383,6 +407,12 @@ function analysisFindings(ctx: PlanContext, group: SecurityGroup): Finding[] {
     const lost = (reason: string) => findings.push({ source, sourceName: group.name, attribute, outcome: 'lost', severity: 'warning', reason: `${describeRule(rule)}: ${reason}; not carried over (denied)` });
     if (protocol.kind === 'invalid') { lost(protocol.reason); continue; }
     if (peer.kind === 'invalid') { lost(peer.reason); continue; }
+    if (peer.kind === 'cidr') {
+      const described = describeResolution(ctx, peer.cidr, resolveCidr(ctx, peer.cidr));
+      if (described) {
+        findings.push({ source, sourceName: group.name, attribute, outcome: 'approximate', severity: described.severity, target: 'NetworkPolicy / Calico peers on the pod network', reason: `${describeRule(rule)}: ${described.reason}` });
+      }
+    }
     if (peer.kind === 'group') {
       if (!ctx.index.securityGroups.has(peer.groupId)) {
         findings.push({ source, sourceName: group.name, attribute, outcome: 'approximate', severity: 'warning', reason: `${describeRule(rule)}: remote group ${peer.groupId} is not in the inventory; the rule selects its label, which no migrated VM carries` });
@@ -416,55 +446,33 @@ function toSpecRules(rules: NpRule[], peerField: 'from' | 'to'): (NetworkPolicyI
   });
 }
 
-/** Server-level checks: VMs without groups, and groups on NICs that NetworkPolicy does not filter. */
+/**
+ * VMs whose pod-network port has port security and no group: Neutron drops everything on such a port, while
+ * a pod no policy selects is open. A policy with both types and no rule keeps it closed. (Groups of other
+ * ports are MultiNetworkPolicies' business: multi-network-policies.ts.)
+ */
 function serverFindingsAndPolicies(ctx: PlanContext): Translation {
   const objects: PlanObject[] = [];
-  const findings: Finding[] = [];
   const servers = [...ctx.inventory.servers].sort((a, b) => (a.id < b.id ? -1 : 1));
   for (const srv of servers) {
     const namespace = ctx.namespaceByProject.get(srv.projectId);
     if (!namespace) continue;
-    const podIndex = podNetworkInterfaceIndex(ctx, srv);
-    srv.interfaces.forEach((iface, i) => {
-      if (i === podIndex) return;
-      const port = iface.portId ? ctx.index.ports.get(iface.portId) : undefined;
-      const groups = port ? port.securityGroupIds : [];
-      if (port && port.portSecurityEnabled !== false && groups.length > 0) {
-        findings.push({
-          source: `server/${srv.id}`, sourceName: srv.name, serverId: srv.id, attribute: `interfaces[${i}].securityGroups`, outcome: 'lost', severity: 'warning',
-          reason: `NIC ${i} (network ${ctx.index.networks.get(iface.networkId)?.name ?? iface.networkId}) is not on the pod network; NetworkPolicies filter only the pod network interface, so the groups ${groups.join(', ')} do not filter it`,
-        });
-      }
+    const nic = podNic(ctx, srv);
+    if (!nic?.port || !nic.portSecurity || nic.groupIds.length > 0) continue;
+    const vmName = ctx.vmNameByServer.get(srv.id) || toDnsLabel(srv.name) || 'vm';
+    objects.push({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: {
+        name: `no-security-group-${toDnsLabel(vmName, 40) || 'vm'}-${toLabelValue(srv.id).replace(/[^a-z0-9]/gi, '').slice(0, 8).toLowerCase()}`,
+        namespace,
+        labels: planLabels(ctx.planId, srv.projectId),
+        annotations: sourceAnnotations('server', srv.id, srv.name),
+      },
+      spec: { podSelector: { matchLabels: { [LABELS.serverId]: toLabelValue(srv.id) } }, policyTypes: ['Ingress', 'Egress'], ingress: [], egress: [] },
     });
-    const podIface = podIndex >= 0 ? srv.interfaces[podIndex] : undefined;
-    const podPort = podIface?.portId ? ctx.index.ports.get(podIface.portId) : undefined;
-    if (podPort && podPort.portSecurityEnabled !== false && podPort.securityGroupIds.length > 0) {
-      const extra = srv.securityGroupIds.filter((g) => !podPort.securityGroupIds.includes(g));
-      if (extra.length > 0) {
-        findings.push({
-          source: `server/${srv.id}`, sourceName: srv.name, serverId: srv.id, attribute: 'securityGroups', outcome: 'approximate', severity: 'warning',
-          reason: `the groups ${extra.join(', ')} were on other NICs only; the VM carries one set of labels, so they now also open its pod network interface`,
-        });
-      }
-    }
-    if (srv.securityGroupIds.length === 0 && podPort && podPort.portSecurityEnabled !== false) {
-      // Neutron drops everything on a port with port security and no group; a pod no policy selects is
-      // open. A policy with both types and no rule keeps it closed.
-      const vmName = ctx.vmNameByServer.get(srv.id) || toDnsLabel(srv.name) || 'vm';
-      objects.push({
-        apiVersion: 'networking.k8s.io/v1',
-        kind: 'NetworkPolicy',
-        metadata: {
-          name: `no-security-group-${toDnsLabel(vmName, 40) || 'vm'}-${toLabelValue(srv.id).replace(/[^a-z0-9]/gi, '').slice(0, 8).toLowerCase()}`,
-          namespace,
-          labels: planLabels(ctx.planId, srv.projectId),
-          annotations: sourceAnnotations('server', srv.id, srv.name),
-        },
-        spec: { podSelector: { matchLabels: { [LABELS.serverId]: toLabelValue(srv.id) } }, policyTypes: ['Ingress', 'Egress'], ingress: [], egress: [] },
-      });
-    }
   }
-  return { objects, findings };
+  return { objects, findings: [] };
 }
 
 export function networkPoliciesFor(ctx: PlanContext): Translation {

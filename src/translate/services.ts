@@ -141,9 +141,12 @@ export function servicesFor(ctx: PlanContext): Translation {
       if (index >= 0) nic = { server: owner, index };
     }
     if (!nic) {
+      const holders = port ? vipHolders(ctx, port) : [];
       findings.push({
         source, sourceName, attribute: 'port_id', outcome: 'lost', severity: 'warning',
-        reason: `associated with port ${fip.portId}${port?.deviceOwner ? ` (device_owner ${port.deviceOwner})` : ''}, which is not a NIC of a migrated server (a VIP or router port?); no Service`,
+        reason: holders.length > 0
+          ? `points at VIP ${port!.fixedIps.map((ip) => ip.ipAddress).join(', ')} (port ${fip.portId}), which ${holders.map((h) => h.name).join(', ')} claim through allowed_address_pairs (keepalived/VRRP); a Service selects pods, it cannot follow the VRRP master, so none is made: serve the address with a Service without selector whose EndpointSlice names the VIP on a secondary network, or a Service selecting all holders (load balancing instead of failover)`
+          : `associated with port ${fip.portId}${port?.deviceOwner ? ` (device_owner ${port.deviceOwner})` : ''}, which is not a NIC of a migrated server (a router port?); no Service`,
       });
       continue;
     }
@@ -151,6 +154,12 @@ export function servicesFor(ctx: PlanContext): Translation {
     const namespace = ctx.namespaceByProject.get(srv.projectId);
     if (!namespace) continue;
     const f = (x: Omit<Finding, 'source' | 'sourceName' | 'serverId'>) => findings.push({ source, sourceName, serverId: srv.id, ...x });
+
+    // Outbound identity: the floating IP was also the source of the VM's own connections (SNAT).
+    f({
+      attribute: 'outbound source address', outcome: 'lost', severity: 'warning',
+      reason: `connections the VM opened left with source ${fip.floatingIpAddress} (the floating IP's SNAT); from the cluster they leave with a node's address (pod masquerade and node SNAT), so remote allow-lists naming ${fip.floatingIpAddress} no longer match (an egress gateway or EgressIP can restore it)`,
+    });
 
     const podIndex = podNetworkInterfaceIndex(ctx, srv);
     if (nic.index !== podIndex) {
@@ -226,4 +235,13 @@ export function servicesFor(ctx: PlanContext): Translation {
 /** Floating IPs of a server (any NIC), for callers that report per VM. */
 export function floatingIpsOfServer(ctx: PlanContext, srv: Server): FloatingIp[] {
   return srv.interfaces.flatMap((iface) => (iface.portId ? ctx.index.floatingIpsByPort.get(iface.portId) ?? [] : []));
+}
+
+/** Migrated servers whose ports claim one of a port's fixed IPs through allowed_address_pairs (VIP holders). */
+function vipHolders(ctx: PlanContext, vip: Port): Server[] {
+  const addresses = new Set(vip.fixedIps.map((ip) => ip.ipAddress));
+  return ctx.inventory.servers.filter((srv) => srv.interfaces.some((iface) => {
+    const port = iface.portId ? ctx.index.ports.get(iface.portId) : undefined;
+    return port?.networkId === vip.networkId && (port.allowedAddressPairs ?? []).some((p) => addresses.has(p.ipAddress.split('/')[0]));
+  })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }

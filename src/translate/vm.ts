@@ -6,7 +6,7 @@ import type { Server } from '../inventory/types.js';
 import type { PlanContext } from './context.js';
 import type { Devices, DomainSpec, Features, VirtualMachine, VirtualMachineInstanceSpec } from '../kube-types/index.js';
 import type { Finding, PlanObject, Translation } from './model.js';
-import { ANNOTATIONS, LABELS, MANAGER, SECURITY_GROUP_LABEL_VALUE, isDnsLabel, securityGroupLabelKey, shortHash, toDnsLabel, toLabelValue } from './naming.js';
+import { ANNOTATIONS, LABELS, MANAGER, isDnsLabel, shortHash, toDnsLabel, toLabelValue } from './naming.js';
 import { translateCloudInit } from './cloud-init.js';
 import { translateCpu, translateNuma } from './cpu.js';
 import {
@@ -20,6 +20,7 @@ import { translateOsHints } from './os-hints.js';
 import { translateScheduling, wasRunning } from './scheduling.js';
 import { type ServerFacts, ServerFindings, newServerFacts } from './server-facts.js';
 import { translateServerNetworks } from './server-networks.js';
+import { securityLabelsWithFindings } from './security-labels.js';
 
 /** Nova states a cold migration can start from. */
 const MIGRATABLE_STATUSES = new Set(['ACTIVE', 'SHUTOFF']);
@@ -171,16 +172,8 @@ export function translateServer(ctx: PlanContext, server: Server): Translation {
     [LABELS.serverId]: toLabelValue(server.id),
     [LABELS.planId]: toLabelValue(ctx.planId),
   };
-  const groupLabels: Record<string, string> = {};
-  for (const sgId of server.securityGroupIds) {
-    const sg = ctx.index.securityGroups.get(sgId);
-    if (!sg) {
-      findings.lost(`server.security_groups[${sgId}]`, `security group ${sgId} is not in the inventory; no policy will select this VM for it`);
-      continue;
-    }
-    groupLabels[securityGroupLabelKey(sg)] = SECURITY_GROUP_LABEL_VALUE;
-    findings.exact(`server.security_groups[${sgId}]`, `spec.template.metadata.labels.${securityGroupLabelKey(sg)}`, `member of security group "${sg.name}": its NetworkPolicies select this label`);
-  }
+  // Per port: the pod-network NIC's groups, per-network labels of secondary NICs (security-labels.ts).
+  const groupLabels = securityLabelsWithFindings(ctx, server, findings);
   const vmLabels = sortKeys({ ...baseLabels, [LABELS.component]: 'vm', ...groupLabels });
   const templateLabels = sortKeys({ ...baseLabels, ...groupLabels, ...scheduling.templateLabels });
 

@@ -104,35 +104,17 @@ export function calicoCrds(plurals = ['tiers', 'networkpolicies', 'globalnetwork
   });
 }
 
-/** Multus NetworkAttachmentDefinition k8s.cni.cncf.io/v1, with the same schema as upstream's CRD. */
+/** Multus NetworkAttachmentDefinition k8s.cni.cncf.io/v1, installed as published (../shared/schemas/multus). */
 export function networkAttachmentDefinitionCrd(): KubeObject {
-  return crd(
-    {
-      group: 'k8s.cni.cncf.io',
-      version: 'v1',
-      kind: 'NetworkAttachmentDefinition',
-      plural: 'network-attachment-definitions',
-      singular: 'network-attachment-definition',
-      shortNames: ['net-attach-def'],
-    },
-    {
-      description: 'NetworkAttachmentDefinition is a CRD schema specified by the Network Plumbing Working Group to express the intent for attaching pods to one or more logical or physical networks.',
-      type: 'object',
-      properties: {
-        apiVersion: { type: 'string' },
-        kind: { type: 'string' },
-        metadata: { type: 'object' },
-        spec: {
-          description: 'NetworkAttachmentDefinition spec defines the desired state of a network attachment',
-          type: 'object',
-          properties: { config: { description: 'NetworkAttachmentDefinition config is a JSON-formatted CNI configuration', type: 'string' } },
-        },
-      },
-    },
-  );
+  return load(readFileSync(path.join(schemasDir(), 'multus', 'networkattachmentdefinition-crd.yaml'), 'utf8')) as KubeObject;
+}
+
+/** Multus MultiNetworkPolicy k8s.cni.cncf.io/v1beta1, installed as published (../shared/schemas/multus). */
+export function multiNetworkPolicyCrd(): KubeObject {
+  return load(readFileSync(path.join(schemasDir(), 'multus', 'multinetworkpolicy-crd.yaml'), 'utf8')) as KubeObject;
 }
 
 /** Every CRD the plugin's plans use. */
 export function pluginCrds(): KubeObject[] {
-  return [virtualMachineCrd(), dataVolumeCrd(), ...calicoCrds(), networkAttachmentDefinitionCrd()];
+  return [virtualMachineCrd(), dataVolumeCrd(), ...calicoCrds(), networkAttachmentDefinitionCrd(), multiNetworkPolicyCrd()];
 }

@@ -213,3 +213,189 @@ export function clusterAllows(objects: KubeObject[], target: Pod, p: Packet): bo
   }
   return !isolated || allowed;
 }
+
+// ==================================================================================================
+// Per-port semantics (issue 9). Neutron filters each port with that port's groups; the cluster filters the
+// pod-network interface with NetworkPolicies (+ Calico) and each secondary interface with the
+// MultiNetworkPolicies whose k8s.v1.cni.cncf.io/policy-for names its NAD. An endpoint is one NIC of one
+// server, on one cluster network ('pod' or "<namespace>/<nad>"), with the address the peer sees there:
+// the pod address on the pod network, the kept Neutron address on a secondary network. Labels and
+// networks are read from the generated VirtualMachines, never recomputed.
+
+export interface Endpoint {
+  serverId: string;
+  nicIndex: number;
+  /** 'pod' or the NAD as "<namespace>/<name>". */
+  network: string;
+  namespace: string;
+  /** Labels of the virt-launcher pod (the VM template's). */
+  labels: Record<string, string>;
+  /** Address the cluster sees per family (pod network: IPv4 pod address only). */
+  clusterIps: { 4?: string; 6?: string };
+  /** The Neutron port behind the NIC. */
+  portId: string;
+}
+
+export type PortPeer = { endpoint: Endpoint } | { ip: string };
+export interface PortPacket extends Omit<Packet, 'peer'> { peer: PortPeer }
+
+/** Endpoints of every NIC of every VM of a plan; pod addresses from podCidr (a /16) in plan order. */
+export function endpointsOf(inv: Inventory, objects: KubeObject[], podCidrBase = '10.244'): Endpoint[] {
+  const endpoints: Endpoint[] = [];
+  let n = 0;
+  for (const vm of objects.filter((o) => o.kind === 'VirtualMachine')) {
+    const template = (vm.spec as { template: { metadata: { labels: Record<string, string> }; spec: { networks: ({ name: string; pod?: object; multus?: { networkName: string } })[] } } }).template;
+    const serverId = vm.metadata.annotations!['openstack-migrate.io/source-id'];
+    const server = inv.servers.find((s) => s.id === serverId)!;
+    const namespace = vm.metadata.namespace!;
+    template.spec.networks.forEach((net, nicIndex) => {
+      const iface = server.interfaces[nicIndex];
+      const port = inv.ports.find((p) => p.id === iface.portId)!;
+      const network = net.pod ? 'pod' : net.multus!.networkName.includes('/') ? net.multus!.networkName : `${namespace}/${net.multus!.networkName}`;
+      const clusterIps: Endpoint['clusterIps'] = {};
+      if (network === 'pod') {
+        n++;
+        clusterIps[4] = `${podCidrBase}.${Math.floor(n / 250)}.${(n % 250) + 1}`;
+      } else {
+        for (const ip of port.fixedIps) clusterIps[isIPv6(ip.ipAddress) ? 6 : 4] ??= ip.ipAddress;
+      }
+      endpoints.push({ serverId, nicIndex, network, namespace, labels: template.metadata.labels, clusterIps, portId: port.id });
+    });
+  }
+  return endpoints;
+}
+
+function portOf(inv: Inventory, portId: string) {
+  return inv.ports.find((p) => p.id === portId)!;
+}
+
+/** The address a peer sends from in OpenStack: its port's fixed IP of the family, or the outside address. */
+function neutronPeerIp(inv: Inventory, peer: PortPeer, ipVersion: 4 | 6): string | undefined {
+  if ('ip' in peer) return (isIPv6(peer.ip) ? 6 : 4) === ipVersion ? peer.ip : undefined;
+  return portOf(inv, peer.endpoint.portId).fixedIps.map((f) => f.ipAddress).find((a) => (isIPv6(a) ? 6 : 4) === ipVersion);
+}
+
+/** Every address Neutron puts in a remote group's set: fixed IPs and allowed address pairs of member ports. */
+function groupAddresses(inv: Inventory, groupId: string): string[] {
+  return inv.ports.filter((p) => p.securityGroupIds.includes(groupId) && p.portSecurityEnabled !== false)
+    .flatMap((p) => [...p.fixedIps.map((f) => f.ipAddress), ...(p.allowedAddressPairs ?? []).map((a) => a.ipAddress)]);
+}
+
+function neutronPortRuleMatches(inv: Inventory, rule: SecurityGroupRule, p: PortPacket): boolean {
+  const ip = neutronPeerIp(inv, p.peer, p.ipVersion);
+  if (ip === undefined) return false;
+  // The protocol/port part is the same as the per-VM evaluator's; only who the peer is differs.
+  const shape: Packet = { ...p, peer: { ip } };
+  if (rule.remoteGroupId) {
+    if (!neutronRuleMatches(inv, { ...rule, remoteGroupId: null }, shape)) return false;
+    return groupAddresses(inv, rule.remoteGroupId).some((a) => a.split('/')[0] === ip);
+  }
+  return neutronRuleMatches(inv, rule, shape);
+}
+
+/** OpenStack's verdict for a packet at one port: its groups' rules; port security off lets everything pass. */
+export function neutronPortAllows(inv: Inventory, target: Endpoint, p: PortPacket): boolean {
+  const port = portOf(inv, target.portId);
+  if (port.portSecurityEnabled === false) return true;
+  for (const gid of port.securityGroupIds) {
+    const group = inv.securityGroups.find((g) => g.id === gid);
+    if (group?.rules.some((r) => neutronPortRuleMatches(inv, r, p))) return true;
+  }
+  return false;
+}
+
+/** The address the cluster sees for a peer on the target's network. */
+function clusterPeerIp(peer: PortPeer, ipVersion: 4 | 6): string | undefined {
+  if ('ip' in peer) return (isIPv6(peer.ip) ? 6 : 4) === ipVersion ? peer.ip : undefined;
+  return peer.endpoint.clusterIps[ipVersion];
+}
+
+/** Whether a MultiNetworkPolicy applies to a NAD: its policy-for list, bare names in its own namespace. */
+function policyFor(o: KubeObject): string[] {
+  const raw = o.metadata.annotations?.['k8s.v1.cni.cncf.io/policy-for'];
+  if (!raw) return [];
+  return raw.split(',').map((s) => s.replace(/\s/g, '')).filter(Boolean).map((s) => (s.includes('/') ? s : `${o.metadata.namespace}/${s}`));
+}
+
+function mnpAllows(objects: KubeObject[], target: Endpoint, p: PortPacket): boolean {
+  const dirType = p.direction === 'ingress' ? 'Ingress' : 'Egress';
+  const ip = clusterPeerIp(p.peer, p.ipVersion);
+  let isolated = false;
+  let allowed = false;
+  for (const o of objects) {
+    if (o.kind !== 'MultiNetworkPolicy' || o.metadata.namespace !== target.namespace) continue;
+    if (!policyFor(o).includes(target.network)) continue;
+    const spec = o.spec as Record<string, unknown>;
+    if (!selects(spec.podSelector as LabelSelector, target.labels)) continue;
+    if (!(spec.policyTypes as string[]).includes(dirType)) continue;
+    isolated = true;
+    for (const rule of (spec[p.direction] as NpRule[] | undefined) ?? []) {
+      if (rule.ports && rule.ports.length > 0 && !rule.ports.some((port) => K8S_PROTOCOLS[port.protocol ?? 'TCP'] === p.protocol
+        && (port.port === undefined || (p.port !== undefined && p.port >= port.port && p.port <= (port.endPort ?? port.port))))) continue;
+      const peers = p.direction === 'ingress' ? rule.from : rule.to;
+      if (!peers || peers.length === 0) { allowed = true; continue; }
+      for (const peer of peers) {
+        // The plan writes ipBlock peers only on secondary networks (their NADs have no IPAM).
+        if (!peer.ipBlock) throw new Error('only ipBlock peers are evaluated on secondary networks');
+        if (inCidr(ip, peer.ipBlock.cidr) && !(peer.ipBlock.except ?? []).some((c) => inCidr(ip, c))) allowed = true;
+      }
+    }
+  }
+  return !isolated || allowed;
+}
+
+/** The cluster's verdict at one endpoint (assuming MultiNetworkPolicies are enforced on its NAD). */
+export function clusterPortAllows(objects: KubeObject[], target: Endpoint, p: PortPacket): boolean {
+  if (target.network !== 'pod') return mnpAllows(objects, target, p);
+  const ip = clusterPeerIp(p.peer, p.ipVersion);
+  if (ip === undefined) return false; // nothing to send from on this network
+  const pod: Pod = { serverId: target.serverId, namespace: target.namespace, labels: target.labels, ip: target.clusterIps[4] ?? '' };
+  const peer: Peer = 'ip' in p.peer ? { ip: p.peer.ip } : {
+    pod: { serverId: p.peer.endpoint.serverId, namespace: p.peer.endpoint.namespace, labels: p.peer.endpoint.labels, ip },
+  };
+  return clusterAllows(objects, pod, { ...p, peer });
+}
+
+export interface Comparison { packets: number; allowed: number; mismatches: string[] }
+
+/** Compare the two verdicts over every ordered pair of endpoints on a common cluster network, and outside peers. */
+export function compareAllPairs(inv: Inventory, objects: KubeObject[], endpoints: Endpoint[], options: {
+  externals?: string[]; l4Ports?: number[]; icmp?: [number, number][]; otherProtocols?: number[];
+  /** Mismatches the plan reports (e.g. ICMP on a secondary network): return true to not count them. */
+  explained?: (target: Endpoint, p: PortPacket, neutron: boolean) => boolean;
+} = {}): Comparison {
+  const externals = options.externals ?? ['8.8.8.8', '10.1.2.3', '192.168.1.5', '172.16.5.5', '203.0.113.9', '2001:db8::1', 'fd00::5'];
+  const l4Ports = options.l4Ports ?? [22, 53, 80, 123, 443, 1433, 3389, 3868, 5060, 5432, 8000, 8080, 8443, 9100, 30000];
+  const icmp = options.icmp ?? [[8, 0], [0, 0], [3, 4], [128, 0]];
+  const other = options.otherProtocols ?? [112, 47];
+  const result: Comparison = { packets: 0, allowed: 0, mismatches: [] };
+  for (const target of endpoints) {
+    const peers: PortPeer[] = [
+      ...externals.map((ip) => ({ ip })),
+      ...endpoints.filter((e) => e.serverId !== target.serverId && e.network === target.network).map((endpoint) => ({ endpoint })),
+    ];
+    for (const peer of peers) {
+      for (const ipVersion of [4, 6] as const) {
+        if (clusterPeerIp(peer, ipVersion) === undefined || neutronPeerIp(inv, peer, ipVersion) === undefined) continue;
+        if (target.network === 'pod' && ipVersion === 6) continue; // pods are single-stack IPv4 here
+        if (target.clusterIps[ipVersion] === undefined && target.network !== 'pod') continue;
+        for (const direction of ['ingress', 'egress'] as const) {
+          const packets: PortPacket[] = [];
+          for (const protocol of [6, 17, 132]) for (const port of l4Ports) packets.push({ direction, ipVersion, protocol, port, peer });
+          for (const [icmpType, icmpCode] of icmp) packets.push({ direction, ipVersion, protocol: ipVersion === 4 ? 1 : 58, icmpType, icmpCode, peer });
+          for (const protocol of other) packets.push({ direction, ipVersion, protocol, peer });
+          for (const p of packets) {
+            const neutron = neutronPortAllows(inv, target, p);
+            const cluster = clusterPortAllows(objects, target, p);
+            result.packets++;
+            if (neutron) result.allowed++;
+            if (neutron === cluster || options.explained?.(target, p, neutron)) continue;
+            const who = 'ip' in peer ? peer.ip : `${peer.endpoint.serverId}#${peer.endpoint.nicIndex}`;
+            result.mismatches.push(`${target.serverId}#${target.nicIndex} (${target.network}) ${direction} v${ipVersion} proto ${p.protocol} port ${p.port ?? '-'} icmp ${p.icmpType ?? '-'}/${p.icmpCode ?? '-'} peer ${who}: openstack ${neutron}, cluster ${cluster}`);
+          }
+        }
+      }
+    }
+  }
+  return result;
+}

@@ -43,6 +43,19 @@ function crdSchema(path: string): Json {
   return crd.spec.versions[0]!.schema.openAPIV3Schema;
 }
 
+/**
+ * The schema of one version of a CRD file, closed, for whole objects: CRD schemas often leave out
+ * apiVersion/kind/metadata (the API server adds them), which closing would then reject.
+ */
+function crdObjectSchema(path: string, version: string): Json {
+  const crd = yaml.load(readFileSync(join(SCHEMAS_DIR, path), 'utf8')) as { spec: { versions: { name: string; schema: { openAPIV3Schema: Json } }[] } };
+  const found = crd.spec.versions.find((v) => v.name === version);
+  if (!found) throw new Error(`${path} has no version ${version}`);
+  const schema = closeObjects(found.schema.openAPIV3Schema) as Json;
+  const properties = { apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { type: 'object' }, ...(schema.properties as Json) };
+  return { ...schema, type: 'object', required: ['apiVersion', 'kind', 'metadata'], properties, additionalProperties: false };
+}
+
 let ajv: Ajv | undefined;
 const validators = new Map<string, ValidateFunction>();
 
@@ -87,16 +100,9 @@ function schemaFor(apiVersion: string, kind: string): Json | undefined {
     case 'crd.projectcalico.org/v1/NetworkPolicy': return closeObjects(crdSchema('calico/crd.projectcalico.org_v1/crd.projectcalico.org_networkpolicies.yaml')) as Json;
     case 'crd.projectcalico.org/v1/GlobalNetworkPolicy': return closeObjects(crdSchema('calico/crd.projectcalico.org_v1/crd.projectcalico.org_globalnetworkpolicies.yaml')) as Json;
     case 'k8s.cni.cncf.io/v1/NetworkAttachmentDefinition':
-      // Multus publishes no schema in ../shared; this is its CRD's (spec.config: a JSON string).
-      return {
-        type: 'object',
-        required: ['apiVersion', 'kind', 'metadata'],
-        additionalProperties: false,
-        properties: {
-          apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { type: 'object' },
-          spec: { type: 'object', additionalProperties: false, properties: { config: { type: 'string' } } },
-        },
-      };
+      return crdObjectSchema('multus/networkattachmentdefinition-crd.yaml', 'v1');
+    case 'k8s.cni.cncf.io/v1beta1/MultiNetworkPolicy':
+      return crdObjectSchema('multus/multinetworkpolicy-crd.yaml', 'v1beta1');
     default:
       return undefined;
   }

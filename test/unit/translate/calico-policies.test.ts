@@ -26,7 +26,13 @@ describe('calicoPoliciesFor: one row per rule shape', () => {
     { name: 'icmp any', rule: { protocol: 'icmp' }, ingress: [{ action: 'Allow', protocol: 'ICMP', ipVersion: 4 }] },
     { name: 'icmp echo request (type 8, any code)', rule: { protocol: 'icmp', portRangeMin: 8 }, ingress: [{ action: 'Allow', protocol: 'ICMP', ipVersion: 4, icmp: { type: 8 } }] },
     { name: 'icmp type 3 code 4', rule: { protocol: 'icmp', portRangeMin: 3, portRangeMax: 4 }, ingress: [{ action: 'Allow', protocol: 'ICMP', ipVersion: 4, icmp: { type: 3, code: 4 } }] },
-    { name: 'icmp from prefix', rule: { protocol: 'icmp', remoteIpPrefix: '10.0.0.0/8' }, ingress: [{ action: 'Allow', protocol: 'ICMP', ipVersion: 4, source: { nets: ['10.0.0.0/8'] } }] },
+    {
+      // Both VMs had 10.0.0.10 (fixtures), inside the prefix: they now have pod addresses and are selected by label.
+      name: 'icmp from prefix', rule: { protocol: 'icmp', remoteIpPrefix: '10.0.0.0/8' }, ingress: [
+        { action: 'Allow', protocol: 'ICMP', ipVersion: 4, source: { nets: ['10.0.0.0/8'] } },
+        { action: 'Allow', protocol: 'ICMP', ipVersion: 4, source: { selector: "prefix.openstack-migrate.io/10.0.0.0_8 == 'member'", namespaceSelector: 'all()' } },
+      ],
+    },
     { name: 'ipv6-icmp', rule: { protocol: 'ipv6-icmp', ethertype: 'IPv6', portRangeMin: 128 }, ingress: [{ action: 'Allow', protocol: 'ICMPv6', ipVersion: 6, icmp: { type: 128 } }] },
     { name: 'legacy icmp on IPv6 → ICMPv6', rule: { protocol: 'icmp', ethertype: 'IPv6' }, ingress: [{ action: 'Allow', protocol: 'ICMPv6', ipVersion: 6 }] },
     { name: 'IPv6 icmp from prefix', rule: { protocol: 'ipv6-icmp', ethertype: 'IPv6', remoteIpPrefix: '2001:db8::/32' }, ingress: [{ action: 'Allow', protocol: 'ICMPv6', ipVersion: 6, source: { nets: ['2001:db8::/32'] } }] },

@@ -3,6 +3,9 @@ import {
   networkPoliciesFor, normalizeCidr, podNetworkInterfaceIndex, rulePortRange, ruleProtocol,
 } from '../../../src/translate/security-groups.js';
 import { calicoPoliciesFor } from '../../../src/translate/calico-policies.js';
+import { multiNetworkPoliciesFor } from '../../../src/translate/multi-network-policies.js';
+import { nicSecurityOf, secondaryGroupLabelKey, securityLabelsWithFindings, templateSecurityLabels } from '../../../src/translate/security-labels.js';
+import { ServerFindings } from '../../../src/translate/server-facts.js';
 import { LABELS, SECURITY_GROUP_LABEL_VALUE, securityGroupLabelKey, shortHash, toLabelValue } from '../../../src/translate/naming.js';
 import type { Inventory, SecurityGroup, SecurityGroupRule, Server } from '../../../src/inventory/types.js';
 import { contextFor, inventoryWith, portsOf, project, rule, securityGroup, server } from '../../support/inventory-fixtures.js';
@@ -15,6 +18,8 @@ const NS = 'default-p1';
 function single(rules: SecurityGroupRule[], extra: Partial<SecurityGroup> = {}): { inv: Inventory; group: SecurityGroup } {
   const group = securityGroup('sg-1111aaaa', 'web', 'p1', rules, extra);
   const vm = server('vm1', 'p1', [group.id]);
+  // An address outside every prefix of the rows: resolving prefixes to migrated VMs has its own tests.
+  vm.interfaces[0].fixedIps = [{ ipAddress: '198.18.0.10' }];
   const inv = inventoryWith({
     domains: [{ id: 'd1', name: 'default' }], projects: [project('p1', 'p1', 'd1')], securityGroups: [group], servers: [vm], ports: portsOf(vm),
   });
@@ -162,7 +167,7 @@ describe('networkPoliciesFor: servers', () => {
     expect(networkPoliciesFor(contextFor(inv)).objects).toEqual([]);
   });
 
-  it('reports groups on a NIC that is not on the pod network, and groups that now also open the pod NIC', () => {
+  it('labels the pod for the pod-network port only; the other port\'s groups go to MultiNetworkPolicies (issue 9 item 1)', () => {
     const g1 = securityGroup('sg-a', 'a', 'p1', []);
     const g2 = securityGroup('sg-b', 'b', 'p1', []);
     const vm = server('vm2', 'p1', ['sg-a', 'sg-b'], ['net-1', 'net-2']);
@@ -172,11 +177,42 @@ describe('networkPoliciesFor: servers', () => {
     const inv = inventoryWith({ domains: [{ id: 'd1', name: 'default' }], projects: [project('p1', 'p1', 'd1')], servers: [vm], ports, securityGroups: [g1, g2] });
     const ctx = contextFor(inv);
     expect(podNetworkInterfaceIndex(ctx, vm)).toBe(0);
-    const { findings } = networkPoliciesFor(ctx);
-    expect(findings).toContainEqual(expect.objectContaining({ serverId: 'vm2', attribute: 'interfaces[1].securityGroups', outcome: 'lost' }));
-    expect(findings).toContainEqual(expect.objectContaining({ serverId: 'vm2', attribute: 'securityGroups', outcome: 'approximate' }));
+    const { labels } = templateSecurityLabels(ctx, vm);
+    expect(labels[securityGroupLabelKey(g1)]).toBe('member');
+    expect(labels).not.toHaveProperty(securityGroupLabelKey(g2));
+    const nadKey = nicSecurityOf(ctx, vm)[1].nadKey!;
+    expect(labels[secondaryGroupLabelKey(g2, nadKey)]).toBe('member');
+    // The old report (groups of other NICs "now also open the pod NIC") is gone with the cause.
+    expect(networkPoliciesFor(ctx).findings).not.toContainEqual(expect.objectContaining({ serverId: 'vm2', attribute: 'securityGroups' }));
+    // Default NADs are Linux bridges, which nothing known filters: reported lost per NIC.
+    expect(multiNetworkPoliciesFor(ctx).findings).toContainEqual(expect.objectContaining({ serverId: 'vm2', attribute: 'interfaces[1].securityGroups', outcome: 'lost' }));
     // With the network map sending net-2 to the pod network, the pod NIC is the second one.
     expect(podNetworkInterfaceIndex(contextFor(inv, { networkMap: { 'net-2': { type: 'pod' }, 'net-1': { type: 'multus', networkName: 'n1' } } }), vm)).toBe(1);
+  });
+
+  it('closes the pod NIC when only another port has groups (Neutron: a port with port security and no group drops all)', () => {
+    const g2 = securityGroup('sg-b', 'b', 'p1', []);
+    const vm = server('vm3', 'p1', ['sg-b'], ['net-1', 'net-2']);
+    const ports = portsOf(vm);
+    ports[0].securityGroupIds = [];
+    const inv = inventoryWith({ domains: [{ id: 'd1', name: 'default' }], projects: [project('p1', 'p1', 'd1')], servers: [vm], ports, securityGroups: [g2] });
+    const closed = networkPoliciesFor(contextFor(inv)).objects.filter((o) => o.metadata.name.startsWith('no-security-group-'));
+    expect(closed).toHaveLength(1);
+  });
+
+  it('port security off on the pod port: no group label, no policy, reported approximate (issue 9 item 3)', () => {
+    const g1 = securityGroup('sg-a', 'a', 'p1', [rule({ protocol: 'tcp', portRangeMin: 22, portRangeMax: 22 })]);
+    const vm = server('vm4', 'p1', [], ['net-1']);
+    const other = server('vm5', 'p1', ['sg-a'], ['net-1']);
+    const ports = [...portsOf(vm).map((p) => ({ ...p, portSecurityEnabled: false })), ...portsOf(other)];
+    const inv = inventoryWith({ domains: [{ id: 'd1', name: 'default' }], projects: [project('p1', 'p1', 'd1')], servers: [vm, other], ports, securityGroups: [g1] });
+    const ctx = contextFor(inv);
+    const { labels } = templateSecurityLabels(ctx, vm);
+    expect(Object.keys(labels).filter((k) => k.startsWith('sg.'))).toEqual([]);
+    expect(networkPoliciesFor(ctx).objects.filter((o) => o.metadata.name.startsWith('no-security-group-'))).toEqual([]);
+    const findings = new ServerFindings(vm);
+    securityLabelsWithFindings(ctx, vm, findings);
+    expect(findings.items).toContainEqual(expect.objectContaining({ attribute: 'server.interfaces[0].port_security_enabled', outcome: 'approximate' }));
   });
 });
 

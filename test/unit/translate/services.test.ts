@@ -49,7 +49,7 @@ describe('servicesFor: ports from the ingress rules, one row per rule shape', ()
     expect(portList(result.objects)).toEqual(ports);
     expect(validateObjects(result.objects)).toEqual([]);
     if (finding) expect(result.findings).toContainEqual(expect.objectContaining({ source: 'floatingIp/fip-1', serverId: 'web-1', ...finding }));
-    else expect(result.findings).toEqual([]);
+    else expect(result.findings.filter((f) => f.attribute !== 'outbound source address')).toEqual([]);
   });
 
   it(`expands a range of exactly ${MAX_EXPANDED_RANGE} ports and refuses ${MAX_EXPANDED_RANGE + 1}`, () => {
@@ -138,7 +138,7 @@ describe('servicesFor: floating IPs that cannot become a Service as they are', (
   it('on the second NIC when the network map sends that network to the pod network → no finding', () => {
     const config: Partial<Config> = { networkMap: { 'net-1': { type: 'multus', networkName: 'n1' }, 'net-2': { type: 'pod' } } };
     const result = run(cloud(web, 'web-1-p1'), config);
-    expect(result.findings).toEqual([]);
+    expect(result.findings.filter((f) => f.attribute !== 'outbound source address')).toEqual([]);
   });
 
   it('finds the server through the port device id when the interface list lacks the port id', () => {
@@ -166,5 +166,23 @@ describe('servicesFor: floating IPs that cannot become a Service as they are', (
     inv.floatingIps.reverse();
     expect(JSON.stringify(run(inv))).toBe(JSON.stringify(one));
     expect(one.objects.map((o) => o.metadata.name)).toEqual(['web-2-fip-203-0-113-11', 'web-1-fip-203-0-113-10']);
+  });
+});
+
+describe('floating IPs: outbound identity and VIPs (issue 9 items 6, 8)', () => {
+  it('reports that outbound traffic no longer leaves with the floating IP (SNAT)', () => {
+    const result = run(cloud([{ protocol: 'tcp', portRangeMin: 22, portRangeMax: 22 }]));
+    expect(result.findings).toContainEqual(expect.objectContaining({ source: 'floatingIp/fip-1', serverId: 'web-1', attribute: 'outbound source address', outcome: 'lost' }));
+  });
+
+  it('names the VIP holders when a floating IP points at a keepalived VIP (allowed_address_pairs)', () => {
+    const inv = cloud([{ protocol: 'tcp', portRangeMin: 80, portRangeMax: 80 }]);
+    inv.ports[0].allowedAddressPairs = [{ ipAddress: '10.0.0.100' }];
+    inv.ports.push({ id: 'vip-port', networkId: 'net-1', macAddress: 'fa:16:3e:ff:ff:fe', fixedIps: [{ ipAddress: '10.0.0.100' }], deviceOwner: '', securityGroupIds: [] });
+    inv.floatingIps = [floatingIp('fip-vip', '203.0.113.20', 'p1', 'vip-port')];
+    const result = run(inv);
+    expect(result.objects).toEqual([]);
+    expect(result.findings).toEqual([expect.objectContaining({ source: 'floatingIp/fip-vip', outcome: 'lost' })]);
+    expect(result.findings[0].reason).toMatch(/VIP 10\.0\.0\.100.*web-1.*allowed_address_pairs/);
   });
 });

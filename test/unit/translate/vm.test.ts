@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ANNOTATIONS, LABELS, MANAGER, SECURITY_GROUP_LABEL_VALUE, securityGroupLabelKey } from '../../../src/translate/naming.js';
 import { metadataAnnotationKey, translateServer } from '../../../src/translate/vm.js';
-import { addFlavor, addImage, addSecurityGroup, addServer, contextFor, emptyInventory } from '../../support/inventory-builder.js';
+import { addFlavor, addImage, addNetwork, addSecurityGroup, addServer, contextFor, emptyInventory } from '../../support/inventory-builder.js';
 import { validateObject } from '../../support/schema-validate.js';
 import { outcomeOf, translateRow } from '../../support/vm-fixture.js';
 
@@ -12,6 +12,8 @@ describe('VirtualMachine identity, labels and annotations', () => {
         const web = addSecurityGroup(inv, { name: 'web' });
         const ssh = addSecurityGroup(inv, { name: 'ssh access' });
         server.securityGroupIds.push(web.id, ssh.id);
+        // The groups apply to the server's (only) NIC, which lands on the pod network (issue 9: labels per port).
+        server.interfaces.push({ networkId: addNetwork(inv).id, macAddress: 'fa:16:3e:00:00:01', fixedIps: [] });
       },
     });
     expect(r.schemaErrors).toEqual([]);
