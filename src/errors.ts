@@ -41,8 +41,9 @@ export class InvalidInputError extends MigrateError {
     const shown = problems.slice(0, 20).map((p) => `  ${file}: ${p.path}: ${p.message}`);
     const more = problems.length > 20 ? [`  … and ${problems.length - 20} more`] : [];
     // One problem: one line. Several: a heading and one line each.
-    super('invalid-input', problems.length === 1
-      ? `${file} is not a valid ${what}: ${problems[0].path}: ${problems[0].message}`
+    const [only] = problems;
+    super('invalid-input', problems.length === 1 && only
+      ? `${file} is not a valid ${what}: ${only.path}: ${only.message}`
       : [`${file} is not a valid ${what} (${problems.length} problems):`, ...shown, ...more].join('\n'), { where: file });
     this.name = 'InvalidInputError';
     this.problems = problems;

@@ -104,7 +104,9 @@ export function parseDuration(text: string, flag: string, options: { bareSeconds
   let total = 0;
   let consumed = 0;
   for (let m = part.exec(value); m; m = part.exec(value)) {
-    total += Number(m[1]) * UNIT_MS[m[2]];
+    const ms = UNIT_MS[m[2] ?? ''];
+    if (ms === undefined) break; // unreachable: the pattern only matches the units listed
+    total += Number(m[1]) * ms;
     consumed = part.lastIndex;
   }
   if (!value || consumed !== value.length) {
@@ -169,9 +171,10 @@ export function normalizeDryRun(argv: readonly string[]): { argv: string[]; warn
       continue;
     }
     const bool = /^--dry-run=(true|false|1|0|t|f|TRUE|FALSE|True|False|T|F)$/.exec(word);
-    if (bool) {
-      const on = ['true', '1', 't', 'TRUE', 'True', 'T'].includes(bool[1]);
-      warnings.push(`--dry-run=${bool[1]} is deprecated (boolean value) and can be replaced with --dry-run=${on ? 'client' : 'none'}.`);
+    const given = bool?.[1];
+    if (given !== undefined) {
+      const on = ['true', '1', 't', 'TRUE', 'True', 'T'].includes(given);
+      warnings.push(`--dry-run=${given} is deprecated (boolean value) and can be replaced with --dry-run=${on ? 'client' : 'none'}.`);
       out.push(`--dry-run=${on ? 'client' : 'none'}`);
       continue;
     }

@@ -33,10 +33,10 @@ export function formatCandidate(shell: Shell, value: string, description = ''): 
 /** The value of a flag among the words (--flag VALUE or --flag=VALUE), the last one given. */
 export function flagValue(words: readonly string[], ...names: string[]): string | undefined {
   let value: string | undefined;
-  for (let i = 0; i < words.length; i++) {
+  for (const [i, word] of words.entries()) {
     for (const n of names) {
-      if (words[i] === n && i + 1 < words.length - 1) value = words[i + 1];
-      else if (words[i].startsWith(`${n}=`)) value = words[i].slice(n.length + 1);
+      if (word === n && i + 1 < words.length - 1) value = words[i + 1];
+      else if (word.startsWith(`${n}=`)) value = word.slice(n.length + 1);
     }
   }
   return value;

@@ -75,12 +75,12 @@ export async function completionScript(shell: CompletionShell): Promise<string> 
     '',
   ].join('\n');
   if (shell === 'fish') return `${header}${fishScript(PLUGIN_EXECUTABLE)}${fishScript(NPM_EXECUTABLE)}`;
-  const scripts = [await yargsScript(shell, PLUGIN_EXECUTABLE), await yargsScript(shell, NPM_EXECUTABLE)];
+  const scripts = [await yargsScript(shell, PLUGIN_EXECUTABLE), await yargsScript(shell, NPM_EXECUTABLE)] as const;
   if (shell === 'zsh') {
     // An autoloaded completion file is named by its first line; list both executables there.
-    scripts[0] = scripts[0].replace(`#compdef ${PLUGIN_EXECUTABLE}\n`, '');
-    scripts[1] = scripts[1].replace(`#compdef ${NPM_EXECUTABLE}\n`, '');
-    return `#compdef ${PLUGIN_EXECUTABLE} ${NPM_EXECUTABLE}\n${header}${scripts.join('')}`;
+    const plugin = scripts[0].replace(`#compdef ${PLUGIN_EXECUTABLE}\n`, '');
+    const npm = scripts[1].replace(`#compdef ${NPM_EXECUTABLE}\n`, '');
+    return `#compdef ${PLUGIN_EXECUTABLE} ${NPM_EXECUTABLE}\n${header}${plugin}${npm}`;
   }
   return `${header}${scripts.join('')}`;
 }

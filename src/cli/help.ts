@@ -20,14 +20,15 @@ export const helpCommand: CommandModule = {
 
 function commandName(c: CommandModule): string {
   const spec = Array.isArray(c.command) ? c.command[0] : c.command;
-  return String(spec ?? '').split(' ')[0];
+  const [name = ''] = String(spec ?? '').split(' ');
+  return name;
 }
 
 /** Index of the first word that is not a flag or a flag's value, or -1. */
 function firstWord(words: readonly string[]): number {
   for (let i = 0; i < words.length; i++) {
     const w = words[i];
-    if (w === '--') return -1;
+    if (w === undefined || w === '--') return -1;
     if (w.startsWith('-')) {
       if (VALUE_FLAGS.has(w)) i += 1;
       continue;
@@ -48,16 +49,17 @@ export function helpWords(words: string[]): string[] {
 /** Levenshtein distance, for suggestions (cobra suggests within a distance of 2, or by prefix). */
 function distance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  // row has b.length + 1 entries, i and j stay within a and b: every index below is in range.
   for (let i = 1; i <= a.length; i++) {
-    let prev = row[0];
+    let prev = row[0]!;
     row[0] = i;
     for (let j = 1; j <= b.length; j++) {
-      const cur = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1));
+      const cur = row[j]!;
+      row[j] = Math.min(cur + 1, row[j - 1]! + 1, prev + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1));
       prev = cur;
     }
   }
-  return row[b.length];
+  return row[b.length]!;
 }
 
 export function suggestionsFor(typed: string, names: string[]): string[] {
@@ -80,7 +82,7 @@ export function unknownCommandError(words: readonly string[], commands: CommandM
     at = at + 1 + next;
   }
   const typed = words[at];
-  if (names.includes(typed)) return undefined;
+  if (typed === undefined || names.includes(typed)) return undefined;
   const suggestions = suggestionsFor(typed, names.filter((n) => n !== 'help'));
   const hint = suggestions.length ? `\n\nDid you mean this?\n${suggestions.map((s) => `\t${s}`).join('\n')}` : '';
   return new MigrateError('usage', `unknown command "${typed}" for "${PROGRAM}"${hint}\n\nRun '${PROGRAM} --help' for usage.`);

@@ -251,7 +251,7 @@ export class OpenStackClient {
 
   /** The label of a request in messages: service, method and URL (without credentials or query). */
   requestLabel(method: string, url: string): string {
-    return `${this.serviceOf(url)} ${method} ${redactUrl(url.split('?')[0])}`;
+    return `${this.serviceOf(url)} ${method} ${redactUrl(url.split('?', 1)[0] ?? url)}`;
   }
 
   /** A 2xx answer must carry a JSON object: HTML (a login page), garbage or truncated JSON is an error. */

@@ -18,8 +18,8 @@ import { findImages } from './image.js';
 export const NOVA_MICROVERSION = '2.79';
 
 function compare(a: string, b: string): number {
-  const [am, an] = a.split('.').map(Number);
-  const [bm, bn] = b.split('.').map(Number);
+  const [am = Number.NaN, an = Number.NaN] = a.split('.').map(Number);
+  const [bm = Number.NaN, bn = Number.NaN] = b.split('.').map(Number);
   return am - bm || an - bn;
 }
 

@@ -116,7 +116,7 @@ function deepMerge(base: Dict, over: Dict): Dict {
 }
 
 function setPath(target: Dict, path: string, value: unknown): void {
-  const [head, tail] = path.split(/\.(.*)/s, 2);
+  const [head = '', tail] = path.split(/\.(.*)/s, 2);
   if (tail === undefined || tail === '') {
     target[head] = value;
     return;

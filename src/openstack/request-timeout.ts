@@ -31,8 +31,8 @@ export function parseRequestTimeout(value: unknown): number {
   while (rest) {
     const m = parts.exec(rest);
     if (!m) throw new Error(`invalid --request-timeout "${text}": give a duration such as 30s, 1m or 0 (no timeout)`);
-    const unit = /(ns|us|µs|ms|s|m|h)$/.exec(m[0])![1];
-    total += Number(m[0].slice(0, -unit.length)) * UNIT_MS[unit];
+    const unit = /(ns|us|µs|ms|s|m|h)$/.exec(m[0])![1]!;
+    total += Number(m[0].slice(0, -unit.length)) * UNIT_MS[unit]!; // the pattern matched one of UNIT_MS's units
     rest = rest.slice(m[0].length);
   }
   return Math.round(total);

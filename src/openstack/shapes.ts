@@ -44,11 +44,11 @@ const ITEMS: Record<string, Schema> = {
 };
 
 /** Single objects read outside lists: a response body of this shape. */
-const BODIES: Record<string, Schema> = {
+const BODIES = {
   token: obj({ token: obj({ user: obj({ id: str }), expires_at: str }, { catalog: { type: 'array', items: obj({ type: str, endpoints: { type: 'array', items: obj({ url: str, interface: str }) } }) }, roles: { type: 'array', items: obj({ id: str, name: str }) } }) }),
   extra_specs: obj({ extra_specs: stringMap }),
   flavor_access: obj({ flavor_access: { type: 'array', items: obj({ flavor_id: str, tenant_id: str }) } }),
-};
+} satisfies Record<string, Schema>;
 
 const ajv = new Ajv({ allErrors: false, strict: false, allowUnionTypes: true });
 const compiled = new Map<string, ValidateFunction>();
@@ -77,7 +77,7 @@ export function checkListPage(key: string, body: Record<string, unknown>, label:
   if (schema) {
     const validate = validator(`list:${key}`, { type: 'array', items: schema });
     if (!validate(batch)) {
-      const e = validate.errors![0];
+      const e = validate.errors![0]!; // ajv lists at least one error when validation fails
       throw malformed(label, `${where(key, e.instancePath)} ${e.message}`);
     }
   }
@@ -88,7 +88,7 @@ export function checkListPage(key: string, body: Record<string, unknown>, label:
 export function checkBody<T>(kind: keyof typeof BODIES, body: unknown, label: string): T {
   const validate = validator(`body:${kind}`, BODIES[kind]);
   if (!validate(body)) {
-    const e = validate.errors![0];
+    const e = validate.errors![0]!; // as above
     throw malformed(label, `${where('body', e.instancePath)} ${e.message}`);
   }
   return body as T;
