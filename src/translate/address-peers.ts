@@ -29,7 +29,8 @@ function addressIndex(ctx: PlanContext): AddressIndex {
     if (!ctx.namespaceByProject.has(server.projectId)) continue;
     const nic = podNic(ctx, server);
     if (!nic) continue;
-    const addresses = (nic.port?.fixedIps ?? server.interfaces[nic.index].fixedIps).map((ip) => ip.ipAddress);
+    // nic.index numbers one of the server's interfaces (nicSecurityOf).
+    const addresses = (nic.port?.fixedIps ?? server.interfaces[nic.index]!.fixedIps).map((ip) => ip.ipAddress);
     for (const key of coveringPrefixLabels(ctx, addresses)) members.set(key, (members.get(key) ?? 0) + 1);
   }
   const cidrs = (list: string[]) => list.flatMap((text) => { const cidr = parseCidr(text); return cidr ? [{ cidr, text }] : []; });

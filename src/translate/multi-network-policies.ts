@@ -60,7 +60,7 @@ function memberAddresses(ctx: PlanContext, groupId: string, ipVersion: 4 | 6): s
   for (const srv of ctx.index.serversBySecurityGroup.get(groupId) ?? []) {
     for (const nic of nicSecurityOf(ctx, srv)) {
       if (nic.target.type !== 'multus' || !nic.groupIds.includes(groupId)) continue;
-      const iface = srv.interfaces[nic.index];
+      const iface = srv.interfaces[nic.index]!; // nicSecurityOf numbers the server's interfaces
       const addresses = [...(nic.port?.fixedIps ?? iface.fixedIps).map((ip) => ip.ipAddress), ...(nic.port?.allowedAddressPairs ?? []).map((p) => p.ipAddress)];
       for (const a of addresses) {
         if (a.includes(':') !== (ipVersion === 6)) continue;
@@ -87,7 +87,8 @@ function mnpRules(ctx: PlanContext, group: SecurityGroup, direction: 'ingress' |
       const range = rulePortRange(rule);
       ports = [range === undefined ? { protocol: protocol.name } : range.max > range.min ? { protocol: protocol.name, port: range.min, endPort: range.max } : { protocol: protocol.name, port: range.min }];
     }
-    const key = ports ? `${ports[0].protocol}/${ports[0].port ?? ''}/${ports[0].endPort ?? ''}` : '';
+    const [port] = ports ?? []; // ports, when set, holds exactly one entry
+    const key = port ? `${port.protocol}/${port.port ?? ''}/${port.endPort ?? ''}` : '';
     let entry = merged.get(key);
     if (!entry) { entry = { ports, peers: new Set(), all: { 4: false, 6: false } }; merged.set(key, entry); }
     if (peer.kind === 'anyone') { entry.all[peer.ipVersion] = true; entry.peers.add(peer.ipVersion === 4 ? '0.0.0.0/0' : '::/0'); }
@@ -110,7 +111,7 @@ function policyName(stem: string, nadKey: string, namespace: string): string {
 }
 
 function mnpObject(ctx: PlanContext, name: string, namespace: string, projectId: string, nadKey: string, annotations: Record<string, string>, spec: NonNullable<MultiNetworkPolicy['spec']>): MultiNetworkPolicy {
-  const [nadNamespace, nadName] = nadKey.split('/');
+  const [nadNamespace, nadName = ''] = nadKey.split('/'); // nadKey is "namespace/name"
   return {
     apiVersion: MNP_API_VERSION,
     kind: 'MultiNetworkPolicy',

@@ -77,7 +77,7 @@ function ipv6ToBigInt(ip: string): bigint | undefined {
 
 /** True when ip lies in cidr (same family). */
 export function inCidr(ip: string, cidr: string): boolean {
-  const [net, len] = cidr.split('/');
+  const [net = '', len] = cidr.split('/');
   if (ip.includes(':') !== net.includes(':')) return false;
   if (!ip.includes(':')) {
     const a = ipv4ToInt(ip);
@@ -163,7 +163,7 @@ export function guestNetworkOf(ctx: PlanContext, server: Server, onPod: boolean[
   server.interfaces.forEach((nic, i) => {
     const attr = `server.interfaces[${i}]`;
     const network = ctx.index.networks.get(nic.networkId);
-    const guest: GuestNic = { name: `nic${i}`, mac: nic.macAddress.toLowerCase(), networkId: nic.networkId, dhcp4: onPod[i], addresses: [], routes: [], nameservers: [] };
+    const guest: GuestNic = { name: `nic${i}`, mac: nic.macAddress.toLowerCase(), networkId: nic.networkId, dhcp4: onPod[i]!, addresses: [], routes: [], nameservers: [] }; // onPod: one entry per interface
     if (nic.portId) guest.portId = nic.portId;
     nics.push(guest);
     const subnets = nic.fixedIps.map((ip) => (ip.subnetId ? ctx.index.subnets.get(ip.subnetId) : undefined));

@@ -13,8 +13,9 @@ export function parseAddress(text: string): { value: bigint; family: 4 | 6 } | u
     const halves = text.split('::');
     if (halves.length > 2) return undefined;
     const words = (s: string) => (s === '' ? [] : s.split(':'));
-    const left = words(halves[0]);
-    const right = halves.length === 2 ? words(halves[1]) : [];
+    const [leftText = '', rightText] = halves; // split yields at least one part; a second one only after "::"
+    const left = words(leftText);
+    const right = rightText === undefined ? [] : words(rightText);
     let tail: number[] = [];
     const last = right.length ? right : left;
     if (last.at(-1)?.includes('.')) {
@@ -38,7 +39,7 @@ export function mask(bits: number, family: 4 | 6): bigint {
 }
 
 export function parseCidr(text: string): ParsedCidr | undefined {
-  const [address, bitsText, extra] = text.trim().split('/');
+  const [address = '', bitsText, extra] = text.trim().split('/');
   if (extra !== undefined) return undefined;
   const parsed = parseAddress(address);
   if (!parsed) return undefined;
@@ -95,7 +96,8 @@ function prefixIndex(ctx: PlanContext): PrefixIndex {
 export function coveringPrefixLabels(ctx: PlanContext, addresses: string[]): string[] {
   const index = prefixIndex(ctx);
   if (index.lengths.length === 0) return [];
-  if (addresses.length === 1) return keysOf(index, addresses[0]);
+  const [only] = addresses;
+  if (addresses.length === 1 && only !== undefined) return keysOf(index, only);
   const keys = new Set<string>();
   for (const text of addresses) for (const key of keysOf(index, text)) keys.add(key);
   return [...keys];

@@ -88,19 +88,20 @@ function parseIPv4(text: string): bigint | undefined {
 function parseIPv6(text: string): bigint | undefined {
   let head = text;
   let tailWords: number[] = [];
-  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(head);
-  if (v4) {
-    const n = parseIPv4(v4[1]);
+  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(head)?.[1];
+  if (v4 !== undefined) {
+    const n = parseIPv4(v4);
     if (n === undefined) return undefined;
     tailWords = [Number(n >> 16n), Number(n & 0xffffn)];
-    head = head.slice(0, -v4[1].length);
+    head = head.slice(0, -v4.length);
     if (head.endsWith(':') && !head.endsWith('::')) head = head.slice(0, -1);
   }
   const halves = head.split('::');
   if (halves.length > 2) return undefined;
   const words = (s: string) => (s === '' ? [] : s.split(':'));
-  const left = words(halves[0]);
-  const right = halves.length === 2 ? words(halves[1]) : [];
+  const [leftText = '', rightText] = halves; // split yields at least one part; a second one only after "::"
+  const left = words(leftText);
+  const right = rightText === undefined ? [] : words(rightText);
   if ([...left, ...right].some((w) => !/^[0-9a-f]{1,4}$/i.test(w))) return undefined;
   const given = left.length + right.length + tailWords.length;
   if (halves.length === 1 ? given !== 8 : given > 7) return undefined;
@@ -129,7 +130,7 @@ function formatIPv6(value: bigint): string {
  * requires for ipBlock), or an error when it is not an address of the rule's family.
  */
 export function normalizeCidr(prefix: string, ethertype: 'IPv4' | 'IPv6'): { cidr: string; bits: number } | { error: string } {
-  const [address, lengthText, extra] = prefix.trim().split('/');
+  const [address = '', lengthText, extra] = prefix.trim().split('/');
   if (extra !== undefined) return { error: `"${prefix}" is not a CIDR` };
   const v6 = address.includes(':');
   if (v6 !== (ethertype === 'IPv6')) return { error: `"${prefix}" is not an ${ethertype} prefix` };
@@ -363,7 +364,8 @@ function networkPolicyRules(ctx: PlanContext, group: SecurityGroup, direction: '
     // No peer left (a prefix inside the pod CIDR that held no VM): the rule admits nobody. An empty peer
     // list would mean "everyone", so the rule is left out.
     if (peers.length === 0) continue;
-    const key = ports ? `${ports[0].protocol}/${ports[0].port ?? ''}/${ports[0].endPort ?? ''}` : '';
+    const [port] = ports ?? []; // ports, when set, holds exactly one entry
+    const key = port ? `${port.protocol}/${port.port ?? ''}/${port.endPort ?? ''}` : '';
     let entry = merged.get(key);
     if (!entry) { entry = { ports, peers: new Map() }; merged.set(key, entry); }
     // Copies: cached peers must not be shared between objects (YAML writers turn shared objects into

@@ -82,7 +82,8 @@ function computeTarget(ctx: PlanContext, namespace: string, nic: ServerInterface
   if (entry?.type === 'multus') {
     // An empty name (ovn-layer2, ovn-localnet, bridge targets without one) is the plan's name for the network.
     const networkName = entry.networkName || defaultNadName(ctx, nic.networkId);
-    const [ns, name] = networkName.includes('/') ? networkName.split('/', 2) : [namespace, networkName];
+    // Split only when there is a slash, so both parts are there.
+    const [ns = '', name = ''] = networkName.includes('/') ? networkName.split('/', 2) : [namespace, networkName];
     const resolved: ResolvedTarget = { type: 'multus', namespace: ns, name, generate: entry.generate ?? false };
     if (entry.cluster) resolved.cluster = entry.cluster;
     return resolved;

@@ -163,9 +163,10 @@ export function servicesFor(ctx: PlanContext): Translation {
 
     const podIndex = podNetworkInterfaceIndex(ctx, srv);
     if (nic.index !== podIndex) {
+      const networkId = srv.interfaces[nic.index]!.networkId; // nic.index numbers one of srv's interfaces
       f({
         attribute: 'port_id', outcome: 'approximate', severity: 'warning', target: 'Service',
-        reason: `the floating IP pointed at NIC ${nic.index} (network ${ctx.index.networks.get(srv.interfaces[nic.index].networkId)?.name ?? srv.interfaces[nic.index].networkId}), which is not on the pod network; the Service reaches the VM on its pod network interface${podIndex >= 0 ? ` (NIC ${podIndex})` : ', and this VM has none'}`,
+        reason: `the floating IP pointed at NIC ${nic.index} (network ${ctx.index.networks.get(networkId)?.name ?? networkId}), which is not on the pod network; the Service reaches the VM on its pod network interface${podIndex >= 0 ? ` (NIC ${podIndex})` : ', and this VM has none'}`,
       });
     }
 
@@ -242,6 +243,6 @@ function vipHolders(ctx: PlanContext, vip: Port): Server[] {
   const addresses = new Set(vip.fixedIps.map((ip) => ip.ipAddress));
   return ctx.inventory.servers.filter((srv) => srv.interfaces.some((iface) => {
     const port = iface.portId ? ctx.index.ports.get(iface.portId) : undefined;
-    return port?.networkId === vip.networkId && (port.allowedAddressPairs ?? []).some((p) => addresses.has(p.ipAddress.split('/')[0]));
+    return port?.networkId === vip.networkId && (port.allowedAddressPairs ?? []).some((p) => addresses.has(p.ipAddress.split('/', 1)[0] ?? p.ipAddress));
   })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }

@@ -31,7 +31,7 @@ const ANNOTATION_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 /** The annotation key that keeps one Nova metadata key: openstack-migrate.io/metadata.<key>, made valid. */
 export function metadataAnnotationKey(key: string): { key: string; changed: boolean } {
   const prefix = ANNOTATIONS.metadataPrefix; // "<PREFIX>/metadata."
-  const [domain, namePrefix] = prefix.split('/');
+  const [domain, namePrefix = ''] = prefix.split('/');
   const name = `${namePrefix}${key}`;
   if (name.length <= 63 && ANNOTATION_NAME.test(name)) return { key: `${domain}/${name}`, changed: false };
   const hash = shortHash(key, 8);
