@@ -121,8 +121,8 @@ const TARGET_USAGE = '"pod", "multus:<nad-name>[:generate]", "ovn-layer2[:<nad-n
  */
 export function parseNetworkTarget(value: string, flag = 'network-map'): NetworkTarget {
   if (value === 'pod') return { type: 'pod' };
-  const m = /^multus:([^:]+)(:generate)?$/.exec(value);
-  if (m) return { type: 'multus', networkName: m[1], generate: Boolean(m[2]) };
+  const [, networkName, generate] = /^multus:([^:]+)(:generate)?$/.exec(value) ?? [];
+  if (networkName !== undefined) return { type: 'multus', networkName, generate: Boolean(generate) };
   const [kind, ...rest] = value.split(':');
   const bad = () => new MigrateError('usage', `--${flag}: "${value}" is not a network target; use ${TARGET_USAGE}`);
   const options = new Map<string, string>();
@@ -147,9 +147,10 @@ export function parseNetworkTarget(value: string, flag = 'network-map'): Network
     if (options.get('physnet')) cluster.physicalNetworkName = options.get('physnet');
     return { type: 'multus', networkName: names[0] ?? '', generate: true, cluster };
   }
-  if (kind === 'bridge' && names.length >= 1 && names.length <= 2 && /^[^/\s]{1,15}$/.test(names[0])) {
+  const [bridge] = names;
+  if (kind === 'bridge' && bridge !== undefined && names.length <= 2 && /^[^/\s]{1,15}$/.test(bridge)) {
     known('vlan');
-    return { type: 'multus', networkName: names[1] ?? '', generate: true, cluster: vlan === undefined ? { kind: 'bridge-vlan', bridge: names[0] } : { kind: 'bridge-vlan', bridge: names[0], vlanId: vlan } };
+    return { type: 'multus', networkName: names[1] ?? '', generate: true, cluster: vlan === undefined ? { kind: 'bridge-vlan', bridge } : { kind: 'bridge-vlan', bridge, vlanId: vlan } };
   }
   throw bad();
 }

@@ -25,8 +25,9 @@ export function validByteQuantity(q: unknown): boolean {
   if (typeof q !== 'string' || !QUANTITY.test(q)) return false;
   const m = /^([0-9.]+)(Ki|Mi|Gi|Ti|Pi|Ei)?$/.exec(q);
   if (!m) return true; // decimal suffixes and exponents are rare here; the grammar is what the apiserver checks
-  const [whole] = m[1].split('.');
-  return BigInt(whole || '0') * (m[2] ? BINARY[m[2]] : 1n) <= MAX_QUANTITY_BYTES;
+  const [, digits = '', suffix] = m; // group 1 is not optional: it always matched
+  const [whole] = digits.split('.');
+  return BigInt(whole || '0') * (suffix ? BINARY[suffix]! : 1n) <= MAX_QUANTITY_BYTES; // the pattern only takes BINARY's suffixes
 }
 
 function annotationBytes(annotations: Record<string, string>): number {

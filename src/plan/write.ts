@@ -122,7 +122,7 @@ export class StagedDirectory {
 
   private pump(): void {
     while (this.running < WRITE_CONCURRENCY && this.next < this.queue.length) {
-      const [path, content] = this.queue[this.next];
+      const [path, content] = this.queue[this.next]!; // next < queue.length: still queued
       this.queue[this.next++] = undefined as unknown as [string, string | Buffer];
       this.running++;
       const full = join(this.staging, path);

@@ -69,7 +69,7 @@ function keyString(key: string): string {
 const indents: string[] = [''];
 function indentOf(depth: number): string {
   while (indents.length <= depth) indents.push(`${indents[indents.length - 1]}  `);
-  return indents[depth];
+  return indents[depth]!; // the loop above filled indents up to depth
 }
 
 /** A multi-line string as a literal block, when that is exact; undefined when it must be quoted. */
@@ -149,12 +149,13 @@ function mapping(map: Record<string, unknown>, depth: number, out: string[], das
     const prefixes = prefixesOf(depth, key);
     const at = first && dashed ? 2 : 0;
     first = false;
+    // prefixesOf gives four prefixes and at is 0 or 2, so at + 1 is in range.
     if (isScalar(value)) out.push(`${prefixes[at]}${scalar(value, depth + 1)}\n`);
     else if (Array.isArray(value)) {
-      out.push(prefixes[at + 1]);
+      out.push(prefixes[at + 1]!);
       sequence(value, depth + 1, out);
     } else {
-      out.push(prefixes[at + 1]);
+      out.push(prefixes[at + 1]!);
       mapping(value as Record<string, unknown>, depth + 1, out);
     }
   }
