@@ -220,9 +220,11 @@ export async function planNfsServer(target: BackupTarget, template: string, o: N
     if (localMount) {
       const layers = await inspectChain(localPath(path, o.mountPath, localMount), (p) => localPath(p, o.mountPath, localMount));
       if (layers instanceof Error) return { target, records: [], jobs: [], error: `${d.disk} disk: ${layers.message}` };
-      if (layers[0].format !== 'qcow2' && layers[0].format !== 'raw') return { target, records: [], jobs: [], error: `${d.disk} disk: ${path} is ${layers[0].format}, not qcow2 or raw` };
+      const [top] = layers;
+      if (!top) return { target, records: [], jobs: [], error: `${d.disk} disk: qemu-img reported no image for ${path}` };
+      if (top.format !== 'qcow2' && top.format !== 'raw') return { target, records: [], jobs: [], error: `${d.disk} disk: ${path} is ${top.format}, not qcow2 or raw` };
       chain = layers.length > 1;
-      virtualSize = layers[0].virtualSize;
+      virtualSize = top.virtualSize;
     }
     const name = resourceName(target.serverId, d.disk, 1);
     if (chain) jobs.push(flattenJob(o, name, path));
@@ -246,7 +248,7 @@ const API_PATHS: Record<string, (name: string, ns?: string) => string> = {
 async function applyAll(kube: KubeClient, objects: KubeObject[]): Promise<string[]> {
   const errors: string[] = [];
   for (const o of objects) {
-    const path = API_PATHS[o.kind](o.metadata.name, o.metadata.namespace);
+    const path = API_PATHS[o.kind]!(o.metadata.name, o.metadata.namespace); // fileServerObjects makes only these kinds
     // A Job's template is immutable: an existing Job (running or done) is left as it is.
     if (o.kind === 'Job' && (await kube.request('GET', path)).status === 200) continue;
     const res = await kube.request('PATCH', path, { query: { fieldManager: 'kubectl-openstack-migrate-backup', force: true }, body: o, contentType: 'application/apply-patch+yaml' });

@@ -82,8 +82,8 @@ export function parseQuantity(q: string | undefined): number | undefined {
   if (!q) return undefined;
   const m = /^([0-9.]+(?:e[0-9]+)?)([KMGTPE]i?|k|m)?$/.exec(q.trim());
   if (!m) return undefined;
-  const n = Number.parseFloat(m[1]);
-  const unit = m[2] ?? '';
+  const [, digits = '', unit = ''] = m; // group 1 is not optional: it always matched
+  const n = Number.parseFloat(digits);
   const bin: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
   const dec: Record<string, number> = { k: 1e3, K: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18, m: 1e-3 };
   return n * (bin[unit] ?? dec[unit] ?? 1);

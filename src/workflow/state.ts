@@ -32,7 +32,8 @@ export interface MigrationState {
 
 export function readState(annotations: Record<string, string> | undefined): MigrationState {
   const a = annotations ?? {};
-  const progress = a[ANNOTATIONS.progress] === undefined ? undefined : Number.parseFloat(a[ANNOTATIONS.progress]);
+  const progressText = a[ANNOTATIONS.progress];
+  const progress = progressText === undefined ? undefined : Number.parseFloat(progressText);
   return {
     phase: isPhase(a[ANNOTATIONS.phase]) ? a[ANNOTATIONS.phase] as Phase : 'planned',
     progress: Number.isFinite(progress) ? progress : undefined,

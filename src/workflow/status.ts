@@ -76,7 +76,7 @@ export async function readRecordedPlans(kube: Kube): Promise<NonNullable<StatusR
     .sort((a, b) => (a.cloud < b.cloud ? -1 : a.cloud > b.cloud ? 1 : 0));
 }
 
-export async function readSnapshot(kube: Kube, namespace?: string): Promise<ClusterSnapshot & { resourceVersions: Record<string, string> }> {
+export async function readSnapshot(kube: Kube, namespace?: string): Promise<ClusterSnapshot & { resourceVersions: Record<'ConfigMap' | 'DataVolume' | 'VirtualMachine', string> }> {
   const [cms, dvs, vms] = await Promise.all([
     kube.list('ConfigMap', namespace, `${LABELS.component}=${STATE_COMPONENT}`),
     kube.list('DataVolume', namespace, LABELS.serverId),
@@ -161,7 +161,7 @@ export function statusTable(report: StatusReport, maxErrorWidth = 60, wide = fal
     cells.push(wide || error.length <= maxErrorWidth ? error : `${error.slice(0, maxErrorWidth - 3)}...`);
     return cells;
   });
-  const headers = wide ? [...TABLE_HEADERS.slice(0, -1), ...WIDE_HEADERS, TABLE_HEADERS[TABLE_HEADERS.length - 1]] : TABLE_HEADERS;
+  const headers = wide ? [...TABLE_HEADERS.slice(0, -1), ...WIDE_HEADERS, ...TABLE_HEADERS.slice(-1)] : TABLE_HEADERS;
   return `${formatColumns([headers, ...rows]).join('\n')}\n`;
 }
 
