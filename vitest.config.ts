@@ -1,7 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: `unit` (pure, fast, no servers) and `integration` (real kube-apiserver, local OpenStack
-// API server, and the minicloud when it is up). `npm test` runs both; see scripts/test.sh.
+// Three projects: `unit` (pure, fast, no servers), `integration` (real kube-apiserver, local OpenStack
+// API server, and the minicloud when it is up) and `guest` (a Debian guest booted under QEMU TCG, minutes
+// per boot on one core: its own project so that it runs beside the integration files, which take one core
+// at a time). `npm test` runs all three; see scripts/test.sh.
 export default defineConfig({
   test: {
     projects: [
@@ -21,12 +23,22 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
+          exclude: ['test/integration/guest-boot.test.ts'],
           globalSetup: ['test/support/schema-validators-setup.ts'],
           environment: 'node',
           testTimeout: 120_000,
           hookTimeout: 300_000,
           // One kube-apiserver / one cloud at a time on a 2-core machine.
           fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'guest',
+          include: ['test/integration/guest-boot.test.ts'],
+          environment: 'node',
+          testTimeout: 1_200_000,
+          hookTimeout: 300_000,
         },
       },
     ],

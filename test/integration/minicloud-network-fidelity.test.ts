@@ -21,7 +21,7 @@ describe.skipIf(!enabled)('minicloud: per-port network fidelity of the plan', ()
   beforeAll(async () => {
     process.env.OS_CLIENT_CONFIG_FILE ??= '/tmp/minicloud/clouds.yaml';
     const file = join(dir, 'inventory.yaml');
-    const run = await runCli(['inventory', '--os-cloud', 'minicloud', '-o', file]);
+    const run = await runCli(['inventory', '--os-cloud', 'minicloud', '--output-file', file]);
     expect(run.code, run.err).toBe(0);
     inv = await loadInventoryFile(file);
   }, 300_000);

@@ -58,7 +58,7 @@ describe('a hung endpoint', () => {
     expect(parseRequestTimeout('0')).toBe(0);
     expect(() => parseRequestTimeout('soon')).toThrow(/invalid --request-timeout "soon"/);
     const s = await start({ service: 'compute', pathIncludes: '/servers/detail', hang: true, times: 99 });
-    const cli = await runCli(['inventory', '--os-auth-url', s.authUrl, '--os-username', 'admin', '--os-password', TEST_PASSWORD, '--os-project-name', 'admin', '--os-user-domain-name', 'Default', '--os-project-domain-name', 'Default', '-o', '-', '--request-timeout', '500ms']);
+    const cli = await runCli(['inventory', '--os-auth-url', s.authUrl, '--os-username', 'admin', '--os-password', TEST_PASSWORD, '--os-project-name', 'admin', '--os-user-domain-name', 'Default', '--os-project-domain-name', 'Default', '--output-file', '-', '--request-timeout', '500ms']);
     expect(cli.code).toBe(1);
     expect(cli.err).toMatch(/^error: compute \(Nova\) GET \S+\/servers\/detail timed out after 0\.5s/m);
     expect((await runCli(['inventory', '--request-timeout', 'soon'])).code).toBe(2);
@@ -116,8 +116,8 @@ describe('what endpoints echo back', () => {
 describe('usage errors exit 2 (issue 11 item 13)', () => {
   it.each([
     [['inventory', '--page-size', 'abc'], /--page-size must be at least 1/],
-    [['plan', '-i', 'x.yaml', '-v', 'abc'], /-v must be a log level/],
-    [['inventory', '--request-timeout', '10 minutes'], /invalid --request-timeout/],
+    [['plan', '-i', 'x.yaml', '-v', 'abc'], /invalid argument "abc" for "-v, --v" flag: a log level/],
+    [['inventory', '--request-timeout', '10 minutes'], /invalid argument "10 minutes" for "--request-timeout"/],
   ])('%j', async (args, pattern) => {
     const r = await runCli(args as string[]);
     expect(r.code).toBe(2);
