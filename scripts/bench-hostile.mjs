@@ -22,7 +22,12 @@ process.stderr.write('\\n' + JSON.stringify({ code, ms, maxRssBytes: process.res
 `;
 
 function run(args) {
-  const res = spawnSync(process.execPath, ['--input-type=module', '-e', child, '--', ...args], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 30, stdio: ['ignore', 'ignore', 'pipe'] });
+  const res = spawnSync(process.execPath, ['--input-type=module', '-e', child, '--', ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   const lines = res.stderr.trim().split('\n');
   const last = lines.filter((l) => l.startsWith('{"code"')).pop();
   if (!last) return { code: res.status, ms: NaN, maxRssBytes: NaN, first: lines[0] ?? '' };
@@ -47,14 +52,24 @@ try {
   for (const s of inv.servers) s.description = 'd'.repeat(pad);
   const invFile = join(work, 'inv-100mb.json');
   writeFileSync(invFile, JSON.stringify(inv));
-  rows.push({ case: '100 MB inventory (10k servers, long descriptions)', size: statSync(invFile).size, ...run(['plan', '-i', invFile, '--out', join(work, 'plan')]) });
+  rows.push({
+    case: '100 MB inventory (10k servers, long descriptions)',
+    size: statSync(invFile).size,
+    ...run(['plan', '-i', invFile, '--out', join(work, 'plan')]),
+  });
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
 
-console.log(`load average at the end: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.log(
+  `load average at the end: ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
+);
 console.log('| case | file | exit | wall ms | max RSS MB | first line |');
 console.log('|---|---:|---:|---:|---:|---|');
 for (const r of rows) {
-  console.log(`| ${r.case} | ${(r.size / 1e6).toFixed(2)} MB | ${r.code} | ${Math.round(r.ms)} | ${Math.round(r.maxRssBytes / 2 ** 20)} | ${String(r.first).slice(0, 110)} |`);
+  console.log(
+    `| ${r.case} | ${(r.size / 1e6).toFixed(2)} MB | ${r.code} | ${Math.round(r.ms)} | ${Math.round(r.maxRssBytes / 2 ** 20)} | ${String(r.first).slice(0, 110)} |`,
+  );
 }

@@ -16,12 +16,21 @@ const cloud = syntheticCloud({ servers: count });
 const server = await startOpenStackServer(cloud);
 try {
   const config = loadCloudConfig({
-    env: { OS_AUTH_URL: server.authUrl, OS_USERNAME: 'admin', OS_PASSWORD: TEST_PASSWORD, OS_PROJECT_NAME: 'admin', OS_USER_DOMAIN_NAME: 'Default', OS_PROJECT_DOMAIN_NAME: 'Default' },
+    env: {
+      OS_AUTH_URL: server.authUrl,
+      OS_USERNAME: 'admin',
+      OS_PASSWORD: TEST_PASSWORD,
+      OS_PROJECT_NAME: 'admin',
+      OS_USER_DOMAIN_NAME: 'Default',
+      OS_PROJECT_DOMAIN_NAME: 'Default',
+    },
   });
   const started = process.hrtime.bigint();
   const { inventory, stats } = await collectInventory(config, { pageSize: 1000, concurrency: 4 });
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
-  const listed = Object.values(inventory).filter(Array.isArray).reduce((n, list) => n + list.length, 0);
+  const listed = Object.values(inventory)
+    .filter(Array.isArray)
+    .reduce((n, list) => n + list.length, 0);
   const served = server.requests.length;
   // The constant: auth, the compute version document, one keypair listing per key owner, one request per
   // Keystone collection and group, per private flavor's access list, and the last (short or empty) page of

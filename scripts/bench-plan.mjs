@@ -16,7 +16,10 @@ import { generateInventory } from './generate-inventory.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
-const opt = (name, def) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : def; };
+const opt = (name, def) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : def;
+};
 const sizes = opt('sizes', '1000,10000,50000').split(',').map(Number);
 const runs = Number(opt('runs', '3'));
 // --root DIR: benchmark the build in another checkout (e.g. the previous commit) on the same inputs.
@@ -48,9 +51,16 @@ process.stderr.write(JSON.stringify({ code: 0, ms, cpuMs: (cpu.user + cpu.system
 
 function measure(script, argv) {
   const res = spawnSync(process.execPath, ['--input-type=module', '-e', script, '--', ...argv], {
-    cwd: root, encoding: 'utf8', maxBuffer: 1 << 30, stdio: ['ignore', 'ignore', 'pipe'],
+    cwd: root,
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+    stdio: ['ignore', 'ignore', 'pipe'],
   });
-  const last = res.stderr.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  const last = res.stderr
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .pop();
   if (!last) throw new Error(`${argv.join(' ')} failed:\n${res.stderr}`);
   return JSON.parse(last);
 }
@@ -80,24 +90,52 @@ for (const servers of sizes) {
   const median = samples[Math.floor(samples.length / 2)];
   const objects = inv.servers.length;
   const cpuSorted = samples.map((x) => x.cpuMs).sort((a, b) => a - b);
-  results.push({ servers, securityGroups, rules: inv.securityGroups.reduce((n, g) => n + g.rules.length, 0), medianMs: Math.round(median.ms), minMs: Math.round(samples[0].ms), medianCpuMs: Math.round(cpuSorted[Math.floor(cpuSorted.length / 2)]), maxRssMB: Math.round(Math.max(...samples.map((s) => s.maxRssBytes)) / 1e6), msPerServer: +(median.ms / objects).toFixed(3) });
+  results.push({
+    servers,
+    securityGroups,
+    rules: inv.securityGroups.reduce((n, g) => n + g.rules.length, 0),
+    medianMs: Math.round(median.ms),
+    minMs: Math.round(samples[0].ms),
+    medianCpuMs: Math.round(cpuSorted[Math.floor(cpuSorted.length / 2)]),
+    maxRssMB: Math.round(Math.max(...samples.map((s) => s.maxRssBytes)) / 1e6),
+    msPerServer: +(median.ms / objects).toFixed(3),
+  });
   if (baseline) {
     const sortedBase = [...baseSamples].sort((a, b) => a.ms - b.ms);
     const b = sortedBase[Math.floor(sortedBase.length / 2)];
-    Object.assign(results.at(-1), { baselineMs: Math.round(b.ms), baselineCpuMs: Math.round(b.cpuMs), baselineMaxRssMB: Math.round(Math.max(...baseSamples.map((s) => s.maxRssBytes)) / 1e6), ratioWall: +(median.ms / b.ms).toFixed(2), ratioCpu: +(cpuSorted[Math.floor(cpuSorted.length / 2)] / b.cpuMs).toFixed(2) });
+    Object.assign(results.at(-1), {
+      baselineMs: Math.round(b.ms),
+      baselineCpuMs: Math.round(b.cpuMs),
+      baselineMaxRssMB: Math.round(Math.max(...baseSamples.map((s) => s.maxRssBytes)) / 1e6),
+      ratioWall: +(median.ms / b.ms).toFixed(2),
+      ratioCpu: +(cpuSorted[Math.floor(cpuSorted.length / 2)] / b.cpuMs).toFixed(2),
+    });
   }
 }
 rmSync(work, { recursive: true, force: true });
 
 // The machine may be shared: the load average says how much the figures are worth.
-console.log(`plan benchmark (${format} inventory, ${cpus().length} cores, node ${process.version}, median of ${runs} runs, whole CLI: load + validate + translate + write + report; load average at the end ${loadavg().map((l) => l.toFixed(2)).join(' ')})`);
+console.log(
+  `plan benchmark (${format} inventory, ${cpus().length} cores, node ${process.version}, median of ${runs} runs, whole CLI: load + validate + translate + write + report; load average at the end ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')})`,
+);
 // cpu-ms (user + system, all threads) depends much less than wall time on what else the machine runs.
 console.log('servers  security-groups  rules    wall-ms  best-ms  cpu-ms   ms/server  max-RSS-MB');
-for (const r of results) console.log(`${String(r.servers).padEnd(8)} ${String(r.securityGroups).padEnd(16)} ${String(r.rules).padEnd(8)} ${String(r.medianMs).padEnd(8)} ${String(r.minMs).padEnd(8)} ${String(r.medianCpuMs).padEnd(8)} ${String(r.msPerServer).padEnd(10)} ${r.maxRssMB}`);
+for (const r of results)
+  console.log(
+    `${String(r.servers).padEnd(8)} ${String(r.securityGroups).padEnd(16)} ${String(r.rules).padEnd(8)} ${String(r.medianMs).padEnd(8)} ${String(r.minMs).padEnd(8)} ${String(r.medianCpuMs).padEnd(8)} ${String(r.msPerServer).padEnd(10)} ${r.maxRssMB}`,
+  );
 const tenK = results.find((r) => r.servers === 10000);
 if (baseline) {
   console.log('baseline: bare js-yaml load + dump of the same file (median wall / CPU / max RSS) and plan as a multiple of it');
-  for (const r of results) console.log(`${String(r.servers).padEnd(8)} js-yaml ${r.baselineMs} ms / ${r.baselineCpuMs} cpu-ms / ${r.baselineMaxRssMB} MB → plan ${r.ratioWall}× wall, ${r.ratioCpu}× CPU`);
+  for (const r of results)
+    console.log(
+      `${String(r.servers).padEnd(8)} js-yaml ${r.baselineMs} ms / ${r.baselineCpuMs} cpu-ms / ${r.baselineMaxRssMB} MB → plan ${r.ratioWall}× wall, ${r.ratioCpu}× CPU`,
+    );
 }
-if (tenK) console.log(`target 10k servers: < 2000 ms and < 300 MB → ${tenK.medianMs < 2000 && tenK.maxRssMB < 300 ? 'MET' : 'NOT MET'} (${tenK.medianMs} ms, ${tenK.maxRssMB} MB)`);
+if (tenK)
+  console.log(
+    `target 10k servers: < 2000 ms and < 300 MB → ${tenK.medianMs < 2000 && tenK.maxRssMB < 300 ? 'MET' : 'NOT MET'} (${tenK.medianMs} ms, ${tenK.maxRssMB} MB)`,
+  );
 console.log(JSON.stringify({ benchmark: 'plan', results }));

@@ -30,7 +30,8 @@ function targets() {
   const found = [];
   const sea = `${root}build/kubectl-openstack-migrate`;
   if (existsSync(sea)) found.push({ name: 'single binary (build/)', argv: [sea] });
-  if (existsSync(`${root}dist/cli/main.js`)) found.push({ name: 'node launcher (bin/ + dist/)', argv: [process.execPath, `${root}bin/kubectl-openstack-migrate`] });
+  if (existsSync(`${root}dist/cli/main.js`))
+    found.push({ name: 'node launcher (bin/ + dist/)', argv: [process.execPath, `${root}bin/kubectl-openstack-migrate`] });
   if (!found.length) {
     process.stderr.write('nothing to measure: run `npm run package` (single binary) or `npm run build` (dist/) first\n');
     process.exit(2);
@@ -85,11 +86,15 @@ const fmt = (n) => n.toFixed(1).padStart(7);
 if (values.json) {
   process.stdout.write(`${JSON.stringify({ cpus: os.cpus().length, loadAvg1, node: process.version, goalMs: goal, results }, null, 2)}\n`);
 } else {
-  process.stdout.write(`${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), load average ${loadAvg1.toFixed(2)}, node ${process.version}; ${runs} runs each; goal: median < ${goal} ms\n`);
+  process.stdout.write(
+    `${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), load average ${loadAvg1.toFixed(2)}, node ${process.version}; ${runs} runs each; goal: median < ${goal} ms\n`,
+  );
   process.stdout.write(`${'target'.padEnd(30)} ${'command'.padEnd(18)}  median     p90     min     max   cpu median (ms)\n`);
   for (const r of results) {
     const mark = r.floor ? '' : r.median < goal ? 'ok' : 'SLOW';
-    process.stdout.write(`${r.target.padEnd(30)} ${r.command.padEnd(18)} ${fmt(r.median)} ${fmt(r.p90)} ${fmt(r.min)} ${fmt(r.max)} ${r.cpuMedian === undefined ? '      -' : fmt(r.cpuMedian)}  ${mark}\n`);
+    process.stdout.write(
+      `${r.target.padEnd(30)} ${r.command.padEnd(18)} ${fmt(r.median)} ${fmt(r.p90)} ${fmt(r.min)} ${fmt(r.max)} ${r.cpuMedian === undefined ? '      -' : fmt(r.cpuMedian)}  ${mark}\n`,
+    );
   }
 }
 process.exitCode = results.every((r) => r.floor || r.median < goal) ? 0 : 1;

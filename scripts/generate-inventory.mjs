@@ -26,7 +26,10 @@ function createRandom(seed) {
     z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
     return (z ^ (z >>> 16)) >>> 0;
   };
-  let a = splitmix(), b = splitmix(), c = splitmix(), d = splitmix();
+  let a = splitmix(),
+    b = splitmix(),
+    c = splitmix(),
+    d = splitmix();
   const next = () => {
     const t = (((a + b) >>> 0) + d) >>> 0;
     d = (d + 1) >>> 0;
@@ -48,7 +51,8 @@ function createRandom(seed) {
     for (const [w] of table) cumulative.push((total += w));
     return () => {
       const x = float() * total;
-      let lo = 0, hi = cumulative.length - 1;
+      let lo = 0,
+        hi = cumulative.length - 1;
       while (lo < hi) {
         const mid = (lo + hi) >> 1;
         if (cumulative[mid] > x) hi = mid;
@@ -84,7 +88,28 @@ const ROLE_NAMES = ['admin', 'member', 'reader', 'auditor', 'load-balancer_membe
 const DOMAIN_WORDS = ['acme', 'globex', 'initech', 'umbrella', 'hooli', 'stark', 'wayne', 'cyberdyne', 'tyrell', 'soylent', 'wonka', 'aperture'];
 const TEAM_WORDS = ['web', 'api', 'billing', 'search', 'data', 'ml', 'ci', 'payments', 'mobile', 'iot', 'crm', 'erp', 'media', 'auth', 'logistics'];
 const ENVS = ['prod', 'staging', 'dev', 'qa'];
-const FIRST = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi', 'ivan', 'judy', 'mallory', 'niaj', 'olivia', 'peggy', 'rupert', 'sybil', 'trent', 'victor', 'walter', 'zoë'];
+const FIRST = [
+  'alice',
+  'bob',
+  'carol',
+  'dave',
+  'erin',
+  'frank',
+  'grace',
+  'heidi',
+  'ivan',
+  'judy',
+  'mallory',
+  'niaj',
+  'olivia',
+  'peggy',
+  'rupert',
+  'sybil',
+  'trent',
+  'victor',
+  'walter',
+  'zoë',
+];
 const LAST = ['smith', 'müller', 'dubois', 'rossi', 'garcía', 'kowalski', 'nguyen', 'tanaka', 'okafor', 'silva'];
 const SERVER_ROLES = ['web', 'app', 'db', 'cache', 'worker', 'lb', 'queue', 'search', 'batch', 'jump'];
 
@@ -100,7 +125,16 @@ const FLAVORS = [
   ['c2.topology', 4, 4096, 20, 0, 0, { 'hw:cpu_sockets': '2', 'hw:cpu_cores': '2', 'hw:cpu_threads': '1', 'hw:cpu_max_sockets': '2' }, 4],
   ['c4.topology', 8, 16384, 40, 0, 0, { 'hw:cpu_sockets': '2', 'hw:cpu_cores': '2', 'hw:cpu_threads': '2' }, 2],
   ['d4.dedicated', 4, 8192, 40, 0, 0, { 'hw:cpu_policy': 'dedicated', 'hw:cpu_thread_policy': 'prefer', 'hw:numa_nodes': '1', 'hw:mem_page_size': 'large' }, 3],
-  ['d8.dedicated', 8, 32768, 80, 0, 0, { 'hw:cpu_policy': 'dedicated', 'hw:emulator_threads_policy': 'isolate', 'hw:numa_nodes': '1', 'hw:mem_page_size': '1GB' }, 1],
+  [
+    'd8.dedicated',
+    8,
+    32768,
+    80,
+    0,
+    0,
+    { 'hw:cpu_policy': 'dedicated', 'hw:emulator_threads_policy': 'isolate', 'hw:numa_nodes': '1', 'hw:mem_page_size': '1GB' },
+    1,
+  ],
   ['w4.windows', 4, 8192, 60, 0, 0, { 'hw:tpm_version': '2.0', 'hw:tpm_model': 'tpm-crb', 'hw:cpu_sockets': '1' }, 3],
   ['b2.volume', 2, 4096, 0, 0, 0, { 'hw:boot_menu': 'true' }, 6],
   ['b4.volume', 4, 8192, 0, 0, 0, {}, 4],
@@ -112,16 +146,152 @@ const FLAVORS = [
 /** [name, disk format, min disk GiB, properties, weight] */
 const IMAGES = [
   ['cirros-0.6.2-x86_64', 'qcow2', 1, { hw_disk_bus: 'virtio', hw_vif_model: 'virtio', hw_rng_model: 'virtio', os_distro: 'cirros', os_type: 'linux' }, 2],
-  ['ubuntu-22.04-server-cloudimg-amd64', 'qcow2', 3, { hw_disk_bus: 'scsi', hw_scsi_model: 'virtio-scsi', hw_firmware_type: 'uefi', hw_machine_type: 'q35', hw_qemu_guest_agent: 'yes', os_distro: 'ubuntu', os_version: '22.04', os_type: 'linux' }, 25],
-  ['ubuntu-24.04-server-cloudimg-amd64', 'qcow2', 4, { hw_disk_bus: 'virtio', hw_vif_model: 'virtio', hw_firmware_type: 'uefi', hw_qemu_guest_agent: 'yes', hw_vif_multiqueue_enabled: 'true', os_distro: 'ubuntu', os_version: '24.04', os_type: 'linux' }, 20],
-  ['debian-12-genericcloud-amd64', 'qcow2', 2, { hw_disk_bus: 'virtio', hw_vif_model: 'virtio', hw_firmware_type: 'bios', hw_rng_model: 'virtio', os_distro: 'debian', os_version: '12', os_type: 'linux' }, 15],
-  ['debian-12-secureboot', 'qcow2', 2, { hw_firmware_type: 'uefi', os_secure_boot: 'required', hw_machine_type: 'q35', hw_qemu_guest_agent: 'yes', hw_watchdog_action: 'poweroff', os_distro: 'debian', os_type: 'linux' }, 5],
-  ['Rocky-9-GenericCloud-Base', 'qcow2', 10, { hw_disk_bus: 'virtio', hw_vif_model: 'virtio', hw_firmware_type: 'uefi', hw_video_model: 'virtio', os_distro: 'rocky', os_version: '9', os_type: 'linux' }, 10],
-  ['CentOS-7-x86_64-GenericCloud-2009', 'qcow2', 8, { hw_disk_bus: 'ide', hw_vif_model: 'rtl8139', hw_machine_type: 'pc-i440fx-rhel7.6.0', hw_video_model: 'cirrus', hw_watchdog_action: 'pause', os_distro: 'centos', os_type: 'linux' }, 3],
-  ['rhel-8.9-vmware-import', 'vmdk', 40, { hw_disk_bus: 'scsi', hw_scsi_model: 'virtio-scsi', hw_vif_model: 'vmxnet3', hw_video_model: 'vmvga', vmware_ostype: 'rhel8_64Guest', os_distro: 'rhel', os_type: 'linux' }, 4],
-  ['Windows Server 2022 Datacenter', 'raw', 40, { hw_disk_bus: 'sata', hw_cdrom_bus: 'sata', hw_vif_model: 'e1000', hw_firmware_type: 'uefi', hw_machine_type: 'q35', os_secure_boot: 'required', hw_video_model: 'qxl', os_type: 'windows', os_distro: 'windows' }, 6],
-  ['Windows Server 2019 Standard', 'qcow2', 40, { hw_disk_bus: 'virtio', hw_vif_model: 'virtio', hw_firmware_type: 'bios', hw_qemu_guest_agent: 'yes', hw_pointer_model: 'usbtablet', os_type: 'windows', os_distro: 'windows' }, 3],
-  ['fedora-coreos-40', 'qcow2', 10, { hw_firmware_type: 'uefi', hw_machine_type: 'q35', img_config_drive: 'mandatory', os_distro: 'fedora', os_type: 'linux' }, 2],
+  [
+    'ubuntu-22.04-server-cloudimg-amd64',
+    'qcow2',
+    3,
+    {
+      hw_disk_bus: 'scsi',
+      hw_scsi_model: 'virtio-scsi',
+      hw_firmware_type: 'uefi',
+      hw_machine_type: 'q35',
+      hw_qemu_guest_agent: 'yes',
+      os_distro: 'ubuntu',
+      os_version: '22.04',
+      os_type: 'linux',
+    },
+    25,
+  ],
+  [
+    'ubuntu-24.04-server-cloudimg-amd64',
+    'qcow2',
+    4,
+    {
+      hw_disk_bus: 'virtio',
+      hw_vif_model: 'virtio',
+      hw_firmware_type: 'uefi',
+      hw_qemu_guest_agent: 'yes',
+      hw_vif_multiqueue_enabled: 'true',
+      os_distro: 'ubuntu',
+      os_version: '24.04',
+      os_type: 'linux',
+    },
+    20,
+  ],
+  [
+    'debian-12-genericcloud-amd64',
+    'qcow2',
+    2,
+    {
+      hw_disk_bus: 'virtio',
+      hw_vif_model: 'virtio',
+      hw_firmware_type: 'bios',
+      hw_rng_model: 'virtio',
+      os_distro: 'debian',
+      os_version: '12',
+      os_type: 'linux',
+    },
+    15,
+  ],
+  [
+    'debian-12-secureboot',
+    'qcow2',
+    2,
+    {
+      hw_firmware_type: 'uefi',
+      os_secure_boot: 'required',
+      hw_machine_type: 'q35',
+      hw_qemu_guest_agent: 'yes',
+      hw_watchdog_action: 'poweroff',
+      os_distro: 'debian',
+      os_type: 'linux',
+    },
+    5,
+  ],
+  [
+    'Rocky-9-GenericCloud-Base',
+    'qcow2',
+    10,
+    {
+      hw_disk_bus: 'virtio',
+      hw_vif_model: 'virtio',
+      hw_firmware_type: 'uefi',
+      hw_video_model: 'virtio',
+      os_distro: 'rocky',
+      os_version: '9',
+      os_type: 'linux',
+    },
+    10,
+  ],
+  [
+    'CentOS-7-x86_64-GenericCloud-2009',
+    'qcow2',
+    8,
+    {
+      hw_disk_bus: 'ide',
+      hw_vif_model: 'rtl8139',
+      hw_machine_type: 'pc-i440fx-rhel7.6.0',
+      hw_video_model: 'cirrus',
+      hw_watchdog_action: 'pause',
+      os_distro: 'centos',
+      os_type: 'linux',
+    },
+    3,
+  ],
+  [
+    'rhel-8.9-vmware-import',
+    'vmdk',
+    40,
+    {
+      hw_disk_bus: 'scsi',
+      hw_scsi_model: 'virtio-scsi',
+      hw_vif_model: 'vmxnet3',
+      hw_video_model: 'vmvga',
+      vmware_ostype: 'rhel8_64Guest',
+      os_distro: 'rhel',
+      os_type: 'linux',
+    },
+    4,
+  ],
+  [
+    'Windows Server 2022 Datacenter',
+    'raw',
+    40,
+    {
+      hw_disk_bus: 'sata',
+      hw_cdrom_bus: 'sata',
+      hw_vif_model: 'e1000',
+      hw_firmware_type: 'uefi',
+      hw_machine_type: 'q35',
+      os_secure_boot: 'required',
+      hw_video_model: 'qxl',
+      os_type: 'windows',
+      os_distro: 'windows',
+    },
+    6,
+  ],
+  [
+    'Windows Server 2019 Standard',
+    'qcow2',
+    40,
+    {
+      hw_disk_bus: 'virtio',
+      hw_vif_model: 'virtio',
+      hw_firmware_type: 'bios',
+      hw_qemu_guest_agent: 'yes',
+      hw_pointer_model: 'usbtablet',
+      os_type: 'windows',
+      os_distro: 'windows',
+    },
+    3,
+  ],
+  [
+    'fedora-coreos-40',
+    'qcow2',
+    10,
+    { hw_firmware_type: 'uefi', hw_machine_type: 'q35', img_config_drive: 'mandatory', os_distro: 'fedora', os_type: 'linux' },
+    2,
+  ],
 ];
 
 const CLOUD_CONFIGS = [
@@ -164,7 +334,7 @@ function ipv4(n) {
 function ipv4In(base, index) {
   return ipv4((base + index + 10) >>> 0);
 }
-const quad = (a, b, c, d = 0) => (((a << 24) | (b << 16) | (c << 8) | d) >>> 0);
+const quad = (a, b, c, d = 0) => ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
 
 // ------------------------------------------------------------------ the generator
 /**
@@ -187,15 +357,38 @@ export function generateInventory({ servers: serverCount = 1000, securityGroups:
     kind: 'Inventory',
     schemaVersion: 1,
     metadata: { cloud: `synthetic-${serverCount}-${sgCount}-s${seed}`, region: 'RegionOne', collectedAt: '2026-01-01T00:00:00Z', warnings: [] },
-    domains: [], projects: [], users: [], groups: [], roles: [], roleAssignments: [], flavors: [], images: [], keypairs: [],
-    serverGroups: [], servers: [], volumeTypes: [], volumes: [], networks: [], subnets: [], ports: [], securityGroups: [], floatingIps: [],
+    domains: [],
+    projects: [],
+    users: [],
+    groups: [],
+    roles: [],
+    roleAssignments: [],
+    flavors: [],
+    images: [],
+    keypairs: [],
+    serverGroups: [],
+    servers: [],
+    volumeTypes: [],
+    volumes: [],
+    networks: [],
+    subnets: [],
+    ports: [],
+    securityGroups: [],
+    floatingIps: [],
   };
 
   // ---- identity
   const roles = Object.fromEntries(ROLE_NAMES.map((name) => [name, { id: rand.hex(32), name }]));
   inv.roles = Object.values(roles);
   const adminDomain = { id: 'default', name: 'Default', enabled: true, description: 'The default domain' };
-  const adminProject = { id: rand.hex(32), name: 'admin', domainId: 'default', enabled: true, description: 'Bootstrap project for initializing the cloud.', tags: [] };
+  const adminProject = {
+    id: rand.hex(32),
+    name: 'admin',
+    domainId: 'default',
+    enabled: true,
+    description: 'Bootstrap project for initializing the cloud.',
+    tags: [],
+  };
   const adminUser = { id: rand.hex(32), name: 'admin', domainId: 'default', enabled: true };
   inv.domains.push(adminDomain);
   inv.projects.push(adminProject);
@@ -233,13 +426,24 @@ export function generateInventory({ servers: serverCount = 1000, securityGroups:
       inv.users.push(user);
       dom.users.push(user);
       users.push(user);
-      const role = u === 0 ? roles.admin : rand.weighted([[6, roles.member], [2, roles.reader], [1, roles.auditor], [1, roles['load-balancer_member']]]);
+      const role =
+        u === 0
+          ? roles.admin
+          : rand.weighted([
+              [6, roles.member],
+              [2, roles.reader],
+              [1, roles.auditor],
+              [1, roles['load-balancer_member']],
+            ]);
       inv.roleAssignments.push({ roleId: role.id, userId: user.id, projectId: project.id });
     }
     tenants.push({ project, domain: dom, users, networks: [], securityGroups: [], images: [], servers: [], keypairs: [] });
   }
   for (const dom of domains) {
-    for (const [suffix, role, inherited] of [['developers', roles.member, false], ['operators', roles.reader, true]]) {
+    for (const [suffix, role, inherited] of [
+      ['developers', roles.member, false],
+      ['operators', roles.reader, true],
+    ]) {
       const members = dom.users.filter(() => rand.chance(0.3)).map((u) => u.id);
       const group = { id: rand.hex(32), name: `${dom.domain.name}-${suffix}`, domainId: dom.domain.id, members };
       inv.groups.push(group);
@@ -259,8 +463,18 @@ export function generateInventory({ servers: serverCount = 1000, securityGroups:
   }
   for (let t = 0; t < tenants.length; t += 20) {
     const owners = tenants.slice(t, t + 3).map((x) => x.project.id);
-    const flavor = { id: rand.uuid(), name: `private.${t / 20}`, vcpus: 2, ram: 3072, disk: 30, ephemeral: 0, swap: 0, isPublic: false,
-      extraSpecs: { 'aggregate_instance_extra_specs:tenant': `t${t / 20}` }, projectIds: owners };
+    const flavor = {
+      id: rand.uuid(),
+      name: `private.${t / 20}`,
+      vcpus: 2,
+      ram: 3072,
+      disk: 30,
+      ephemeral: 0,
+      swap: 0,
+      isPublic: false,
+      extraSpecs: { 'aggregate_instance_extra_specs:tenant': `t${t / 20}` },
+      projectIds: owners,
+    };
     inv.flavors.push(flavor);
     flavorTable.push([1, flavor]);
   }
@@ -268,9 +482,22 @@ export function generateInventory({ servers: serverCount = 1000, securityGroups:
   const newImage = (name, diskFormat, minDisk, properties, owner, visibility) => {
     const virtualSize = minDisk * 1024 ** 3;
     const image = {
-      id: rand.uuid(), name, status: 'active', ownerProjectId: owner, visibility, diskFormat, containerFormat: 'bare',
-      size: diskFormat === 'raw' ? virtualSize : Math.floor(virtualSize * (0.1 + rand.float() * 0.3)), virtualSize, minDisk, minRam: 0,
-      checksum: rand.hex(32), osHashAlgo: 'sha512', osHashValue: rand.hex(128), tags: [], properties,
+      id: rand.uuid(),
+      name,
+      status: 'active',
+      ownerProjectId: owner,
+      visibility,
+      diskFormat,
+      containerFormat: 'bare',
+      size: diskFormat === 'raw' ? virtualSize : Math.floor(virtualSize * (0.1 + rand.float() * 0.3)),
+      virtualSize,
+      minDisk,
+      minRam: 0,
+      checksum: rand.hex(32),
+      osHashAlgo: 'sha512',
+      osHashValue: rand.hex(128),
+      tags: [],
+      properties,
     };
     inv.images.push(image);
     return image;
@@ -281,29 +508,63 @@ export function generateInventory({ servers: serverCount = 1000, securityGroups:
   for (const tenant of tenants) {
     if (!rand.chance(0.2)) continue;
     const base = rand.weighted(imageTable);
-    tenant.images.push(newImage(`${tenant.project.name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-snapshot`, 'qcow2', Math.max(base.minDisk, 20), {
-      ...base.properties, image_type: 'snapshot', base_image_ref: base.id, owner_project_name: tenant.project.name,
-    }, tenant.project.id, 'private'));
+    tenant.images.push(
+      newImage(
+        `${tenant.project.name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-snapshot`,
+        'qcow2',
+        Math.max(base.minDisk, 20),
+        {
+          ...base.properties,
+          image_type: 'snapshot',
+          base_image_ref: base.id,
+          owner_project_name: tenant.project.name,
+        },
+        tenant.project.id,
+        'private',
+      ),
+    );
   }
 
   // ---- volume types
   const volumeTypes = ['__DEFAULT__', 'ssd', 'hdd', 'multiattach'].map((name) => ({
-    id: rand.uuid(), name, extraSpecs: name === 'multiattach' ? { multiattach: '<is> True' } : name === '__DEFAULT__' ? {} : { volume_backend_name: `ceph-${name}` },
+    id: rand.uuid(),
+    name,
+    extraSpecs: name === 'multiattach' ? { multiattach: '<is> True' } : name === '__DEFAULT__' ? {} : { volume_backend_name: `ceph-${name}` },
   }));
   inv.volumeTypes = volumeTypes;
 
   // ---- networks
   let segment = 1000;
   const network = (projectId, name, options = {}) => {
-    const net = { id: rand.uuid(), name, projectId, shared: options.shared ?? false, external: options.external ?? false, mtu: options.mtu ?? 1450,
-      providerNetworkType: options.type ?? 'vxlan', providerSegmentationId: segment++, subnetIds: [] };
+    const net = {
+      id: rand.uuid(),
+      name,
+      projectId,
+      shared: options.shared ?? false,
+      external: options.external ?? false,
+      mtu: options.mtu ?? 1450,
+      providerNetworkType: options.type ?? 'vxlan',
+      providerSegmentationId: segment++,
+      subnetIds: [],
+    };
     inv.networks.push(net);
     return { net, v4: undefined, v6: undefined, base: options.base, next: 0 };
   };
   const subnet = (holder, ipVersion, cidr, extra = {}) => {
-    const sub = { id: rand.uuid(), name: `${holder.net.name}-v${ipVersion}`, networkId: holder.net.id, projectId: holder.net.projectId, ipVersion, cidr,
-      gatewayIp: extra.gatewayIp ?? null, enableDhcp: extra.enableDhcp ?? true, dnsNameservers: extra.dns ?? [], hostRoutes: [],
-      ipv6AddressMode: ipVersion === 6 ? 'slaac' : null, ipv6RaMode: ipVersion === 6 ? 'slaac' : null };
+    const sub = {
+      id: rand.uuid(),
+      name: `${holder.net.name}-v${ipVersion}`,
+      networkId: holder.net.id,
+      projectId: holder.net.projectId,
+      ipVersion,
+      cidr,
+      gatewayIp: extra.gatewayIp ?? null,
+      enableDhcp: extra.enableDhcp ?? true,
+      dnsNameservers: extra.dns ?? [],
+      hostRoutes: [],
+      ipv6AddressMode: ipVersion === 6 ? 'slaac' : null,
+      ipv6RaMode: ipVersion === 6 ? 'slaac' : null,
+    };
     holder.net.subnetIds.push(sub.id);
     inv.subnets.push(sub);
     holder[`v${ipVersion}`] = sub;
@@ -316,7 +577,11 @@ export function generateInventory({ servers: serverCount = 1000, securityGroups:
   const sharedNet = network(adminProject.id, 'shared-services', { shared: true, type: 'vlan', mtu: 1500, base: quad(100, 64, 0) });
   subnet(sharedNet, 4, '100.64.0.0/10', { gatewayIp: '100.64.0.1', dns: ['100.64.0.2'] });
   tenants.forEach((tenant, t) => {
-    const count = rand.weighted([[6, 1], [3, 2], [1, 3]]);
+    const count = rand.weighted([
+      [6, 1],
+      [3, 2],
+      [1, 3],
+    ]);
     for (let n = 0; n < count; n++) {
       // 10.<a>.<b>.0/20: 4,000 hosts; overlapping ranges between projects are normal in Neutron.
       const base = quad(10, (t * 3 + n) % 250, n * 16);
@@ -331,11 +596,18 @@ export function generateInventory({ servers: serverCount = 1000, securityGroups:
   });
 
   // ---- security groups
-  const addRule = (group, rule) => group.rules.push({
-    id: rand.uuid(), direction: rule.direction ?? 'ingress', ethertype: rule.ethertype ?? 'IPv4', protocol: rule.protocol ?? null,
-    portRangeMin: rule.min ?? null, portRangeMax: rule.max ?? rule.min ?? null, remoteIpPrefix: rule.prefix ?? null,
-    remoteGroupId: rule.group ?? null, remoteAddressGroupId: null,
-  });
+  const addRule = (group, rule) =>
+    group.rules.push({
+      id: rand.uuid(),
+      direction: rule.direction ?? 'ingress',
+      ethertype: rule.ethertype ?? 'IPv4',
+      protocol: rule.protocol ?? null,
+      portRangeMin: rule.min ?? null,
+      portRangeMax: rule.max ?? rule.min ?? null,
+      remoteIpPrefix: rule.prefix ?? null,
+      remoteGroupId: rule.group ?? null,
+      remoteAddressGroupId: null,
+    });
   const newGroup = (tenant, name, description, { egress = true, stateful = true } = {}) => {
     const group = { id: rand.uuid(), name, projectId: tenant.project.id, description, stateful, rules: [] };
     if (egress) {
@@ -355,7 +627,13 @@ export function generateInventory({ servers: serverCount = 1000, securityGroups:
   const cidrs6 = ['::/0', '2001:db8::/32', 'fd00::/8'];
   const ruleMakers = [
     [30, () => ({ protocol: 'tcp', min: rand.pick([22, 80, 443, 3306, 5432, 6379, 8080, 9090, 9100]), prefix: rand.pick(cidrs4) })],
-    [8, () => { const min = rand.pick([8000, 30000, 5000, 10000]); return { protocol: 'tcp', min, max: min + rand.int(1, 80) * 10, prefix: rand.pick(cidrs4) }; }],
+    [
+      8,
+      () => {
+        const min = rand.pick([8000, 30000, 5000, 10000]);
+        return { protocol: 'tcp', min, max: min + rand.int(1, 80) * 10, prefix: rand.pick(cidrs4) };
+      },
+    ],
     [10, () => ({ protocol: 'tcp', min: rand.pick([443, 22, 8443]), ethertype: 'IPv6', prefix: rand.pick(cidrs6) })],
     [15, (group, peers) => ({ protocol: 'tcp', min: rand.pick([5432, 6379, 9200, 2379, 11211]), group: rand.chance(0.3) ? group.id : rand.pick(peers).id })],
     [6, () => ({ protocol: 'udp', min: 53, prefix: rand.pick(cidrs4) })],
@@ -394,11 +672,32 @@ export function generateInventory({ servers: serverCount = 1000, securityGroups:
   // ---- servers, ports, volumes, floating IPs
   // Projects are not equal: a skewed weight gives a few big projects and a long tail, as in real clouds.
   const pickTenant = rand.weightedPicker(tenants.map((tenant, t) => [1 / (1 + (t % 17) * 0.25), tenant]));
-  const pickStatus = rand.weightedPicker([[930, ['ACTIVE', 1]], [50, ['SHUTOFF', 4]], [8, ['ERROR', 0]], [4, ['PAUSED', 3]], [4, ['SUSPENDED', 7]], [4, ['SHELVED_OFFLOADED', 4]]]);
+  const pickStatus = rand.weightedPicker([
+    [930, ['ACTIVE', 1]],
+    [50, ['SHUTOFF', 4]],
+    [8, ['ERROR', 0]],
+    [4, ['PAUSED', 3]],
+    [4, ['SUSPENDED', 7]],
+    [4, ['SHELVED_OFFLOADED', 4]],
+  ]);
   const pickPublicImage = rand.weightedPicker(imageTable);
-  const pickExtraVolumes = rand.weightedPicker([[50, 0], [30, 1], [15, 2], [5, 3]]);
-  const pickNicCount = rand.weightedPicker([[70, 1], [25, 2], [5, 3]]);
-  const pickGroupCount = rand.weightedPicker([[3, 0], [4, 1], [2, 2], [1, 3]]);
+  const pickExtraVolumes = rand.weightedPicker([
+    [50, 0],
+    [30, 1],
+    [15, 2],
+    [5, 3],
+  ]);
+  const pickNicCount = rand.weightedPicker([
+    [70, 1],
+    [25, 2],
+    [5, 3],
+  ]);
+  const pickGroupCount = rand.weightedPicker([
+    [3, 0],
+    [4, 1],
+    [2, 2],
+    [1, 3],
+  ]);
   const publicFlavors = flavorTable.filter(([, f]) => f.isPublic);
   const pickPublicFlavor = rand.weightedPicker(publicFlavors);
   // Tenants with access to a private flavor get their own picker (public + theirs).
@@ -415,8 +714,19 @@ export function generateInventory({ servers: serverCount = 1000, securityGroups:
   let nicCount = 0;
   let fip = 0;
   const newVolume = (tenant, name, size, typeIndex, bootable, zone) => {
-    const volume = { id: rand.uuid(), name, projectId: tenant.project.id, size, volumeType: volumeTypes[typeIndex].name, status: 'in-use',
-      bootable, multiattach: false, encrypted: false, availabilityZone: zone, attachments: [] };
+    const volume = {
+      id: rand.uuid(),
+      name,
+      projectId: tenant.project.id,
+      size,
+      volumeType: volumeTypes[typeIndex].name,
+      status: 'in-use',
+      bootable,
+      multiattach: false,
+      encrypted: false,
+      availabilityZone: zone,
+      attachments: [],
+    };
     inv.volumes.push(volume);
     return volume;
   };
@@ -451,8 +761,17 @@ export function generateInventory({ servers: serverCount = 1000, securityGroups:
     if (bootFromVolume) {
       const size = Math.max(flavor.disk, image.minDisk, rand.pick([20, 40, 80]));
       const volume = newVolume(tenant, '', size, rand.int(0, 2), true, zone);
-      volume.volumeImageMetadata = { ...image.properties, image_id: image.id, image_name: image.name, checksum: image.checksum,
-        container_format: 'bare', disk_format: image.diskFormat, min_disk: String(image.minDisk), min_ram: '0', size: String(image.size) };
+      volume.volumeImageMetadata = {
+        ...image.properties,
+        image_id: image.id,
+        image_name: image.name,
+        checksum: image.checksum,
+        container_format: 'bare',
+        disk_format: image.diskFormat,
+        min_disk: String(image.minDisk),
+        min_ram: '0',
+        size: String(image.size),
+      };
       server.blockDevices.push({ volumeId: volume.id, device: `/dev/${bus}a`, bootIndex: 0, deleteOnTermination: rand.chance(0.5) });
       volume.attachments.push({ serverId: server.id, device: `/dev/${bus}a`, attachmentId: rand.uuid() });
     }
@@ -476,21 +795,48 @@ export function generateInventory({ servers: serverCount = 1000, securityGroups:
         const group = rand.pick(tenant.securityGroups);
         if (!groups.includes(group)) groups.push(group);
       }
-      const port = { id: rand.uuid(), name: '', networkId: holder.net.id, projectId: tenant.project.id, macAddress: mac, fixedIps,
-        deviceId: server.id, deviceOwner: `compute:${zone}`, securityGroupIds: groups.map((g) => g.id), portSecurityEnabled: true, allowedAddressPairs: [] };
+      const port = {
+        id: rand.uuid(),
+        name: '',
+        networkId: holder.net.id,
+        projectId: tenant.project.id,
+        macAddress: mac,
+        fixedIps,
+        deviceId: server.id,
+        deviceOwner: `compute:${zone}`,
+        securityGroupIds: groups.map((g) => g.id),
+        portSecurityEnabled: true,
+        allowedAddressPairs: [],
+      };
       inv.ports.push(port);
       server.interfaces.push({ portId: port.id, networkId: holder.net.id, macAddress: mac, fixedIps });
       for (const group of groups) if (!server.securityGroupIds.includes(group.id)) server.securityGroupIds.push(group.id);
       if (n === 0 && rand.chance(0.15)) {
-        inv.floatingIps.push({ id: rand.uuid(), floatingIpAddress: ipv4In(publicBase, fip++),
-          floatingNetworkId: publicNet.net.id, projectId: tenant.project.id, portId: port.id, fixedIpAddress: fixedIps[0].ipAddress, status: 'ACTIVE', description: '' });
+        inv.floatingIps.push({
+          id: rand.uuid(),
+          floatingIpAddress: ipv4In(publicBase, fip++),
+          floatingNetworkId: publicNet.net.id,
+          projectId: tenant.project.id,
+          portId: port.id,
+          fixedIpAddress: fixedIps[0].ipAddress,
+          status: 'ACTIVE',
+          description: '',
+        });
       }
     }
   }
   // Unassociated floating IPs: allocated, never released.
   for (let u = 0, n = Math.ceil(serverCount / 50); u < n; u++) {
-    inv.floatingIps.push({ id: rand.uuid(), floatingIpAddress: ipv4In(publicBase, fip++), floatingNetworkId: publicNet.net.id,
-      projectId: rand.pick(tenants).project.id, portId: null, fixedIpAddress: null, status: 'DOWN', description: 'spare' });
+    inv.floatingIps.push({
+      id: rand.uuid(),
+      floatingIpAddress: ipv4In(publicBase, fip++),
+      floatingNetworkId: publicNet.net.id,
+      projectId: rand.pick(tenants).project.id,
+      portId: null,
+      fixedIpAddress: null,
+      status: 'DOWN',
+      description: 'spare',
+    });
   }
 
   // ---- multi-attach volumes (rare: a migration blocker) and server groups
@@ -509,7 +855,12 @@ export function generateInventory({ servers: serverCount = 1000, securityGroups:
       const size = Math.min(list.length - s, rand.int(2, 4));
       const members = list.slice(s, s + size);
       if (members.some((m) => m.serverGroupId)) continue;
-      const policy = rand.weighted([[5, 'anti-affinity'], [2, 'affinity'], [4, 'soft-anti-affinity'], [1, 'soft-affinity']]);
+      const policy = rand.weighted([
+        [5, 'anti-affinity'],
+        [2, 'affinity'],
+        [4, 'soft-anti-affinity'],
+        [1, 'soft-affinity'],
+      ]);
       const group = { id: rand.uuid(), name: `${tenant.project.name}-${policy}-${s}`, projectId: tenant.project.id, policy, members: members.map((m) => m.id) };
       if (policy === 'anti-affinity' && rand.chance(0.3)) group.rules = { maxServerPerHost: 2 };
       inv.serverGroups.push(group);
@@ -532,14 +883,27 @@ function parseArgs(argv) {
     const [flag, inline] = argv[i].split(/=(.*)/s, 2);
     const value = () => inline ?? argv[++i];
     switch (flag) {
-      case '--servers': options.servers = number(flag, value()); break;
-      case '--security-groups': options.securityGroups = number(flag, value()); break;
-      case '--seed': options.seed = number(flag, value()); break;
-      case '-o': case '--out': options.out = value(); break;
-      case '--format': options.format = value(); break;
-      case '-h': case '--help':
+      case '--servers':
+        options.servers = number(flag, value());
+        break;
+      case '--security-groups':
+        options.securityGroups = number(flag, value());
+        break;
+      case '--seed':
+        options.seed = number(flag, value());
+        break;
+      case '-o':
+      case '--out':
+        options.out = value();
+        break;
+      case '--format':
+        options.format = value();
+        break;
+      case '-h':
+      case '--help':
         return { help: true };
-      default: throw new Error(`unknown option ${flag}`);
+      default:
+        throw new Error(`unknown option ${flag}`);
     }
   }
   options.format ??= /\.json$/i.test(options.out) ? 'json' : 'yaml';
@@ -561,7 +925,9 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       const text = options.format === 'json' ? `${JSON.stringify(inventory)}\n` : dump(inventory, { noRefs: true, lineWidth: -1 });
       if (options.out === '-') process.stdout.write(text);
       else writeFileSync(options.out, text);
-      process.stderr.write(`generated ${inventory.servers.length} servers, ${inventory.securityGroups.length} security groups, ${inventory.projects.length} projects, ${inventory.ports.length} ports, ${inventory.volumes.length} volumes${options.out === '-' ? '' : ` → ${options.out}`}\n`);
+      process.stderr.write(
+        `generated ${inventory.servers.length} servers, ${inventory.securityGroups.length} security groups, ${inventory.projects.length} projects, ${inventory.ports.length} ports, ${inventory.volumes.length} volumes${options.out === '-' ? '' : ` → ${options.out}`}\n`,
+      );
     }
   } catch (e) {
     process.stderr.write(`generate-inventory: ${e.message}\n${USAGE}\n`);

@@ -19,7 +19,7 @@ step "type-check (sources and tests) and build"
 npm run --silent build
 npx tsc -p tsconfig.test.json
 
-step "lint (biome.json)"
+step "lint and format check (biome.json)"
 npm run --silent lint
 
 minicloud_pid=""

@@ -42,9 +42,13 @@ export class InvalidInputError extends MigrateError {
     const more = problems.length > 20 ? [`  … and ${problems.length - 20} more`] : [];
     // One problem: one line. Several: a heading and one line each.
     const [only] = problems;
-    super('invalid-input', problems.length === 1 && only
-      ? `${file} is not a valid ${what}: ${only.path}: ${only.message}`
-      : [`${file} is not a valid ${what} (${problems.length} problems):`, ...shown, ...more].join('\n'), { where: file });
+    super(
+      'invalid-input',
+      problems.length === 1 && only
+        ? `${file} is not a valid ${what}: ${only.path}: ${only.message}`
+        : [`${file} is not a valid ${what} (${problems.length} problems):`, ...shown, ...more].join('\n'),
+      { where: file },
+    );
     this.name = 'InvalidInputError';
     this.problems = problems;
     this.file = file;
@@ -75,7 +79,12 @@ const ERRNO_TEXT: Record<string, string> = {
 
 /** An error of the operating system (fs, sockets): it has an errno code such as ENOSPC. */
 export function isSystemError(error: unknown): error is NodeJS.ErrnoException {
-  return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string' && /^E[A-Z0-9]+$/.test((error as NodeJS.ErrnoException).code!) && 'syscall' in error;
+  return (
+    error instanceof Error &&
+    typeof (error as NodeJS.ErrnoException).code === 'string' &&
+    /^E[A-Z0-9]+$/.test((error as NodeJS.ErrnoException).code!) &&
+    'syscall' in error
+  );
 }
 
 /**
@@ -85,7 +94,25 @@ export function isSystemError(error: unknown): error is NodeJS.ErrnoException {
  */
 export function describeSystemError(error: NodeJS.ErrnoException, path?: string, action?: string): string {
   const code = error.code ?? 'EUNKNOWN';
-  const verb = action ?? (({ open: 'open', read: 'read', write: 'write', mkdir: 'create', rename: 'rename', rmdir: 'remove', unlink: 'remove', scandir: 'read', stat: 'read', lstat: 'read', copyfile: 'copy', access: 'access' } as Record<string, string>)[error.syscall ?? ''] ?? 'use');
+  const verb =
+    action ??
+    (
+      {
+        open: 'open',
+        read: 'read',
+        write: 'write',
+        mkdir: 'create',
+        rename: 'rename',
+        rmdir: 'remove',
+        unlink: 'remove',
+        scandir: 'read',
+        stat: 'read',
+        lstat: 'read',
+        copyfile: 'copy',
+        access: 'access',
+      } as Record<string, string>
+    )[error.syscall ?? ''] ??
+    'use';
   const where = path ?? error.path;
   const reason = ERRNO_TEXT[code] ?? error.message.replace(/^[A-Z0-9]+: /, '').split(',')[0];
   const dest = (error as { dest?: string }).dest;

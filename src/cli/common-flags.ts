@@ -29,17 +29,39 @@ const CONNECTION_GROUP = 'Connection flags (as kubectl):';
 
 export function withGlobalFlags<T>(argv: Argv<T>) {
   return argv
-    .option('kubeconfig', { type: 'string', describe: 'Path to the kubeconfig file (default: $KUBECONFIG or ~/.kube/config)', global: true, group: CONNECTION_GROUP })
+    .option('kubeconfig', {
+      type: 'string',
+      describe: 'Path to the kubeconfig file (default: $KUBECONFIG or ~/.kube/config)',
+      global: true,
+      group: CONNECTION_GROUP,
+    })
     .option('context', { type: 'string', describe: 'The name of the kubeconfig context to use', global: true, group: CONNECTION_GROUP })
     .option('cluster', { type: 'string', describe: 'The name of the kubeconfig cluster to use', global: true, group: CONNECTION_GROUP })
     .option('user', { type: 'string', describe: 'The name of the kubeconfig user to use', global: true, group: CONNECTION_GROUP })
-    .option('namespace', { alias: 'n', type: 'string', describe: 'If present, the namespace scope for this request (default: from the context)', global: true, group: CONNECTION_GROUP })
-    .option('server', { alias: 's', type: 'string', describe: 'The address and port of the Kubernetes API server (http:// for `kubectl proxy`)', global: true, group: CONNECTION_GROUP })
+    .option('namespace', {
+      alias: 'n',
+      type: 'string',
+      describe: 'If present, the namespace scope for this request (default: from the context)',
+      global: true,
+      group: CONNECTION_GROUP,
+    })
+    .option('server', {
+      alias: 's',
+      type: 'string',
+      describe: 'The address and port of the Kubernetes API server (http:// for `kubectl proxy`)',
+      global: true,
+      group: CONNECTION_GROUP,
+    })
     .option('token', { type: 'string', describe: 'Bearer token for authentication to the API server', global: true, group: CONNECTION_GROUP })
     .option('as', { type: 'string', describe: 'Username to impersonate for the operation', global: true, group: CONNECTION_GROUP })
     .option('as-group', { type: 'array', string: true, describe: 'Group to impersonate for the operation (repeatable)', global: true, group: CONNECTION_GROUP })
     .option('certificate-authority', { type: 'string', describe: 'Path to a cert file for the certificate authority', global: true, group: CONNECTION_GROUP })
-    .option('insecure-skip-tls-verify', { type: 'boolean', describe: "If true, the server's certificate will not be checked for validity (insecure)", global: true, group: CONNECTION_GROUP })
+    .option('insecure-skip-tls-verify', {
+      type: 'boolean',
+      describe: "If true, the server's certificate will not be checked for validity (insecure)",
+      global: true,
+      group: CONNECTION_GROUP,
+    })
     .option('request-timeout', {
       type: 'string',
       default: DEFAULT_REQUEST_TIMEOUT,
@@ -52,7 +74,8 @@ export function withGlobalFlags<T>(argv: Argv<T>) {
       alias: 'verbose',
       type: 'string',
       default: '0',
-      describe: 'Log level as kubectl: 1 stack traces on errors, 2 steps, 6 one line per request (method, URL, status, latency), 8 request bodies are never printed',
+      describe:
+        'Log level as kubectl: 1 stack traces on errors, 2 steps, 6 one line per request (method, URL, status, latency), 8 request bodies are never printed',
       global: true,
       coerce: parseVerbosity,
     });
@@ -127,7 +150,10 @@ export function timeoutOption<T>(argv: Argv<T>, defaultValue: string, describe: 
 
 export type DryRun = 'none' | 'client' | 'server';
 
-export function dryRunOption<T>(argv: Argv<T>, describe = 'Must be "none", "server", or "client". client: print what would be done, send nothing that changes anything; server: submit to the API server without persisting') {
+export function dryRunOption<T>(
+  argv: Argv<T>,
+  describe = 'Must be "none", "server", or "client". client: print what would be done, send nothing that changes anything; server: submit to the API server without persisting',
+) {
   // No yargs default: for a string option given bare, yargs substitutes the default ("none") for the empty
   // value, which would turn a bare --dry-run into a real run wherever normalizeDryRun did not run first.
   return argv

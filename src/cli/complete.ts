@@ -13,7 +13,18 @@ import { readFileSync } from 'node:fs';
 type Shell = 'bash' | 'zsh' | 'fish';
 type Parser = { exitProcess(enabled: boolean): Parser; parseAsync(): Promise<unknown> };
 
-const FILE_FLAGS = new Set(['-i', '--inventory', '--config', '--kubeconfig', '--output-file', '--report', '--certificate-authority', '--out', '--nfs-manifests', '--os-cacert']);
+const FILE_FLAGS = new Set([
+  '-i',
+  '--inventory',
+  '--config',
+  '--kubeconfig',
+  '--output-file',
+  '--report',
+  '--certificate-authority',
+  '--out',
+  '--nfs-manifests',
+  '--os-cacert',
+]);
 const SERVER_COMMANDS = new Set(['cutover', 'backup', 'import']);
 const DIRECTIVE_NO_FILES = 4;
 const DIRECTIVE_DEFAULT = 0;
@@ -70,10 +81,16 @@ export async function dynamicCandidates(words: readonly string[]): Promise<{ val
     } catch {
       return { values: [] };
     }
-    const list = prev === '--context' ? kc.getContexts().map((c) => [c.name, `cluster ${c.cluster}, user ${c.user}`] as [string, string]) : prev === '--cluster' ? kc.getClusters().map((c) => [c.name, c.server] as [string, string]) : kc.getUsers().map((u) => [u.name] as [string]);
+    const list =
+      prev === '--context'
+        ? kc.getContexts().map((c) => [c.name, `cluster ${c.cluster}, user ${c.user}`] as [string, string])
+        : prev === '--cluster'
+          ? kc.getClusters().map((c) => [c.name, c.server] as [string, string])
+          : kc.getUsers().map((u) => [u.name] as [string]);
     return { values: list.filter(([v]) => v.startsWith(current)) };
   }
-  if (prev === '-n' || prev === '--namespace') return { values: (await namespaces(await kubeconfigOptions())).filter((n) => n.startsWith(current)).map((n) => [n]) };
+  if (prev === '-n' || prev === '--namespace')
+    return { values: (await namespaces(await kubeconfigOptions())).filter((n) => n.startsWith(current)).map((n) => [n]) };
   const command = words.find((w) => !w.startsWith('-'));
   if (command && SERVER_COMMANDS.has(command) && !current.startsWith('-') && !prev.startsWith('-') && words.indexOf(command) < words.length - 1) {
     const inventory = flagValue(words, '-i', '--inventory');

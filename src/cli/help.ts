@@ -7,8 +7,22 @@ const PROGRAM = 'kubectl openstack-migrate';
 
 /** Global flags that take a value in the next word (see common-flags.ts); their values are not commands. */
 const VALUE_FLAGS = new Set([
-  '--kubeconfig', '--context', '--cluster', '--user', '--namespace', '-n', '--server', '-s', '--token', '--as', '--as-group',
-  '--certificate-authority', '--request-timeout', '-v', '--v', '--verbose',
+  '--kubeconfig',
+  '--context',
+  '--cluster',
+  '--user',
+  '--namespace',
+  '-n',
+  '--server',
+  '-s',
+  '--token',
+  '--as',
+  '--as-group',
+  '--certificate-authority',
+  '--request-timeout',
+  '-v',
+  '--v',
+  '--verbose',
 ]);
 
 export const helpCommand: CommandModule = {
@@ -83,7 +97,10 @@ export function unknownCommandError(words: readonly string[], commands: CommandM
   }
   const typed = words[at];
   if (typed === undefined || names.includes(typed)) return undefined;
-  const suggestions = suggestionsFor(typed, names.filter((n) => n !== 'help'));
+  const suggestions = suggestionsFor(
+    typed,
+    names.filter((n) => n !== 'help'),
+  );
   const hint = suggestions.length ? `\n\nDid you mean this?\n${suggestions.map((s) => `\t${s}`).join('\n')}` : '';
   return new MigrateError('usage', `unknown command "${typed}" for "${PROGRAM}"${hint}\n\nRun '${PROGRAM} --help' for usage.`);
 }

@@ -79,7 +79,10 @@ function builder(argv: Argv) {
       coerce: (v: unknown) => {
         if (v === undefined || v === 'json' || v === 'yaml') return v;
         // Before -o meant a format everywhere, `inventory -o FILE` named the file: say what to type now.
-        throw new MigrateError('usage', `-o is the output format (json|yaml), not ${JSON.stringify(v)}; write the inventory to a file with --output-file ${String(v)}`);
+        throw new MigrateError(
+          'usage',
+          `-o is the output format (json|yaml), not ${JSON.stringify(v)}; write the inventory to a file with --output-file ${String(v)}`,
+        );
       },
     })
     .option('output-file', { type: 'string', default: 'inventory.yaml', describe: 'Inventory file to write; - for stdout' })
@@ -88,7 +91,8 @@ function builder(argv: Argv) {
     .check((args) => {
       const file = String(args.outputFile);
       const ext = /\.json$/i.test(file) ? 'json' : /\.ya?ml$/i.test(file) ? 'yaml' : undefined;
-      if (args.output && file !== '-' && ext && ext !== args.output) throw new MigrateError('usage', `-o ${args.output} does not match the file name ${file}; name the file .${args.output === 'json' ? 'json' : 'yaml'}`);
+      if (args.output && file !== '-' && ext && ext !== args.output)
+        throw new MigrateError('usage', `-o ${args.output} does not match the file name ${file}; name the file .${args.output === 'json' ? 'json' : 'yaml'}`);
       if (!(Number(args.pageSize) >= 1)) throw new Error('--page-size must be at least 1');
       if (!(Number(args.concurrency) >= 1)) throw new Error('--concurrency must be at least 1');
       return true;
@@ -122,7 +126,10 @@ export async function runInventory(args: Partial<InventoryArgs> & ({ outputFile:
   // A path that cannot take the file is refused before the cloud is read, not after.
   if (file !== '-') checkInventoryTarget(file);
   const config = loadCloudConfig({ cloud: args.osCloud, flags: flagsAsSettings(args), insecure: args.insecure });
-  out.debug(2, `inventory: cloud "${config.name}" (${config.files.join(', ') || 'environment'}), region ${config.regionName ?? '(any)'}, interface ${config.interface}`);
+  out.debug(
+    2,
+    `inventory: cloud "${config.name}" (${config.files.join(', ') || 'environment'}), region ${config.regionName ?? '(any)'}, interface ${config.interface}`,
+  );
   const started = Date.now();
   const result = await collectInventory(config, {
     projects: args.project,
@@ -137,9 +144,11 @@ export async function runInventory(args: Partial<InventoryArgs> & ({ outputFile:
   parseInventory(JSON.parse(JSON.stringify(inv)), file === '-' ? '(stdout)' : file);
   if (file === '-') process.stdout.write(formatInventory(inv, format));
   else await saveInventoryFile(inv, file);
-  out.note(`inventory of cloud "${config.name}" (${result.view} view): ${inv.servers.length} servers, ${inv.volumes.length} volumes, ${inv.networks.length} networks, ${inv.projects.length} projects` +
-    ` in ${((Date.now() - started) / 1000).toFixed(1)}s, ${result.stats.requests} requests${file === '-' ? '' : ` → ${file}`}` +
-    (inv.metadata.warnings?.length ? ` (${inv.metadata.warnings.length} warning${inv.metadata.warnings.length > 1 ? 's' : ''})` : ''));
+  out.note(
+    `inventory of cloud "${config.name}" (${result.view} view): ${inv.servers.length} servers, ${inv.volumes.length} volumes, ${inv.networks.length} networks, ${inv.projects.length} projects` +
+      ` in ${((Date.now() - started) / 1000).toFixed(1)}s, ${result.stats.requests} requests${file === '-' ? '' : ` → ${file}`}` +
+      (inv.metadata.warnings?.length ? ` (${inv.metadata.warnings.length} warning${inv.metadata.warnings.length > 1 ? 's' : ''})` : ''),
+  );
   return 0;
 }
 

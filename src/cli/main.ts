@@ -40,7 +40,16 @@ export function reportError(error: unknown): number {
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: each command module has its own argument type; yargs takes them all
-export const COMMANDS: CommandModule<any, any>[] = [inventoryCommand, planCommand, backupCommand, importCommand, cutoverCommand, statusCommand, completionCommand, versionCommand];
+export const COMMANDS: CommandModule<any, any>[] = [
+  inventoryCommand,
+  planCommand,
+  backupCommand,
+  importCommand,
+  cutoverCommand,
+  statusCommand,
+  completionCommand,
+  versionCommand,
+];
 
 /** The parser of the whole command line (also used to answer completion requests, see complete.ts). */
 export function buildParser(words: string[]) {
@@ -64,7 +73,10 @@ export function buildParser(words: string[]) {
     .fail((message, error) => {
       // Usage errors (unknown flag, missing argument) exit 2 as kubectl does; errors from handlers go through reportError.
       // Errors of yargs itself (a flag value its coerce refused) and of .check() are usage errors too.
-      if (error) throw error instanceof MigrateError || (error.name !== 'YError' && !checkFailure(error)) ? error : new MigrateError('usage', `${error.message}\nSee '${PROGRAM} --help'.`, { cause: error });
+      if (error)
+        throw error instanceof MigrateError || (error.name !== 'YError' && !checkFailure(error))
+          ? error
+          : new MigrateError('usage', `${error.message}\nSee '${PROGRAM} --help'.`, { cause: error });
       throw new MigrateError('usage', `${message}\nSee '${PROGRAM} --help'.`);
     });
 }

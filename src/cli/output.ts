@@ -62,7 +62,9 @@ export function guardStandardStreams(exit: (code: number) => never = (code) => p
       if (error.code === 'EPIPE') exit(141);
       if (stream !== process.stderr) {
         try {
-          process.stderr.write(`error: cannot write to ${name}: ${error.code === 'ENOSPC' ? 'no space left on device' : error.message.split(',')[0]} (${error.code ?? 'error'})\n`);
+          process.stderr.write(
+            `error: cannot write to ${name}: ${error.code === 'ENOSPC' ? 'no space left on device' : error.message.split(',')[0]} (${error.code ?? 'error'})\n`,
+          );
         } catch {
           // stderr is gone too: nothing left to tell the user with.
         }

@@ -37,7 +37,9 @@ export async function applyPlanObjects(objects: KubeObject[], args: PlanArgs): P
   }
   if (deferred.length) {
     const count = (kind: string) => deferred.filter((o) => o.kind === kind).length;
-    note(`deferred: ${count('DataVolume')} DataVolumes (created by import), ${count('VirtualMachine')} VirtualMachines and ${count('Service')} Services (created by cutover); --include-workloads applies them now`);
+    note(
+      `deferred: ${count('DataVolume')} DataVolumes (created by import), ${count('VirtualMachine')} VirtualMachines and ${count('Service')} Services (created by cutover); --include-workloads applies them now`,
+    );
   }
   return true;
 }

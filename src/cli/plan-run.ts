@@ -16,13 +16,18 @@ import { escapeControl } from '../report/escape.js';
 import type { PlanArgs } from './plan.js';
 import { note, terminalStyle } from './output.js';
 
-
 /** -n names a namespace of the plan, or the run stops (kubectl: NotFound, exit 1) instead of writing all. */
 function checkNamespaceInPlan(namespace: string, objects: Plan['objects'], inventory: string): void {
-  const names = objects.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name).sort();
+  const names = objects
+    .filter((o) => o.kind === 'Namespace')
+    .map((o) => o.metadata.name)
+    .sort();
   if (names.includes(namespace)) return;
   const shown = names.slice(0, 10).join(', ') + (names.length > 10 ? `, … (${names.length} in all)` : '');
-  throw new MigrateError('invalid-input', `namespace "${namespace}" not found in the plan of ${inventory} (its namespaces: ${shown || 'none'}); nothing was written`);
+  throw new MigrateError(
+    'invalid-input',
+    `namespace "${namespace}" not found in the plan of ${inventory} (its namespaces: ${shown || 'none'}); nothing was written`,
+  );
 }
 
 function errorsOf(plan: Plan): Finding[] {
@@ -35,7 +40,13 @@ function invalidInput(inventory: string, errors: Finding[]): MigrateError {
 }
 
 /** The report in the chosen format, handed to `sink` (a table of a large cloud is never one string). */
-async function writeReport(report: PlanReport, format: PlanArgs['reportFormat'], sink: TextSink, stream: NodeJS.WriteStream, showExact: boolean): Promise<void> {
+async function writeReport(
+  report: PlanReport,
+  format: PlanArgs['reportFormat'],
+  sink: TextSink,
+  stream: NodeJS.WriteStream,
+  showExact: boolean,
+): Promise<void> {
   if (format === 'json') sink.write(`${JSON.stringify(report, null, 2)}\n`);
   else if (format === 'yaml') sink.write(yaml.dump(report, { noRefs: true, lineWidth: -1 }));
   else writeReportTable(report, sink.write, await terminalStyle(stream), { showExact });
@@ -119,7 +130,11 @@ export async function runPlan(args: PlanArgs): Promise<number> {
   return 0;
 }
 
-function buildPlanObjects(inventory: Awaited<ReturnType<typeof loadInventoryFile>>, config: ReturnType<typeof resolvePlanConfig>, namespace: string | undefined): Plan['objects'] {
+function buildPlanObjects(
+  inventory: Awaited<ReturnType<typeof loadInventoryFile>>,
+  config: ReturnType<typeof resolvePlanConfig>,
+  namespace: string | undefined,
+): Plan['objects'] {
   const plan = buildPlan(inventory, config);
   return namespace ? plan.objects.filter((o) => !o.metadata.namespace || o.metadata.namespace === namespace) : plan.objects;
 }

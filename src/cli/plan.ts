@@ -23,9 +23,22 @@ export interface PlanArgs extends GlobalFlags, PlanFlags {
 function builder(argv: Argv) {
   return dryRunOption(argv)
     .option('inventory', { alias: 'i', type: 'string', demandOption: true, describe: 'Inventory file (YAML or JSON) written by `inventory`' })
-    .option('out', { type: 'string', describe: 'Write the manifests into this directory, one folder per namespace, for review (applying it whole would start the VMs; use --apply)' })
-    .option('output', { alias: 'o', type: 'string', choices: ['json', 'yaml', 'name'] as const, describe: 'Output format of the manifests on stdout: json|yaml|name (the report then goes to stderr)' })
-    .option('report-format', { type: 'string', choices: ['table', 'json', 'yaml'] as const, default: 'table' as const, describe: 'Format of the fidelity report' })
+    .option('out', {
+      type: 'string',
+      describe: 'Write the manifests into this directory, one folder per namespace, for review (applying it whole would start the VMs; use --apply)',
+    })
+    .option('output', {
+      alias: 'o',
+      type: 'string',
+      choices: ['json', 'yaml', 'name'] as const,
+      describe: 'Output format of the manifests on stdout: json|yaml|name (the report then goes to stderr)',
+    })
+    .option('report-format', {
+      type: 'string',
+      choices: ['table', 'json', 'yaml'] as const,
+      default: 'table' as const,
+      describe: 'Format of the fidelity report',
+    })
     .option('report', { type: 'string', describe: 'Also write the report to this file' })
     .option('strict', { type: 'boolean', default: false, describe: 'Exit 1 when any attribute is lost or any server is blocked' })
     .option('config', { type: 'string', describe: 'Plan config file (kind: PlanConfig); flags override it' })
@@ -35,16 +48,47 @@ function builder(argv: Argv) {
     .option('namespace-template', { type: 'string', describe: 'Namespace names, from {domain}, {project}, {projectId} (default {domain}-{project})' })
     .option('role-mapping', { type: 'array', string: true, describe: 'KEYSTONE_ROLE=CLUSTER_ROLE (repeatable; default admin=admin member=edit reader=view)' })
     .option('load-balancer-mode', { type: 'string', choices: ['metallb', 'spec', 'none'] as const, describe: 'How Services request the floating IP address' })
-    .option('node-selector', { type: 'array', string: true, describe: "EXTRA_SPEC[=VALUE],LABEL=VALUE: flavors with that extra spec select nodes with that label (repeatable)" })
-    .option('network-map', { type: 'array', string: true, describe: 'NETWORK=pod | multus:NAD[:generate] | ovn-layer2[:NAD] | ovn-localnet[:NAD][:vlan=N][:physnet=P] | bridge:BRIDGE[:vlan=N][:NAD] (network name or id; repeatable; docs/networking.md)' })
-    .option('multi-network-policy', { type: 'boolean', describe: 'Generate MultiNetworkPolicies for security groups on secondary networks (default true; --no-multi-network-policy reports them lost)' })
-    .option('multi-network-policy-plugins', { type: 'array', string: true, describe: 'CNI types multi-networkpolicy-iptables enforces (its --network-plugins; default macvlan,bond)' })
-    .option('pod-cidr', { type: 'array', string: true, describe: "The cluster's pod CIDR(s): address rules overlapping them are narrowed with except and reported" })
+    .option('node-selector', {
+      type: 'array',
+      string: true,
+      describe: 'EXTRA_SPEC[=VALUE],LABEL=VALUE: flavors with that extra spec select nodes with that label (repeatable)',
+    })
+    .option('network-map', {
+      type: 'array',
+      string: true,
+      describe:
+        'NETWORK=pod | multus:NAD[:generate] | ovn-layer2[:NAD] | ovn-localnet[:NAD][:vlan=N][:physnet=P] | bridge:BRIDGE[:vlan=N][:NAD] (network name or id; repeatable; docs/networking.md)',
+    })
+    .option('multi-network-policy', {
+      type: 'boolean',
+      describe: 'Generate MultiNetworkPolicies for security groups on secondary networks (default true; --no-multi-network-policy reports them lost)',
+    })
+    .option('multi-network-policy-plugins', {
+      type: 'array',
+      string: true,
+      describe: 'CNI types multi-networkpolicy-iptables enforces (its --network-plugins; default macvlan,bond)',
+    })
+    .option('pod-cidr', {
+      type: 'array',
+      string: true,
+      describe: "The cluster's pod CIDR(s): address rules overlapping them are narrowed with except and reported",
+    })
     .option('service-cidr', { type: 'array', string: true, describe: "The cluster's service CIDR(s), as --pod-cidr" })
-    .option('guest-datasource', { type: 'string', choices: ['configdrive', 'nocloud', 'as-source'] as const, describe: 'cloud-init seed of Linux guests (default configdrive, in OpenStack format; as-source: config drive only where Nova used one)' })
-    .option('nova-machine-type', { type: 'string', describe: "The source cloud's default x86_64 machine type (nova.conf [libvirt]hw_machine_type; default pc)" })
+    .option('guest-datasource', {
+      type: 'string',
+      choices: ['configdrive', 'nocloud', 'as-source'] as const,
+      describe: 'cloud-init seed of Linux guests (default configdrive, in OpenStack format; as-source: config drive only where Nova used one)',
+    })
+    .option('nova-machine-type', {
+      type: 'string',
+      describe: "The source cloud's default x86_64 machine type (nova.conf [libvirt]hw_machine_type; default pc)",
+    })
     .option('apply', { type: 'boolean', default: false, describe: 'Apply the plan to the cluster of the current context (server-side apply)' })
-    .option('include-workloads', { type: 'boolean', default: false, describe: 'With --apply: also apply DataVolumes, VirtualMachines and Services (normally created by import and cutover)' })
+    .option('include-workloads', {
+      type: 'boolean',
+      default: false,
+      describe: 'With --apply: also apply DataVolumes, VirtualMachines and Services (normally created by import and cutover)',
+    })
     .option('force-conflicts', { type: 'boolean', default: false, describe: 'With --apply: take over fields another manager owns' })
     .option('show-exact', { type: 'boolean', default: false, describe: 'List exact mappings in the report too' })
     .check((args) => {

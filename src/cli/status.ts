@@ -17,7 +17,11 @@ export const statusCommand: CommandModule<object, StatusArgs> = {
     argv
       .positional('servers', { type: 'string', array: true, describe: 'Server names or ids, VM names, or NAMESPACE/VM (default: every migration)' })
       .option('project', { type: 'array', string: true, describe: 'Servers of this project (name or id; repeatable: any of them)' })
-      .option('selector', { alias: 'l', type: 'string', describe: "Label selector on the server's Nova metadata and planned VM labels, as recorded by the workflow (e.g. role=web)" })
+      .option('selector', {
+        alias: 'l',
+        type: 'string',
+        describe: "Label selector on the server's Nova metadata and planned VM labels, as recorded by the workflow (e.g. role=web)",
+      })
       .option('output', {
         alias: 'o',
         type: 'string',
@@ -38,7 +42,11 @@ export const statusCommand: CommandModule<object, StatusArgs> = {
       .epilogue(`Selection: ${SELECTION_HELP}.`)
       .example('$0 status --watch', 'Redraw on every change')) as unknown as CommandModule<object, StatusArgs>['builder'],
   handler: async (args: ArgumentsCamelCase<StatusArgs>) => {
-    const [{ loadKubeConfig }, { Kube }, status] = await Promise.all([import('../kube/config.js'), import('../workflow/kube-ops.js'), import('../workflow/status.js')]);
+    const [{ loadKubeConfig }, { Kube }, status] = await Promise.all([
+      import('../kube/config.js'),
+      import('../workflow/kube-ops.js'),
+      import('../workflow/status.js'),
+    ]);
     const { connectionOptions } = await import('./common-flags.js');
     const target = loadKubeConfig(connectionOptions(args));
     if (!target.ok) throw new MigrateError('kubernetes', target.error.message);
@@ -51,7 +59,8 @@ export const statusCommand: CommandModule<object, StatusArgs> = {
       const snapshot = await status.readSnapshot(kube, namespace);
       const plans = await status.readRecordedPlans(kube);
       const report = { ...status.buildStatus(status.selectSnapshot(snapshot, selection), Date.now()), plans };
-      if (args.output === 'table' || args.output === 'wide') for (const p of plans) process.stderr.write(`plan ${p.planId} (cloud ${p.cloud}, recorded ${p.recordedAt}, ${p.toolVersion})\n`);
+      if (args.output === 'table' || args.output === 'wide')
+        for (const p of plans) process.stderr.write(`plan ${p.planId} (cloud ${p.cloud}, recorded ${p.recordedAt}, ${p.toolVersion})\n`);
       process.stdout.write(status.formatStatus(report, args.output));
       return;
     }
@@ -59,11 +68,18 @@ export const statusCommand: CommandModule<object, StatusArgs> = {
     process.once('SIGINT', () => stop.abort());
     const tty = Boolean(process.stdout.isTTY) && (args.output === 'table' || args.output === 'wide');
     let last = '';
-    await status.watchStatus(kube, namespace, (report) => {
-      const text = status.formatStatus(report, args.output);
-      if (text === last) return;
-      last = text;
-      process.stdout.write(tty ? `\u001b[H\u001b[2J${text}` : args.output === 'json' ? `${JSON.stringify(report)}\n` : text);
-    }, stop.signal, Date.now, selection);
+    await status.watchStatus(
+      kube,
+      namespace,
+      (report) => {
+        const text = status.formatStatus(report, args.output);
+        if (text === last) return;
+        last = text;
+        process.stdout.write(tty ? `\u001b[H\u001b[2J${text}` : args.output === 'json' ? `${JSON.stringify(report)}\n` : text);
+      },
+      stop.signal,
+      Date.now,
+      selection,
+    );
   },
 };

@@ -110,7 +110,12 @@ async function serverVersion(args: VersionArgs): Promise<ServerVersion> {
 function builder(argv: Argv) {
   return argv
     .option('client', { type: 'boolean', default: false, describe: 'Only the client (this plugin) version; do not contact the API server' })
-    .option('output', { alias: 'o', type: 'string', choices: ['json', 'yaml'] as const, describe: 'Output format: json|yaml (same shape as kubectl version -o json)' })
+    .option('output', {
+      alias: 'o',
+      type: 'string',
+      choices: ['json', 'yaml'] as const,
+      describe: 'Output format: json|yaml (same shape as kubectl version -o json)',
+    })
     .example('$0 version --client', 'Version, git commit, build date and Node version of the plugin')
     .example('$0 version --client -o json', 'The same as JSON ({"clientVersion": {...}})')
     .example('$0 version -o yaml', 'Also the Kubernetes version of the current context');

@@ -29,7 +29,17 @@ export interface WorkflowArgs extends GlobalFlags, PlanOptionArgs, SelectionArgs
 }
 
 /** Flags that change the plan; when none is given, the workflow uses the configuration recorded in the cluster. */
-export const PLAN_OPTION_KEYS = ['config', 'storageClass', 'accessMode', 'volumeMode', 'namespaceTemplate', 'roleMapping', 'loadBalancerMode', 'nodeSelector', 'networkMap'] as const;
+export const PLAN_OPTION_KEYS = [
+  'config',
+  'storageClass',
+  'accessMode',
+  'volumeMode',
+  'namespaceTemplate',
+  'roleMapping',
+  'loadBalancerMode',
+  'nodeSelector',
+  'networkMap',
+] as const;
 
 /** -i and every option of `plan` that shapes the plan, plus --replan. */
 export function planOptions<T>(argv: Argv<T>) {
@@ -47,27 +57,34 @@ export function planOptions<T>(argv: Argv<T>) {
     .option('replan', {
       type: 'boolean',
       default: false,
-      describe: 'Record this plan (inventory + options + version) in the cluster instead of the recorded one. Without it, a plan that differs from the recorded one stops the command with the difference; with no plan option given, the recorded options are used',
+      describe:
+        'Record this plan (inventory + options + version) in the cluster instead of the recorded one. Without it, a plan that differs from the recorded one stops the command with the difference; with no plan option given, the recorded options are used',
     });
 }
 
 export const SELECTION_HELP =
-  'NAME... (server name or id, VM name, or NAMESPACE/VM), or --all, or --project and/or -l (both must match). Names cannot be combined with --all, --project or -l; -l matches the server\'s Nova metadata and its planned VM labels';
+  "NAME... (server name or id, VM name, or NAMESPACE/VM), or --all, or --project and/or -l (both must match). Names cannot be combined with --all, --project or -l; -l matches the server's Nova metadata and its planned VM labels";
 
 export function selectionOptions<T>(argv: Argv<T>) {
   return argv
     .positional('servers', { type: 'string', array: true, describe: 'Server names or ids, VM names, or NAMESPACE/VM' })
     .option('all', { type: 'boolean', default: false, describe: 'Every server of the plan' })
     .option('project', { type: 'array', string: true, describe: 'Servers of this project (name or id; repeatable: any of them)' })
-    .option('selector', { alias: 'l', type: 'string', describe: "Label selector (k=v, k!=v, k, !k, k in (a,b)) on the server's Nova metadata and planned VM labels, e.g. role=web" })
-    .epilogue(`Selection: ${SELECTION_HELP}. Unknown names are an error.\n\nThe plan is the contract: the first command records the plan (inventory, plan options, tool version) in the cluster (ConfigMap openstack-migrate/plan-<cloud>); every later command runs that plan, uses the recorded options when none is given, and stops with the difference when the inventory, an option or the version differs. --replan records the new plan on purpose. See docs/workflow.md.`);
+    .option('selector', {
+      alias: 'l',
+      type: 'string',
+      describe: "Label selector (k=v, k!=v, k, !k, k in (a,b)) on the server's Nova metadata and planned VM labels, e.g. role=web",
+    })
+    .epilogue(
+      `Selection: ${SELECTION_HELP}. Unknown names are an error.\n\nThe plan is the contract: the first command records the plan (inventory, plan options, tool version) in the cluster (ConfigMap openstack-migrate/plan-<cloud>); every later command runs that plan, uses the recorded options when none is given, and stops with the difference when the inventory, an option or the version differs. --replan records the new plan on purpose. See docs/workflow.md.`,
+    );
 }
 
 export function workflowOptions<T>(argv: Argv<T>) {
   return selectionOptions(planOptions(argv))
     .option('parallel', { type: 'number', default: 4, describe: 'Imports in flight at once, across servers' })
     .option('os-cloud', { type: 'string', describe: 'Cloud name in clouds.yaml (default: $OS_CLOUD)' })
-    .option('insecure', { type: 'boolean', default: false, describe: 'Do not verify the cloud\'s TLS certificate (test clouds only)' })
+    .option('insecure', { type: 'boolean', default: false, describe: "Do not verify the cloud's TLS certificate (test clouds only)" })
     .option('poll-interval', { type: 'number', default: 2000, hidden: true, describe: 'First polling interval in ms of OpenStack waits (grows to 15 s)' });
 }
 
@@ -101,9 +118,17 @@ export async function loadWorkflowPlan(args: PlanOptionArgs, kube: import('../wo
   const config = !given && recorded ? recorded.config : resolvePlanConfig(args.config ? await loadPlanConfigFile(args.config) : {}, args);
   const planned = contract.planContract({ cloud: inventory.metadata.cloud, inventoryDigest: planIdOf(inventory), config, toolVersion: await toolVersion() });
   if (store) {
-    const outcome = await contract.enforceContract({ load: async () => recorded, save: (p) => store.save(p) }, planned, { replan: args.replan, dryRun: options.dryRun, inventoryFile: args.inventory });
-    if (outcome.action === 'recorded') out.note(`plan ${planned.planId} ${options.dryRun ? 'would be recorded' : 'recorded'} in the cluster (ConfigMap ${contract.PLAN_NAMESPACE}/${contract.planRecordName(planned.cloud)})`);
-    if (outcome.action === 'replanned') out.note(`plan ${planned.planId} replaces ${outcome.recorded?.planId}:\n  ${contract.diffContracts(outcome.recorded!, planned).join('\n  ')}`);
+    const outcome = await contract.enforceContract({ load: async () => recorded, save: (p) => store.save(p) }, planned, {
+      replan: args.replan,
+      dryRun: options.dryRun,
+      inventoryFile: args.inventory,
+    });
+    if (outcome.action === 'recorded')
+      out.note(
+        `plan ${planned.planId} ${options.dryRun ? 'would be recorded' : 'recorded'} in the cluster (ConfigMap ${contract.PLAN_NAMESPACE}/${contract.planRecordName(planned.cloud)})`,
+      );
+    if (outcome.action === 'replanned')
+      out.note(`plan ${planned.planId} replaces ${outcome.recorded?.planId}:\n  ${contract.diffContracts(outcome.recorded!, planned).join('\n  ')}`);
   }
   const plan = buildPlan(inventory, config);
   return { inventory, plan, contract: planned, works: serverWorks(plan, inventory) };
@@ -130,7 +155,11 @@ export async function prepare(args: WorkflowArgs, options: { dryRun?: boolean } 
   const projectIds = new Map(inventory.servers.map((s) => [s.id, s.projectId]));
   const projectOf = (serverId: string) => projectIds.get(serverId) ?? '';
   const connectCloud = async () => {
-    const [{ loadCloudConfig }, { OpenStackClient }, { openStackSource }] = await Promise.all([import('../openstack/config.js'), import('../openstack/client.js'), import('../workflow/source.js')]);
+    const [{ loadCloudConfig }, { OpenStackClient }, { openStackSource }] = await Promise.all([
+      import('../openstack/config.js'),
+      import('../openstack/client.js'),
+      import('../workflow/source.js'),
+    ]);
     const client = await OpenStackClient.connect(loadCloudConfig({ cloud: args.osCloud, insecure: args.insecure }));
     const clientFor = projectClients(client);
     // Each server is handled from its own project where the credentials allow it: its copies, its token.

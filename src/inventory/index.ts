@@ -1,7 +1,22 @@
 // Lookup tables over an inventory, built once per plan (O(n)), so translation never scans lists.
 import type {
-  Domain, Flavor, FloatingIp, Group, Image, Inventory, Keypair, Network, Port, Project, Role, SecurityGroup,
-  Server, ServerGroup, Subnet, User, Volume,
+  Domain,
+  Flavor,
+  FloatingIp,
+  Group,
+  Image,
+  Inventory,
+  Keypair,
+  Network,
+  Port,
+  Project,
+  Role,
+  SecurityGroup,
+  Server,
+  ServerGroup,
+  Subnet,
+  User,
+  Volume,
 } from './types.js';
 
 export interface InventoryIndex {

@@ -45,11 +45,13 @@ function withAllCollections(file: InventoryFile): Inventory {
 
 /** /servers/3/flavorId → servers[3].flavorId */
 function toPath(instancePath: string): string {
-  return instancePath
-    .split('/')
-    .slice(1)
-    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .reduce((acc, part) => (/^\d+$/.test(part) ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part), '') || '(top level)';
+  return (
+    instancePath
+      .split('/')
+      .slice(1)
+      .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+      .reduce((acc, part) => (/^\d+$/.test(part) ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part), '') || '(top level)'
+  );
 }
 
 function describe(error: ErrorObject): InputProblem {
@@ -80,11 +82,19 @@ export function parseInventory(data: unknown, source: string): Inventory {
   // Version first: a file of another version gets one clear message, not a cascade of shape errors.
   if (record.apiVersion !== INVENTORY_API_VERSION || record.kind !== INVENTORY_KIND) {
     throw new InvalidInputError(source, [
-      { path: 'apiVersion', message: `expected apiVersion ${INVENTORY_API_VERSION} and kind ${INVENTORY_KIND}, got ${String(record.apiVersion)} ${String(record.kind)}` },
+      {
+        path: 'apiVersion',
+        message: `expected apiVersion ${INVENTORY_API_VERSION} and kind ${INVENTORY_KIND}, got ${String(record.apiVersion)} ${String(record.kind)}`,
+      },
     ]);
   }
   if (typeof record.schemaVersion === 'string' && Number(record.schemaVersion) === INVENTORY_SCHEMA_VERSION) {
-    throw new InvalidInputError(source, [{ path: 'schemaVersion', message: `must be the number ${INVENTORY_SCHEMA_VERSION}, not the string ${JSON.stringify(record.schemaVersion)} (remove the quotes)` }]);
+    throw new InvalidInputError(source, [
+      {
+        path: 'schemaVersion',
+        message: `must be the number ${INVENTORY_SCHEMA_VERSION}, not the string ${JSON.stringify(record.schemaVersion)} (remove the quotes)`,
+      },
+    ]);
   }
   if (record.schemaVersion !== INVENTORY_SCHEMA_VERSION) {
     throw new InvalidInputError(source, [
@@ -96,7 +106,8 @@ export function parseInventory(data: unknown, source: string): Inventory {
   }
   // Collections may be omitted, except servers (docs/inventory-format.md): an inventory without them is
   // most likely not an inventory at all, and planning it would write an empty plan with exit 0.
-  if (!('servers' in record)) throw new InvalidInputError(source, [{ path: 'servers', message: 'missing required field "servers" (an inventory with no servers says servers: [])' }]);
+  if (!('servers' in record))
+    throw new InvalidInputError(source, [{ path: 'servers', message: 'missing required field "servers" (an inventory with no servers says servers: [])' }]);
   for (const collection of COLLECTIONS) record[collection] ??= [];
   if (!isInventoryFile(record)) {
     const validate = explainingValidator();
@@ -144,7 +155,12 @@ function checkAliasExpansion(data: unknown, text: string, source: string): void 
       }
     }
     if (size > limit) {
-      throw new InvalidInputError(source, [{ path: '(file)', message: `its YAML aliases expand to more than ${Math.round(limit / 2 ** 20)} MiB (an alias bomb?); write the values out instead of aliasing them` }]);
+      throw new InvalidInputError(source, [
+        {
+          path: '(file)',
+          message: `its YAML aliases expand to more than ${Math.round(limit / 2 ** 20)} MiB (an alias bomb?); write the values out instead of aliasing them`,
+        },
+      ]);
     }
   }
 }
@@ -159,7 +175,14 @@ export function parseInventoryText(text: string, source: string): Inventory {
     data = text.trimStart().startsWith('{') ? parseJsonOrYaml(text, source) : yaml.load(text, { filename: source });
   } catch (e) {
     // A stack overflow is what a parser meets in a file nested thousands of levels deep.
-    const reason = e instanceof yaml.YAMLException ? e.message.split('\n')[0] : e instanceof SyntaxError ? e.message : e instanceof RangeError ? 'it is nested too deeply to read' : String(e);
+    const reason =
+      e instanceof yaml.YAMLException
+        ? e.message.split('\n')[0]
+        : e instanceof SyntaxError
+          ? e.message
+          : e instanceof RangeError
+            ? 'it is nested too deeply to read'
+            : String(e);
     throw new InvalidInputError(source, [{ path: '(file)', message: `is not valid YAML/JSON: ${reason}` }]);
   }
   if (YAML_ALIAS.test(text)) checkAliasExpansion(data, text, source);
@@ -171,13 +194,21 @@ export async function loadInventoryFile(file: string): Promise<Inventory> {
   try {
     const size = (await stat(file)).size;
     if (size > MAX_INVENTORY_BYTES) {
-      throw new MigrateError('invalid-input', `inventory ${file} is ${Math.round(size / 2 ** 20)} MiB, more than the ${MAX_INVENTORY_BYTES >> 20} MiB an inventory can be; is it the right file?`, { where: file });
+      throw new MigrateError(
+        'invalid-input',
+        `inventory ${file} is ${Math.round(size / 2 ** 20)} MiB, more than the ${MAX_INVENTORY_BYTES >> 20} MiB an inventory can be; is it the right file?`,
+        { where: file },
+      );
     }
     text = await readFile(file, 'utf8');
   } catch (e) {
     if (e instanceof MigrateError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
-    throw new MigrateError('invalid-input', code === 'ENOENT' ? `cannot read inventory ${file}: no such file` : describeSystemError(e as NodeJS.ErrnoException, file, 'read inventory'), { where: file });
+    throw new MigrateError(
+      'invalid-input',
+      code === 'ENOENT' ? `cannot read inventory ${file}: no such file` : describeSystemError(e as NodeJS.ErrnoException, file, 'read inventory'),
+      { where: file },
+    );
   }
   return parseInventoryText(text, file);
 }

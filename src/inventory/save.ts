@@ -6,7 +6,6 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { MigrateError, fileError } from '../errors.js';
 import { INVENTORY_API_VERSION } from './types.js';
 
-
 /** The temporary file a run of process `pid` writes before renaming it to `file`. */
 function tempFileOf(file: string, pid: number): string {
   return join(dirname(file), `.${basename(file)}.${pid}.tmp`);
@@ -98,5 +97,3 @@ export async function writeInventoryText(text: string, file: string): Promise<vo
     throw fileError(e, file, 'write');
   }
 }
-
-

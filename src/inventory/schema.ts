@@ -307,8 +307,24 @@ export const InventorySchema = obj({
 
 /** Collections that may be omitted in a hand-written file; the loader fills them with []. */
 export const COLLECTIONS = [
-  'domains', 'projects', 'users', 'groups', 'roles', 'roleAssignments', 'flavors', 'images', 'keypairs',
-  'serverGroups', 'servers', 'volumeTypes', 'volumes', 'networks', 'subnets', 'ports', 'securityGroups', 'floatingIps',
+  'domains',
+  'projects',
+  'users',
+  'groups',
+  'roles',
+  'roleAssignments',
+  'flavors',
+  'images',
+  'keypairs',
+  'serverGroups',
+  'servers',
+  'volumeTypes',
+  'volumes',
+  'networks',
+  'subnets',
+  'ports',
+  'securityGroups',
+  'floatingIps',
 ] as const;
 
 /** The JSON Schema of the file (also what the precompiled validator was generated from). */

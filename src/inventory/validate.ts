@@ -37,8 +37,7 @@ export function checkReferences(inv: Inventory): InputProblem[] {
   idsOf(inv.floatingIps, 'floatingIps', problems);
   idsOf(inv.volumeTypes, 'volumeTypes', problems);
 
-  const missing = (path: string, what: string, id: string) =>
-    problems.push({ path, message: `refers to ${what} "${id}", which is not in the inventory` });
+  const missing = (path: string, what: string, id: string) => problems.push({ path, message: `refers to ${what} "${id}", which is not in the inventory` });
 
   inv.projects.forEach((p, i) => {
     if (!domains.has(p.domainId)) missing(`projects[${i}]${label(p)}.domainId`, 'domain', p.domainId);

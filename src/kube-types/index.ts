@@ -41,11 +41,29 @@ export type VirtualMachine = Resource<'kubevirt.io/v1', 'VirtualMachine', Virtua
 export type DataVolume = Resource<'cdi.kubevirt.io/v1beta1', 'DataVolume', DataVolumeDocument>;
 
 export type VirtualMachineSpec = VirtualMachine['spec'];
-export type { V1VirtualMachineInstanceSpec as VirtualMachineInstanceSpec, V1DomainSpec as DomainSpec, V1Devices as Devices, V1Features as Features } from './kubevirt.generated.js';
 export type {
-  V1Disk as Disk, V1Volume as Volume, V1Interface as Interface, V1Network as Network, V1CPU as Cpu, V1Memory as Memory, V1Firmware as Firmware,
-  K8SIoApiCoreV1Affinity as Affinity, V1Clock as Clock, V1FeatureHyperv as FeatureHyperv, V1TPMDevice as TpmDevice, V1Watchdog as Watchdog, V1Input as Input,
-  V1VideoDevice as VideoDevice, V1AccessCredential as AccessCredential, V1CloudInitNoCloudSource as CloudInitNoCloudSource,
+  V1VirtualMachineInstanceSpec as VirtualMachineInstanceSpec,
+  V1DomainSpec as DomainSpec,
+  V1Devices as Devices,
+  V1Features as Features,
+} from './kubevirt.generated.js';
+export type {
+  V1Disk as Disk,
+  V1Volume as Volume,
+  V1Interface as Interface,
+  V1Network as Network,
+  V1CPU as Cpu,
+  V1Memory as Memory,
+  V1Firmware as Firmware,
+  K8SIoApiCoreV1Affinity as Affinity,
+  V1Clock as Clock,
+  V1FeatureHyperv as FeatureHyperv,
+  V1TPMDevice as TpmDevice,
+  V1Watchdog as Watchdog,
+  V1Input as Input,
+  V1VideoDevice as VideoDevice,
+  V1AccessCredential as AccessCredential,
+  V1CloudInitNoCloudSource as CloudInitNoCloudSource,
 } from './kubevirt.generated.js';
 export type DataVolumeSpec = DataVolume['spec'];
 export type { V1Beta1DataVolumeSource as DataVolumeSource, V1Beta1StorageSpec as DataVolumeStorage } from './cdi.generated.js';
@@ -53,7 +71,8 @@ export type NetworkPolicySpec = NonNullable<NetworkPolicy['spec']>;
 export type CalicoNetworkPolicySpec = CalicoNetworkPolicy['spec'];
 export type ServiceSpec = NonNullable<Service['spec']>;
 export type {
-  IoK8SApiNetworkingV1NetworkPolicyIngressRule as NetworkPolicyIngressRule, IoK8SApiNetworkingV1NetworkPolicyEgressRule as NetworkPolicyEgressRule,
+  IoK8SApiNetworkingV1NetworkPolicyIngressRule as NetworkPolicyIngressRule,
+  IoK8SApiNetworkingV1NetworkPolicyEgressRule as NetworkPolicyEgressRule,
 } from './networking.generated.js';
 
 /** Every kind of object a plan contains. */

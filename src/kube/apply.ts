@@ -78,13 +78,7 @@ export async function applyObjects(client: KubeClient, objects: readonly KubeObj
   return { missingApis: [], apiErrors: [], results };
 }
 
-async function applyOne(
-  client: KubeClient,
-  check: ApiCheck,
-  original: KubeObject,
-  options: ApplyOptions,
-  planNamespaces: Set<string>,
-): Promise<ApplyResult> {
+async function applyOne(client: KubeClient, check: ApiCheck, original: KubeObject, options: ApplyOptions, planNamespaces: Set<string>): Promise<ApplyResult> {
   const resource = check.resources.get(resourceKey(original.apiVersion, original.kind));
   const obj = resource ? withNamespace(original, resource, client.namespace) : original;
   const result: ApplyResult = {

@@ -99,7 +99,9 @@ export class KubeClient {
       });
       req.on('error', fail);
       if (timeoutMs > 0) {
-        req.setTimeout(timeoutMs, () => req.destroy(Object.assign(new Error(`timed out after ${formatMs(timeoutMs)} (--request-timeout)`), { code: 'ETIMEDOUT' })));
+        req.setTimeout(timeoutMs, () =>
+          req.destroy(Object.assign(new Error(`timed out after ${formatMs(timeoutMs)} (--request-timeout)`), { code: 'ETIMEDOUT' })),
+        );
       }
       if (payload !== undefined) req.write(payload);
       req.end();

@@ -109,14 +109,24 @@ export function loadKubeConfig(options: KubeConfigOptions = {}): Result<KubeTarg
   const clusterName = options.cluster ?? context.cluster;
   const cluster = kc.getCluster(clusterName);
   if (!cluster) {
-    const known = kc.getClusters().map((c) => c.name).join(', ') || 'none';
-    const what = options.cluster ? `cluster "${options.cluster}" is not in the kubeconfig` : `context "${contextName}" names a cluster that is not in the kubeconfig`;
+    const known =
+      kc
+        .getClusters()
+        .map((c) => c.name)
+        .join(', ') || 'none';
+    const what = options.cluster
+      ? `cluster "${options.cluster}" is not in the kubeconfig`
+      : `context "${contextName}" names a cluster that is not in the kubeconfig`;
     return { ok: false, error: { code: 'cluster-not-found', context: contextName, message: `${what} (clusters: ${known})` } };
   }
   const userName = options.user ?? context.user;
   const user = kc.getUser(userName) ?? (options.user ? undefined : { name: userName });
   if (!user) {
-    const known = kc.getUsers().map((u) => u.name).join(', ') || 'none';
+    const known =
+      kc
+        .getUsers()
+        .map((u) => u.name)
+        .join(', ') || 'none';
     return { ok: false, error: { code: 'user-not-found', context: contextName, message: `user "${options.user}" is not in the kubeconfig (users: ${known})` } };
   }
   return withOverrides(kc, { context: { ...context, cluster: cluster.name, user: user.name }, cluster, user }, options);
@@ -132,7 +142,11 @@ function emptyCredentials(server: string): { context: Context; cluster: Cluster;
 }
 
 /** Rebuilds the configuration around the chosen context with the flag overrides applied. */
-function withOverrides(kc: KubeConfig, chosen: { context: Context; cluster: Cluster; user: User }, options: KubeConfigOptions): Result<KubeTarget, KubeConfigError> {
+function withOverrides(
+  kc: KubeConfig,
+  chosen: { context: Context; cluster: Cluster; user: User },
+  options: KubeConfigOptions,
+): Result<KubeTarget, KubeConfigError> {
   let cluster: Cluster = { ...chosen.cluster, server: options.server ?? chosen.cluster.server };
   // Plain http (kubectl proxy): client-node refuses it unless TLS verification is off, which means nothing there.
   if (cluster.server.startsWith('http:')) cluster = { ...cluster, skipTLSVerify: true };
@@ -140,7 +154,8 @@ function withOverrides(kc: KubeConfig, chosen: { context: Context; cluster: Clus
   if (options.insecureSkipTlsVerify) cluster = { ...cluster, skipTLSVerify: true, caFile: undefined, caData: undefined };
   let user: User = { ...chosen.user };
   // A token given on the command line replaces the user's other ways to authenticate, as kubectl's --token does.
-  if (options.token) user = { name: user.name, token: options.token, certData: user.certData, certFile: user.certFile, keyData: user.keyData, keyFile: user.keyFile };
+  if (options.token)
+    user = { name: user.name, token: options.token, certData: user.certData, certFile: user.certFile, keyData: user.keyData, keyFile: user.keyFile };
   if (options.impersonate) user = { ...user, impersonateUser: options.impersonate };
   const context: Context = { ...chosen.context };
   const target = new KubeConfig();

@@ -21,7 +21,6 @@ export interface PlanApplyOutcome {
   target?: string;
 }
 
-
 export function formatApplyReport(report: ApplyReport, dryRun: boolean): string[] {
   if (report.missingApis.length || report.apiErrors.length) {
     return [

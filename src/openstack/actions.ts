@@ -19,13 +19,38 @@ import type { OpenStackClient } from './client.js';
 import type { SourceActions } from '../workflow/source.js';
 import { createServerImage, getServer, startServer, stopServer, waitForServerStatus } from './compute.js';
 import { addImageTag, deleteImage, findImages, getImage, patchImage, waitForImageActive } from './image.js';
-import { createVolumeFromSnapshot, createVolumeSnapshot, deleteSnapshot, deleteVolume, findSnapshots, findVolumes, getSnapshot, getVolume, uploadVolumeToImage, waitForSnapshotAvailable, waitForVolumeStatus } from './volume.js';
+import {
+  createVolumeFromSnapshot,
+  createVolumeSnapshot,
+  deleteSnapshot,
+  deleteVolume,
+  findSnapshots,
+  findVolumes,
+  getSnapshot,
+  getVolume,
+  uploadVolumeToImage,
+  waitForSnapshotAvailable,
+  waitForVolumeStatus,
+} from './volume.js';
 
 export { NOVA_ACTIONS_MICROVERSION, createServerImage, getServer, startServer, stopServer, waitForServerStatus, type ServerView } from './compute.js';
 export { GLANCE_PATCH_TYPE, addImageTag, deleteImage, findImages, getImage, patchImage, toImageView, waitForImageActive, type ImageView } from './image.js';
 export {
-  CINDER_UPLOAD_MICROVERSION, createVolumeFromSnapshot, createVolumeSnapshot, deleteSnapshot, deleteVolume, findSnapshots, findVolumes, getSnapshot, getVolume, uploadVolumeToImage,
-  waitForSnapshotAvailable, waitForVolumeStatus, type SnapshotView, type UploadResult, type VolumeView,
+  CINDER_UPLOAD_MICROVERSION,
+  createVolumeFromSnapshot,
+  createVolumeSnapshot,
+  deleteSnapshot,
+  deleteVolume,
+  findSnapshots,
+  findVolumes,
+  getSnapshot,
+  getVolume,
+  uploadVolumeToImage,
+  waitForSnapshotAvailable,
+  waitForVolumeStatus,
+  type SnapshotView,
+  type UploadResult,
+  type VolumeView,
 } from './volume.js';
 export { getFloatingIp, listFloatingIpsOfPort, setFloatingIpPort, type FloatingIpView } from './network.js';
 export { createOnce, waitFor, waitGone, type WaitOptions } from './requests.js';

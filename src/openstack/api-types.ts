@@ -2,11 +2,38 @@
 // Nova 2.79, Glance v2, Neutron v2.0, Cinder v3), as recorded in ../shared/fixtures/openstack-zed.
 // Only the fields the inventory needs are typed; the rest is passed through untouched.
 
-export interface KsDomain { id: string; name: string; enabled?: boolean; description?: string | null }
-export interface KsProject { id: string; name: string; domain_id: string; enabled?: boolean; description?: string | null; tags?: string[]; is_domain?: boolean }
-export interface KsUser { id: string; name: string; domain_id: string; enabled?: boolean }
-export interface KsGroup { id: string; name: string; domain_id: string; description?: string | null }
-export interface KsRole { id: string; name: string; domain_id?: string | null }
+export interface KsDomain {
+  id: string;
+  name: string;
+  enabled?: boolean;
+  description?: string | null;
+}
+export interface KsProject {
+  id: string;
+  name: string;
+  domain_id: string;
+  enabled?: boolean;
+  description?: string | null;
+  tags?: string[];
+  is_domain?: boolean;
+}
+export interface KsUser {
+  id: string;
+  name: string;
+  domain_id: string;
+  enabled?: boolean;
+}
+export interface KsGroup {
+  id: string;
+  name: string;
+  domain_id: string;
+  description?: string | null;
+}
+export interface KsRole {
+  id: string;
+  name: string;
+  domain_id?: string | null;
+}
 export interface KsRoleAssignment {
   role: { id: string; name?: string };
   user?: { id: string };
@@ -43,7 +70,12 @@ export interface NovaEmbeddedFlavor {
   swap?: number;
   extra_specs?: Record<string, string>;
 }
-export interface NovaAddress { version: number; addr: string; 'OS-EXT-IPS:type'?: string; 'OS-EXT-IPS-MAC:mac_addr'?: string }
+export interface NovaAddress {
+  version: number;
+  addr: string;
+  'OS-EXT-IPS:type'?: string;
+  'OS-EXT-IPS-MAC:mac_addr'?: string;
+}
 export interface NovaServer {
   id: string;
   name: string;
@@ -66,9 +98,27 @@ export interface NovaServer {
   'OS-EXT-SRV-ATTR:root_device_name'?: string | null;
   'os-extended-volumes:volumes_attached'?: { id: string; delete_on_termination?: boolean }[];
 }
-export interface NovaKeypair { name: string; public_key: string; fingerprint?: string; type?: string; user_id?: string }
-export interface NovaServerGroup { id: string; name: string; policy?: string; policies?: string[]; rules?: { max_server_per_host?: number }; members: string[]; project_id: string; user_id?: string }
-export interface NovaFlavorAccess { flavor_id: string; tenant_id: string }
+export interface NovaKeypair {
+  name: string;
+  public_key: string;
+  fingerprint?: string;
+  type?: string;
+  user_id?: string;
+}
+export interface NovaServerGroup {
+  id: string;
+  name: string;
+  policy?: string;
+  policies?: string[];
+  rules?: { max_server_per_host?: number };
+  members: string[];
+  project_id: string;
+  user_id?: string;
+}
+export interface NovaFlavorAccess {
+  flavor_id: string;
+  tenant_id: string;
+}
 
 export interface GlanceImage {
   id: string;
@@ -164,8 +214,18 @@ export interface NeutronFloatingIp {
   description?: string | null;
 }
 
-export interface CinderVolumeType { id: string; name: string; extra_specs?: Record<string, string> | null }
-export interface CinderAttachment { id?: string; attachment_id?: string; volume_id?: string; server_id: string; device?: string | null }
+export interface CinderVolumeType {
+  id: string;
+  name: string;
+  extra_specs?: Record<string, string> | null;
+}
+export interface CinderAttachment {
+  id?: string;
+  attachment_id?: string;
+  volume_id?: string;
+  server_id: string;
+  device?: string | null;
+}
 export interface CinderVolume {
   id: string;
   name: string | null;

@@ -93,7 +93,15 @@ const TLS_HOSTNAME_CODE = new Set(['ERR_TLS_CERT_ALTNAME_INVALID', 'HOSTNAME_MIS
 const MAX_RESPONSE_BYTES = 256 << 20;
 
 /** Service types by the names operators know them under, for messages. */
-const SERVICE_NAMES: Record<string, string> = { identity: 'Keystone', compute: 'Nova', image: 'Glance', network: 'Neutron', volumev3: 'Cinder', 'block-storage': 'Cinder', volume: 'Cinder' };
+const SERVICE_NAMES: Record<string, string> = {
+  identity: 'Keystone',
+  compute: 'Nova',
+  image: 'Glance',
+  network: 'Neutron',
+  volumev3: 'Cinder',
+  'block-storage': 'Cinder',
+  volume: 'Cinder',
+};
 
 /**
  * Secret-looking values in text a service sent back (some echo the request body in their error message):
@@ -117,7 +125,10 @@ export function errorMessageOf(body: unknown): string | undefined {
 
 function rawErrorMessageOf(body: unknown): string | undefined {
   if (typeof body === 'string') {
-    const text = body.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim();
+    const text = body
+      .replace(/<[^>]+>/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim();
     return text ? text.slice(0, 300) : undefined;
   }
   if (typeof body !== 'object' || body === null) return undefined;
@@ -171,7 +182,12 @@ export class OpenStackClient {
   /** Project id to scope to instead of the configured scope (per-project fallback). */
   private readonly scopeProjectId?: string;
 
-  private constructor(config: CloudConfig, options: ClientOptions, shared?: { http: AxiosInstance; limiter: Limiter; stats: ClientStats }, scopeProjectId?: string) {
+  private constructor(
+    config: CloudConfig,
+    options: ClientOptions,
+    shared?: { http: AxiosInstance; limiter: Limiter; stats: ClientStats },
+    scopeProjectId?: string,
+  ) {
     this.config = config;
     this.retry = { attempts: 4, baseDelayMs: 250, maxDelayMs: 5_000, ...options.retry };
     this.timeoutMs = Math.max(0, options.timeoutMs ?? httpSettings().requestTimeoutMs ?? getRequestTimeout());
@@ -192,15 +208,23 @@ export class OpenStackClient {
       try {
         ca = readFileSync(config.cacert);
       } catch {
-        throw new OpenStackError('config', `cacert ${config.cacert} of cloud "${config.name}" cannot be read; fix the path in clouds.yaml, OS_CACERT or --os-cacert`);
+        throw new OpenStackError(
+          'config',
+          `cacert ${config.cacert} of cloud "${config.name}" cannot be read; fix the path in clouds.yaml, OS_CACERT or --os-cacert`,
+        );
       }
       // Node ignores a CA bundle it cannot parse and verifies against nothing useful: say so instead.
       if (!ca.toString('latin1').includes('-----BEGIN CERTIFICATE-----')) {
-        throw new OpenStackError('config', `cacert ${config.cacert} of cloud "${config.name}" holds no PEM certificate (-----BEGIN CERTIFICATE-----); give the CA bundle in PEM form (convert DER with: openssl x509 -inform der -in FILE -out FILE.pem)`);
+        throw new OpenStackError(
+          'config',
+          `cacert ${config.cacert} of cloud "${config.name}" holds no PEM certificate (-----BEGIN CERTIFICATE-----); give the CA bundle in PEM form (convert DER with: openssl x509 -inform der -in FILE -out FILE.pem)`,
+        );
       }
     }
     if (!config.verify) {
-      this.warn(`TLS certificate verification is OFF for cloud "${config.name}" (--insecure / verify: false): anyone on the path can read the credentials; use a CA bundle (cacert / OS_CACERT) instead`);
+      this.warn(
+        `TLS certificate verification is OFF for cloud "${config.name}" (--insecure / verify: false): anyone on the path can read the credentials; use a CA bundle (cacert / OS_CACERT) instead`,
+      );
     }
     this.http = axios.create({
       // The request timeout is enforced per attempt in send() (connection, answer and body together).
@@ -258,7 +282,11 @@ export class OpenStackClient {
   private expectJsonObject(res: AxiosResponse, label: string): void {
     const data: unknown = res.data;
     if (typeof data === 'object' && data !== null && !Array.isArray(data) && !Buffer.isBuffer(data)) return;
-    throw new OpenStackError('api', `${label}: answered ${res.status} with a body that is not a JSON object (${describeBody(res)}); is the URL an OpenStack endpoint (a proxy or login page in the way)?`, { status: res.status });
+    throw new OpenStackError(
+      'api',
+      `${label}: answered ${res.status} with a body that is not a JSON object (${describeBody(res)}); is the URL an OpenStack endpoint (a proxy or login page in the way)?`,
+      { status: res.status },
+    );
   }
 
   /** Authenticates and returns a client scoped as the configuration says. */
@@ -291,7 +319,13 @@ export class OpenStackClient {
     let scope: unknown;
     if (this.scopeProjectId) scope = { project: { id: this.scopeProjectId } };
     else if (a.projectId) scope = { project: { id: a.projectId } };
-    else if (a.projectName) scope = { project: { name: a.projectName, domain: domain(a.projectDomainName, a.projectDomainId) ?? domain(a.userDomainName, a.userDomainId) ?? { id: 'default' } } };
+    else if (a.projectName)
+      scope = {
+        project: {
+          name: a.projectName,
+          domain: domain(a.projectDomainName, a.projectDomainId) ?? domain(a.userDomainName, a.userDomainId) ?? { id: 'default' },
+        },
+      };
     else if (a.domainId || a.domainName) scope = { domain: domain(a.domainName, a.domainId) };
     switch (this.config.authType) {
       case 'applicationcredential':
@@ -336,14 +370,34 @@ export class OpenStackClient {
     this.stats.authentications += 1;
     const res = await this.send({ method: 'POST', url, data: this.authBody(), headers: { 'Content-Type': 'application/json' } }, `Keystone at ${shownUrl}`);
     if (res.status === 401) {
-      const what = this.config.authType === 'applicationcredential' ? 'application credential' : this.config.authType === 'token' ? 'token' : 'user name, password and user domain';
-      throw new OpenStackError('auth', `Keystone at ${shownUrl} rejected the credentials of cloud "${this.config.name}" (401 ${this.serverText(res.data) ?? 'Unauthorized'}); check the ${what}`, { status: 401 });
+      const what =
+        this.config.authType === 'applicationcredential'
+          ? 'application credential'
+          : this.config.authType === 'token'
+            ? 'token'
+            : 'user name, password and user domain';
+      throw new OpenStackError(
+        'auth',
+        `Keystone at ${shownUrl} rejected the credentials of cloud "${this.config.name}" (401 ${this.serverText(res.data) ?? 'Unauthorized'}); check the ${what}`,
+        { status: 401 },
+      );
     }
     if (res.status === 403 || res.status === 404) {
-      throw new OpenStackError('auth', `Keystone at ${shownUrl} refused the requested scope of cloud "${this.config.name}" (${res.status} ${this.serverText(res.data) ?? ''}); check project_name/project_id and their domain`.replace(' )', ')'), { status: res.status });
+      throw new OpenStackError(
+        'auth',
+        `Keystone at ${shownUrl} refused the requested scope of cloud "${this.config.name}" (${res.status} ${this.serverText(res.data) ?? ''}); check project_name/project_id and their domain`.replace(
+          ' )',
+          ')',
+        ),
+        { status: res.status },
+      );
     }
     if (res.status !== 201 && res.status !== 200) {
-      throw new OpenStackError('api', `Keystone at ${shownUrl} answered ${res.status} to authentication (${this.serverText(res.data) ?? 'no message'}); check auth_url points at Keystone v3`, { status: res.status });
+      throw new OpenStackError(
+        'api',
+        `Keystone at ${shownUrl} answered ${res.status} to authentication (${this.serverText(res.data) ?? 'no message'}); check auth_url points at Keystone v3`,
+        { status: res.status },
+      );
     }
     const subject = res.headers['x-subject-token'];
     this.expectJsonObject(res, `Keystone at ${shownUrl}`);
@@ -401,11 +455,18 @@ export class OpenStackClient {
     const why = available.length
       ? `has no ${iface} endpoint${region ? ` in region ${region}` : ''} (it has ${[...new Set(available)].join(', ')})`
       : 'is not in the service catalog';
-    throw new OpenStackError('catalog', `service ${types[0]} ${why} of cloud "${this.config.name}"; set region_name/interface (OS_REGION_NAME, OS_INTERFACE) or ${types[0]}_endpoint_override`);
+    throw new OpenStackError(
+      'catalog',
+      `service ${types[0]} ${why} of cloud "${this.config.name}"; set region_name/interface (OS_REGION_NAME, OS_INTERFACE) or ${types[0]}_endpoint_override`,
+    );
   }
 
   /** One HTTP exchange with the retry policy; no auth header handling here. */
-  private async send(req: { method: string; url: string; data?: unknown; headers?: Record<string, string>; params?: RequestOptions['params'] }, what: string, idempotent = true): Promise<AxiosResponse> {
+  private async send(
+    req: { method: string; url: string; data?: unknown; headers?: Record<string, string>; params?: RequestOptions['params'] },
+    what: string,
+    idempotent = true,
+  ): Promise<AxiosResponse> {
     // A request that is not idempotent (a create) is sent again only when the server cannot have acted on
     // it: the connection was never made, or it was refused as too many (429). After a reset or a 5xx it may
     // have been carried out; the caller looks for what it made before creating again (actions.ts).
@@ -420,13 +481,22 @@ export class OpenStackClient {
         res = await this.limiter.run(async () => {
           // The clock starts when the request is sent, not while it waits for a free slot.
           const abort = this.timeoutMs > 0 ? new AbortController() : undefined;
-          const timer = abort && setTimeout(() => {
-            timedOut = true;
-            abort.abort();
-          }, this.timeoutMs);
+          const timer =
+            abort &&
+            setTimeout(() => {
+              timedOut = true;
+              abort.abort();
+            }, this.timeoutMs);
           const started = performance.now();
           try {
-            const answer = await this.http.request({ method: req.method, url: req.url, data: req.data, headers: req.headers, params: req.params, signal: abort?.signal });
+            const answer = await this.http.request({
+              method: req.method,
+              url: req.url,
+              data: req.data,
+              headers: req.headers,
+              params: req.params,
+              signal: abort?.signal,
+            });
             logRequest(req.method, this.http.getUri({ url: req.url, params: req.params }), answer.status, started);
             return answer;
           } catch (err) {
@@ -440,20 +510,32 @@ export class OpenStackClient {
         code = (err as { code?: string }).code ?? 'ERR';
         if (timedOut) {
           // Not retried: the limit is the user's bound for one request, and a retry would multiply it.
-          throw new OpenStackError('unreachable', `${what} timed out after ${formatDuration(this.timeoutMs)} without an answer; check that the service is healthy, or raise --request-timeout (0 = no limit)`);
+          throw new OpenStackError(
+            'unreachable',
+            `${what} timed out after ${formatDuration(this.timeoutMs)} without an answer; check that the service is healthy, or raise --request-timeout (0 = no limit)`,
+          );
         }
         if (code === 'ERR_BAD_RESPONSE' && /maxContentLength/.test((err as Error).message)) {
           throw new OpenStackError('api', `${what}: the response is larger than ${MAX_RESPONSE_BYTES >> 20} MiB; lower --page-size or check the endpoint`);
         }
         if (TLS_HOSTNAME_CODE.has(code)) {
           // A CA bundle cannot help here: the certificate is valid but issued for another name.
-          throw new OpenStackError('unreachable', `${what}: TLS verification failed (${code}): the certificate does not name this host; use the host name it was issued for in auth_url, or --insecure for a test cloud`);
+          throw new OpenStackError(
+            'unreachable',
+            `${what}: TLS verification failed (${code}): the certificate does not name this host; use the host name it was issued for in auth_url, or --insecure for a test cloud`,
+          );
         }
         if (TLS_VERIFY_CODE.test(code)) {
-          throw new OpenStackError('unreachable', `${what}: TLS verification failed (${code}); give the CA bundle with cacert / OS_CACERT, or --insecure for a test cloud`);
+          throw new OpenStackError(
+            'unreachable',
+            `${what}: TLS verification failed (${code}); give the CA bundle with cacert / OS_CACERT, or --insecure for a test cloud`,
+          );
         }
         if (!retryCodes.has(code) || attempt >= this.retry.attempts) {
-          throw new OpenStackError('unreachable', `${what} is unreachable (${code} after ${attempt} attempt${attempt > 1 ? 's' : ''}); check the URL, that the service runs and that no firewall is in the way`);
+          throw new OpenStackError(
+            'unreachable',
+            `${what} is unreachable (${code} after ${attempt} attempt${attempt > 1 ? 's' : ''}); check the URL, that the service runs and that no firewall is in the way`,
+          );
         }
       }
       if (res && !retryStatus.has(res.status)) return res;
@@ -483,7 +565,11 @@ export class OpenStackClient {
       await this.reauthenticate();
       res = await this.send({ method: 'GET', url, params: options.params, headers: { ...options.headers, 'X-Auth-Token': this.#token } }, label);
       if (res.status === 401) {
-        throw new OpenStackError('auth', `${label}: 401 ${this.serverText(res.data) ?? 'Unauthorized'} even with a new token; check the credentials of cloud "${this.config.name}"`, { status: 401 });
+        throw new OpenStackError(
+          'auth',
+          `${label}: 401 ${this.serverText(res.data) ?? 'Unauthorized'} even with a new token; check the credentials of cloud "${this.config.name}"`,
+          { status: 401 },
+        );
       }
     }
     if (res.status >= 200 && res.status < 300) {
@@ -501,7 +587,12 @@ export class OpenStackClient {
    * delete) from failures; only transport and authentication failures throw. Added for the workflow
    * actions (src/openstack/actions.ts).
    */
-  async request<T = unknown>(method: string, url: string, options: RequestOptions & { data?: unknown; idempotent?: boolean } = {}, what = ''): Promise<{ status: number; data: T; headers: Record<string, string> }> {
+  async request<T = unknown>(
+    method: string,
+    url: string,
+    options: RequestOptions & { data?: unknown; idempotent?: boolean } = {},
+    what = '',
+  ): Promise<{ status: number; data: T; headers: Record<string, string> }> {
     // POST creates; callers mark the POSTs that are safe to repeat (power actions answer 409 when done).
     const idempotent = options.idempotent ?? method.toUpperCase() !== 'POST';
     const label = what || this.requestLabel(method, url);
@@ -516,7 +607,11 @@ export class OpenStackClient {
       await this.reauthenticate();
       res = await this.send({ method, url, params: options.params, data: options.data, headers: headers() }, label, idempotent);
       if (res.status === 401) {
-        throw new OpenStackError('auth', `${label}: 401 ${this.serverText(res.data) ?? 'Unauthorized'} even with a new token; check the credentials of cloud "${this.config.name}"`, { status: 401 });
+        throw new OpenStackError(
+          'auth',
+          `${label}: 401 ${this.serverText(res.data) ?? 'Unauthorized'} even with a new token; check the credentials of cloud "${this.config.name}"`,
+          { status: 401 },
+        );
       }
     }
     return { status: res.status, data: res.data as T, headers: res.headers as Record<string, string> };

@@ -77,7 +77,12 @@ export async function collectInventory(config: CloudConfig, options: CollectOpti
     }
   };
   const pageSize = Math.max(1, options.pageSize ?? 1000);
-  const client = await OpenStackClient.connect(config, { concurrency: options.concurrency, retry: options.retry, timeoutMs: options.timeoutMs, onWarning: warn });
+  const client = await OpenStackClient.connect(config, {
+    concurrency: options.concurrency,
+    retry: options.retry,
+    timeoutMs: options.timeoutMs,
+    onWarning: warn,
+  });
   const isAdmin = client.token.roles.some((r) => r.name === 'admin');
   const adminCtx: ReadContext = { client, pageSize, allProjects: true, warn };
 
@@ -108,13 +113,15 @@ export async function collectInventory(config: CloudConfig, options: CollectOpti
         projectIds = accessible.filter((p) => wanted.has(p.id) || wanted.has(p.name) || domains.has(p.domain_id)).map((p) => p.id);
       }
     }
-    scopes = await Promise.all(projectIds.map(async (projectId) => {
-      const scoped = projectId === own ? client : await client.rescope(projectId);
-      const data = await readScope({ client: scoped, pageSize, allProjects: false, warn });
-      // A member's Cinder view leaves out the owner attribute: the scope says who owns them.
-      data.volumes = data.volumes.map((v): CinderVolume => ({ ...v, 'os-vol-tenant-attr:tenant_id': v['os-vol-tenant-attr:tenant_id'] ?? projectId }));
-      return { projectId, data };
-    }));
+    scopes = await Promise.all(
+      projectIds.map(async (projectId) => {
+        const scoped = projectId === own ? client : await client.rescope(projectId);
+        const data = await readScope({ client: scoped, pageSize, allProjects: false, warn });
+        // A member's Cinder view leaves out the owner attribute: the scope says who owns them.
+        data.volumes = data.volumes.map((v): CinderVolume => ({ ...v, 'os-vol-tenant-attr:tenant_id': v['os-vol-tenant-attr:tenant_id'] ?? projectId }));
+        return { projectId, data };
+      }),
+    );
     if (scopes.some((s) => s.data.servers.some((srv) => srv['OS-EXT-SRV-ATTR:user_data'] === undefined))) {
       warn('servers: user data and hostnames are admin-only (os-extended-server-attributes); servers carry no userData in this inventory');
     }
@@ -131,7 +138,13 @@ export async function collectInventory(config: CloudConfig, options: CollectOpti
     ...identity,
     flavors: mergeById(pick('flavors')),
     flavorAccess,
-    keypairs: [...new Map(pick('keypairs').flat().map((k) => [`${k.user_id}/${k.name}`, k])).values()],
+    keypairs: [
+      ...new Map(
+        pick('keypairs')
+          .flat()
+          .map((k) => [`${k.user_id}/${k.name}`, k]),
+      ).values(),
+    ],
     serverGroups: mergeById(pick('serverGroups')),
     servers: mergeById(pick('servers')),
     images: mergeById(pick('images')),
@@ -147,7 +160,10 @@ export async function collectInventory(config: CloudConfig, options: CollectOpti
   const full = toInventory(raw, (options.now?.() ?? new Date()).toISOString());
   const { inventory, unmatched } = sliceInventory(full, options);
   if (unmatched.length) {
-    throw new OpenStackError('config', `no project, domain or server named ${unmatched.map((u) => `"${u}"`).join(', ')} in cloud "${config.name}"; check the --project/--domain/--instance values (names or ids)`);
+    throw new OpenStackError(
+      'config',
+      `no project, domain or server named ${unmatched.map((u) => `"${u}"`).join(', ')} in cloud "${config.name}"; check the --project/--domain/--instance values (names or ids)`,
+    );
   }
   inventory.metadata.warnings = warnings.length ? [...warnings] : undefined;
   if (!inventory.metadata.warnings) delete inventory.metadata.warnings;

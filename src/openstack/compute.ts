@@ -38,7 +38,9 @@ export async function negotiateCompute(ctx: ReadContext): Promise<ComputeApi> {
     const max = data?.version?.version;
     if (max && /^\d+\.\d+$/.test(max) && compare(max, NOVA_MICROVERSION) < 0) {
       microversion = max;
-      ctx.warn(`Nova offers microversions up to ${max} only (< ${NOVA_MICROVERSION}): ${compare(max, '2.47') < 0 ? 'flavors of servers are read from the flavor list, so flavors edited since boot show their new values' : 'some server fields may be missing'}`);
+      ctx.warn(
+        `Nova offers microversions up to ${max} only (< ${NOVA_MICROVERSION}): ${compare(max, '2.47') < 0 ? 'flavors of servers are read from the flavor list, so flavors edited since boot show their new values' : 'some server fields may be missing'}`,
+      );
     }
   } catch {
     // Some deployments hide the version document; 2.79 exists since Train, so keep it.
@@ -61,23 +63,39 @@ export interface FlavorData {
 
 export async function readFlavors(ctx: ReadContext, api: ComputeApi): Promise<FlavorData> {
   // is_public=None: public and private flavors (admins see all; members those their project may use).
-  const flavors = await listAll<NovaFlavor>(ctx.client, `${api.url}/flavors/detail`, 'flavors', { params: { is_public: 'None' }, headers: api.headers, pageSize: ctx.pageSize });
+  const flavors = await listAll<NovaFlavor>(ctx.client, `${api.url}/flavors/detail`, 'flavors', {
+    params: { is_public: 'None' },
+    headers: api.headers,
+    pageSize: ctx.pageSize,
+  });
   if (compare(api.microversion, '2.61') < 0) {
-    await Promise.all(flavors.map(async (f) => {
-      const url = `${api.url}/flavors/${encodeURIComponent(f.id)}/os-extra_specs`;
-      const { data } = await ctx.client.get<unknown>(url, { headers: api.headers });
-      f.extra_specs = checkBody<{ extra_specs: Record<string, string> }>('extra_specs', data, ctx.client.requestLabel('GET', url)).extra_specs;
-    }));
+    await Promise.all(
+      flavors.map(async (f) => {
+        const url = `${api.url}/flavors/${encodeURIComponent(f.id)}/os-extra_specs`;
+        const { data } = await ctx.client.get<unknown>(url, { headers: api.headers });
+        f.extra_specs = checkBody<{ extra_specs: Record<string, string> }>('extra_specs', data, ctx.client.requestLabel('GET', url)).extra_specs;
+      }),
+    );
   }
   const flavorAccess: Record<string, string[]> = {};
   const privateFlavors = flavors.filter((f) => f['os-flavor-access:is_public'] === false);
-  await Promise.all(privateFlavors.map(async (f) => {
-    flavorAccess[f.id] = await orForbidden(ctx, `access list of private flavor ${f.name}`, 'the projects allowed to use it are not in the inventory', async () => {
-      const url = `${api.url}/flavors/${encodeURIComponent(f.id)}/os-flavor-access`;
-      const { data } = await ctx.client.get<unknown>(url, { headers: api.headers });
-      return checkBody<{ flavor_access: NovaFlavorAccess[] }>('flavor_access', data, ctx.client.requestLabel('GET', url)).flavor_access.map((a) => a.tenant_id);
-    }, () => []);
-  }));
+  await Promise.all(
+    privateFlavors.map(async (f) => {
+      flavorAccess[f.id] = await orForbidden(
+        ctx,
+        `access list of private flavor ${f.name}`,
+        'the projects allowed to use it are not in the inventory',
+        async () => {
+          const url = `${api.url}/flavors/${encodeURIComponent(f.id)}/os-flavor-access`;
+          const { data } = await ctx.client.get<unknown>(url, { headers: api.headers });
+          return checkBody<{ flavor_access: NovaFlavorAccess[] }>('flavor_access', data, ctx.client.requestLabel('GET', url)).flavor_access.map(
+            (a) => a.tenant_id,
+          );
+        },
+        () => [],
+      );
+    }),
+  );
   return { flavors, flavorAccess };
 }
 
@@ -96,30 +114,49 @@ export async function readKeypairs(ctx: ReadContext, api: ComputeApi, servers: N
   const self = ctx.client.token.userId;
   const readFor = async (userId: string): Promise<NovaKeypair[]> => {
     const params = userId === self ? {} : { user_id: userId };
-    const rows = await listAll<{ keypair: NovaKeypair }>(ctx.client, `${api.url}/os-keypairs`, 'keypairs', { params, headers: api.headers, pageSize: ctx.pageSize });
+    const rows = await listAll<{ keypair: NovaKeypair }>(ctx.client, `${api.url}/os-keypairs`, 'keypairs', {
+      params,
+      headers: api.headers,
+      pageSize: ctx.pageSize,
+    });
     return rows.map((r) => ({ ...r.keypair, user_id: userId }));
   };
   const out: NovaKeypair[] = [];
   const missing: string[] = [];
-  await Promise.all([...wanted.keys()].map(async (userId) => {
-    const keys = userId === self || ctx.allProjects
-      ? await orForbidden(ctx, `keypairs of user ${userId}`, 'their public keys are not in the inventory', () => readFor(userId), () => [])
-      : [];
-    const names = wanted.get(userId) as Set<string>;
-    for (const k of keys) if (names.has(k.name)) out.push(k);
-    for (const name of names) if (!keys.some((k) => k.name === name)) missing.push(`${name} (user ${userId})`);
-  }));
+  await Promise.all(
+    [...wanted.keys()].map(async (userId) => {
+      const keys =
+        userId === self || ctx.allProjects
+          ? await orForbidden(
+              ctx,
+              `keypairs of user ${userId}`,
+              'their public keys are not in the inventory',
+              () => readFor(userId),
+              () => [],
+            )
+          : [];
+      const names = wanted.get(userId) as Set<string>;
+      for (const k of keys) if (names.has(k.name)) out.push(k);
+      for (const name of names) if (!keys.some((k) => k.name === name)) missing.push(`${name} (user ${userId})`);
+    }),
+  );
   if (missing.length) ctx.warn(`keypairs not readable or deleted: ${missing.sort().join(', ')}; servers using them get no SSH key in the plan`);
   return out;
 }
 
 export async function readServerGroups(ctx: ReadContext, api: ComputeApi): Promise<NovaServerGroup[]> {
-  return orForbidden(ctx, 'server groups', 'affinity rules are missing from the inventory', () =>
-    listByOffset<NovaServerGroup>(ctx.client, `${api.url}/os-server-groups`, 'server_groups', {
-      params: ctx.allProjects ? { all_projects: 'true' } : {},
-      headers: api.headers,
-      pageSize: ctx.pageSize,
-    }), () => []);
+  return orForbidden(
+    ctx,
+    'server groups',
+    'affinity rules are missing from the inventory',
+    () =>
+      listByOffset<NovaServerGroup>(ctx.client, `${api.url}/os-server-groups`, 'server_groups', {
+        params: ctx.allProjects ? { all_projects: 'true' } : {},
+        headers: api.headers,
+        pageSize: ctx.pageSize,
+      }),
+    () => [],
+  );
 }
 
 // ------------------------------------------------------------------------------------- writes (Nova)
@@ -171,7 +208,12 @@ export async function getServer(c: OpenStackClient, serverId: string): Promise<S
 
 /** A server action; power actions are safe to repeat (409 once done), createImage is not. */
 async function serverAction(c: OpenStackClient, serverId: string, body: unknown, what: string, idempotent: boolean) {
-  return c.request<Record<string, any>>('POST', `${c.endpoint(COMPUTE)}/servers/${serverId}/action`, { data: body, headers: novaHeaders(), idempotent }, `server ${serverId}: ${what}`);
+  return c.request<Record<string, any>>(
+    'POST',
+    `${c.endpoint(COMPUTE)}/servers/${serverId}/action`,
+    { data: body, headers: novaHeaders(), idempotent },
+    `server ${serverId}: ${what}`,
+  );
 }
 
 /**
@@ -209,14 +251,20 @@ async function sendCreateImage(c: OpenStackClient, serverId: string, name: strin
   const body = { createImage: { name, metadata } };
   let res = await serverAction(c, serverId, body, 'createImage', false);
   if (res.status === 406 || (res.status === 400 && /version/i.test(errorMessageOf(res.data) ?? ''))) {
-    res = await c.request<Record<string, any>>('POST', `${c.endpoint(COMPUTE)}/servers/${serverId}/action`, { data: body, idempotent: false }, `server ${serverId}: createImage`);
+    res = await c.request<Record<string, any>>(
+      'POST',
+      `${c.endpoint(COMPUTE)}/servers/${serverId}/action`,
+      { data: body, idempotent: false },
+      `server ${serverId}: createImage`,
+    );
   }
   expectStatus(`server ${serverId}: createImage "${name}"`, res, [202]);
   const fromBody = res.data?.image_id;
   if (typeof fromBody === 'string' && fromBody) return fromBody;
   const location = res.headers.location ?? res.headers.Location;
   const fromHeader = typeof location === 'string' ? location.replace(/\/+$/, '').split('/').pop() : undefined;
-  if (!fromHeader) throw new OpenStackError('api', `server ${serverId}: createImage "${name}" answered 202 without an image id (no image_id in the body, no Location header)`);
+  if (!fromHeader)
+    throw new OpenStackError('api', `server ${serverId}: createImage "${name}" answered 202 without an image id (no image_id in the body, no Location header)`);
   return fromHeader;
 }
 

@@ -163,7 +163,11 @@ function readCloudsFile(file: string, kind: 'clouds' | 'secure'): Dict {
   } catch (err) {
     const reason = err instanceof yaml.YAMLException ? err.reason : (err as Error).message;
     const line = err instanceof yaml.YAMLException && err.mark ? ` at line ${err.mark.line + 1}` : '';
-    throw new OpenStackError('config', `${file} is not valid YAML (${reason}${line}); fix it or point ${kind === 'clouds' ? 'OS_CLIENT_CONFIG_FILE' : 'OS_CLIENT_SECURE_FILE'} at another file`, { where: file });
+    throw new OpenStackError(
+      'config',
+      `${file} is not valid YAML (${reason}${line}); fix it or point ${kind === 'clouds' ? 'OS_CLIENT_CONFIG_FILE' : 'OS_CLIENT_SECURE_FILE'} at another file`,
+      { where: file },
+    );
   }
   if (parsed === null || parsed === undefined) return {};
   if (!isDict(parsed) || (parsed.clouds !== undefined && !isDict(parsed.clouds))) {
@@ -226,7 +230,10 @@ export function loadCloudConfig(input: ConfigInput = {}): CloudConfig {
     if (entry === undefined && secureEntry === undefined) {
       const where = cloudsFile ?? 'no clouds.yaml found (searched OS_CLIENT_CONFIG_FILE, ., ~/.config/openstack, /etc/openstack)';
       const known = Object.keys(clouds);
-      throw new OpenStackError('unknown-cloud', `cloud "${cloudName}" is not defined in ${where}${known.length ? ` (defined: ${known.join(', ')})` : ''}; pass --os-cloud with one of those or add the cloud to clouds.yaml`);
+      throw new OpenStackError(
+        'unknown-cloud',
+        `cloud "${cloudName}" is not defined in ${where}${known.length ? ` (defined: ${known.join(', ')})` : ''}; pass --os-cloud with one of those or add the cloud to clouds.yaml`,
+      );
     }
     if ((entry !== undefined && !isDict(entry)) || (secureEntry !== undefined && !isDict(secureEntry))) {
       throw new OpenStackError('config', `cloud "${cloudName}" in ${files.join(' + ')} is not a mapping; it must hold auth: {auth_url: ..., ...}`);
@@ -236,7 +243,10 @@ export function loadCloudConfig(input: ConfigInput = {}): CloudConfig {
   const merged = deepMerge(deepMerge(base, settingsAsCloud(env)), settingsAsCloud(input.flags));
   const where = cloudName ? `cloud "${cloudName}"` : 'the OS_* environment';
   if (!cloudName && !getPath(merged, 'auth.auth_url')) {
-    throw new OpenStackError('config', 'no cloud selected: pass --os-cloud NAME (or set OS_CLOUD) to use clouds.yaml, or set OS_AUTH_URL and credentials in the environment');
+    throw new OpenStackError(
+      'config',
+      'no cloud selected: pass --os-cloud NAME (or set OS_CLOUD) to use clouds.yaml, or set OS_AUTH_URL and credentials in the environment',
+    );
   }
   const a = isDict(merged.auth) ? merged.auth : {};
   const auth: CloudAuth = {
@@ -270,14 +280,17 @@ export function loadCloudConfig(input: ConfigInput = {}): CloudConfig {
     throw new OpenStackError('config', `${where}: auth_url "${auth.authUrl}" is not a URL; it must look like https://keystone.example.com:5000/v3`);
   }
   const authType = normalizeAuthType(str(merged.auth_type), auth, where);
-  if (authType === 'password' && (!auth.username && !auth.userId)) {
+  if (authType === 'password' && !auth.username && !auth.userId) {
     throw new OpenStackError('config', `${where} has no username; set auth.username (clouds.yaml), OS_USERNAME or --os-username`);
   }
   if (authType === 'password' && !auth.password) {
     throw new OpenStackError('config', `${where} has no password; set it in secure.yaml or clouds.yaml (auth.password), OS_PASSWORD or --os-password`);
   }
   if (authType === 'applicationcredential' && !auth.applicationCredentialSecret) {
-    throw new OpenStackError('config', `${where} has no application credential secret; set auth.application_credential_secret or OS_APPLICATION_CREDENTIAL_SECRET`);
+    throw new OpenStackError(
+      'config',
+      `${where} has no application credential secret; set auth.application_credential_secret or OS_APPLICATION_CREDENTIAL_SECRET`,
+    );
   }
   if (authType === 'token' && !auth.token) throw new OpenStackError('config', `${where} has no token; set auth.token or OS_TOKEN`);
 

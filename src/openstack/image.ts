@@ -38,8 +38,31 @@ export interface ImageView {
 }
 
 const BASE_IMAGE_KEYS = new Set([
-  'id', 'name', 'status', 'owner', 'disk_format', 'container_format', 'size', 'virtual_size', 'tags', 'visibility', 'created_at', 'updated_at',
-  'checksum', 'os_hash_algo', 'os_hash_value', 'min_disk', 'min_ram', 'protected', 'os_hidden', 'self', 'file', 'schema', 'locations', 'direct_url', 'stores',
+  'id',
+  'name',
+  'status',
+  'owner',
+  'disk_format',
+  'container_format',
+  'size',
+  'virtual_size',
+  'tags',
+  'visibility',
+  'created_at',
+  'updated_at',
+  'checksum',
+  'os_hash_algo',
+  'os_hash_value',
+  'min_disk',
+  'min_ram',
+  'protected',
+  'os_hidden',
+  'self',
+  'file',
+  'schema',
+  'locations',
+  'direct_url',
+  'stores',
 ]);
 
 export function toImageView(raw: Record<string, any>): ImageView {
@@ -70,7 +93,11 @@ export async function getImage(c: OpenStackClient, imageId: string): Promise<Ima
 
 /** Images by exact name (and optionally tag), in the caller's view; every page (paging.ts). */
 export async function findImages(c: OpenStackClient, filter: { name?: string; tag?: string; owner?: string }): Promise<ImageView[]> {
-  const params = { ...(filter.name ? { name: filter.name } : {}), ...(filter.tag ? { tag: filter.tag } : {}), ...(filter.owner ? { owner: filter.owner } : {}) };
+  const params = {
+    ...(filter.name ? { name: filter.name } : {}),
+    ...(filter.tag ? { tag: filter.tag } : {}),
+    ...(filter.owner ? { owner: filter.owner } : {}),
+  };
   const raw = await listAll<Record<string, any>>(c, `${imageBase(c)}/images`, 'images', { params, pageSize: 200 });
   return raw.map(toImageView);
 }
@@ -82,7 +109,11 @@ export async function addImageTag(c: OpenStackClient, imageId: string, tag: stri
 }
 
 /** JSON-patch ops on an image ("add" replaces an existing property, per Glance's json-patch rules). */
-export async function patchImage(c: OpenStackClient, imageId: string, ops: { op: 'add' | 'replace' | 'remove'; path: string; value?: unknown }[]): Promise<ImageView> {
+export async function patchImage(
+  c: OpenStackClient,
+  imageId: string,
+  ops: { op: 'add' | 'replace' | 'remove'; path: string; value?: unknown }[],
+): Promise<ImageView> {
   const res = await c.request<Record<string, any>>('PATCH', `${imageBase(c)}/images/${imageId}`, { data: ops, headers: { 'Content-Type': GLANCE_PATCH_TYPE } });
   expectStatus(`image ${imageId}: PATCH`, res, [200]);
   return toImageView(res.data);

@@ -46,7 +46,14 @@ export interface FloatingIpView {
 }
 
 function toFloatingIp(raw: Record<string, any>): FloatingIpView {
-  return { id: raw.id, floatingIpAddress: raw.floating_ip_address, portId: raw.port_id ?? null, fixedIpAddress: raw.fixed_ip_address ?? null, status: raw.status, projectId: raw.project_id ?? raw.tenant_id };
+  return {
+    id: raw.id,
+    floatingIpAddress: raw.floating_ip_address,
+    portId: raw.port_id ?? null,
+    fixedIpAddress: raw.fixed_ip_address ?? null,
+    status: raw.status,
+    projectId: raw.project_id ?? raw.tenant_id,
+  };
 }
 
 export async function getFloatingIp(c: OpenStackClient, id: string): Promise<FloatingIpView | undefined> {

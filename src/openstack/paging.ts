@@ -63,7 +63,10 @@ export async function listAll<T>(client: OpenStackClient, url: string, key: stri
 export async function listByOffset<T>(client: OpenStackClient, url: string, key: string, options: ListOptions): Promise<T[]> {
   const items: T[] = [];
   for (let offset = 0; offset / options.pageSize < (options.maxPages ?? 100_000); ) {
-    const { data } = await client.get<Record<string, unknown>>(url, { params: { ...options.params, limit: options.pageSize, offset }, headers: options.headers });
+    const { data } = await client.get<Record<string, unknown>>(url, {
+      params: { ...options.params, limit: options.pageSize, offset },
+      headers: options.headers,
+    });
     const batch = checkListPage(key, data, client.requestLabel('GET', url));
     items.push(...(batch as T[]));
     // A page shorter than asked for is the last one.
@@ -74,7 +77,13 @@ export async function listByOffset<T>(client: OpenStackClient, url: string, key:
 }
 
 /** Reads a Keystone collection; calls onTruncated when Keystone cut it at its list_limit. */
-export async function listKeystone<T>(client: OpenStackClient, url: string, key: string, params: Params | undefined, onTruncated: (what: string) => void): Promise<T[]> {
+export async function listKeystone<T>(
+  client: OpenStackClient,
+  url: string,
+  key: string,
+  params: Params | undefined,
+  onTruncated: (what: string) => void,
+): Promise<T[]> {
   const items: T[] = [];
   let nextUrl: string | undefined = url;
   let nextParams: Params | undefined = params;

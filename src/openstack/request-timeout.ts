@@ -15,7 +15,7 @@ export function getRequestTimeout(): number {
   return requestTimeoutMs;
 }
 
-const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /**
  * kubectl's --request-timeout syntax: a Go duration (30s, 1m, 1m30s, 1.5h, 500ms) or a whole number of

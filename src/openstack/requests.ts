@@ -70,15 +70,12 @@ export async function waitFor<T extends { status: string }>(
     if (done(value)) return value;
     const why = failed(value);
     if (why) throw new OpenStackError('api', `${what}: ${why}`);
-    if (Date.now() + interval > deadline) throw new OpenStackError('api', `${what}: still ${last} after ${Math.round(timeout / 1000)}s; raise the timeout or check the service`);
+    if (Date.now() + interval > deadline)
+      throw new OpenStackError('api', `${what}: still ${last} after ${Math.round(timeout / 1000)}s; raise the timeout or check the service`);
     await new Promise((r) => setTimeout(r, interval));
     interval = Math.min(max, Math.ceil(interval * 1.5));
   }
 }
-
-
-
-
 
 /** Waits until GET answers 404, for deletes that must finish before the next one (volume before its snapshot). */
 export async function waitGone(what: string, read: () => Promise<{ status: string } | undefined>, options: WaitOptions = {}): Promise<void> {

@@ -28,7 +28,12 @@ const ITEMS: Record<string, Schema> = {
   role_assignments: obj({ role: idRef, scope: { type: 'object' } }, { user: idRef, group: idRef }),
   servers: obj(
     { id: str, name: str, status: str, flavor: { type: 'object' } },
-    { tenant_id: str, metadata: stringMap, addresses: { type: 'object', additionalProperties: { type: 'array', items: obj({ addr: str }) } }, image: { type: ['string', 'object'] } },
+    {
+      tenant_id: str,
+      metadata: stringMap,
+      addresses: { type: 'object', additionalProperties: { type: 'array', items: obj({ addr: str }) } },
+      image: { type: ['string', 'object'] },
+    },
   ),
   flavors: obj({ id: str, name: str, vcpus: num, ram: num, disk: num }, { extra_specs: stringMap }),
   keypairs: obj({ keypair: obj({ name: str, public_key: str }) }),
@@ -45,7 +50,15 @@ const ITEMS: Record<string, Schema> = {
 
 /** Single objects read outside lists: a response body of this shape. */
 const BODIES = {
-  token: obj({ token: obj({ user: obj({ id: str }), expires_at: str }, { catalog: { type: 'array', items: obj({ type: str, endpoints: { type: 'array', items: obj({ url: str, interface: str }) } }) }, roles: { type: 'array', items: obj({ id: str, name: str }) } }) }),
+  token: obj({
+    token: obj(
+      { user: obj({ id: str }), expires_at: str },
+      {
+        catalog: { type: 'array', items: obj({ type: str, endpoints: { type: 'array', items: obj({ url: str, interface: str }) } }) },
+        roles: { type: 'array', items: obj({ id: str, name: str }) },
+      },
+    ),
+  }),
   extra_specs: obj({ extra_specs: stringMap }),
   flavor_access: obj({ flavor_access: { type: 'array', items: obj({ flavor_id: str, tenant_id: str }) } }),
 } satisfies Record<string, Schema>;
@@ -60,11 +73,17 @@ function validator(kind: string, schema: Schema): ValidateFunction {
 
 /** Where a validation error is, as a readable path: servers[3].flavor */
 function where(key: string, instancePath: string): string {
-  return instancePath.split('/').slice(1).reduce((acc, part) => (/^\d+$/.test(part) ? `${acc}[${part}]` : `${acc}.${part}`), key);
+  return instancePath
+    .split('/')
+    .slice(1)
+    .reduce((acc, part) => (/^\d+$/.test(part) ? `${acc}[${part}]` : `${acc}.${part}`), key);
 }
 
 function malformed(label: string, what: string): OpenStackError {
-  return new OpenStackError('api', `${label}: the response is not what this service returns (${what}); is the URL an OpenStack endpoint (a proxy or login page in the way)?`);
+  return new OpenStackError(
+    'api',
+    `${label}: the response is not what this service returns (${what}); is the URL an OpenStack endpoint (a proxy or login page in the way)?`,
+  );
 }
 
 /** Throws unless `batch` (what a page listed under `key`) is an array of items of that collection's shape. */

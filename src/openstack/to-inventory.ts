@@ -13,18 +13,60 @@
 // - Ports owned by Neutron itself (network:router_interface, :dhcp, :floatingip, ...) are left out: they are
 //   not migrated and no server or floating IP of the inventory refers to them.
 import type {
-  BlockDevice, Domain, Flavor, FloatingIp, Group, Image, Inventory, Keypair, Network, Port, Project, Role,
-  RoleAssignment, SecurityGroup, SecurityGroupRule, Server, ServerGroup, ServerGroupPolicy, ServerInterface, Subnet, User,
-  Volume, VolumeType,
+  BlockDevice,
+  Domain,
+  Flavor,
+  FloatingIp,
+  Group,
+  Image,
+  Inventory,
+  Keypair,
+  Network,
+  Port,
+  Project,
+  Role,
+  RoleAssignment,
+  SecurityGroup,
+  SecurityGroupRule,
+  Server,
+  ServerGroup,
+  ServerGroupPolicy,
+  ServerInterface,
+  Subnet,
+  User,
+  Volume,
+  VolumeType,
 } from '../inventory/types.js';
 import { INVENTORY_API_VERSION, INVENTORY_KIND, INVENTORY_SCHEMA_VERSION } from '../inventory/types.js';
 import type { CinderVolume, GlanceImage, NeutronPort, NovaEmbeddedFlavor, NovaFlavor, NovaServer, RawCloud } from './api-types.js';
 
 /** Glance image fields that are not properties. */
 const IMAGE_CORE = new Set([
-  'id', 'name', 'status', 'owner', 'visibility', 'disk_format', 'container_format', 'size', 'virtual_size', 'min_disk', 'min_ram',
-  'checksum', 'os_hash_algo', 'os_hash_value', 'tags', 'created_at', 'updated_at', 'self', 'file', 'schema', 'protected',
-  'os_hidden', 'stores', 'locations', 'direct_url',
+  'id',
+  'name',
+  'status',
+  'owner',
+  'visibility',
+  'disk_format',
+  'container_format',
+  'size',
+  'virtual_size',
+  'min_disk',
+  'min_ram',
+  'checksum',
+  'os_hash_algo',
+  'os_hash_value',
+  'tags',
+  'created_at',
+  'updated_at',
+  'self',
+  'file',
+  'schema',
+  'protected',
+  'os_hidden',
+  'stores',
+  'locations',
+  'direct_url',
 ]);
 
 const VISIBILITIES = new Set(['public', 'private', 'shared', 'community']);
@@ -72,8 +114,15 @@ function mapFlavor(f: NovaFlavor, access: string[] | undefined): Flavor {
 }
 
 function embeddedMatches(e: NovaEmbeddedFlavor, f: Flavor): boolean {
-  return e.original_name === f.name && num(e.vcpus) === f.vcpus && num(e.ram) === f.ram && num(e.disk) === f.disk &&
-    num(e.ephemeral) === f.ephemeral && num(e.swap) === f.swap && (e.extra_specs === undefined || sameSpecs(stringMap(e.extra_specs), f.extraSpecs));
+  return (
+    e.original_name === f.name &&
+    num(e.vcpus) === f.vcpus &&
+    num(e.ram) === f.ram &&
+    num(e.disk) === f.disk &&
+    num(e.ephemeral) === f.ephemeral &&
+    num(e.swap) === f.swap &&
+    (e.extra_specs === undefined || sameSpecs(stringMap(e.extra_specs), f.extraSpecs))
+  );
 }
 
 function mapImage(i: GlanceImage): Image {
@@ -128,17 +177,26 @@ export function orderServerPorts(server: NovaServer, ports: NeutronPort[]): Neut
   return [...ports].sort((a, b) => rank(a) - rank(b) || (a.created_at ?? '').localeCompare(b.created_at ?? '') || a.id.localeCompare(b.id));
 }
 
-function blockDevicesOf(server: NovaServer, attachmentsByServer: Map<string, Map<string, string | undefined>>, volumesById: Map<string, CinderVolume>): BlockDevice[] {
+function blockDevicesOf(
+  server: NovaServer,
+  attachmentsByServer: Map<string, Map<string, string | undefined>>,
+  volumesById: Map<string, CinderVolume>,
+): BlockDevice[] {
   const devices = attachmentsByServer.get(server.id) ?? new Map<string, string | undefined>();
-  const list: BlockDevice[] = (server['os-extended-volumes:volumes_attached'] ?? []).map((v) => dropUndefined({
-    volumeId: v.id,
-    device: devices.get(v.id) ?? undefined,
-    deleteOnTermination: v.delete_on_termination,
-  }));
+  const list: BlockDevice[] = (server['os-extended-volumes:volumes_attached'] ?? []).map((v) =>
+    dropUndefined({
+      volumeId: v.id,
+      device: devices.get(v.id) ?? undefined,
+      deleteOnTermination: v.delete_on_termination,
+    }),
+  );
   if (server.image === '' || server.image === null) {
     const root = server['OS-EXT-SRV-ATTR:root_device_name'];
     let boot = root ? list.find((d) => d.device === root) : undefined;
-    const isBootable = (d: BlockDevice) => { const b = volumesById.get(d.volumeId)?.bootable; return b === true || b === 'true'; };
+    const isBootable = (d: BlockDevice) => {
+      const b = volumesById.get(d.volumeId)?.bootable;
+      return b === true || b === 'true';
+    };
     boot ??= [...list].filter(isBootable).sort((a, b) => (a.device ?? '~').localeCompare(b.device ?? '~'))[0];
     boot ??= list[0];
     if (boot) {
@@ -187,7 +245,17 @@ export function toInventory(raw: RawCloud, collectedAt?: string): Inventory {
       if (match) flavorId = match.id;
       else {
         flavorId = `embedded:${s.id}`;
-        synthesized.push({ id: flavorId, name: e.original_name ?? flavorId, vcpus: num(e.vcpus), ram: num(e.ram), disk: num(e.disk), ephemeral: num(e.ephemeral), swap: num(e.swap), isPublic: false, extraSpecs: stringMap(e.extra_specs) });
+        synthesized.push({
+          id: flavorId,
+          name: e.original_name ?? flavorId,
+          vcpus: num(e.vcpus),
+          ram: num(e.ram),
+          disk: num(e.disk),
+          ephemeral: num(e.ephemeral),
+          swap: num(e.swap),
+          isPublic: false,
+          extraSpecs: stringMap(e.extra_specs),
+        });
       }
     }
     const ports = orderServerPorts(s, portsByDevice.get(s.id) ?? []);
@@ -223,13 +291,15 @@ export function toInventory(raw: RawCloud, collectedAt?: string): Inventory {
     });
   });
 
-  const keypairs: Keypair[] = raw.keypairs.map((k) => dropUndefined({
-    name: k.name,
-    userId: k.user_id,
-    type: k.type === 'x509' ? 'x509' : 'ssh',
-    publicKey: k.public_key,
-    fingerprint: k.fingerprint,
-  } as Keypair));
+  const keypairs: Keypair[] = raw.keypairs.map((k) =>
+    dropUndefined({
+      name: k.name,
+      userId: k.user_id,
+      type: k.type === 'x509' ? 'x509' : 'ssh',
+      publicKey: k.public_key,
+      fingerprint: k.fingerprint,
+    } as Keypair),
+  );
 
   const serverGroups: ServerGroup[] = raw.serverGroups.map((g) => {
     const policy = (g.policy ?? g.policies?.[0]) as ServerGroupPolicy;
@@ -243,91 +313,108 @@ export function toInventory(raw: RawCloud, collectedAt?: string): Inventory {
     });
   });
 
-  const volumes: Volume[] = raw.volumes.map((v) => dropUndefined({
-    id: v.id,
-    name: v.name ?? '',
-    projectId: v['os-vol-tenant-attr:tenant_id'] ?? projectOfScope ?? '',
-    size: num(v.size),
-    volumeType: v.volume_type ?? undefined,
-    status: v.status,
-    bootable: v.bootable === true || v.bootable === 'true',
-    multiattach: v.multiattach,
-    encrypted: v.encrypted,
-    availabilityZone: v.availability_zone ?? undefined,
-    volumeImageMetadata: v.volume_image_metadata ? stringMap(v.volume_image_metadata) : undefined,
-    attachments: (v.attachments ?? []).map((a) => dropUndefined({ serverId: a.server_id, device: a.device ?? undefined, attachmentId: a.attachment_id })),
-  }));
+  const volumes: Volume[] = raw.volumes.map((v) =>
+    dropUndefined({
+      id: v.id,
+      name: v.name ?? '',
+      projectId: v['os-vol-tenant-attr:tenant_id'] ?? projectOfScope ?? '',
+      size: num(v.size),
+      volumeType: v.volume_type ?? undefined,
+      status: v.status,
+      bootable: v.bootable === true || v.bootable === 'true',
+      multiattach: v.multiattach,
+      encrypted: v.encrypted,
+      availabilityZone: v.availability_zone ?? undefined,
+      volumeImageMetadata: v.volume_image_metadata ? stringMap(v.volume_image_metadata) : undefined,
+      attachments: (v.attachments ?? []).map((a) => dropUndefined({ serverId: a.server_id, device: a.device ?? undefined, attachmentId: a.attachment_id })),
+    }),
+  );
 
-  const networks: Network[] = raw.networks.map((n) => dropUndefined({
-    id: n.id,
-    name: n.name,
-    projectId: n.project_id ?? n.tenant_id ?? '',
-    shared: n.shared,
-    external: n['router:external'],
-    mtu: n.mtu,
-    providerNetworkType: n['provider:network_type'] ?? undefined,
-    providerSegmentationId: n['provider:segmentation_id'] ?? undefined,
-    subnetIds: n.subnets ? [...n.subnets].sort() : undefined,
-  }));
+  const networks: Network[] = raw.networks.map((n) =>
+    dropUndefined({
+      id: n.id,
+      name: n.name,
+      projectId: n.project_id ?? n.tenant_id ?? '',
+      shared: n.shared,
+      external: n['router:external'],
+      mtu: n.mtu,
+      providerNetworkType: n['provider:network_type'] ?? undefined,
+      providerSegmentationId: n['provider:segmentation_id'] ?? undefined,
+      subnetIds: n.subnets ? [...n.subnets].sort() : undefined,
+    }),
+  );
 
-  const subnets: Subnet[] = raw.subnets.map((s) => dropUndefined({
-    id: s.id,
-    name: s.name,
-    networkId: s.network_id,
-    projectId: s.project_id,
-    ipVersion: s.ip_version,
-    cidr: s.cidr,
-    gatewayIp: s.gateway_ip,
-    enableDhcp: s.enable_dhcp,
-    dnsNameservers: s.dns_nameservers,
-    hostRoutes: s.host_routes,
-    ipv6AddressMode: s.ipv6_address_mode,
-    ipv6RaMode: s.ipv6_ra_mode,
-  }));
+  const subnets: Subnet[] = raw.subnets.map((s) =>
+    dropUndefined({
+      id: s.id,
+      name: s.name,
+      networkId: s.network_id,
+      projectId: s.project_id,
+      ipVersion: s.ip_version,
+      cidr: s.cidr,
+      gatewayIp: s.gateway_ip,
+      enableDhcp: s.enable_dhcp,
+      dnsNameservers: s.dns_nameservers,
+      hostRoutes: s.host_routes,
+      ipv6AddressMode: s.ipv6_address_mode,
+      ipv6RaMode: s.ipv6_ra_mode,
+    }),
+  );
 
   const ports = raw.ports.filter((p) => !p.device_owner || !p.device_owner.startsWith('network:')).map(mapPort);
 
-  const securityGroups: SecurityGroup[] = raw.securityGroups.map((g) => dropUndefined({
-    id: g.id,
-    name: g.name,
-    projectId: g.project_id ?? g.tenant_id ?? '',
-    description: g.description || undefined,
-    stateful: g.stateful,
-    rules: (g.security_group_rules ?? []).map((r): SecurityGroupRule => dropUndefined({
-      id: r.id,
-      direction: r.direction,
-      ethertype: r.ethertype,
-      protocol: r.protocol ?? null,
-      portRangeMin: r.port_range_min ?? null,
-      portRangeMax: r.port_range_max ?? null,
-      remoteIpPrefix: r.remote_ip_prefix ?? null,
-      remoteGroupId: r.remote_group_id ?? null,
-      remoteAddressGroupId: r.remote_address_group_id ?? null,
-      description: r.description || undefined,
-    })).sort(byId),
-  }));
+  const securityGroups: SecurityGroup[] = raw.securityGroups.map((g) =>
+    dropUndefined({
+      id: g.id,
+      name: g.name,
+      projectId: g.project_id ?? g.tenant_id ?? '',
+      description: g.description || undefined,
+      stateful: g.stateful,
+      rules: (g.security_group_rules ?? [])
+        .map(
+          (r): SecurityGroupRule =>
+            dropUndefined({
+              id: r.id,
+              direction: r.direction,
+              ethertype: r.ethertype,
+              protocol: r.protocol ?? null,
+              portRangeMin: r.port_range_min ?? null,
+              portRangeMax: r.port_range_max ?? null,
+              remoteIpPrefix: r.remote_ip_prefix ?? null,
+              remoteGroupId: r.remote_group_id ?? null,
+              remoteAddressGroupId: r.remote_address_group_id ?? null,
+              description: r.description || undefined,
+            }),
+        )
+        .sort(byId),
+    }),
+  );
 
-  const floatingIps: FloatingIp[] = raw.floatingIps.map((f) => dropUndefined({
-    id: f.id,
-    floatingIpAddress: f.floating_ip_address,
-    floatingNetworkId: f.floating_network_id,
-    projectId: f.project_id ?? f.tenant_id ?? '',
-    portId: f.port_id ?? null,
-    fixedIpAddress: f.fixed_ip_address ?? null,
-    status: f.status,
-    description: f.description || undefined,
-  }));
+  const floatingIps: FloatingIp[] = raw.floatingIps.map((f) =>
+    dropUndefined({
+      id: f.id,
+      floatingIpAddress: f.floating_ip_address,
+      floatingNetworkId: f.floating_network_id,
+      projectId: f.project_id ?? f.tenant_id ?? '',
+      portId: f.port_id ?? null,
+      fixedIpAddress: f.fixed_ip_address ?? null,
+      status: f.status,
+      description: f.description || undefined,
+    }),
+  );
 
   const roleAssignments: RoleAssignment[] = raw.roleAssignments
     .filter((a) => (a.user || a.group) && (a.scope.project || a.scope.domain))
-    .map((a) => dropUndefined({
-      roleId: a.role.id,
-      userId: a.user?.id,
-      groupId: a.group?.id,
-      projectId: a.scope.project?.id,
-      domainId: a.scope.domain?.id,
-      inherited: a.scope['OS-INHERIT:inherited_to'] ? true : undefined,
-    }));
+    .map((a) =>
+      dropUndefined({
+        roleId: a.role.id,
+        userId: a.user?.id,
+        groupId: a.group?.id,
+        projectId: a.scope.project?.id,
+        domainId: a.scope.domain?.id,
+        inherited: a.scope['OS-INHERIT:inherited_to'] ? true : undefined,
+      }),
+    );
 
   const inv: Inventory = {
     apiVersion: INVENTORY_API_VERSION,
@@ -341,7 +428,13 @@ export function toInventory(raw: RawCloud, collectedAt?: string): Inventory {
       warnings: raw.warnings.length ? [...raw.warnings] : undefined,
     }),
     domains: raw.domains.map((d): Domain => dropUndefined({ id: d.id, name: d.name, enabled: d.enabled, description: d.description || undefined })).sort(byId),
-    projects: raw.projects.filter((p) => !p.is_domain).map((p): Project => dropUndefined({ id: p.id, name: p.name, domainId: p.domain_id, enabled: p.enabled, description: p.description || undefined, tags: p.tags })).sort(byId),
+    projects: raw.projects
+      .filter((p) => !p.is_domain)
+      .map(
+        (p): Project =>
+          dropUndefined({ id: p.id, name: p.name, domainId: p.domain_id, enabled: p.enabled, description: p.description || undefined, tags: p.tags }),
+      )
+      .sort(byId),
     users: raw.users.map((u): User => dropUndefined({ id: u.id, name: u.name, domainId: u.domain_id, enabled: u.enabled })).sort(byId),
     groups: raw.groups.map((g): Group => ({ id: g.id, name: g.name, domainId: g.domain_id, members: [...(raw.groupMembers[g.id] ?? [])].sort() })).sort(byId),
     roles: raw.roles.map((r): Role => ({ id: r.id, name: r.name })).sort(byId),
@@ -351,7 +444,9 @@ export function toInventory(raw: RawCloud, collectedAt?: string): Inventory {
     keypairs: keypairs.sort((a, b) => `${a.userId}/${a.name}`.localeCompare(`${b.userId}/${b.name}`)),
     serverGroups: serverGroups.sort(byId),
     servers: servers.sort(byId),
-    volumeTypes: raw.volumeTypes.map((t): VolumeType => dropUndefined({ id: t.id, name: t.name, extraSpecs: t.extra_specs ? stringMap(t.extra_specs) : undefined })).sort(byId),
+    volumeTypes: raw.volumeTypes
+      .map((t): VolumeType => dropUndefined({ id: t.id, name: t.name, extraSpecs: t.extra_specs ? stringMap(t.extra_specs) : undefined }))
+      .sort(byId),
     volumes: volumes.sort(byId),
     networks: networks.sort(byId),
     subnets: subnets.sort(byId),
@@ -395,8 +490,13 @@ export function sliceInventory(inv: Inventory, filter: InventoryFilter): { inven
   if (!domainHits && !projectHits && !serverHits) return { inventory: inv, unmatched };
 
   let projectIds: Set<string> | undefined;
-  const intersect = (ids: Set<string>) => { projectIds = projectIds ? new Set([...projectIds].filter((id) => ids.has(id))) : ids; };
-  if (domainHits) { const d = new Set(domainHits.map((x) => x.id)); intersect(new Set(inv.projects.filter((p) => d.has(p.domainId)).map((p) => p.id))); }
+  const intersect = (ids: Set<string>) => {
+    projectIds = projectIds ? new Set([...projectIds].filter((id) => ids.has(id))) : ids;
+  };
+  if (domainHits) {
+    const d = new Set(domainHits.map((x) => x.id));
+    intersect(new Set(inv.projects.filter((p) => d.has(p.domainId)).map((p) => p.id)));
+  }
   if (projectHits) intersect(new Set(projectHits.map((p) => p.id)));
   const serverIdSet = serverHits ? new Set(serverHits.map((s) => s.id)) : undefined;
   const servers = inv.servers.filter((s) => (!serverIdSet || serverIdSet.has(s.id)) && (!projectIds || projectIds.has(s.projectId)));
@@ -419,14 +519,19 @@ export function sliceInventory(inv: Inventory, filter: InventoryFilter): { inven
   const networkIds = new Set([...ports.map((p) => p.networkId), ...floatingIps.map((f) => f.floatingNetworkId)]);
   if (ownsAll) for (const n of inv.networks) if (inScope(n.projectId)) networkIds.add(n.id);
   const flavorIds = new Set(servers.map((s) => s.flavorId));
-  const imageIds = new Set([...servers.map((s) => s.imageId).filter((x): x is string => !!x), ...volumes.map((v) => v.volumeImageMetadata?.image_id).filter((x): x is string => !!x)]);
+  const imageIds = new Set([
+    ...servers.map((s) => s.imageId).filter((x): x is string => !!x),
+    ...volumes.map((v) => v.volumeImageMetadata?.image_id).filter((x): x is string => !!x),
+  ]);
   const keyNames = new Set(servers.filter((s) => s.keyName).map((s) => `${s.userId}/${s.keyName}`));
   const projects = inv.projects.filter((p) => pids.has(p.id));
   const projectDomainIds = new Set(projects.map((p) => p.domainId));
   const roleAssignments = inv.roleAssignments.filter((a) => (a.projectId && pids.has(a.projectId)) || (a.domainId && projectDomainIds.has(a.domainId)));
   const groupIds = new Set(roleAssignments.map((a) => a.groupId).filter((x): x is string => !!x));
   const groups = inv.groups.filter((g) => groupIds.has(g.id));
-  const userIds = new Set([...roleAssignments.map((a) => a.userId), ...groups.flatMap((g) => g.members), ...servers.map((s) => s.userId)].filter((x): x is string => !!x));
+  const userIds = new Set(
+    [...roleAssignments.map((a) => a.userId), ...groups.flatMap((g) => g.members), ...servers.map((s) => s.userId)].filter((x): x is string => !!x),
+  );
   const users = inv.users.filter((u) => userIds.has(u.id));
   // Users and groups may live in other domains than the projects they have roles on.
   const domainIds = new Set([...projectDomainIds, ...users.map((u) => u.domainId), ...groups.map((g) => g.domainId)]);
@@ -446,7 +551,9 @@ export function sliceInventory(inv: Inventory, filter: InventoryFilter): { inven
       flavors: inv.flavors.filter((f) => flavorIds.has(f.id)).map((f) => (f.projectIds ? { ...f, projectIds: f.projectIds.filter((p) => pids.has(p)) } : f)),
       images: inv.images.filter((i) => imageIds.has(i.id) || (ownsAll && inScope(i.ownerProjectId))),
       keypairs: inv.keypairs.filter((k) => keyNames.has(`${k.userId}/${k.name}`)),
-      serverGroups: inv.serverGroups.filter((g) => g.members.some((m) => keepServerIds.has(m)) || (ownsAll && inScope(g.projectId))).map((g) => (serverIdSet ? { ...g, members: g.members.filter((m) => keepServerIds.has(m)) } : g)),
+      serverGroups: inv.serverGroups
+        .filter((g) => g.members.some((m) => keepServerIds.has(m)) || (ownsAll && inScope(g.projectId)))
+        .map((g) => (serverIdSet ? { ...g, members: g.members.filter((m) => keepServerIds.has(m)) } : g)),
       servers,
       volumeTypes: inv.volumeTypes.filter((t) => volumeTypeNames.has(t.name) || volumeTypeNames.has(t.id)),
       volumes,

@@ -16,8 +16,17 @@ export interface VolumeData {
 export async function readVolumes(ctx: ReadContext): Promise<VolumeData> {
   const base = ctx.client.endpoint(['volumev3', 'block-storage']);
   const [volumeTypes, volumes] = await Promise.all([
-    orForbidden(ctx, 'volume types', 'volumes keep their type name only', () =>
-      listAll<CinderVolumeType>(ctx.client, `${base}/types`, 'volume_types', { params: ctx.allProjects ? { is_public: 'None' } : {}, pageSize: ctx.pageSize }), () => []),
+    orForbidden(
+      ctx,
+      'volume types',
+      'volumes keep their type name only',
+      () =>
+        listAll<CinderVolumeType>(ctx.client, `${base}/types`, 'volume_types', {
+          params: ctx.allProjects ? { is_public: 'None' } : {},
+          pageSize: ctx.pageSize,
+        }),
+      () => [],
+    ),
     listAll<CinderVolume>(ctx.client, `${base}/volumes/detail`, 'volumes', { params: ctx.allProjects ? { all_tenants: 1 } : {}, pageSize: ctx.pageSize }),
   ]);
   return { volumeTypes, volumes };
@@ -45,7 +54,15 @@ export interface SnapshotView {
 }
 
 function toSnapshot(raw: Record<string, any>): SnapshotView {
-  return { id: raw.id, name: raw.name ?? '', status: raw.status, volumeId: raw.volume_id, size: raw.size, metadata: raw.metadata ?? {}, createdAt: raw.created_at };
+  return {
+    id: raw.id,
+    name: raw.name ?? '',
+    status: raw.status,
+    volumeId: raw.volume_id,
+    size: raw.size,
+    metadata: raw.metadata ?? {},
+    createdAt: raw.created_at,
+  };
 }
 
 export interface VolumeView {
@@ -121,12 +138,22 @@ export async function createVolumeFromSnapshot(
   return createOnce(
     async () => {
       const res = await c.request<{ volume: Record<string, any> }>('POST', `${c.endpoint(VOLUME)}/volumes`, {
-        data: { volume: { snapshot_id: input.snapshotId, name: input.name, size: input.size, description: input.description, metadata: input.metadata, ...(input.volumeType ? { volume_type: input.volumeType } : {}) } },
+        data: {
+          volume: {
+            snapshot_id: input.snapshotId,
+            name: input.name,
+            size: input.size,
+            description: input.description,
+            metadata: input.metadata,
+            ...(input.volumeType ? { volume_type: input.volumeType } : {}),
+          },
+        },
       });
       expectStatus(`snapshot ${input.snapshotId}: create volume "${input.name}"`, res, [202, 200]);
       return toVolume(res.data.volume);
     },
-    async () => (await findVolumes(c, { name: input.name })).find((v) => v.snapshotId === input.snapshotId && v.status !== 'deleting' && !v.status.startsWith('error')),
+    async () =>
+      (await findVolumes(c, { name: input.name })).find((v) => v.snapshotId === input.snapshotId && v.status !== 'deleting' && !v.status.startsWith('error')),
   );
 }
 
@@ -163,7 +190,13 @@ export interface UploadResult {
 export async function uploadVolumeToImage(
   c: OpenStackClient,
   volumeId: string,
-  input: { imageName: string; diskFormat: 'qcow2' | 'raw'; containerFormat?: string; force?: boolean; visibility?: 'private' | 'shared' | 'community' | 'public' },
+  input: {
+    imageName: string;
+    diskFormat: 'qcow2' | 'raw';
+    containerFormat?: string;
+    force?: boolean;
+    visibility?: 'private' | 'shared' | 'community' | 'public';
+  },
 ): Promise<UploadResult> {
   return createOnce(
     () => sendUploadToImage(c, volumeId, input),
@@ -177,7 +210,13 @@ export async function uploadVolumeToImage(
 async function sendUploadToImage(
   c: OpenStackClient,
   volumeId: string,
-  input: { imageName: string; diskFormat: 'qcow2' | 'raw'; containerFormat?: string; force?: boolean; visibility?: 'private' | 'shared' | 'community' | 'public' },
+  input: {
+    imageName: string;
+    diskFormat: 'qcow2' | 'raw';
+    containerFormat?: string;
+    force?: boolean;
+    visibility?: 'private' | 'shared' | 'community' | 'public';
+  },
 ): Promise<UploadResult> {
   const res = await c.request<Record<string, any>>('POST', `${c.endpoint(VOLUME)}/volumes/${volumeId}/action`, {
     data: {

@@ -18,12 +18,24 @@ const networkTarget = {
       type: 'object',
       required: ['type', 'networkName'],
       properties: {
-        type: { const: 'multus' }, networkName: { type: 'string', minLength: 1 }, generate: { type: 'boolean' },
+        type: { const: 'multus' },
+        networkName: { type: 'string', minLength: 1 },
+        generate: { type: 'boolean' },
         cluster: {
           oneOf: [
             { type: 'object', required: ['kind'], additionalProperties: false, properties: { kind: { const: 'ovn-layer2' } } },
-            { type: 'object', required: ['kind'], additionalProperties: false, properties: { kind: { const: 'ovn-localnet' }, vlanId: vlanId, physicalNetworkName: { type: 'string', minLength: 1 } } },
-            { type: 'object', required: ['kind', 'bridge'], additionalProperties: false, properties: { kind: { const: 'bridge-vlan' }, bridge: { type: 'string', pattern: '^[^/\\s]{1,15}$' }, vlanId: vlanId } },
+            {
+              type: 'object',
+              required: ['kind'],
+              additionalProperties: false,
+              properties: { kind: { const: 'ovn-localnet' }, vlanId: vlanId, physicalNetworkName: { type: 'string', minLength: 1 } },
+            },
+            {
+              type: 'object',
+              required: ['kind', 'bridge'],
+              additionalProperties: false,
+              properties: { kind: { const: 'bridge-vlan' }, bridge: { type: 'string', pattern: '^[^/\\s]{1,15}$' }, vlanId: vlanId },
+            },
           ],
         },
       },
@@ -78,7 +90,10 @@ export async function loadPlanConfigFile(file: string): Promise<Partial<PlanConf
   if (!validatePlanConfig(data)) {
     throw new InvalidInputError(
       file,
-      (validatePlanConfig.errors ?? []).map((e) => ({ path: e.instancePath.slice(1).replace(/\//g, '.') || '(top level)', message: `${e.message}${e.params && 'additionalProperty' in e.params ? ` "${e.params.additionalProperty}"` : ''}` })),
+      (validatePlanConfig.errors ?? []).map((e) => ({
+        path: e.instancePath.slice(1).replace(/\//g, '.') || '(top level)',
+        message: `${e.message}${e.params && 'additionalProperty' in e.params ? ` "${e.params.additionalProperty}"` : ''}`,
+      })),
       'plan config (kind: PlanConfig)',
     );
   }
@@ -112,7 +127,8 @@ function pairs(values: string[] | undefined, flag: string): [string, string][] {
   });
 }
 
-const TARGET_USAGE = '"pod", "multus:<nad-name>[:generate]", "ovn-layer2[:<nad-name>]", "ovn-localnet[:<nad-name>][:vlan=N][:physnet=NAME]" or "bridge:<bridge>[:vlan=N][:<nad-name>]"';
+const TARGET_USAGE =
+  '"pod", "multus:<nad-name>[:generate]", "ovn-layer2[:<nad-name>]", "ovn-localnet[:<nad-name>][:vlan=N][:physnet=NAME]" or "bridge:<bridge>[:vlan=N][:<nad-name>]"';
 
 /**
  * --network-map NET=pod | NET=multus:NAD[:generate] | NET=ovn-layer2[:NAD] | NET=ovn-localnet[:NAD][:vlan=N][:physnet=P]
@@ -135,7 +151,9 @@ export function parseNetworkTarget(value: string, flag = 'network-map'): Network
   }
   const vlan = options.has('vlan') ? Number(options.get('vlan')) : undefined;
   if (vlan !== undefined && !(Number.isInteger(vlan) && vlan >= 1 && vlan <= 4094)) throw bad();
-  const known = (...keys: string[]) => { for (const k of options.keys()) if (!keys.includes(k)) throw bad(); };
+  const known = (...keys: string[]) => {
+    for (const k of options.keys()) if (!keys.includes(k)) throw bad();
+  };
   if (kind === 'ovn-layer2' && names.length <= 1) {
     known();
     return { type: 'multus', networkName: names[0] ?? '', generate: true, cluster: { kind: 'ovn-layer2' } };
@@ -150,7 +168,12 @@ export function parseNetworkTarget(value: string, flag = 'network-map'): Network
   const [bridge] = names;
   if (kind === 'bridge' && bridge !== undefined && names.length <= 2 && /^[^/\s]{1,15}$/.test(bridge)) {
     known('vlan');
-    return { type: 'multus', networkName: names[1] ?? '', generate: true, cluster: vlan === undefined ? { kind: 'bridge-vlan', bridge } : { kind: 'bridge-vlan', bridge, vlanId: vlan } };
+    return {
+      type: 'multus',
+      networkName: names[1] ?? '',
+      generate: true,
+      cluster: vlan === undefined ? { kind: 'bridge-vlan', bridge } : { kind: 'bridge-vlan', bridge, vlanId: vlan },
+    };
   }
   throw bad();
 }
@@ -197,7 +220,10 @@ export function resolvePlanConfig(file: Partial<PlanConfig>, flags: PlanFlags): 
     if (!/^[0-9a-fA-F:.]+\/\d{1,3}$/.test(cidr)) throw new MigrateError('usage', `--pod-cidr/--service-cidr ${cidr}: expected a CIDR such as 10.244.0.0/16`);
   }
   if (!/\{(project|projectId)\}/.test(config.namespaceTemplate)) {
-    throw new MigrateError('usage', `namespace template "${config.namespaceTemplate}" must contain {project} or {projectId}, or every project would share one namespace`);
+    throw new MigrateError(
+      'usage',
+      `namespace template "${config.namespaceTemplate}" must contain {project} or {projectId}, or every project would share one namespace`,
+    );
   }
   // Values every DataVolume would carry: refused now rather than by the apiserver on each one.
   checkStorageOptions({ storageClass: config.storageClassName, accessModes: config.accessModes });

@@ -57,7 +57,12 @@ function fitAnnotations(object: KubeObject, lost: FindingOf, findings: Finding[]
     const size = Buffer.byteLength(key) + Buffer.byteLength(value);
     delete annotations[key];
     total -= size;
-    findings.push(lost(`${object.kind}/${object.metadata.name}.metadata.annotations.${key}`, `${size} bytes: Kubernetes allows ${MAX_ANNOTATIONS_BYTES / 1024} KiB for all annotations of an object; this one is not written`));
+    findings.push(
+      lost(
+        `${object.kind}/${object.metadata.name}.metadata.annotations.${key}`,
+        `${size} bytes: Kubernetes allows ${MAX_ANNOTATIONS_BYTES / 1024} KiB for all annotations of an object; this one is not written`,
+      ),
+    );
   }
 }
 
@@ -77,12 +82,17 @@ function badVmSizes(vm: KubeObject): string[] {
   const domain = vmDomain(vm);
   if (!domain) return [];
   const problems: string[] = [];
-  for (const [path, q] of [['memory.guest', domain.memory?.guest], ['resources.requests.memory', domain.resources?.requests?.memory], ['resources.limits.memory', domain.resources?.limits?.memory]] as const) {
+  for (const [path, q] of [
+    ['memory.guest', domain.memory?.guest],
+    ['resources.requests.memory', domain.resources?.requests?.memory],
+    ['resources.limits.memory', domain.resources?.limits?.memory],
+  ] as const) {
     if (q !== undefined && !validByteQuantity(q)) problems.push(`${path} "${String(q)}" is not a size Kubernetes can hold (a quantity of at most 8 EiB)`);
   }
   for (const part of ['sockets', 'cores', 'threads'] as const) {
     const n = domain.cpu?.[part];
-    if (n !== undefined && !(typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= MAX_UINT32)) problems.push(`cpu.${part} ${String(n)} is not a whole number from 1 to ${MAX_UINT32}`);
+    if (n !== undefined && !(typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= MAX_UINT32))
+      problems.push(`cpu.${part} ${String(n)} is not a whole number from 1 to ${MAX_UINT32}`);
   }
   return problems;
 }
@@ -93,7 +103,15 @@ function badVmSizes(vm: KubeObject): string[] {
  */
 export function enforceServerLimits(translation: Translation, server: { id: string; name: string }): Translation {
   const source = `server/${server.id}`;
-  const finding: FindingOf = (attribute, reason, severity = 'warning') => ({ source, sourceName: server.name, serverId: server.id, attribute, outcome: 'lost', severity, reason });
+  const finding: FindingOf = (attribute, reason, severity = 'warning') => ({
+    source,
+    sourceName: server.name,
+    serverId: server.id,
+    attribute,
+    outcome: 'lost',
+    severity,
+    reason,
+  });
   const added: Finding[] = [];
   const kept: PlanObject[] = [];
   let droppedVm = false;
@@ -102,7 +120,13 @@ export function enforceServerLimits(translation: Translation, server: { id: stri
     fitAnnotations(object, finding, added);
     if (object.kind === 'Secret' && secretBytes(object) > MAX_SECRET_BYTES) {
       droppedSecrets.push(`Secret ${object.metadata.name}`);
-      added.push(finding(`Secret/${object.metadata.name}`, `${secretBytes(object)} bytes of data: a Secret holds at most 1 MiB, so it is not written; the VM refers to it and cannot start until it exists (give the guest this data another way)`, 'blocker'));
+      added.push(
+        finding(
+          `Secret/${object.metadata.name}`,
+          `${secretBytes(object)} bytes of data: a Secret holds at most 1 MiB, so it is not written; the VM refers to it and cannot start until it exists (give the guest this data another way)`,
+          'blocker',
+        ),
+      );
       continue;
     }
     if (object.kind === 'VirtualMachine') {
@@ -118,9 +142,11 @@ export function enforceServerLimits(translation: Translation, server: { id: stri
   if (!added.length) return translation;
   // The findings that called the refused sizes exact would now be wrong: they go.
   // So do those that said a dropped Secret keeps its data ("user data kept byte for byte").
-  const findings = translation.findings.filter((f) =>
-    !(droppedVm && f.outcome === 'exact' && /^spec\.template\.spec\.domain\.(memory|cpu)/.test(f.target ?? '')) &&
-    !droppedSecrets.some((s) => f.target?.startsWith(s)));
+  const findings = translation.findings.filter(
+    (f) =>
+      !(droppedVm && f.outcome === 'exact' && /^spec\.template\.spec\.domain\.(memory|cpu)/.test(f.target ?? '')) &&
+      !droppedSecrets.some((s) => f.target?.startsWith(s)),
+  );
   return { objects: kept, findings: [...findings, ...added] };
 }
 
@@ -130,7 +156,11 @@ export function enforceSharedLimits(translation: Translation): void {
     const annotations = object.metadata.annotations;
     if (!annotations || annotationBytes(annotations) <= MAX_ANNOTATIONS_BYTES) continue;
     const source = `${object.kind.toLowerCase()}/${object.metadata.name}`;
-    fitAnnotations(object, (attribute, reason) => ({ source, sourceName: object.metadata.name, attribute, outcome: 'lost', severity: 'warning', reason }), translation.findings);
+    fitAnnotations(
+      object,
+      (attribute, reason) => ({ source, sourceName: object.metadata.name, attribute, outcome: 'lost', severity: 'warning', reason }),
+      translation.findings,
+    );
   }
 }
 

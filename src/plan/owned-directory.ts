@@ -83,17 +83,30 @@ export function checkReplaceable(target: string): void {
   const cwd = process.cwd();
   const rel = relative(full, cwd);
   if (rel === '' || !(rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel))) {
-    throw new MigrateError('invalid-input', `--out ${target}: refusing to replace ${rel === '' ? 'the current directory' : 'a directory that contains the current directory'}; give a new or empty directory (e.g. --out plan/)`, { where: target });
+    throw new MigrateError(
+      'invalid-input',
+      `--out ${target}: refusing to replace ${rel === '' ? 'the current directory' : 'a directory that contains the current directory'}; give a new or empty directory (e.g. --out plan/)`,
+      { where: target },
+    );
   }
-  if (dirname(full) === full) throw new MigrateError('invalid-input', `--out ${target}: refusing to replace the root directory; give a new or empty directory`, { where: target });
+  if (dirname(full) === full)
+    throw new MigrateError('invalid-input', `--out ${target}: refusing to replace the root directory; give a new or empty directory`, { where: target });
   const stat = lstatOrUndefined(full);
   if (!stat) return;
-  if (stat.isSymbolicLink()) throw new MigrateError('invalid-input', `--out ${target} is a symbolic link; give the directory itself, or a new one`, { where: target });
-  if (!stat.isDirectory()) throw new MigrateError('invalid-input', `--out ${target} exists and is not a directory; nothing was written (give a new or empty directory)`, { where: target });
+  if (stat.isSymbolicLink())
+    throw new MigrateError('invalid-input', `--out ${target} is a symbolic link; give the directory itself, or a new one`, { where: target });
+  if (!stat.isDirectory())
+    throw new MigrateError('invalid-input', `--out ${target} exists and is not a directory; nothing was written (give a new or empty directory)`, {
+      where: target,
+    });
   if (readdirSync(full).length === 0) return;
   const why = notOurPlan(full);
   if (why) {
-    throw new MigrateError('invalid-input', `--out ${target} is not empty and is not a plan written by this tool: it ${why}; nothing was written or deleted (give a new or empty directory, or remove it yourself)`, { where: target });
+    throw new MigrateError(
+      'invalid-input',
+      `--out ${target} is not empty and is not a plan written by this tool: it ${why}; nothing was written or deleted (give a new or empty directory, or remove it yourself)`,
+      { where: target },
+    );
   }
 }
 

@@ -131,5 +131,15 @@ export async function streamPlanFiles(
     const first = list[0]?.source;
     if (list.some((f) => f.source !== first)) byServer.set(id, sortFindings(list));
   }
-  return { planId: builder.planId, cloud: builder.cloud, servers: builder.servers, byServer, bySource, objectsByKind, objects, errors: sortFindings(errors), written };
+  return {
+    planId: builder.planId,
+    cloud: builder.cloud,
+    servers: builder.servers,
+    byServer,
+    bySource,
+    objectsByKind,
+    objects,
+    errors: sortFindings(errors),
+    written,
+  };
 }

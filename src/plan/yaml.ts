@@ -136,7 +136,9 @@ function prefixesOf(depth: number, key: string): string[] {
 
 /** As JSON.stringify: an object with toJSON (a Date) is written as what toJSON returns, not as {}. */
 function jsonValue(value: unknown): unknown {
-  return typeof value === 'object' && value !== null && typeof (value as { toJSON?: unknown }).toJSON === 'function' ? (value as { toJSON(): unknown }).toJSON() : value;
+  return typeof value === 'object' && value !== null && typeof (value as { toJSON?: unknown }).toJSON === 'function'
+    ? (value as { toJSON(): unknown }).toJSON()
+    : value;
 }
 
 /** A mapping at `depth`; `dashed`: it is an item of a sequence, so its first key follows the dash. */

@@ -5,8 +5,8 @@
 
 // C0 controls, DEL, C1 controls, line/paragraph separators, bidi marks/embeddings/isolates, zero-width
 // joiners' odd cousins (U+200B-U+200F, U+2060-U+2064, U+FEFF), noncharacters U+FFFE/U+FFFF, lone surrogates.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is this module's job
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const UNSAFE =
+  /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
@@ -28,5 +28,8 @@ export function escapeControl(text: string): string {
 /** Like escapeControl, but keeps line breaks: for multi-line messages whose lines we made ourselves. */
 export function escapeControlKeepLines(text: string): string {
   // Tabs stay too: cobra's "Did you mean this?\n\tplan" indents with one, and a tab cannot forge a line.
-  return text.split('\n').map((line) => line.split('\t').map(escapeControl).join('\t')).join('\n');
+  return text
+    .split('\n')
+    .map((line) => line.split('\t').map(escapeControl).join('\t'))
+    .join('\n');
 }

@@ -19,7 +19,12 @@ export function formatColumns(rows: string[][]): string[] {
       widths[i] = Math.max(widths[i] ?? 0, cell.length);
     });
   }
-  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('   ').trimEnd());
+  return rows.map((row) =>
+    row
+      .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+      .join('   ')
+      .trimEnd(),
+  );
 }
 
 function verdict(severity: Severity): string {
@@ -51,7 +56,14 @@ export function formatReportTable(report: PlanReport, style: Style = plainStyle,
 export function writeReportTable(report: PlanReport, write: (text: string) => void, style: Style = plainStyle, options: { showExact?: boolean } = {}): void {
   const header = ['NAMESPACE', 'VM', 'SERVER', 'STATUS', 'EXACT', 'APPROX', 'LOST', 'VERDICT'];
   const rows = report.servers.map((s) => [
-    s.namespace, s.vmName, esc(s.name), esc(s.status), String(s.counts.exact), String(s.counts.approximate), String(s.counts.lost), verdict(s.severity),
+    s.namespace,
+    s.vmName,
+    esc(s.name),
+    esc(s.status),
+    String(s.counts.exact),
+    String(s.counts.approximate),
+    String(s.counts.lost),
+    verdict(s.severity),
   ]);
   const table = formatColumns([header, ...rows]);
   const [headerLine = '', ...lines] = table;

@@ -33,7 +33,11 @@ function addressIndex(ctx: PlanContext): AddressIndex {
     const addresses = (nic.port?.fixedIps ?? server.interfaces[nic.index]!.fixedIps).map((ip) => ip.ipAddress);
     for (const key of coveringPrefixLabels(ctx, addresses)) members.set(key, (members.get(key) ?? 0) + 1);
   }
-  const cidrs = (list: string[]) => list.flatMap((text) => { const cidr = parseCidr(text); return cidr ? [{ cidr, text }] : []; });
+  const cidrs = (list: string[]) =>
+    list.flatMap((text) => {
+      const cidr = parseCidr(text);
+      return cidr ? [{ cidr, text }] : [];
+    });
   index = { members, podCidrs: cidrs(ctx.config.podCidrs), serviceCidrs: cidrs(ctx.config.serviceCidrs), resolved: new Map() };
   indexCache.set(ctx, index);
   return index;
@@ -77,20 +81,28 @@ export function resolveCidr(ctx: PlanContext, cidrText: string): CidrResolution 
 export function describeResolution(ctx: PlanContext, cidr: string, r: CidrResolution): { severity: 'info' | 'warning'; reason: string } | undefined {
   const parts: string[] = [];
   if (r.labelKey && r.family === 6) {
-    parts.push(`${cidr} held ${r.members} migrated VM(s), which now have pod addresses: Calico rules (which carry the IP family) select them by the label ${r.labelKey}; a NetworkPolicy pod selector would also open their IPv4 traffic, so NetworkPolicy rules keep only the ipBlock and their IPv6 pod addresses (dual-stack clusters) are not admitted by them`);
+    parts.push(
+      `${cidr} held ${r.members} migrated VM(s), which now have pod addresses: Calico rules (which carry the IP family) select them by the label ${r.labelKey}; a NetworkPolicy pod selector would also open their IPv4 traffic, so NetworkPolicy rules keep only the ipBlock and their IPv6 pod addresses (dual-stack clusters) are not admitted by them`,
+    );
   } else if (r.labelKey) {
     parts.push(`${cidr} held ${r.members} migrated VM(s), which now have pod addresses: they are selected by the label ${r.labelKey}`);
   }
   if (r.swallowedBy) {
-    parts.push(`${cidr} lies inside the cluster's pod/service CIDR ${r.swallowedBy}: as an ipBlock it would admit whichever pods get those addresses, so it is dropped (outside addresses in it are not routable from the cluster anyway)`);
+    parts.push(
+      `${cidr} lies inside the cluster's pod/service CIDR ${r.swallowedBy}: as an ipBlock it would admit whichever pods get those addresses, so it is dropped (outside addresses in it are not routable from the cluster anyway)`,
+    );
     return { severity: 'warning', reason: parts.join('; ') };
   }
   if (r.excluded.length > 0) {
-    parts.push(`the cluster's pod/service CIDR ${r.excluded.join(', ')} inside ${cidr} is excluded (ipBlock except), or the rule would admit every pod of every tenant`);
+    parts.push(
+      `the cluster's pod/service CIDR ${r.excluded.join(', ')} inside ${cidr} is excluded (ipBlock except), or the rule would admit every pod of every tenant`,
+    );
   } else if (r.labelKey) {
-    parts.push(ctx.config.podCidrs.length === 0
-      ? `the ipBlock stays for addresses outside the cloud; the cluster's pod CIDR is not known (--pod-cidr): if it overlaps ${cidr}, the ipBlock also admits those pods`
-      : 'the ipBlock stays for addresses outside the cloud');
+    parts.push(
+      ctx.config.podCidrs.length === 0
+        ? `the ipBlock stays for addresses outside the cloud; the cluster's pod CIDR is not known (--pod-cidr): if it overlaps ${cidr}, the ipBlock also admits those pods`
+        : 'the ipBlock stays for addresses outside the cloud',
+    );
   }
   if (parts.length === 0) return undefined;
   return { severity: r.excluded.length > 0 ? 'warning' : 'info', reason: parts.join('; ') };

@@ -20,8 +20,16 @@ import type { CalicoNetworkPolicySpec } from '../kube-types/index.js';
 import type { Finding, PlanObject, Translation } from './model.js';
 import { SECURITY_GROUP_LABEL_VALUE } from './naming.js';
 import {
-  NAMESPACE_NAME_LABEL, describeRule, groupLabelKey, groupPlacements, labelKeyOf, memberNamespaces, ruleProtocol, rulePeer,
-  securityGroupPolicyName, sortedRules,
+  NAMESPACE_NAME_LABEL,
+  describeRule,
+  groupLabelKey,
+  groupPlacements,
+  labelKeyOf,
+  memberNamespaces,
+  ruleProtocol,
+  rulePeer,
+  securityGroupPolicyName,
+  sortedRules,
 } from './security-groups.js';
 import { resolveCidr } from './address-peers.js';
 import { planLabels, sourceAnnotations } from './tenancy.js';
@@ -114,7 +122,11 @@ export function calicoPoliciesFor(ctx: PlanContext): Translation {
       if ('lost' in t) {
         if (first) {
           findings.push({
-            source: `securityGroup/${group.id}`, sourceName: group.name, attribute: `rule/${rule.id}`, outcome: 'lost', severity: 'warning',
+            source: `securityGroup/${group.id}`,
+            sourceName: group.name,
+            attribute: `rule/${rule.id}`,
+            outcome: 'lost',
+            severity: 'warning',
             reason: `${describeRule(rule)}: ${t.lost}; not carried over (denied)`,
           });
         }
@@ -138,7 +150,11 @@ export function calicoPoliciesFor(ctx: PlanContext): Translation {
     });
     if (first) {
       findings.push({
-        source: `securityGroup/${group.id}`, sourceName: group.name, attribute: 'rules (ICMP / other protocols)', outcome: 'exact', severity: 'info',
+        source: `securityGroup/${group.id}`,
+        sourceName: group.name,
+        attribute: 'rules (ICMP / other protocols)',
+        outcome: 'exact',
+        severity: 'info',
         target: `${ctx.config.calicoApiVersion} NetworkPolicy/${name}`,
         reason: `${rules.ingress.size + rules.egress.size} rule(s) need Calico as the cluster's network plugin; without it they are ignored and that traffic is denied`,
       });

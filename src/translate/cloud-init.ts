@@ -62,7 +62,11 @@ export function translateCloudInit(input: CloudInitInput): CloudInitResult {
     findings.blocker(propAttr(facts, 'img_config_drive'), `unknown value "${imgConfigDrive}" (Nova accepts optional, mandatory)`);
   }
   const windows = prop(facts, 'os_type')?.toLowerCase() === 'windows';
-  const datasource: GuestDatasource = chooseDatasource(ctx.config.guestDatasource, { configDrive: server.configDrive === true, imageRequires: imgConfigDrive === 'mandatory', windows });
+  const datasource: GuestDatasource = chooseDatasource(ctx.config.guestDatasource, {
+    configDrive: server.configDrive === true,
+    imageRequires: imgConfigDrive === 'mandatory',
+    windows,
+  });
   const configDrive = datasource === 'configdrive';
 
   const keypair = keypairOfServer(ctx.index, server);
@@ -93,7 +97,11 @@ export function translateCloudInit(input: CloudInitInput): CloudInitResult {
     // unchanged (gzip or MIME multipart included).
     secretData.userdata = userData.replace(/\s+/g, '');
     source.secretRef = { name: dataSecretName };
-    findings.exact('server.user_data', `Secret ${dataSecretName} (${method}.secretRef)`, 'user data kept byte for byte; the instance-id is kept (firmware UUID = server id), so cloud-init does not run its per-instance modules again');
+    findings.exact(
+      'server.user_data',
+      `Secret ${dataSecretName} (${method}.secretRef)`,
+      'user data kept byte for byte; the instance-id is kept (firmware UUID = server id), so cloud-init does not run its per-instance modules again',
+    );
   } else {
     // KubeVirt needs some user data on a cloud-init volume; an empty cloud-config changes nothing.
     source.userData = '#cloud-config\n';
@@ -132,7 +140,11 @@ export function translateCloudInit(input: CloudInitInput): CloudInitResult {
         },
       },
     ];
-    findings.exact('server.key_name', `spec.template.spec.accessCredentials (Secret ${keySecretName})`, `public key of "${publicKey.name}" injected by cloud-init`);
+    findings.exact(
+      'server.key_name',
+      `spec.template.spec.accessCredentials (Secret ${keySecretName})`,
+      `public key of "${publicKey.name}" injected by cloud-init`,
+    );
   }
 
   result.volume = { name: CLOUD_INIT_DISK, [method]: source };
@@ -140,11 +152,25 @@ export function translateCloudInit(input: CloudInitInput): CloudInitResult {
   result.disk = windows ? { name: CLOUD_INIT_DISK, cdrom: { bus: 'sata', readonly: true } } : { name: CLOUD_INIT_DISK, disk: { bus: seedBus } };
   const label = configDrive ? 'config drive (label config-2)' : 'NoCloud seed (label cidata)';
   if (windows) {
-    findings.exact('server.config_drive', `spec.template.spec.volumes[${CLOUD_INIT_DISK}].${method}`, `${label} on a SATA CD-ROM: what cloudbase-init reads, with no virtio driver needed`);
+    findings.exact(
+      'server.config_drive',
+      `spec.template.spec.volumes[${CLOUD_INIT_DISK}].${method}`,
+      `${label} on a SATA CD-ROM: what cloudbase-init reads, with no virtio driver needed`,
+    );
   } else if (server.configDrive) {
-    findings.approximate('server.config_drive', `spec.template.spec.volumes[${CLOUD_INIT_DISK}].${method}`, `${label} as a ${seedBus} disk instead of Nova's CD-ROM (cloud-init finds it by label; a CD-ROM is found too late by some guests), so /dev/sr0 is gone`, 'info');
+    findings.approximate(
+      'server.config_drive',
+      `spec.template.spec.volumes[${CLOUD_INIT_DISK}].${method}`,
+      `${label} as a ${seedBus} disk instead of Nova's CD-ROM (cloud-init finds it by label; a CD-ROM is found too late by some guests), so /dev/sr0 is gone`,
+      'info',
+    );
   } else {
-    findings.approximate('server.config_drive', `spec.template.spec.volumes[${CLOUD_INIT_DISK}].${method}`, `${label} as a ${seedBus} disk: Nova served this guest through the metadata service (169.254.169.254), which does not exist in KubeVirt`, 'info');
+    findings.approximate(
+      'server.config_drive',
+      `spec.template.spec.volumes[${CLOUD_INIT_DISK}].${method}`,
+      `${label} as a ${seedBus} disk: Nova served this guest through the metadata service (169.254.169.254), which does not exist in KubeVirt`,
+      'info',
+    );
   }
   return result;
 }

@@ -56,7 +56,10 @@ export function resolveTopology(input: TopologyInput): TopologyOutcome {
   }
   const imageWants = { sockets: image.sockets ?? -1, cores: image.cores ?? -1, threads: image.threads ?? -1 };
   if (imageWants.sockets > max.Sockets || imageWants.cores > max.Cores || imageWants.threads > max.Threads) {
-    return { ok: false, reason: `image CPU topology ${JSON.stringify(image)} exceeds the maximum sockets=${max.Sockets} cores=${max.Cores} threads=${max.Threads}; Nova refuses it` };
+    return {
+      ok: false,
+      reason: `image CPU topology ${JSON.stringify(image)} exceeds the maximum sockets=${max.Sockets} cores=${max.Cores} threads=${max.Threads}; Nova refuses it`,
+    };
   }
   if (imageWants.sockets > 0 || imageWants.cores > 0 || imageWants.threads > 0) preferred = imageWants;
 
@@ -129,9 +132,13 @@ export function translateCpu(facts: ServerFacts): CpuResult {
   const dedicated = policy === 'dedicated';
   if (policy === 'dedicated') {
     cpu.dedicatedCpuPlacement = true;
-    findings.exact(policyAttr, `${TARGET}.dedicatedCpuPlacement`, 'dedicated: each vCPU pinned to a host CPU (needs the CPU manager static policy on the node)');
+    findings.exact(
+      policyAttr,
+      `${TARGET}.dedicatedCpuPlacement`,
+      'dedicated: each vCPU pinned to a host CPU (needs the CPU manager static policy on the node)',
+    );
   } else if (policy === 'shared') {
-    findings.exact(policyAttr, TARGET, 'shared: KubeVirt vCPUs float on the pod\'s CPUs by default');
+    findings.exact(policyAttr, TARGET, "shared: KubeVirt vCPUs float on the pod's CPUs by default");
   } else if (policy === 'mixed') {
     findings.lost(policyAttr, 'mixed (some vCPUs pinned, others floating) has no KubeVirt equivalent; all vCPUs float', 'warning');
   } else if (policy !== undefined) {
@@ -144,27 +151,46 @@ export function translateCpu(facts: ServerFacts): CpuResult {
   if (threadPolicyImage !== undefined) {
     if (threadPolicyFlavor === undefined || threadPolicyFlavor === 'prefer') threadPolicy = threadPolicyImage;
     else if (threadPolicyImage !== threadPolicyFlavor) {
-      findings.blocker(propAttr(facts, 'hw_cpu_thread_policy'), `image asks for "${threadPolicyImage}" but the flavor says "${threadPolicyFlavor}"; Nova refuses this combination`);
+      findings.blocker(
+        propAttr(facts, 'hw_cpu_thread_policy'),
+        `image asks for "${threadPolicyImage}" but the flavor says "${threadPolicyFlavor}"; Nova refuses this combination`,
+      );
     }
   }
   if (threadPolicy !== undefined) {
     const attr = threadPolicyFlavor !== undefined ? specAttr('hw:cpu_thread_policy') : propAttr(facts, 'hw_cpu_thread_policy');
     if (threadPolicy === 'isolate') {
-      findings.approximate(attr, `${TARGET}.threads`, 'isolate: the guest gets no SMT threads (threads=1), but KubeVirt cannot keep the sibling host threads idle');
+      findings.approximate(
+        attr,
+        `${TARGET}.threads`,
+        'isolate: the guest gets no SMT threads (threads=1), but KubeVirt cannot keep the sibling host threads idle',
+      );
     } else {
-      findings.lost(attr, `${threadPolicy}: KubeVirt has no host thread-sibling policy; the guest topology is kept, host placement is left to the CPU manager`, 'info');
+      findings.lost(
+        attr,
+        `${threadPolicy}: KubeVirt has no host thread-sibling policy; the guest topology is kept, host placement is left to the CPU manager`,
+        'info',
+      );
     }
   }
 
   const topo = resolveTopology({
     vcpus,
     flavor: {
-      sockets: intSpec(facts, 'hw:cpu_sockets'), cores: intSpec(facts, 'hw:cpu_cores'), threads: intSpec(facts, 'hw:cpu_threads'),
-      maxSockets: intSpec(facts, 'hw:cpu_max_sockets'), maxCores: intSpec(facts, 'hw:cpu_max_cores'), maxThreads: intSpec(facts, 'hw:cpu_max_threads'),
+      sockets: intSpec(facts, 'hw:cpu_sockets'),
+      cores: intSpec(facts, 'hw:cpu_cores'),
+      threads: intSpec(facts, 'hw:cpu_threads'),
+      maxSockets: intSpec(facts, 'hw:cpu_max_sockets'),
+      maxCores: intSpec(facts, 'hw:cpu_max_cores'),
+      maxThreads: intSpec(facts, 'hw:cpu_max_threads'),
     },
     image: {
-      sockets: intProp(facts, 'hw_cpu_sockets'), cores: intProp(facts, 'hw_cpu_cores'), threads: intProp(facts, 'hw_cpu_threads'),
-      maxSockets: intProp(facts, 'hw_cpu_max_sockets'), maxCores: intProp(facts, 'hw_cpu_max_cores'), maxThreads: intProp(facts, 'hw_cpu_max_threads'),
+      sockets: intProp(facts, 'hw_cpu_sockets'),
+      cores: intProp(facts, 'hw_cpu_cores'),
+      threads: intProp(facts, 'hw_cpu_threads'),
+      maxSockets: intProp(facts, 'hw_cpu_max_sockets'),
+      maxCores: intProp(facts, 'hw_cpu_max_cores'),
+      maxThreads: intProp(facts, 'hw_cpu_max_threads'),
     },
     allowThreads: threadPolicy !== 'isolate',
   });
@@ -177,12 +203,20 @@ export function translateCpu(facts: ServerFacts): CpuResult {
     if (dedicated && threads > 2) {
       // KubeVirt rejects more than 2 threads per core with dedicated placement
       // (validateThreadCountOnDedicatedCPUPlacement): fold the threads into cores, same vCPU count.
-      findings.approximate('flavor.vcpus', `${TARGET}.threads`, `Nova topology ${sockets}×${cores}×${threads} has more than 2 threads per core, which KubeVirt rejects with dedicated CPUs; the guest gets ${sockets}×${cores * threads}×1`);
+      findings.approximate(
+        'flavor.vcpus',
+        `${TARGET}.threads`,
+        `Nova topology ${sockets}×${cores}×${threads} has more than 2 threads per core, which KubeVirt rejects with dedicated CPUs; the guest gets ${sockets}×${cores * threads}×1`,
+      );
       cores *= threads;
       threads = 1;
     } else {
       const why = topo.discardedFlavorPreference ? ' (the flavor preference exceeded the maximum, so Nova ignored it, as here)' : '';
-      findings.exact('flavor.vcpus', `${TARGET}.{sockets,cores,threads}`, `${vcpus} vCPUs as ${sockets} sockets × ${cores} cores × ${threads} threads, Nova's own choice${why}`);
+      findings.exact(
+        'flavor.vcpus',
+        `${TARGET}.{sockets,cores,threads}`,
+        `${vcpus} vCPUs as ${sockets} sockets × ${cores} cores × ${threads} threads, Nova's own choice${why}`,
+      );
     }
     Object.assign(cpu, { sockets, cores, threads });
   }
@@ -194,7 +228,7 @@ export function translateCpu(facts: ServerFacts): CpuResult {
       cpu.isolateEmulatorThread = true;
       findings.exact(attr, `${TARGET}.isolateEmulatorThread`, 'emulator threads on their own host CPU');
     } else if (emulator === 'share' && dedicated) {
-      findings.approximate(attr, undefined, 'share: Nova runs emulator threads on a shared host CPU pool; KubeVirt runs them on the pod\'s CPUs', 'info');
+      findings.approximate(attr, undefined, "share: Nova runs emulator threads on a shared host CPU pool; KubeVirt runs them on the pod's CPUs", 'info');
     } else {
       findings.lost(attr, `${emulator} needs a dedicated CPU policy in KubeVirt (isolateEmulatorThread is only valid with dedicatedCpuPlacement)`);
     }
@@ -231,7 +265,11 @@ export function translateCpu(facts: ServerFacts): CpuResult {
     } else if (q > 0 && p > 0) {
       const millis = Math.max(1, Math.round((vcpus * q * 1000) / p));
       cpuLimit = `${millis}m`;
-      findings.approximate(specAttr('quota:cpu_quota'), 'spec.template.spec.domain.resources.limits.cpu', `a per-vCPU CFS quota of ${q}/${p} µs becomes a pod CPU limit of ${cpuLimit} for all vCPUs together`);
+      findings.approximate(
+        specAttr('quota:cpu_quota'),
+        'spec.template.spec.domain.resources.limits.cpu',
+        `a per-vCPU CFS quota of ${q}/${p} µs becomes a pod CPU limit of ${cpuLimit} for all vCPUs together`,
+      );
     } else {
       findings.lost(specAttr('quota:cpu_quota'), `"${quota}" is not a positive quota (-1 means unlimited)`, 'info');
     }
@@ -247,18 +285,38 @@ export function translateNuma(facts: ServerFacts, cpu: CpuSpec, hugepages: boole
   const { findings } = facts;
   const nodes = spec(facts, 'hw:numa_nodes') ?? prop(facts, 'hw_numa_nodes');
   const pinning = [
-    ...Object.keys(facts.flavor.extraSpecs).filter((k) => /^hw:numa_(cpus|mem)\.\d+$/.test(k)).map((k) => { spec(facts, k); return specAttr(k); }),
-    ...Object.keys(facts.imageProperties).filter((k) => /^hw_numa_(cpus|mem)\.\d+$/.test(k)).map((k) => { prop(facts, k); return propAttr(facts, k); }),
+    ...Object.keys(facts.flavor.extraSpecs)
+      .filter((k) => /^hw:numa_(cpus|mem)\.\d+$/.test(k))
+      .map((k) => {
+        spec(facts, k);
+        return specAttr(k);
+      }),
+    ...Object.keys(facts.imageProperties)
+      .filter((k) => /^hw_numa_(cpus|mem)\.\d+$/.test(k))
+      .map((k) => {
+        prop(facts, k);
+        return propAttr(facts, k);
+      }),
   ].sort();
   if (pinning.length > 0) {
-    findings.blocker(pinning.join(', '), 'explicit guest NUMA cell layout (which vCPUs and how much memory per node) cannot be expressed; KubeVirt can only mirror the host NUMA layout of the pinned CPUs');
+    findings.blocker(
+      pinning.join(', '),
+      'explicit guest NUMA cell layout (which vCPUs and how much memory per node) cannot be expressed; KubeVirt can only mirror the host NUMA layout of the pinned CPUs',
+    );
   }
   if (nodes === undefined) return;
   const attr = facts.flavor.extraSpecs['hw:numa_nodes'] !== undefined ? specAttr('hw:numa_nodes') : propAttr(facts, 'hw_numa_nodes');
   if (cpu.dedicatedCpuPlacement && hugepages) {
     cpu.numa = { guestMappingPassthrough: {} };
-    findings.approximate(attr, `${TARGET}.numa.guestMappingPassthrough`, `the guest gets the NUMA layout of its pinned host CPUs, not exactly ${nodes} node(s); needs the NUMA feature gate`);
+    findings.approximate(
+      attr,
+      `${TARGET}.numa.guestMappingPassthrough`,
+      `the guest gets the NUMA layout of its pinned host CPUs, not exactly ${nodes} node(s); needs the NUMA feature gate`,
+    );
   } else {
-    findings.lost(attr, `${nodes} guest NUMA node(s): KubeVirt's NUMA passthrough requires dedicated CPUs and hugepages, which this flavor does not ask for; the guest sees one node`);
+    findings.lost(
+      attr,
+      `${nodes} guest NUMA node(s): KubeVirt's NUMA passthrough requires dedicated CPUs and hugepages, which this flavor does not ask for; the guest sees one node`,
+    );
   }
 }

@@ -20,7 +20,11 @@ export function translateDiskBus(facts: ServerFacts): DiskBus {
       facts.findings.exact(attr, `${DEV}.disks[].disk.bus`, value);
       return value;
     case 'ide':
-      facts.findings.approximate(attr, `${DEV}.disks[].disk.bus`, 'KubeVirt rejects ide; sata (AHCI) instead, which guests address by the same /dev/sdX names but need an AHCI driver for');
+      facts.findings.approximate(
+        attr,
+        `${DEV}.disks[].disk.bus`,
+        'KubeVirt rejects ide; sata (AHCI) instead, which guests address by the same /dev/sdX names but need an AHCI driver for',
+      );
       return 'sata';
     default:
       facts.findings.invalid(attr, `disk bus "${value}" is not one KubeVirt accepts (virtio, sata, scsi, usb)`);
@@ -33,7 +37,7 @@ export function translateScsiModel(facts: ServerFacts): void {
   const value = prop(facts, 'hw_scsi_model');
   if (value === undefined) return;
   const attr = propAttr(facts, 'hw_scsi_model');
-  if (value === 'virtio-scsi') facts.findings.exact(attr, `${DEV}.disks[].disk.bus`, 'KubeVirt\'s scsi bus is virtio-scsi');
+  if (value === 'virtio-scsi') facts.findings.exact(attr, `${DEV}.disks[].disk.bus`, "KubeVirt's scsi bus is virtio-scsi");
   else facts.findings.lost(attr, `${value}: KubeVirt only emulates virtio-scsi; the guest needs a virtio-scsi driver`);
 }
 
@@ -68,7 +72,11 @@ export function translateNicModel(facts: ServerFacts): string | undefined {
     return lowered;
   }
   if (NOVA_NIC_MODELS.has(lowered)) {
-    facts.findings.approximate(attr, `${DEV}.interfaces[].model`, `KubeVirt cannot emulate ${value}; virtio instead (the guest needs virtio-net drivers, and sees a new NIC)`);
+    facts.findings.approximate(
+      attr,
+      `${DEV}.interfaces[].model`,
+      `KubeVirt cannot emulate ${value}; virtio instead (the guest needs virtio-net drivers, and sees a new NIC)`,
+    );
     return 'virtio';
   }
   facts.findings.invalid(attr, `NIC model "${value}" is unknown to Nova and KubeVirt`);
@@ -84,7 +92,10 @@ export function translateMultiqueue(facts: ServerFacts): boolean | undefined {
   const imageValue = novaBool(imageRaw);
   const attr = flavorRaw !== undefined ? specAttr('hw:vif_multiqueue_enabled') : propAttr(facts, 'hw_vif_multiqueue_enabled');
   if (flavorValue !== undefined && imageValue !== undefined && flavorValue !== imageValue) {
-    facts.findings.blocker(propAttr(facts, 'hw_vif_multiqueue_enabled'), `the image says ${imageRaw} and the flavor ${flavorRaw}; Nova refuses conflicting values`);
+    facts.findings.blocker(
+      propAttr(facts, 'hw_vif_multiqueue_enabled'),
+      `the image says ${imageRaw} and the flavor ${flavorRaw}; Nova refuses conflicting values`,
+    );
   }
   const value = flavorValue ?? imageValue;
   if (value === undefined) {
@@ -106,7 +117,8 @@ export function translateVideo(facts: ServerFacts, efi: boolean): VideoResult {
   for (const key of ['hw_video_ram']) {
     if (prop(facts, key) !== undefined) facts.findings.lost(propAttr(facts, key), 'video RAM size cannot be set in KubeVirt', 'info');
   }
-  if (spec(facts, 'hw_video:ram_max_mb') !== undefined) facts.findings.lost(specAttr('hw_video:ram_max_mb'), 'video RAM size cannot be set in KubeVirt', 'info');
+  if (spec(facts, 'hw_video:ram_max_mb') !== undefined)
+    facts.findings.lost(specAttr('hw_video:ram_max_mb'), 'video RAM size cannot be set in KubeVirt', 'info');
   if (value === undefined) return {};
   const attr = propAttr(facts, 'hw_video_model');
   const target = `${DEV}.video.type`;
@@ -199,7 +211,12 @@ export function translateTpm(facts: ServerFacts): { persistent: boolean } | unde
   const version = flavorVersion ?? imageVersion;
   const model = flavorModel ?? imageModel;
   if (version === undefined) {
-    if (model !== undefined) facts.findings.lost(flavorModel !== undefined ? specAttr('hw:tpm_model') : propAttr(facts, 'hw_tpm_model'), 'a TPM model without a TPM version adds no TPM in Nova either', 'info');
+    if (model !== undefined)
+      facts.findings.lost(
+        flavorModel !== undefined ? specAttr('hw:tpm_model') : propAttr(facts, 'hw_tpm_model'),
+        'a TPM model without a TPM version adds no TPM in Nova either',
+        'info',
+      );
     return undefined;
   }
   const attr = flavorVersion !== undefined ? specAttr('hw:tpm_version') : propAttr(facts, 'hw_tpm_version');
@@ -213,7 +230,12 @@ export function translateTpm(facts: ServerFacts): { persistent: boolean } | unde
   }
   // Nova keeps the vTPM state for the life of the server, so the TPM must persist across restarts;
   // KubeVirt then exposes it as tpm-crb.
-  facts.findings.approximate(attr, `${DEV}.tpm.persistent`, 'TPM 2.0 with persistent state (needs the VMPersistentState feature gate); the Nova vTPM contents (sealed keys, e.g. BitLocker) are not copied', 'warning');
+  facts.findings.approximate(
+    attr,
+    `${DEV}.tpm.persistent`,
+    'TPM 2.0 with persistent state (needs the VMPersistentState feature gate); the Nova vTPM contents (sealed keys, e.g. BitLocker) are not copied',
+    'warning',
+  );
   if (model !== undefined) {
     const modelAttr = flavorModel !== undefined ? specAttr('hw:tpm_model') : propAttr(facts, 'hw_tpm_model');
     if (model === 'tpm-crb') facts.findings.exact(modelAttr, `${DEV}.tpm.persistent`, 'KubeVirt uses tpm-crb for a persistent TPM');
@@ -228,7 +250,13 @@ export function translateGuestAgent(facts: ServerFacts): void {
   if (value === undefined) return;
   const attr = propAttr(facts, 'hw_qemu_guest_agent');
   if (novaBool(value)) facts.findings.exact(attr, `${DEV} (guest agent channel)`, 'KubeVirt always adds the QEMU guest agent channel');
-  else facts.findings.approximate(attr, `${DEV} (guest agent channel)`, 'KubeVirt always adds the guest agent channel; it stays unused when no agent runs', 'info');
+  else
+    facts.findings.approximate(
+      attr,
+      `${DEV} (guest agent channel)`,
+      'KubeVirt always adds the guest agent channel; it stays unused when no agent runs',
+      'info',
+    );
 }
 
 /** hw:boot_menu / hw_boot_menu: no KubeVirt field. */
@@ -236,7 +264,8 @@ export function translateBootMenu(facts: ServerFacts): void {
   const flavorValue = spec(facts, 'hw:boot_menu');
   const imageValue = prop(facts, 'hw_boot_menu');
   if (flavorValue !== undefined) facts.findings.lost(specAttr('hw:boot_menu'), 'KubeVirt has no boot menu setting', novaBool(flavorValue) ? 'warning' : 'info');
-  if (imageValue !== undefined) facts.findings.lost(propAttr(facts, 'hw_boot_menu'), 'KubeVirt has no boot menu setting', novaBool(imageValue) ? 'warning' : 'info');
+  if (imageValue !== undefined)
+    facts.findings.lost(propAttr(facts, 'hw_boot_menu'), 'KubeVirt has no boot menu setting', novaBool(imageValue) ? 'warning' : 'info');
 }
 
 /** hw_pointer_model=usbtablet (+ hw_input_bus) → devices.inputs tablet. */

@@ -98,7 +98,14 @@ export function translateDisks(input: DiskInput): DisksResult {
   const storageClassFor = (volume?: Volume): string | undefined =>
     (volume?.volumeType ? ctx.config.volumeTypeStorageClasses[volume.volumeType] : undefined) ?? ctx.config.storageClassName;
 
-  const dataVolume = (dvName: string, role: DiskRole, size: string, source: DataVolumeSource, ids: Record<string, string>, storageClass: string | undefined): DataVolume => {
+  const dataVolume = (
+    dvName: string,
+    role: DiskRole,
+    size: string,
+    source: DataVolumeSource,
+    ids: Record<string, string>,
+    storageClass: string | undefined,
+  ): DataVolume => {
     const storage: DataVolumeStorage = { resources: { requests: { storage: size } } };
     // Empty access modes / volume mode: CDI's storage API takes them from the StorageProfile.
     if (ctx.config.accessModes.length > 0) storage.accessModes = [...ctx.config.accessModes];
@@ -137,9 +144,22 @@ export function translateDisks(input: DiskInput): DisksResult {
       findings.blocker('server.block_device_mapping[boot_index=0]', `boot volume ${bootDevice.volumeId} is not in the inventory`);
     } else {
       checkVolume(facts, volume);
-      dataVolumes.push(dataVolume(rootDv, 'root', `${volume.size}Gi`, { upload: {} }, sortKeys({ [ANNOTATIONS.volumeId]: volume.id, ...(bootDevice.device ? { [ANNOTATIONS.deviceName]: bootDevice.device } : {}) }), storageClassFor(volume)));
+      dataVolumes.push(
+        dataVolume(
+          rootDv,
+          'root',
+          `${volume.size}Gi`,
+          { upload: {} },
+          sortKeys({ [ANNOTATIONS.volumeId]: volume.id, ...(bootDevice.device ? { [ANNOTATIONS.deviceName]: bootDevice.device } : {}) }),
+          storageClassFor(volume),
+        ),
+      );
       addDisk('root', rootDv, false, 1);
-      findings.exact(`volume/${volume.id}.size`, `DataVolume ${rootDv}`, `boot volume "${volume.name}": ${volume.size}Gi, copied by backup/import${storageClassFor(volume) ? `, storage class ${storageClassFor(volume)}` : ''}`);
+      findings.exact(
+        `volume/${volume.id}.size`,
+        `DataVolume ${rootDv}`,
+        `boot volume "${volume.name}": ${volume.size}Gi, copied by backup/import${storageClassFor(volume) ? `, storage class ${storageClassFor(volume)}` : ''}`,
+      );
     }
   } else if (server.imageId) {
     const virtualGiB = image?.virtualSize ? Math.ceil(image.virtualSize / GIB) : 0;
@@ -150,7 +170,8 @@ export function translateDisks(input: DiskInput): DisksResult {
       const iso = image?.diskFormat === 'iso';
       dataVolumes.push(dataVolume(rootDv, 'root', `${sizeGiB}Gi`, { upload: {} }, { [ANNOTATIONS.imageId]: server.imageId }, ctx.config.storageClassName));
       addDisk('root', rootDv, iso, 1);
-      const why = sizeGiB > flavor.disk ? ` (max of flavor disk ${flavor.disk}, image min_disk ${image?.minDisk ?? 0}, image virtual size ${virtualGiB} GiB)` : '';
+      const why =
+        sizeGiB > flavor.disk ? ` (max of flavor disk ${flavor.disk}, image min_disk ${image?.minDisk ?? 0}, image virtual size ${virtualGiB} GiB)` : '';
       findings.exact('flavor.disk', `DataVolume ${rootDv}`, `root disk ${sizeGiB}Gi${why}; its current content is copied by backup/import`);
       if (iso) findings.exact('image.disk_format', `${rootDv} as cdrom`, 'an ISO image boots as a CD-ROM, as in Nova');
       if (image?.diskFormat && ['ami', 'aki', 'ari'].includes(image.diskFormat)) {
@@ -166,13 +187,21 @@ export function translateDisks(input: DiskInput): DisksResult {
     const dvName = childName(vmName, 'ephemeral0');
     dataVolumes.push(dataVolume(dvName, 'ephemeral', `${flavor.ephemeral}Gi`, { blank: {} }, {}, ctx.config.storageClassName));
     addDisk('ephemeral0', dvName, false);
-    findings.approximate('flavor.ephemeral', `DataVolume ${dvName}`, `a blank ${flavor.ephemeral}Gi disk that persists like Nova's ephemeral disk, but its content is not copied (Nova has no API to export it) and it is unformatted: the guest must recreate the filesystem its fstab expects`);
+    findings.approximate(
+      'flavor.ephemeral',
+      `DataVolume ${dvName}`,
+      `a blank ${flavor.ephemeral}Gi disk that persists like Nova's ephemeral disk, but its content is not copied (Nova has no API to export it) and it is unformatted: the guest must recreate the filesystem its fstab expects`,
+    );
   }
   if (flavor.swap > 0) {
     const dvName = childName(vmName, 'swap');
     dataVolumes.push(dataVolume(dvName, 'swap', `${flavor.swap}Mi`, { blank: {} }, {}, ctx.config.storageClassName));
     addDisk('swap', dvName, false);
-    findings.approximate('flavor.swap', `DataVolume ${dvName}`, `a blank ${flavor.swap}Mi disk in the swap position; it has no swap signature, so the guest must run mkswap once (or cloud-init's mounts module does it) before swapon`);
+    findings.approximate(
+      'flavor.swap',
+      `DataVolume ${dvName}`,
+      `a blank ${flavor.swap}Mi disk in the swap position; it has no swap signature, so the guest must run mkswap once (or cloud-init's mounts module does it) before swapon`,
+    );
   }
 
   const others = server.blockDevices
@@ -194,15 +223,42 @@ export function translateDisks(input: DiskInput): DisksResult {
       continue;
     }
     checkVolume(facts, volume);
-    const suffix = `vol-${volume.id.replace(/[^a-z0-9]/gi, '').slice(0, 8).toLowerCase() || shortHash(volume.id)}`;
+    const suffix = `vol-${
+      volume.id
+        .replace(/[^a-z0-9]/gi, '')
+        .slice(0, 8)
+        .toLowerCase() || shortHash(volume.id)
+    }`;
     const dvName = childName(vmName, suffix);
     const diskName = suffix;
     const storageClass = storageClassFor(volume);
-    dataVolumes.push(dataVolume(dvName, 'volume', `${volume.size}Gi`, { upload: {} }, sortKeys({ [ANNOTATIONS.volumeId]: volume.id, ...(bd.device ? { [ANNOTATIONS.deviceName]: bd.device } : {}) }), storageClass));
+    dataVolumes.push(
+      dataVolume(
+        dvName,
+        'volume',
+        `${volume.size}Gi`,
+        { upload: {} },
+        sortKeys({ [ANNOTATIONS.volumeId]: volume.id, ...(bd.device ? { [ANNOTATIONS.deviceName]: bd.device } : {}) }),
+        storageClass,
+      ),
+    );
     addDisk(diskName, dvName, false, bd.bootIndex !== undefined && bd.bootIndex > 0 ? bd.bootIndex + 1 : undefined);
-    findings.exact(`volume/${volume.id}.size`, `DataVolume ${dvName}`, `volume "${volume.name}"${bd.device ? ` (${bd.device})` : ''}: ${volume.size}Gi${storageClass ? `, storage class ${storageClass}` : ''}`);
-    if (volume.volumeType && ctx.config.volumeTypeStorageClasses[volume.volumeType] === undefined && Object.keys(ctx.config.volumeTypeStorageClasses).length > 0) {
-      findings.approximate(`volume/${volume.id}.volume_type`, `DataVolume ${dvName}`, `volume type ${volume.volumeType} has no storage class in the plan's mapping; ${ctx.config.storageClassName ?? 'the cluster default class'} is used`, 'info');
+    findings.exact(
+      `volume/${volume.id}.size`,
+      `DataVolume ${dvName}`,
+      `volume "${volume.name}"${bd.device ? ` (${bd.device})` : ''}: ${volume.size}Gi${storageClass ? `, storage class ${storageClass}` : ''}`,
+    );
+    if (
+      volume.volumeType &&
+      ctx.config.volumeTypeStorageClasses[volume.volumeType] === undefined &&
+      Object.keys(ctx.config.volumeTypeStorageClasses).length > 0
+    ) {
+      findings.approximate(
+        `volume/${volume.id}.volume_type`,
+        `DataVolume ${dvName}`,
+        `volume type ${volume.volumeType} has no storage class in the plan's mapping; ${ctx.config.storageClassName ?? 'the cluster default class'} is used`,
+        'info',
+      );
     }
   }
 
@@ -215,10 +271,16 @@ export function translateDisks(input: DiskInput): DisksResult {
 function checkVolume(facts: ServerFacts, volume: Volume): void {
   const attr = `volume/${volume.id}`;
   if (volume.multiattach || volume.attachments.length > 1) {
-    facts.findings.blocker(`${attr}.multiattach`, `volume "${volume.name}" is shared by ${volume.attachments.length} servers; copying it per VM would split one disk into several`);
+    facts.findings.blocker(
+      `${attr}.multiattach`,
+      `volume "${volume.name}" is shared by ${volume.attachments.length} servers; copying it per VM would split one disk into several`,
+    );
   }
   if (volume.encrypted) {
-    facts.findings.blocker(`${attr}.encrypted`, `volume "${volume.name}" is LUKS-encrypted with a key held by OpenStack (Barbican); its copy would be unreadable by the guest`);
+    facts.findings.blocker(
+      `${attr}.encrypted`,
+      `volume "${volume.name}" is LUKS-encrypted with a key held by OpenStack (Barbican); its copy would be unreadable by the guest`,
+    );
   }
   if (volume.status && !['in-use', 'available'].includes(volume.status)) {
     facts.findings.add(`${attr}.status`, 'approximate', 'warning', `volume "${volume.name}" is ${volume.status}; Cinder may refuse to snapshot or upload it`);

@@ -51,7 +51,11 @@ export function translateFirmware(facts: ServerFacts, config: Pick<PlanConfig, '
     } else if (secureBoot === 'optional') {
       // "optional" enables secure boot only when the Nova host supports it; turning it off can never stop
       // the guest from booting, turning it on could.
-      findings.approximate(sbAttr, `${FW}.efi.secureBoot`, 'optional: Nova enabled secure boot only where the host supported it; planned with secure boot off, which always boots');
+      findings.approximate(
+        sbAttr,
+        `${FW}.efi.secureBoot`,
+        'optional: Nova enabled secure boot only where the host supported it; planned with secure boot off, which always boots',
+      );
     } else if (secureBoot === 'disabled' || secureBoot === undefined) {
       if (secureBoot !== undefined) findings.exact(sbAttr, `${FW}.efi.secureBoot`, 'secure boot off');
     } else {
@@ -67,7 +71,11 @@ export function translateFirmware(facts: ServerFacts, config: Pick<PlanConfig, '
       'info',
     );
     if (stateless !== undefined) {
-      findings.exact(propAttr(facts, 'hw_firmware_stateless'), `${FW}.efi.persistent`, wantsStateless ? 'stateless firmware: no persistent NVRAM' : 'stateful firmware');
+      findings.exact(
+        propAttr(facts, 'hw_firmware_stateless'),
+        `${FW}.efi.persistent`,
+        wantsStateless ? 'stateless firmware: no persistent NVRAM' : 'stateful firmware',
+      );
     }
   } else {
     findings.blocker(propAttr(facts, 'hw_firmware_type'), `unknown firmware type "${type}" (Nova accepts bios, uefi)`);
@@ -82,18 +90,38 @@ export function translateFirmware(facts: ServerFacts, config: Pick<PlanConfig, '
     const cloud = config.novaMachineType;
     const attr = `${machineAttr} (unset)`;
     if (cloud === 'q35') findings.exact(attr, 'spec.template.spec.domain.machine.type', 'the cloud default q35 → the cluster default (q35)');
-    else if (/^pc-q35-/.test(cloud)) findings.approximate(attr, 'spec.template.spec.domain.machine.type', `the cloud default ${cloud} → the cluster default q35 (same chipset, newer device defaults)`, 'info');
-    else findings.approximate(attr, 'spec.template.spec.domain.machine.type', `Nova gave this guest the cloud's default machine type, ${cloud}${cloud === 'pc' ? ' (Nova\'s own default; state another with --nova-machine-type)' : ''}: it moves from i440fx to the cluster default q35, so PCIe and AHCI instead of PCI and IDE, which older guests may need drivers for`);
+    else if (/^pc-q35-/.test(cloud))
+      findings.approximate(
+        attr,
+        'spec.template.spec.domain.machine.type',
+        `the cloud default ${cloud} → the cluster default q35 (same chipset, newer device defaults)`,
+        'info',
+      );
+    else
+      findings.approximate(
+        attr,
+        'spec.template.spec.domain.machine.type',
+        `Nova gave this guest the cloud's default machine type, ${cloud}${cloud === 'pc' ? " (Nova's own default; state another with --nova-machine-type)" : ''}: it moves from i440fx to the cluster default q35, so PCIe and AHCI instead of PCI and IDE, which older guests may need drivers for`,
+      );
   } else if (machine === 'q35') {
     result.machineType = 'q35';
     findings.exact(machineAttr, 'spec.template.spec.domain.machine.type', 'q35');
   } else if (/^pc-q35-/.test(machine)) {
     // A versioned q35 may not exist in the cluster's QEMU; the alias picks its newest q35.
     result.machineType = 'q35';
-    findings.approximate(machineAttr, 'spec.template.spec.domain.machine.type', `${machine} → q35 (the newest q35 of the cluster's QEMU; same chipset, newer device defaults)`, 'info');
+    findings.approximate(
+      machineAttr,
+      'spec.template.spec.domain.machine.type',
+      `${machine} → q35 (the newest q35 of the cluster's QEMU; same chipset, newer device defaults)`,
+      'info',
+    );
   } else if (machine === 'pc' || /^pc-i440fx-/.test(machine) || /^pc-\d/.test(machine)) {
     result.machineType = 'q35';
-    findings.approximate(machineAttr, 'spec.template.spec.domain.machine.type', `${machine} (i440fx) is rejected by KubeVirt; the guest moves to q35: PCIe and AHCI instead of PCI and IDE, which older guests may need drivers for`);
+    findings.approximate(
+      machineAttr,
+      'spec.template.spec.domain.machine.type',
+      `${machine} (i440fx) is rejected by KubeVirt; the guest moves to q35: PCIe and AHCI instead of PCI and IDE, which older guests may need drivers for`,
+    );
   } else {
     result.machineType = 'q35';
     findings.blocker(machineAttr, `machine type "${machine}" is not an x86_64 machine KubeVirt accepts (q35* by default)`);

@@ -29,12 +29,16 @@ export function reportGuestMetadata(facts: ServerFacts, datasource: GuestDatasou
   if (metaKeys.length > 0) lost.push(`meta (${metaKeys.sort().join(', ')}; kept as annotations)`);
   if (server.keyName) lost.push('keys (the list form; public_keys is kept)');
   lost.push('project_id', 'random_seed', 'vendor data (vendor_data.json, vendor_data2.json)');
-  lost.push(windows ? 'the admin password (the metadata service\'s password endpoint, and admin_pass)' : 'the password the metadata service stored');
+  lost.push(windows ? "the admin password (the metadata service's password endpoint, and admin_pass)" : 'the password the metadata service stored');
   const where = !datasource
     ? 'no cloud-init seed is generated (no user data, key or static network): cloud-init finds no datasource and the guest keeps the configuration of its last boot'
     : datasource === 'configdrive'
-      ? 'KubeVirt\'s config drive (openstack/latest only) has uuid, hostname, public_keys and tagged devices'
+      ? "KubeVirt's config drive (openstack/latest only) has uuid, hostname, public_keys and tagged devices"
       : 'the NoCloud seed has instance-id, local-hostname and public-keys, and is ignored by images whose cloud-init datasource_list names only ConfigDrive/OpenStack';
   const severity = metaKeys.length > 0 || windows ? 'warning' : 'info';
-  findings.lost('server.instance_metadata', `${where}; the guest no longer sees: ${lost.join(', ')}; and the metadata service (169.254.169.254, OpenStack and EC2 APIs) is gone`, severity);
+  findings.lost(
+    'server.instance_metadata',
+    `${where}; the guest no longer sees: ${lost.join(', ')}; and the metadata service (169.254.169.254, OpenStack and EC2 APIs) is gone`,
+    severity,
+  );
 }

@@ -22,7 +22,12 @@ export function translateMemory(facts: ServerFacts): MemorySpec {
   const minRam = facts.image?.minRam ?? 0;
   let mib = Math.max(flavor.ram, minRam);
   if (minRam > flavor.ram) {
-    findings.approximate('image.min_ram', `${TARGET}.guest`, `the image needs ${minRam} MiB, more than the flavor's ${flavor.ram} MiB; the guest gets ${minRam} MiB`, 'info');
+    findings.approximate(
+      'image.min_ram',
+      `${TARGET}.guest`,
+      `the image needs ${minRam} MiB, more than the flavor's ${flavor.ram} MiB; the guest gets ${minRam} MiB`,
+      'info',
+    );
   }
 
   const memory: MemorySpec = { guest: `${mib}Mi` };
@@ -36,7 +41,10 @@ export function translateMemory(facts: ServerFacts): MemorySpec {
       size = imageSize;
       attr = propAttr(facts, 'hw_mem_page_size');
     } else {
-      findings.blocker(propAttr(facts, 'hw_mem_page_size'), `the image asks for page size "${imageSize}" but the flavor ${flavorSize === undefined ? 'does not allow image page sizes' : `says "${flavorSize}"`}; Nova refuses this combination`);
+      findings.blocker(
+        propAttr(facts, 'hw_mem_page_size'),
+        `the image asks for page size "${imageSize}" but the flavor ${flavorSize === undefined ? 'does not allow image page sizes' : `says "${flavorSize}"`}; Nova refuses this combination`,
+      );
     }
   }
 
@@ -49,7 +57,12 @@ export function translateMemory(facts: ServerFacts): MemorySpec {
       findings.approximate(attr, TARGET, 'any: Nova may have backed the guest with large pages; KubeVirt uses small pages unless a size is given', 'info');
     } else if (lowered === 'large') {
       pageSize = '2Mi';
-      findings.approximate(attr, `${TARGET}.hugepages.pageSize`, 'large lets Nova pick any large page size; 2Mi chosen (the size nodes most often offer)', 'info');
+      findings.approximate(
+        attr,
+        `${TARGET}.hugepages.pageSize`,
+        'large lets Nova pick any large page size; 2Mi chosen (the size nodes most often offer)',
+        'info',
+      );
     } else {
       const kib = pageSizeKiB(size);
       if (kib === 2048) pageSize = '2Mi';
@@ -64,7 +77,11 @@ export function translateMemory(facts: ServerFacts): MemorySpec {
       if (mib % pageMiB !== 0) {
         // KubeVirt rejects guest memory that is not a multiple of the page size.
         const rounded = Math.ceil(mib / pageMiB) * pageMiB;
-        findings.approximate('flavor.ram', `${TARGET}.guest`, `${mib} MiB is not a multiple of the ${pageSize} page size, which KubeVirt rejects; rounded up to ${rounded} MiB`);
+        findings.approximate(
+          'flavor.ram',
+          `${TARGET}.guest`,
+          `${mib} MiB is not a multiple of the ${pageSize} page size, which KubeVirt rejects; rounded up to ${rounded} MiB`,
+        );
         mib = rounded;
         memory.guest = `${mib}Mi`;
       }

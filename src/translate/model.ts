@@ -54,16 +54,19 @@ export interface Finding {
 export type NetworkTarget =
   | { type: 'pod' }
   | {
-    type: 'multus';
-    /** NAD as "name" or "namespace/name" */ networkName: string;
-    /** generate the NAD in the plan */ generate?: boolean;
-    /**
-     * How a generated NAD reaches every node (docs/networking.md): an OVN-Kubernetes layer2 overlay, an
-     * OVN-Kubernetes localnet (provider network, optional VLAN), or a Linux bridge whose VLAN the user says
-     * is trunked to every node. Absent: the plan's nadCniType, which is node-local for a bridge.
-     */
-    cluster?: { kind: 'ovn-layer2' } | { kind: 'ovn-localnet'; vlanId?: number; physicalNetworkName?: string } | { kind: 'bridge-vlan'; bridge: string; vlanId?: number };
-  };
+      type: 'multus';
+      /** NAD as "name" or "namespace/name" */ networkName: string;
+      /** generate the NAD in the plan */ generate?: boolean;
+      /**
+       * How a generated NAD reaches every node (docs/networking.md): an OVN-Kubernetes layer2 overlay, an
+       * OVN-Kubernetes localnet (provider network, optional VLAN), or a Linux bridge whose VLAN the user says
+       * is trunked to every node. Absent: the plan's nadCniType, which is node-local for a bridge.
+       */
+      cluster?:
+        | { kind: 'ovn-layer2' }
+        | { kind: 'ovn-localnet'; vlanId?: number; physicalNetworkName?: string }
+        | { kind: 'bridge-vlan'; bridge: string; vlanId?: number };
+    };
 
 /** A PersistentVolumeClaim access mode, as CDI's storage API takes it. */
 export type AccessMode = 'ReadWriteOnce' | 'ReadWriteMany' | 'ReadOnlyMany' | 'ReadWriteOncePod';

@@ -101,7 +101,11 @@ export function toLabelValue(input: string): string {
  * Derived from the group's name (for readers) and id (for uniqueness): sg.openstack-migrate.io/<name>-<id8>.
  */
 export function securityGroupLabelKey(group: { id: string; name: string }): string {
-  const idPart = group.id.replace(/[^a-z0-9]/gi, '').slice(0, 8).toLowerCase() || shortHash(group.id, 8);
+  const idPart =
+    group.id
+      .replace(/[^a-z0-9]/gi, '')
+      .slice(0, 8)
+      .toLowerCase() || shortHash(group.id, 8);
   const namePart = toDnsLabel(group.name, 63 - idPart.length - 1);
   return `sg.${PREFIX}/${namePart ? `${namePart}-` : ''}${idPart}`;
 }

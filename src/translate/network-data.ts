@@ -85,7 +85,7 @@ export function inCidr(ip: string, cidr: string): boolean {
     if (a === undefined || b === undefined) return false;
     const bits = Number(len ?? 32);
     const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
-    return ((a & mask) >>> 0) === ((b & mask) >>> 0);
+    return (a & mask) >>> 0 === (b & mask) >>> 0;
   }
   const a = ipv6ToBigInt(ip);
   const b = ipv6ToBigInt(net);
@@ -136,14 +136,27 @@ function reportKeptConfiguration(ctx: PlanContext, server: Server, onPod: boolea
     const v4 = nic.fixedIps.map((ip) => (ip.subnetId ? ctx.index.subnets.get(ip.subnetId) : undefined)).find((s) => s?.ipVersion === 4);
     if (!v4) return;
     const address = nic.fixedIps.find((ip) => ip.subnetId === v4.id)?.ipAddress;
-    const keeps = 'cloud-init keeps the network configuration it wrote on Nova, because the guest keeps its instance-id (no network data is applied to a known instance)';
+    const keeps =
+      'cloud-init keeps the network configuration it wrote on Nova, because the guest keeps its instance-id (no network data is applied to a known instance)';
     if (onPod[i]) {
-      if (v4.enableDhcp) findings.exact(attr, 'pod network (masquerade DHCP)', 'the guest asks for DHCP on this NIC, as on Nova, and masquerade\'s DHCP answers');
-      else findings.lost(attr, `${keeps}: this NIC keeps the static ${address} of a subnet without DHCP, but the pod network needs DHCP (masquerade); switch it to DHCP in the guest before the move`);
+      if (v4.enableDhcp)
+        findings.exact(attr, 'pod network (masquerade DHCP)', "the guest asks for DHCP on this NIC, as on Nova, and masquerade's DHCP answers");
+      else
+        findings.lost(
+          attr,
+          `${keeps}: this NIC keeps the static ${address} of a subnet without DHCP, but the pod network needs DHCP (masquerade); switch it to DHCP in the guest before the move`,
+        );
     } else if (v4.enableDhcp) {
-      findings.lost(attr, `${keeps}: this NIC keeps asking for DHCP (Neutron's DHCP served ${address}) and no DHCP server answers on the Multus network, so it gets no IPv4 address; configure ${address} statically in the guest (the seed's network data has it, for a new instance)`);
+      findings.lost(
+        attr,
+        `${keeps}: this NIC keeps asking for DHCP (Neutron's DHCP served ${address}) and no DHCP server answers on the Multus network, so it gets no IPv4 address; configure ${address} statically in the guest (the seed's network data has it, for a new instance)`,
+      );
     } else {
-      findings.approximate(attr, 'guest configuration (kept from Nova)', `${keeps}: this NIC keeps its static ${address}${v4.gatewayIp ? `, and Nova's default route via ${v4.gatewayIp} on it, which competes with the pod NIC's` : ''}`);
+      findings.approximate(
+        attr,
+        'guest configuration (kept from Nova)',
+        `${keeps}: this NIC keeps its static ${address}${v4.gatewayIp ? `, and Nova's default route via ${v4.gatewayIp} on it, which competes with the pod NIC's` : ''}`,
+      );
     }
   });
 }
@@ -163,7 +176,15 @@ export function guestNetworkOf(ctx: PlanContext, server: Server, onPod: boolean[
   server.interfaces.forEach((nic, i) => {
     const attr = `server.interfaces[${i}]`;
     const network = ctx.index.networks.get(nic.networkId);
-    const guest: GuestNic = { name: `nic${i}`, mac: nic.macAddress.toLowerCase(), networkId: nic.networkId, dhcp4: onPod[i]!, addresses: [], routes: [], nameservers: [] }; // onPod: one entry per interface
+    const guest: GuestNic = {
+      name: `nic${i}`,
+      mac: nic.macAddress.toLowerCase(),
+      networkId: nic.networkId,
+      dhcp4: onPod[i]!,
+      addresses: [],
+      routes: [],
+      nameservers: [],
+    }; // onPod: one entry per interface
     if (nic.portId) guest.portId = nic.portId;
     nics.push(guest);
     const subnets = nic.fixedIps.map((ip) => (ip.subnetId ? ctx.index.subnets.get(ip.subnetId) : undefined));
@@ -172,10 +193,18 @@ export function guestNetworkOf(ctx: PlanContext, server: Server, onPod: boolean[
       // Masquerade: KubeVirt's DHCP gives address, default route, DNS (the pod's resolv.conf) and MTU.
       const routes = subnets.flatMap((s) => s?.hostRoutes ?? []);
       if (routes.length > 0) {
-        findings.lost(`${attr}.host_routes`, `${routes.map((r) => `${r.destination} via ${r.nexthop}`).join(', ')}: the pod NIC is routed by masquerade (KubeVirt's DHCP gives only its own default route), and the next hop is not on the pod network`);
+        findings.lost(
+          `${attr}.host_routes`,
+          `${routes.map((r) => `${r.destination} via ${r.nexthop}`).join(', ')}: the pod NIC is routed by masquerade (KubeVirt's DHCP gives only its own default route), and the next hop is not on the pod network`,
+        );
       }
       if (network?.mtu) {
-        findings.approximate(`${attr}.mtu`, 'pod network (masquerade DHCP)', `MTU ${network.mtu} of ${network.name} is not carried: the guest gets the pod network's MTU from KubeVirt's DHCP`, 'info');
+        findings.approximate(
+          `${attr}.mtu`,
+          'pod network (masquerade DHCP)',
+          `MTU ${network.mtu} of ${network.name} is not carried: the guest gets the pod network's MTU from KubeVirt's DHCP`,
+          'info',
+        );
       }
       return;
     }
@@ -187,7 +216,11 @@ export function guestNetworkOf(ctx: PlanContext, server: Server, onPod: boolean[
       const subnet: Subnet | undefined = subnets[k];
       const family: 4 | 6 = ip.ipAddress.includes(':') ? 6 : 4;
       if (!subnet) {
-        findings.approximate(`${attr}.fixed_ips`, 'cloud-init network data', `${ip.ipAddress}: subnet unknown, so the prefix length is guessed as a host address`);
+        findings.approximate(
+          `${attr}.fixed_ips`,
+          'cloud-init network data',
+          `${ip.ipAddress}: subnet unknown, so the prefix length is guessed as a host address`,
+        );
         guest.addresses.push({ address: ip.ipAddress, prefix: family === 4 ? 32 : 128, family });
         return;
       }
@@ -197,14 +230,26 @@ export function guestNetworkOf(ctx: PlanContext, server: Server, onPod: boolean[
           // No pod NIC: the first gateway is the default route, as Neutron's DHCP would have given it.
           defaultRoute[family] = true;
           guest.routes.push({ to: family === 4 ? '0.0.0.0/0' : '::/0', via: subnet.gatewayIp });
-          findings.approximate(`${attr}.gateway_ip`, 'cloud-init network data (default route)', `the server has no pod NIC: default route via ${subnet.gatewayIp}, which must exist on the target network (the Neutron router does not move)`);
+          findings.approximate(
+            `${attr}.gateway_ip`,
+            'cloud-init network data (default route)',
+            `the server has no pod NIC: default route via ${subnet.gatewayIp}, which must exist on the target network (the Neutron router does not move)`,
+          );
         } else if (hasPodNic) {
-          findings.approximate(`${attr}.gateway_ip`, 'cloud-init network data', `no default route via ${subnet.gatewayIp} (${subnet.name || subnet.id}): the default route stays on the pod NIC, and Neutron's router does not move`, 'info');
+          findings.approximate(
+            `${attr}.gateway_ip`,
+            'cloud-init network data',
+            `no default route via ${subnet.gatewayIp} (${subnet.name || subnet.id}): the default route stays on the pod NIC, and Neutron's router does not move`,
+            'info',
+          );
         }
       }
       for (const route of subnet.hostRoutes ?? []) {
         if (route.destination === '0.0.0.0/0' || route.destination === '::/0') {
-          findings.lost(`${attr}.host_routes`, `${route.destination} via ${route.nexthop}: a default route in host_routes would compete with the pod NIC's; not configured`);
+          findings.lost(
+            `${attr}.host_routes`,
+            `${route.destination} via ${route.nexthop}: a default route in host_routes would compete with the pod NIC's; not configured`,
+          );
           continue;
         }
         guest.routes.push({ to: route.destination, via: route.nexthop });
@@ -224,15 +269,30 @@ export function guestNetworkOf(ctx: PlanContext, server: Server, onPod: boolean[
       return;
     }
     staticConfig = true;
-    findings.exact(`${attr}.fixed_ips`, 'cloud-init network data', `${nic.fixedIps.map((ip) => ip.ipAddress).join(', ')} kept as static configuration in the seed's network data, which cloud-init applies to a new instance (the Multus network must reach the same L2 segment)`);
+    findings.exact(
+      `${attr}.fixed_ips`,
+      'cloud-init network data',
+      `${nic.fixedIps.map((ip) => ip.ipAddress).join(', ')} kept as static configuration in the seed's network data, which cloud-init applies to a new instance (the Multus network must reach the same L2 segment)`,
+    );
     const hostRoutes = guest.routes.filter((r) => r.to !== '0.0.0.0/0' && r.to !== '::/0');
     if (hostRoutes.length > 0) {
-      findings.exact(`${attr}.host_routes`, 'cloud-init network data (routes)', `${hostRoutes.map((r) => `${r.to} via ${r.via}`).join(', ')} on this NIC (the next hops must be on the same L2 segment)`);
+      findings.exact(
+        `${attr}.host_routes`,
+        'cloud-init network data (routes)',
+        `${hostRoutes.map((r) => `${r.to} via ${r.via}`).join(', ')} on this NIC (the next hops must be on the same L2 segment)`,
+      );
     }
     if (dropped.size > 0) {
-      findings.lost(`${attr}.dns_nameservers`, `${[...dropped].join(', ')}: an address of the subnet held by no migrated port, i.e. Neutron's DHCP/DNS port, which does not exist after the move${nameservers.size > 0 ? `; kept: ${[...nameservers].join(', ')}` : '; DNS comes from the pod NIC'}`);
+      findings.lost(
+        `${attr}.dns_nameservers`,
+        `${[...dropped].join(', ')}: an address of the subnet held by no migrated port, i.e. Neutron's DHCP/DNS port, which does not exist after the move${nameservers.size > 0 ? `; kept: ${[...nameservers].join(', ')}` : '; DNS comes from the pod NIC'}`,
+      );
     } else if (dhcpDns && nameservers.size === 0) {
-      findings.lost(`${attr}.dns_nameservers`, 'the subnet has no dns_nameservers: Neutron\'s DHCP port served DNS, which does not exist after the move; DNS comes from the pod NIC', 'info');
+      findings.lost(
+        `${attr}.dns_nameservers`,
+        "the subnet has no dns_nameservers: Neutron's DHCP port served DNS, which does not exist after the move; DNS comes from the pod NIC",
+        'info',
+      );
     }
     if (nameservers.size > 0) findings.exact(`${attr}.dns_nameservers`, 'cloud-init network data (nameservers)', [...nameservers].join(', '));
     if (guest.mtu) findings.exact(`${attr}.mtu`, 'cloud-init network data (mtu)', `MTU ${guest.mtu} of ${network?.name ?? nic.networkId}`);
@@ -280,7 +340,13 @@ export function toOpenStackNetworkData(g: GuestNetwork): { links: unknown[]; net
           return { network: net, netmask: netmaskOf(Number(len ?? (a.family === 4 ? 32 : 128)), a.family), gateway: r.via };
         });
       const net: Record<string, unknown> = {
-        id: `network${n++}`, link: nic.name, type: a.family === 4 ? 'ipv4' : 'ipv6', ip_address: a.address, netmask: netmaskOf(a.prefix, a.family), routes, network_id: nic.networkId,
+        id: `network${n++}`,
+        link: nic.name,
+        type: a.family === 4 ? 'ipv4' : 'ipv6',
+        ip_address: a.address,
+        netmask: netmaskOf(a.prefix, a.family),
+        routes,
+        network_id: nic.networkId,
       };
       if (k === 0 && nic.nameservers.length > 0) {
         // Nova's per-network services, plus dns_nameservers, the key cloud-init 22.4 reads per subnet (it

@@ -21,8 +21,16 @@ export function translateOsHints(facts: ServerFacts): OsHintsResult {
       // timer and the relaxed/vapic/spinlocks enlightenments (spinlock retries 8191, as Nova sets).
       result.hyperv = { relaxed: {}, vapic: {}, spinlocks: { spinlocks: 8191 } };
       result.clock = { utc: {}, timer: { hyperv: {} } };
-      facts.findings.exact(attr, `${DOMAIN}.features.hyperv, ${DOMAIN}.clock.timer.hyperv`, 'Hyper-V enlightenments (relaxed, vapic, spinlocks) and the Hyper-V clock, as Nova sets them');
-      facts.findings.approximate(`${attr} (clock offset)`, `${DOMAIN}.clock.utc`, 'Nova runs Windows guests with the RTC in the host\'s local time; that zone is unknown here, so the RTC is UTC: set clock.timezone to the old hosts\' zone or make Windows treat the RTC as UTC (RealTimeIsUniversal)');
+      facts.findings.exact(
+        attr,
+        `${DOMAIN}.features.hyperv, ${DOMAIN}.clock.timer.hyperv`,
+        'Hyper-V enlightenments (relaxed, vapic, spinlocks) and the Hyper-V clock, as Nova sets them',
+      );
+      facts.findings.approximate(
+        `${attr} (clock offset)`,
+        `${DOMAIN}.clock.utc`,
+        "Nova runs Windows guests with the RTC in the host's local time; that zone is unknown here, so the RTC is UTC: set clock.timezone to the old hosts' zone or make Windows treat the RTC as UTC (RealTimeIsUniversal)",
+      );
     } else {
       facts.findings.exact(attr, DOMAIN, `${osType}: no guest-specific settings`);
     }

@@ -6,7 +6,11 @@ import type { PlanContext } from './context.js';
 import { PREFIX } from './naming.js';
 
 /** A parsed CIDR: network value (host bits cleared), prefix length, family. */
-export interface ParsedCidr { net: bigint; bits: number; family: 4 | 6 }
+export interface ParsedCidr {
+  net: bigint;
+  bits: number;
+  family: 4 | 6;
+}
 
 export function parseAddress(text: string): { value: bigint; family: 4 | 6 } | undefined {
   if (text.includes(':')) {
@@ -56,9 +60,7 @@ export function cidrContains(outer: ParsedCidr, inner: ParsedCidr): boolean {
 
 /** The label key of a prefix, from its value (so every spelling of the same prefix gives the same key). */
 export function prefixLabelKey(cidr: ParsedCidr): string {
-  const net = cidr.family === 4
-    ? [24n, 16n, 8n, 0n].map((s) => String((cidr.net >> s) & 0xffn)).join('.')
-    : `v6-${cidr.net.toString(16).padStart(32, '0')}`;
+  const net = cidr.family === 4 ? [24n, 16n, 8n, 0n].map((s) => String((cidr.net >> s) & 0xffn)).join('.') : `v6-${cidr.net.toString(16).padStart(32, '0')}`;
   return `prefix.${PREFIX}/${net}_${cidr.bits}`;
 }
 
@@ -84,7 +86,11 @@ function prefixIndex(ctx: PlanContext): PrefixIndex {
       if (!cidr || cidr.bits === 0 || (cidr.family === 6) !== (rule.ethertype === 'IPv6')) continue;
       const key = `${cidr.family}/${cidr.bits}`;
       let byNet = index.byLength.get(key);
-      if (!byNet) { byNet = new Map(); index.byLength.set(key, byNet); index.lengths.push({ family: cidr.family, bits: cidr.bits }); }
+      if (!byNet) {
+        byNet = new Map();
+        index.byLength.set(key, byNet);
+        index.lengths.push({ family: cidr.family, bits: cidr.bits });
+      }
       if (!byNet.has(cidr.net)) byNet.set(cidr.net, prefixLabelKey(cidr));
     }
   }

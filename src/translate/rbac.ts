@@ -65,19 +65,33 @@ export function roleBindingsFor(ctx: PlanContext): Translation {
     const roleName = role?.name ?? a.roleId;
     const scope = a.projectId ? `project/${a.projectId}` : `domain/${a.domainId}`;
     const attribute = `roleAssignment[${roleName}@${scope}${a.inherited ? ',inherited' : ''}]`;
-    const sourceName = subject?.name ?? (a.userId ?? a.groupId ?? '?');
+    const sourceName = subject?.name ?? a.userId ?? a.groupId ?? '?';
     const lost = (reason: string, severity: Finding['severity'] = 'warning') =>
       findings.push({ source, sourceName, attribute, outcome: 'lost', severity, reason });
 
-    if (!subject) { lost(`the ${kind === 'User' ? 'user' : 'group'} is not in the inventory; no binding`); continue; }
-    if (!role) { lost(`role ${a.roleId} is not in the inventory; no binding`); continue; }
-    const clusterRole = config.roleMapping[role.name];
-    if (!clusterRole) {
-      lost(`Keystone role "${role.name}" has no ClusterRole in the role mapping (mapped: ${Object.keys(config.roleMapping).sort().join(', ') || 'none'}); no binding`);
+    if (!subject) {
+      lost(`the ${kind === 'User' ? 'user' : 'group'} is not in the inventory; no binding`);
       continue;
     }
-    if (kind === 'User' && (subject as User).enabled === false) { lost('the user is disabled in Keystone and cannot log in; no binding', 'info'); continue; }
-    if (index.domains.get(subject.domainId)?.enabled === false) { lost(`the ${kind.toLowerCase()}'s domain is disabled in Keystone; no binding`, 'info'); continue; }
+    if (!role) {
+      lost(`role ${a.roleId} is not in the inventory; no binding`);
+      continue;
+    }
+    const clusterRole = config.roleMapping[role.name];
+    if (!clusterRole) {
+      lost(
+        `Keystone role "${role.name}" has no ClusterRole in the role mapping (mapped: ${Object.keys(config.roleMapping).sort().join(', ') || 'none'}); no binding`,
+      );
+      continue;
+    }
+    if (kind === 'User' && (subject as User).enabled === false) {
+      lost('the user is disabled in Keystone and cannot log in; no binding', 'info');
+      continue;
+    }
+    if (index.domains.get(subject.domainId)?.enabled === false) {
+      lost(`the ${kind.toLowerCase()}'s domain is disabled in Keystone; no binding`, 'info');
+      continue;
+    }
 
     let projectIds: string[];
     if (a.projectId) {
@@ -97,7 +111,10 @@ export function roleBindingsFor(ctx: PlanContext): Translation {
 
     for (const projectId of projectIds) {
       const namespace = ctx.namespaceByProject.get(projectId);
-      if (!namespace) { lost(`project ${projectId} has no namespace in this plan; no binding`); continue; }
+      if (!namespace) {
+        lost(`project ${projectId} has no namespace in this plan; no binding`);
+        continue;
+      }
       const key = `${namespace}\n${kind}\n${subject.name}\n${clusterRole}`;
       let p = pending.get(key);
       if (!p) {
@@ -122,7 +139,11 @@ export function roleBindingsFor(ctx: PlanContext): Translation {
     const who = subjects.map((s) => `${s.id} (domain ${index.domains.get(s.domainId)?.name ?? s.domainId})`).join(', ');
     for (const s of subjects) {
       findings.push({
-        source: `${kind === 'User' ? 'user' : 'group'}/${s.id}`, sourceName: s.name, attribute: 'name', outcome: 'approximate', severity: 'warning',
+        source: `${kind === 'User' ? 'user' : 'group'}/${s.id}`,
+        sourceName: s.name,
+        attribute: 'name',
+        outcome: 'approximate',
+        severity: 'warning',
         target: `${kind} ${name}`,
         reason: `k8s-keystone-auth presents ${kind === 'User' ? 'user' : 'group'} names without their domain; "${name}" names ${who}, so each gets the RoleBindings of the others`,
       });
@@ -130,21 +151,23 @@ export function roleBindingsFor(ctx: PlanContext): Translation {
   }
 
   const objects: RoleBinding[] = [...pending.values()]
-    .map((p): RoleBinding => ({
-      apiVersion: `${RBAC_GROUP}/v1`,
-      kind: 'RoleBinding',
-      metadata: {
-        name: roleBindingName(p.clusterRole, p.kind, p.subjectName),
-        namespace: p.namespace,
-        labels: planLabels(ctx.planId, p.projectId),
-        annotations: {
-          ...sourceAnnotations(p.kind === 'User' ? 'user' : 'group', [...p.sourceIds].sort().join(','), p.subjectName),
-          [KEYSTONE_ROLES_ANNOTATION]: [...p.keystoneRoles].sort().join(','),
+    .map(
+      (p): RoleBinding => ({
+        apiVersion: `${RBAC_GROUP}/v1`,
+        kind: 'RoleBinding',
+        metadata: {
+          name: roleBindingName(p.clusterRole, p.kind, p.subjectName),
+          namespace: p.namespace,
+          labels: planLabels(ctx.planId, p.projectId),
+          annotations: {
+            ...sourceAnnotations(p.kind === 'User' ? 'user' : 'group', [...p.sourceIds].sort().join(','), p.subjectName),
+            [KEYSTONE_ROLES_ANNOTATION]: [...p.keystoneRoles].sort().join(','),
+          },
         },
-      },
-      roleRef: { apiGroup: RBAC_GROUP, kind: 'ClusterRole', name: p.clusterRole },
-      subjects: [{ apiGroup: RBAC_GROUP, kind: p.kind, name: p.subjectName }],
-    }))
+        roleRef: { apiGroup: RBAC_GROUP, kind: 'ClusterRole', name: p.clusterRole },
+        subjects: [{ apiGroup: RBAC_GROUP, kind: p.kind, name: p.subjectName }],
+      }),
+    )
     .sort((x, y) => {
       const a = `${x.metadata.namespace}/${x.metadata.name}`;
       const b = `${y.metadata.namespace}/${y.metadata.name}`;

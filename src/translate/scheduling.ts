@@ -37,7 +37,11 @@ export function serverGroupLabelValue(group: Pick<ServerGroup, 'id'>): string {
   return toLabelValue(group.id);
 }
 
-export function translateScheduling(facts: ServerFacts, config: Pick<PlanConfig, 'nodeSelectorMapping' | 'availabilityZoneLabel'>, group: ServerGroup | undefined): SchedulingResult {
+export function translateScheduling(
+  facts: ServerFacts,
+  config: Pick<PlanConfig, 'nodeSelectorMapping' | 'availabilityZoneLabel'>,
+  group: ServerGroup | undefined,
+): SchedulingResult {
   const { findings } = facts;
   const nodeSelector: Record<string, string> = {};
   const templateLabels: Record<string, string> = {};
@@ -79,7 +83,10 @@ export function translateScheduling(facts: ServerFacts, config: Pick<PlanConfig,
       findings.blocker(attr, `${key.split(':')[1]}=${value}: a (v)GPU needs spec.domain.devices.gpus with a device-plugin resource name; map it by hand`);
     } else if (/^(resources|trait)\d*:/.test(key)) {
       spec(facts, key);
-      findings.lost(attr, `Placement ${key.startsWith('trait') ? 'trait' : 'resource'} ${key}=${value} has no node label here; add a node-selector mapping for it`);
+      findings.lost(
+        attr,
+        `Placement ${key.startsWith('trait') ? 'trait' : 'resource'} ${key}=${value} has no node label here; add a node-selector mapping for it`,
+      );
     } else if (key.startsWith('quota:') && key !== 'quota:cpu_quota' && key !== 'quota:cpu_period') {
       spec(facts, key);
       findings.lost(attr, `libvirt tuning ${key}=${value} (shares, I/O or bandwidth limits) has no KubeVirt field`, 'info');
@@ -123,7 +130,10 @@ export function translateScheduling(facts: ServerFacts, config: Pick<PlanConfig,
     affinity = { ...(affinity ?? {}), [kind]: rule };
     findings.exact(attr, `${T}.affinity.${kind}`, `${group.policy} of server group "${group.name}" on kubernetes.io/hostname`);
     if (group.rules?.maxServerPerHost !== undefined && group.rules.maxServerPerHost > 1) {
-      findings.lost(`serverGroup/${group.id}.rules.max_server_per_host`, `at most ${group.rules.maxServerPerHost} members per host cannot be expressed with pod anti-affinity (one per host); planned as one per host`);
+      findings.lost(
+        `serverGroup/${group.id}.rules.max_server_per_host`,
+        `at most ${group.rules.maxServerPerHost} members per host cannot be expressed with pod anti-affinity (one per host); planned as one per host`,
+      );
     }
   }
   const result: SchedulingResult = { templateLabels };

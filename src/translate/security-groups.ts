@@ -23,9 +23,30 @@ import { planLabels, sourceAnnotations } from './tenancy.js';
 
 /** Neutron protocol names (neutron-lib constants IP_PROTOCOL_MAP) → IANA numbers. */
 const PROTOCOL_NUMBERS: Record<string, number> = {
-  ah: 51, dccp: 33, egp: 8, esp: 50, gre: 47, hopopt: 0, icmp: 1, igmp: 2, ipip: 4, 'ipv6-encap': 41, 'ipv6-frag': 44,
-  'ipv6-icmp': 58, icmpv6: 58, 'ipv6-nonxt': 59, 'ipv6-opts': 60, 'ipv6-route': 43, ospf: 89, pgm: 113, rsvp: 46,
-  sctp: 132, tcp: 6, udp: 17, udplite: 136, vrrp: 112,
+  ah: 51,
+  dccp: 33,
+  egp: 8,
+  esp: 50,
+  gre: 47,
+  hopopt: 0,
+  icmp: 1,
+  igmp: 2,
+  ipip: 4,
+  'ipv6-encap': 41,
+  'ipv6-frag': 44,
+  'ipv6-icmp': 58,
+  icmpv6: 58,
+  'ipv6-nonxt': 59,
+  'ipv6-opts': 60,
+  'ipv6-route': 43,
+  ospf: 89,
+  pgm: 113,
+  rsvp: 46,
+  sctp: 132,
+  tcp: 6,
+  udp: 17,
+  udplite: 136,
+  vrrp: 112,
 };
 
 export type RuleProtocol =
@@ -41,7 +62,10 @@ const protocolCache = new WeakMap<SecurityGroupRule, RuleProtocol>();
 export function ruleProtocol(rule: SecurityGroupRule): RuleProtocol {
   // Rules are looked at by several modules and once per namespace of their group: analyse each once.
   let cached = protocolCache.get(rule);
-  if (!cached) { cached = analyseProtocol(rule); protocolCache.set(rule, cached); }
+  if (!cached) {
+    cached = analyseProtocol(rule);
+    protocolCache.set(rule, cached);
+  }
   return cached;
 }
 
@@ -112,12 +136,19 @@ function parseIPv6(text: string): bigint | undefined {
 function formatIPv6(value: bigint): string {
   const words = Array.from({ length: 8 }, (_, i) => Number((value >> BigInt(112 - 16 * i)) & 0xffffn));
   // RFC 5952: compress the longest run (≥2) of zero words, the first one on a tie.
-  let best = -1; let bestLen = 0;
-  for (let i = 0; i < 8;) {
-    if (words[i] !== 0) { i++; continue; }
+  let best = -1;
+  let bestLen = 0;
+  for (let i = 0; i < 8; ) {
+    if (words[i] !== 0) {
+      i++;
+      continue;
+    }
     let j = i;
     while (j < 8 && words[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) { best = i; bestLen = j - i; }
+    if (j - i > bestLen && j - i >= 2) {
+      best = i;
+      bestLen = j - i;
+    }
     i = j;
   }
   const hex = words.map((w) => w.toString(16));
@@ -156,7 +187,10 @@ const peerCache = new WeakMap<SecurityGroupRule, RulePeer>();
 
 export function rulePeer(rule: SecurityGroupRule): RulePeer {
   let cached = peerCache.get(rule);
-  if (!cached) { cached = analysePeer(rule); peerCache.set(rule, cached); }
+  if (!cached) {
+    cached = analysePeer(rule);
+    peerCache.set(rule, cached);
+  }
   return cached;
 }
 
@@ -191,7 +225,10 @@ const labelKeyCache = new WeakMap<SecurityGroup, string>();
 /** securityGroupLabelKey, computed once per group object (it normalizes Unicode, which is not free). */
 export function labelKeyOf(group: SecurityGroup): string {
   let key = labelKeyCache.get(group);
-  if (key === undefined) { key = securityGroupLabelKey(group); labelKeyCache.set(group, key); }
+  if (key === undefined) {
+    key = securityGroupLabelKey(group);
+    labelKeyCache.set(group, key);
+  }
   return key;
 }
 
@@ -218,7 +255,10 @@ export function groupPlacements(ctx: PlanContext): GroupPlacement[] {
       const namespace = ctx.namespaceByProject.get(srv.projectId);
       if (!namespace) continue;
       let p = byNamespace.get(namespace);
-      if (!p) { p = { group, namespace, projectId: srv.projectId, servers: [] }; byNamespace.set(namespace, p); }
+      if (!p) {
+        p = { group, namespace, projectId: srv.projectId, servers: [] };
+        byNamespace.set(namespace, p);
+      }
       p.servers.push(srv);
     }
     for (const ns of [...byNamespace.keys()].sort()) {
@@ -237,7 +277,10 @@ export function memberNamespaces(ctx: PlanContext, groupId: string): string[] {
   // Remote-group rules ask for the same groups over and over (every group's `default` rules do): cache
   // per plan context, or a cloud with one large group costs rules × members.
   let cache = memberNamespaceCache.get(ctx);
-  if (!cache) { cache = new Map(); memberNamespaceCache.set(ctx, cache); }
+  if (!cache) {
+    cache = new Map();
+    memberNamespaceCache.set(ctx, cache);
+  }
   const cached = cache.get(groupId);
   if (cached) return cached;
   const result = computeMemberNamespaces(ctx, groupId);
@@ -279,10 +322,24 @@ export function podNetworkInterfaceIndex(ctx: PlanContext, srv: Server): number 
 // ---------------------------------------------------------------------------------------------------
 // NetworkPolicy
 
-interface NpPort { protocol: 'TCP' | 'UDP' | 'SCTP'; port?: number; endPort?: number }
-interface LabelSelector { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values: string[] }[] }
-interface NpPeer { ipBlock?: { cidr: string; except?: string[] }; podSelector?: LabelSelector; namespaceSelector?: LabelSelector }
-interface NpRule { ports?: NpPort[]; peers?: NpPeer[] }
+interface NpPort {
+  protocol: 'TCP' | 'UDP' | 'SCTP';
+  port?: number;
+  endPort?: number;
+}
+interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: { key: string; operator: string; values: string[] }[];
+}
+interface NpPeer {
+  ipBlock?: { cidr: string; except?: string[] };
+  podSelector?: LabelSelector;
+  namespaceSelector?: LabelSelector;
+}
+interface NpRule {
+  ports?: NpPort[];
+  peers?: NpPeer[];
+}
 
 const ANY_V4 = '0.0.0.0/0';
 const ANY_V6 = '::/0';
@@ -292,7 +349,10 @@ const groupPeerCache = new WeakMap<PlanContext, Map<string, { peer: NpPeer; key:
 /** Peers for a remote group seen from a namespace, with their dedup keys; cached per plan context. */
 function groupPeers(ctx: PlanContext, remoteGroupId: string, policyNamespace: string): { peer: NpPeer; key: string }[] {
   let cache = groupPeerCache.get(ctx);
-  if (!cache) { cache = new Map(); groupPeerCache.set(ctx, cache); }
+  if (!cache) {
+    cache = new Map();
+    groupPeerCache.set(ctx, cache);
+  }
   const cacheKey = `${remoteGroupId}\n${policyNamespace}`;
   let peers = cache.get(cacheKey);
   if (!peers) {
@@ -324,7 +384,10 @@ const cidrPeerCache = new WeakMap<PlanContext, Map<string, { peer: NpPeer; key: 
 /** Peers of an address rule on the pod network, seen from a namespace (address-peers.ts); cached per plan. */
 function cidrPeers(ctx: PlanContext, cidr: string, policyNamespace: string): { peer: NpPeer; key: string }[] {
   let cache = cidrPeerCache.get(ctx);
-  if (!cache) { cache = new Map(); cidrPeerCache.set(ctx, cache); }
+  if (!cache) {
+    cache = new Map();
+    cidrPeerCache.set(ctx, cache);
+  }
   const cacheKey = `${cidr}\n${policyNamespace}`;
   let peers = cache.get(cacheKey);
   if (peers) return peers;
@@ -354,20 +417,30 @@ function networkPolicyRules(ctx: PlanContext, group: SecurityGroup, direction: '
     let ports: NpPort[] | undefined;
     if (protocol.kind === 'l4') {
       const range = rulePortRange(rule);
-      ports = [range === undefined
-        ? { protocol: protocol.name }
-        : range.max > range.min ? { protocol: protocol.name, port: range.min, endPort: range.max } : { protocol: protocol.name, port: range.min }];
+      ports = [
+        range === undefined
+          ? { protocol: protocol.name }
+          : range.max > range.min
+            ? { protocol: protocol.name, port: range.min, endPort: range.max }
+            : { protocol: protocol.name, port: range.min },
+      ];
     }
-    const peers: { peer: NpPeer; key: string }[] = peer.kind === 'group'
-      ? groupPeers(ctx, peer.groupId, namespace)
-      : peer.kind === 'cidr' ? cidrPeers(ctx, peer.cidr, namespace) : [ipBlockPeer(peer.ipVersion === 4 ? ANY_V4 : ANY_V6)];
+    const peers: { peer: NpPeer; key: string }[] =
+      peer.kind === 'group'
+        ? groupPeers(ctx, peer.groupId, namespace)
+        : peer.kind === 'cidr'
+          ? cidrPeers(ctx, peer.cidr, namespace)
+          : [ipBlockPeer(peer.ipVersion === 4 ? ANY_V4 : ANY_V6)];
     // No peer left (a prefix inside the pod CIDR that held no VM): the rule admits nobody. An empty peer
     // list would mean "everyone", so the rule is left out.
     if (peers.length === 0) continue;
     const [port] = ports ?? []; // ports, when set, holds exactly one entry
     const key = port ? `${port.protocol}/${port.port ?? ''}/${port.endPort ?? ''}` : '';
     let entry = merged.get(key);
-    if (!entry) { entry = { ports, peers: new Map() }; merged.set(key, entry); }
+    if (!entry) {
+      entry = { ports, peers: new Map() };
+      merged.set(key, entry);
+    }
     // Copies: cached peers must not be shared between objects (YAML writers turn shared objects into
     // anchors and aliases).
     for (const p of peers) if (!entry.peers.has(p.key)) entry.peers.set(p.key, structuredClone(p.peer));
@@ -389,7 +462,12 @@ function analysisFindings(ctx: PlanContext, group: SecurityGroup): Finding[] {
   const source = `securityGroup/${group.id}`;
   if (group.stateful === false) {
     findings.push({
-      source, sourceName: group.name, attribute: 'stateful', outcome: 'approximate', severity: 'warning', target: 'NetworkPolicy',
+      source,
+      sourceName: group.name,
+      attribute: 'stateful',
+      outcome: 'approximate',
+      severity: 'warning',
+      target: 'NetworkPolicy',
       reason: 'the group is stateless (replies need their own rules); NetworkPolicy is always stateful, so replies to allowed traffic pass without a rule',
     });
   }
@@ -406,23 +484,57 @@ function analysisFindings(ctx: PlanContext, group: SecurityGroup): Finding[] {
     const attribute = `rule/${rule.id}`;
     const protocol = ruleProtocol(rule);
     const peer = rulePeer(rule);
-    const lost = (reason: string) => findings.push({ source, sourceName: group.name, attribute, outcome: 'lost', severity: 'warning', reason: `${describeRule(rule)}: ${reason}; not carried over (denied)` });
-    if (protocol.kind === 'invalid') { lost(protocol.reason); continue; }
-    if (peer.kind === 'invalid') { lost(peer.reason); continue; }
+    const lost = (reason: string) =>
+      findings.push({
+        source,
+        sourceName: group.name,
+        attribute,
+        outcome: 'lost',
+        severity: 'warning',
+        reason: `${describeRule(rule)}: ${reason}; not carried over (denied)`,
+      });
+    if (protocol.kind === 'invalid') {
+      lost(protocol.reason);
+      continue;
+    }
+    if (peer.kind === 'invalid') {
+      lost(peer.reason);
+      continue;
+    }
     if (peer.kind === 'cidr') {
       const described = describeResolution(ctx, peer.cidr, resolveCidr(ctx, peer.cidr));
       if (described) {
-        findings.push({ source, sourceName: group.name, attribute, outcome: 'approximate', severity: described.severity, target: 'NetworkPolicy / Calico peers on the pod network', reason: `${describeRule(rule)}: ${described.reason}` });
+        findings.push({
+          source,
+          sourceName: group.name,
+          attribute,
+          outcome: 'approximate',
+          severity: described.severity,
+          target: 'NetworkPolicy / Calico peers on the pod network',
+          reason: `${describeRule(rule)}: ${described.reason}`,
+        });
       }
     }
     if (peer.kind === 'group') {
       if (!ctx.index.securityGroups.has(peer.groupId)) {
-        findings.push({ source, sourceName: group.name, attribute, outcome: 'approximate', severity: 'warning', reason: `${describeRule(rule)}: remote group ${peer.groupId} is not in the inventory; the rule selects its label, which no migrated VM carries` });
+        findings.push({
+          source,
+          sourceName: group.name,
+          attribute,
+          outcome: 'approximate',
+          severity: 'warning',
+          reason: `${describeRule(rule)}: remote group ${peer.groupId} is not in the inventory; the rule selects its label, which no migrated VM carries`,
+        });
       }
       const key = JSON.stringify([rule.direction, protocol, rule.portRangeMin ?? null, rule.portRangeMax ?? null, rule.remoteGroupId]);
       if (families.get(key)!.size === 1 && (protocol.kind === 'any' || protocol.kind === 'l4')) {
         findings.push({
-          source, sourceName: group.name, attribute, outcome: 'approximate', severity: 'info', target: 'NetworkPolicy podSelector',
+          source,
+          sourceName: group.name,
+          attribute,
+          outcome: 'approximate',
+          severity: 'info',
+          target: 'NetworkPolicy podSelector',
           reason: `${describeRule(rule)}: the rule admits the members' ${rule.ethertype} addresses only; a pod selector admits all of their addresses (differs on dual-stack clusters)`,
         });
       }
@@ -434,8 +546,15 @@ function analysisFindings(ctx: PlanContext, group: SecurityGroup): Finding[] {
 /** "ingress IPv4 tcp 80-443 from 10.0.0.0/8" — how a finding names a rule. */
 export function describeRule(rule: SecurityGroupRule): string {
   const proto = rule.protocol == null || rule.protocol === '' ? 'any protocol' : String(rule.protocol);
-  const ports = rule.portRangeMin == null && rule.portRangeMax == null ? '' : ` ${rule.portRangeMin ?? ''}${rule.portRangeMax != null && rule.portRangeMax !== rule.portRangeMin ? `-${rule.portRangeMax}` : ''}`;
-  const remote = rule.remoteGroupId ? `group ${rule.remoteGroupId}` : rule.remoteAddressGroupId ? `address group ${rule.remoteAddressGroupId}` : rule.remoteIpPrefix ?? 'anywhere';
+  const ports =
+    rule.portRangeMin == null && rule.portRangeMax == null
+      ? ''
+      : ` ${rule.portRangeMin ?? ''}${rule.portRangeMax != null && rule.portRangeMax !== rule.portRangeMin ? `-${rule.portRangeMax}` : ''}`;
+  const remote = rule.remoteGroupId
+    ? `group ${rule.remoteGroupId}`
+    : rule.remoteAddressGroupId
+      ? `address group ${rule.remoteAddressGroupId}`
+      : (rule.remoteIpPrefix ?? 'anywhere');
   return `${rule.direction} ${rule.ethertype} ${proto}${ports} ${rule.direction === 'ingress' ? 'from' : 'to'} ${remote}`;
 }
 
@@ -466,7 +585,10 @@ function serverFindingsAndPolicies(ctx: PlanContext): Translation {
       apiVersion: 'networking.k8s.io/v1',
       kind: 'NetworkPolicy',
       metadata: {
-        name: `no-security-group-${toDnsLabel(vmName, 40) || 'vm'}-${toLabelValue(srv.id).replace(/[^a-z0-9]/gi, '').slice(0, 8).toLowerCase()}`,
+        name: `no-security-group-${toDnsLabel(vmName, 40) || 'vm'}-${toLabelValue(srv.id)
+          .replace(/[^a-z0-9]/gi, '')
+          .slice(0, 8)
+          .toLowerCase()}`,
         namespace,
         labels: planLabels(ctx.planId, srv.projectId),
         annotations: sourceAnnotations('server', srv.id, srv.name),
@@ -482,7 +604,10 @@ export function networkPoliciesFor(ctx: PlanContext): Translation {
   const findings: Finding[] = [];
   const analysed = new Set<string>();
   for (const { group, namespace, projectId } of groupPlacements(ctx)) {
-    if (!analysed.has(group.id)) { analysed.add(group.id); findings.push(...analysisFindings(ctx, group)); }
+    if (!analysed.has(group.id)) {
+      analysed.add(group.id);
+      findings.push(...analysisFindings(ctx, group));
+    }
     objects.push({
       apiVersion: 'networking.k8s.io/v1',
       kind: 'NetworkPolicy',
@@ -514,7 +639,12 @@ export function networkPoliciesFor(ctx: PlanContext): Translation {
     if (owners.length < 2) continue;
     for (const group of owners) {
       findings.push({
-        source: `securityGroup/${group.id}`, sourceName: group.name, attribute: 'id', outcome: 'lost', severity: 'blocker', target: key,
+        source: `securityGroup/${group.id}`,
+        sourceName: group.name,
+        attribute: 'id',
+        outcome: 'lost',
+        severity: 'blocker',
+        target: key,
         reason: `groups ${owners.map((g) => g.id).join(', ')} get the same membership label ${key}; their policies would select each other's VMs`,
       });
     }

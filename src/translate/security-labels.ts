@@ -35,7 +35,10 @@ const nicCache = new WeakMap<PlanContext, Map<string, NicSecurity[]>>();
 /** The security facts of each NIC of a server, computed once per plan. */
 export function nicSecurityOf(ctx: PlanContext, srv: Server): NicSecurity[] {
   let cache = nicCache.get(ctx);
-  if (!cache) { cache = new Map(); nicCache.set(ctx, cache); }
+  if (!cache) {
+    cache = new Map();
+    nicCache.set(ctx, cache);
+  }
   let nics = cache.get(srv.id);
   if (nics) return nics;
   const namespace = ctx.namespaceByProject.get(srv.projectId) ?? '';
@@ -44,7 +47,10 @@ export function nicSecurityOf(ctx: PlanContext, srv: Server): NicSecurity[] {
     const port = iface.portId ? ctx.index.ports.get(iface.portId) : undefined;
     let target = resolveTarget(ctx, namespace, iface, index);
     // KubeVirt takes one pod interface; a second one is a blocker reported by server-networks.ts.
-    if (target.type === 'pod') { if (podSeen) target = { type: 'multus', namespace, name: '', generate: false }; podSeen = true; }
+    if (target.type === 'pod') {
+      if (podSeen) target = { type: 'multus', namespace, name: '', generate: false };
+      podSeen = true;
+    }
     const portSecurity = port?.portSecurityEnabled !== false;
     // A NIC whose port is not in the inventory keeps the server's groups (what Nova lists for it).
     const groupIds = !portSecurity ? [] : port ? port.securityGroupIds : srv.securityGroupIds;
@@ -67,7 +73,10 @@ const groupKeyCache = new WeakMap<object, string>();
 /** securityGroupLabelKey, once per group object (it normalizes Unicode, which is not free). */
 function groupKey(group: { id: string; name: string }): string {
   let key = groupKeyCache.get(group);
-  if (key === undefined) { key = securityGroupLabelKey(group); groupKeyCache.set(group, key); }
+  if (key === undefined) {
+    key = securityGroupLabelKey(group);
+    groupKeyCache.set(group, key);
+  }
   return key;
 }
 
@@ -97,9 +106,14 @@ export function templateSecurityLabels(ctx: PlanContext, srv: Server): TemplateS
   for (const nic of nics) {
     for (const groupId of nic.groupIds) {
       const group = ctx.index.securityGroups.get(groupId);
-      if (!group) { if (!missingGroupIds.includes(groupId)) missingGroupIds.push(groupId); continue; }
-      if (nic === pod) { labels[groupKey(group)] = SECURITY_GROUP_LABEL_VALUE; podGroups.push(group); }
-      else if (nic.nadKey && ctx.config.multiNetworkPolicy && nic.target.type === 'multus' && nic.target.name) {
+      if (!group) {
+        if (!missingGroupIds.includes(groupId)) missingGroupIds.push(groupId);
+        continue;
+      }
+      if (nic === pod) {
+        labels[groupKey(group)] = SECURITY_GROUP_LABEL_VALUE;
+        podGroups.push(group);
+      } else if (nic.nadKey && ctx.config.multiNetworkPolicy && nic.target.type === 'multus' && nic.target.name) {
         labels[secondaryGroupLabelKey(group, nic.nadKey)] = SECURITY_GROUP_LABEL_VALUE;
       }
     }
@@ -119,10 +133,18 @@ export function securityLabelsWithFindings(ctx: PlanContext, srv: Server, findin
   }
   const nic = result.podNic;
   for (const group of result.podGroups) {
-    findings.exact(`server.security_groups[${group.id}]`, `spec.template.metadata.labels.${groupKey(group)}`, `member of security group "${group.name}" on NIC ${nic?.index ?? 0} (the pod-network interface): its NetworkPolicies select this label`);
+    findings.exact(
+      `server.security_groups[${group.id}]`,
+      `spec.template.metadata.labels.${groupKey(group)}`,
+      `member of security group "${group.name}" on NIC ${nic?.index ?? 0} (the pod-network interface): its NetworkPolicies select this label`,
+    );
   }
   if (nic && !nic.portSecurity) {
-    findings.approximate(`server.interfaces[${nic.index}].port_security_enabled`, 'NetworkPolicy (none selects the VM)', 'port security is disabled on the pod-network NIC\'s port: no security group applies and no policy selects the VM, so all traffic passes, as in OpenStack; OpenStack also let the guest send from any address (no anti-spoofing), which the pod network does not');
+    findings.approximate(
+      `server.interfaces[${nic.index}].port_security_enabled`,
+      'NetworkPolicy (none selects the VM)',
+      "port security is disabled on the pod-network NIC's port: no security group applies and no policy selects the VM, so all traffic passes, as in OpenStack; OpenStack also let the guest send from any address (no anti-spoofing), which the pod network does not",
+    );
   }
   return result.labels;
 }

@@ -34,8 +34,25 @@ export class ServerFindings {
     // fields in the object itself (no separate property store), which counts with 270,000 findings.
     this.items.push(
       target !== undefined
-        ? { source: this.source, sourceName: this.server.name, serverId: this.server.id, attribute: intern(attribute), outcome, severity, reason: intern(reason), target: intern(target) }
-        : { source: this.source, sourceName: this.server.name, serverId: this.server.id, attribute: intern(attribute), outcome, severity, reason: intern(reason) },
+        ? {
+            source: this.source,
+            sourceName: this.server.name,
+            serverId: this.server.id,
+            attribute: intern(attribute),
+            outcome,
+            severity,
+            reason: intern(reason),
+            target: intern(target),
+          }
+        : {
+            source: this.source,
+            sourceName: this.server.name,
+            serverId: this.server.id,
+            attribute: intern(attribute),
+            outcome,
+            severity,
+            reason: intern(reason),
+          },
     );
   }
   exact(attribute: string, target: string, reason: string): void {

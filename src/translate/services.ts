@@ -23,12 +23,20 @@ export const MAX_EXPANDED_RANGE = 100;
  * remote-access and web ports, so the VM stays reachable for the common cases.
  */
 export const WELL_KNOWN_PORTS: readonly { protocol: ServiceProtocol; port: number }[] = [
-  { protocol: 'TCP', port: 22 }, { protocol: 'TCP', port: 80 }, { protocol: 'TCP', port: 443 }, { protocol: 'TCP', port: 3389 },
+  { protocol: 'TCP', port: 22 },
+  { protocol: 'TCP', port: 80 },
+  { protocol: 'TCP', port: 443 },
+  { protocol: 'TCP', port: 3389 },
 ];
 
 type ServiceProtocol = 'TCP' | 'UDP' | 'SCTP';
 
-interface ServicePort { name: string; protocol: ServiceProtocol; port: number; targetPort: number }
+interface ServicePort {
+  name: string;
+  protocol: ServiceProtocol;
+  port: number;
+  targetPort: number;
+}
 
 const PROTOCOL_ORDER: Record<ServiceProtocol, number> = { TCP: 0, UDP: 1, SCTP: 2 };
 
@@ -40,7 +48,11 @@ export function floatingIpServiceName(vmName: string, address: string): string {
   return /^[a-z]/.test(name) ? name : `vm-${name}`.slice(0, 63).replace(/-+$/, '');
 }
 
-interface PortsResult { ports: ServicePort[]; findings: Omit<Finding, 'source' | 'sourceName' | 'serverId'>[]; restrictedSources: boolean }
+interface PortsResult {
+  ports: ServicePort[];
+  findings: Omit<Finding, 'source' | 'sourceName' | 'serverId'>[];
+  restrictedSources: boolean;
+}
 
 /** The Service ports of a VM from the ingress rules of its groups, and what could not be carried. */
 export function servicePortsFromGroups(ctx: PlanContext, groupIds: string[]): PortsResult {
@@ -72,18 +84,27 @@ export function servicePortsFromGroups(ctx: PlanContext, groupIds: string[]): Po
       if (protocol.kind !== 'l4') continue;
       if (peer.kind === 'cidr') restrictedSources = true;
       const range = rulePortRange(rule);
-      if (range === undefined) { allPorts.push(`${where} (${protocol.name} all ports)`); continue; }
+      if (range === undefined) {
+        allPorts.push(`${where} (${protocol.name} all ports)`);
+        continue;
+      }
       const size = range.max - range.min + 1;
       if (size > MAX_EXPANDED_RANGE) {
         findings.push({
-          attribute: `${where}`, outcome: 'lost', severity: 'warning', target: 'Service.spec.ports',
+          attribute: `${where}`,
+          outcome: 'lost',
+          severity: 'warning',
+          target: 'Service.spec.ports',
           reason: `${protocol.name} ports ${range.min}-${range.max} (${size} ports): a Service lists ports one by one; ranges above ${MAX_EXPANDED_RANGE} ports are not forwarded`,
         });
         continue;
       }
       if (size > 1) {
         findings.push({
-          attribute: `${where}`, outcome: 'exact', severity: 'info', target: 'Service.spec.ports',
+          attribute: `${where}`,
+          outcome: 'exact',
+          severity: 'info',
+          target: 'Service.spec.ports',
           reason: `${protocol.name} ports ${range.min}-${range.max} expanded to ${size} Service ports`,
         });
       }
@@ -94,13 +115,19 @@ export function servicePortsFromGroups(ctx: PlanContext, groupIds: string[]): Po
     allPorts = [...new Set(allPorts)];
     for (const w of WELL_KNOWN_PORTS) add(w.protocol, w.port);
     findings.push({
-      attribute: 'ports', outcome: 'approximate', severity: 'warning', target: 'Service.spec.ports',
+      attribute: 'ports',
+      outcome: 'approximate',
+      severity: 'warning',
+      target: 'Service.spec.ports',
       reason: `${allPorts.join(', ')} open every port, which the floating IP forwarded; a Service forwards only listed ports: the explicit ports of the other rules plus ${WELL_KNOWN_PORTS.map((w) => `${w.protocol}/${w.port}`).join(', ')}`,
     });
   }
   if (notForwarded.size > 0) {
     findings.push({
-      attribute: 'ports', outcome: 'lost', severity: 'info', target: 'Service',
+      attribute: 'ports',
+      outcome: 'lost',
+      severity: 'info',
+      target: 'Service',
       reason: `ingress rules for ${[...notForwarded].sort().join(', ')} reached the VM through the floating IP; a Service forwards only TCP, UDP and SCTP`,
     });
   }
@@ -117,7 +144,10 @@ export function servicesFor(ctx: PlanContext): Translation {
 
   // Which server NIC each port is.
   const nicOfPort = new Map<string, { server: Server; index: number }>();
-  for (const srv of ctx.inventory.servers) srv.interfaces.forEach((iface, index) => { if (iface.portId) nicOfPort.set(iface.portId, { server: srv, index }); });
+  for (const srv of ctx.inventory.servers)
+    srv.interfaces.forEach((iface, index) => {
+      if (iface.portId) nicOfPort.set(iface.portId, { server: srv, index });
+    });
 
   const fips = [...ctx.inventory.floatingIps].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   for (const fip of fips) {
@@ -126,7 +156,11 @@ export function servicesFor(ctx: PlanContext): Translation {
     if (!fip.portId) {
       const project = ctx.index.projects.get(fip.projectId);
       findings.push({
-        source, sourceName, attribute: 'port_id', outcome: 'lost', severity: 'info',
+        source,
+        sourceName,
+        attribute: 'port_id',
+        outcome: 'lost',
+        severity: 'info',
         reason: `not associated with any port (project ${project?.name ?? fip.projectId}); no Service, the address is not reserved in the cluster`,
       });
       continue;
@@ -143,10 +177,15 @@ export function servicesFor(ctx: PlanContext): Translation {
     if (!nic) {
       const holders = port ? vipHolders(ctx, port) : [];
       findings.push({
-        source, sourceName, attribute: 'port_id', outcome: 'lost', severity: 'warning',
-        reason: holders.length > 0
-          ? `points at VIP ${port!.fixedIps.map((ip) => ip.ipAddress).join(', ')} (port ${fip.portId}), which ${holders.map((h) => h.name).join(', ')} claim through allowed_address_pairs (keepalived/VRRP); a Service selects pods, it cannot follow the VRRP master, so none is made: serve the address with a Service without selector whose EndpointSlice names the VIP on a secondary network, or a Service selecting all holders (load balancing instead of failover)`
-          : `associated with port ${fip.portId}${port?.deviceOwner ? ` (device_owner ${port.deviceOwner})` : ''}, which is not a NIC of a migrated server (a router port?); no Service`,
+        source,
+        sourceName,
+        attribute: 'port_id',
+        outcome: 'lost',
+        severity: 'warning',
+        reason:
+          holders.length > 0
+            ? `points at VIP ${port!.fixedIps.map((ip) => ip.ipAddress).join(', ')} (port ${fip.portId}), which ${holders.map((h) => h.name).join(', ')} claim through allowed_address_pairs (keepalived/VRRP); a Service selects pods, it cannot follow the VRRP master, so none is made: serve the address with a Service without selector whose EndpointSlice names the VIP on a secondary network, or a Service selecting all holders (load balancing instead of failover)`
+            : `associated with port ${fip.portId}${port?.deviceOwner ? ` (device_owner ${port.deviceOwner})` : ''}, which is not a NIC of a migrated server (a router port?); no Service`,
       });
       continue;
     }
@@ -157,7 +196,9 @@ export function servicesFor(ctx: PlanContext): Translation {
 
     // Outbound identity: the floating IP was also the source of the VM's own connections (SNAT).
     f({
-      attribute: 'outbound source address', outcome: 'lost', severity: 'warning',
+      attribute: 'outbound source address',
+      outcome: 'lost',
+      severity: 'warning',
       reason: `connections the VM opened left with source ${fip.floatingIpAddress} (the floating IP's SNAT); from the cluster they leave with a node's address (pod masquerade and node SNAT), so remote allow-lists naming ${fip.floatingIpAddress} no longer match (an egress gateway or EgressIP can restore it)`,
     });
 
@@ -165,7 +206,10 @@ export function servicesFor(ctx: PlanContext): Translation {
     if (nic.index !== podIndex) {
       const networkId = srv.interfaces[nic.index]!.networkId; // nic.index numbers one of srv's interfaces
       f({
-        attribute: 'port_id', outcome: 'approximate', severity: 'warning', target: 'Service',
+        attribute: 'port_id',
+        outcome: 'approximate',
+        severity: 'warning',
+        target: 'Service',
         reason: `the floating IP pointed at NIC ${nic.index} (network ${ctx.index.networks.get(networkId)?.name ?? networkId}), which is not on the pod network; the Service reaches the VM on its pod network interface${podIndex >= 0 ? ` (NIC ${podIndex})` : ', and this VM has none'}`,
       });
     }
@@ -175,17 +219,32 @@ export function servicesFor(ctx: PlanContext): Translation {
     let result: PortsResult;
     if (portSecurityOff) {
       // No filtering on that port: everything the floating IP forwarded is open.
-      result = { ports: WELL_KNOWN_PORTS.map((w) => ({ name: `${w.protocol.toLowerCase()}-${w.port}`, protocol: w.protocol, port: w.port, targetPort: w.port })), restrictedSources: false, findings: [{
-        attribute: 'ports', outcome: 'approximate', severity: 'warning', target: 'Service.spec.ports',
-        reason: `port security is off on the port: the floating IP forwarded every port; the Service forwards ${WELL_KNOWN_PORTS.map((w) => `${w.protocol}/${w.port}`).join(', ')}`,
-      }] };
+      result = {
+        ports: WELL_KNOWN_PORTS.map((w) => ({ name: `${w.protocol.toLowerCase()}-${w.port}`, protocol: w.protocol, port: w.port, targetPort: w.port })),
+        restrictedSources: false,
+        findings: [
+          {
+            attribute: 'ports',
+            outcome: 'approximate',
+            severity: 'warning',
+            target: 'Service.spec.ports',
+            reason: `port security is off on the port: the floating IP forwarded every port; the Service forwards ${WELL_KNOWN_PORTS.map((w) => `${w.protocol}/${w.port}`).join(', ')}`,
+          },
+        ],
+      };
     } else {
       result = servicePortsFromGroups(ctx, groupIds);
     }
     result.findings.forEach(f);
 
     if (result.ports.length === 0) {
-      f({ attribute: 'ports', outcome: 'lost', severity: 'warning', reason: 'no TCP/UDP/SCTP port is open to outside clients in the security groups; a Service needs at least one port, so none is created and the address is not kept' });
+      f({
+        attribute: 'ports',
+        outcome: 'lost',
+        severity: 'warning',
+        reason:
+          'no TCP/UDP/SCTP port is open to outside clients in the security groups; a Service needs at least one port, so none is created and the address is not kept',
+      });
       continue;
     }
 
@@ -207,14 +266,30 @@ export function servicesFor(ctx: PlanContext): Translation {
       spec.allocateLoadBalancerNodePorts = false;
     } else if (config.loadBalancer.mode === 'spec') {
       spec.loadBalancerIP = fip.floatingIpAddress;
-      f({ attribute: 'floating_ip_address', outcome: 'exact', severity: 'info', target: 'Service.spec.loadBalancerIP', reason: 'requested through spec.loadBalancerIP, deprecated since Kubernetes 1.24 and ignored by some load balancers' });
+      f({
+        attribute: 'floating_ip_address',
+        outcome: 'exact',
+        severity: 'info',
+        target: 'Service.spec.loadBalancerIP',
+        reason: 'requested through spec.loadBalancerIP, deprecated since Kubernetes 1.24 and ignored by some load balancers',
+      });
     } else {
-      f({ attribute: 'floating_ip_address', outcome: 'lost', severity: 'warning', target: 'Service', reason: 'load balancer mode "none": the address is not requested; the load balancer assigns one and DNS or clients must follow' });
+      f({
+        attribute: 'floating_ip_address',
+        outcome: 'lost',
+        severity: 'warning',
+        target: 'Service',
+        reason: 'load balancer mode "none": the address is not requested; the load balancer assigns one and DNS or clients must follow',
+      });
     }
     if (config.loadBalancer.externalTrafficPolicy === 'Cluster' && result.restrictedSources) {
       f({
-        attribute: 'remote_ip_prefix', outcome: 'approximate', severity: 'warning', target: 'Service.spec.externalTrafficPolicy',
-        reason: 'externalTrafficPolicy Cluster replaces the client address with a node address, so rules that admit only some source prefixes no longer see the client; use Local to keep them',
+        attribute: 'remote_ip_prefix',
+        outcome: 'approximate',
+        severity: 'warning',
+        target: 'Service.spec.externalTrafficPolicy',
+        reason:
+          'externalTrafficPolicy Cluster replaces the client address with a node address, so rules that admit only some source prefixes no longer see the client; use Local to keep them',
       });
     }
 
@@ -235,14 +310,18 @@ export function servicesFor(ctx: PlanContext): Translation {
 
 /** Floating IPs of a server (any NIC), for callers that report per VM. */
 export function floatingIpsOfServer(ctx: PlanContext, srv: Server): FloatingIp[] {
-  return srv.interfaces.flatMap((iface) => (iface.portId ? ctx.index.floatingIpsByPort.get(iface.portId) ?? [] : []));
+  return srv.interfaces.flatMap((iface) => (iface.portId ? (ctx.index.floatingIpsByPort.get(iface.portId) ?? []) : []));
 }
 
 /** Migrated servers whose ports claim one of a port's fixed IPs through allowed_address_pairs (VIP holders). */
 function vipHolders(ctx: PlanContext, vip: Port): Server[] {
   const addresses = new Set(vip.fixedIps.map((ip) => ip.ipAddress));
-  return ctx.inventory.servers.filter((srv) => srv.interfaces.some((iface) => {
-    const port = iface.portId ? ctx.index.ports.get(iface.portId) : undefined;
-    return port?.networkId === vip.networkId && (port.allowedAddressPairs ?? []).some((p) => addresses.has(p.ipAddress.split('/', 1)[0] ?? p.ipAddress));
-  })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return ctx.inventory.servers
+    .filter((srv) =>
+      srv.interfaces.some((iface) => {
+        const port = iface.portId ? ctx.index.ports.get(iface.portId) : undefined;
+        return port?.networkId === vip.networkId && (port.allowedAddressPairs ?? []).some((p) => addresses.has(p.ipAddress.split('/', 1)[0] ?? p.ipAddress));
+      }),
+    )
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }

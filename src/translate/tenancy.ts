@@ -27,9 +27,7 @@ export function sourceAnnotations(kind: string, id: string, name?: string): Reco
 
 /** Render the namespace template with the raw (unsanitized) names. */
 export function renderNamespaceTemplate(template: string, domain: string, project: string, projectId: string): string {
-  return template.replace(/\{(domain|project|projectId)\}/g, (_, key: string) =>
-    key === 'domain' ? domain : key === 'project' ? project : projectId,
-  );
+  return template.replace(/\{(domain|project|projectId)\}/g, (_, key: string) => (key === 'domain' ? domain : key === 'project' ? project : projectId));
 }
 
 function compareProjects(a: { project: Project; domainName: string }, b: { project: Project; domainName: string }): number {
@@ -85,7 +83,12 @@ export function assignNamespaces(
       findings.push({ source, sourceName, attribute: 'name', outcome: 'approximate', severity: 'warning', target: `Namespace/${name}`, reason });
     } else if (name !== rendered) {
       findings.push({
-        source, sourceName, attribute: 'name', outcome: 'approximate', severity: 'info', target: `Namespace/${name}`,
+        source,
+        sourceName,
+        attribute: 'name',
+        outcome: 'approximate',
+        severity: 'info',
+        target: `Namespace/${name}`,
         reason: `"${rendered}" is not a valid namespace name (lowercase letters, digits and '-', at most 63 characters); renamed to "${name}", the original names are kept as annotations`,
       });
     }
@@ -93,11 +96,16 @@ export function assignNamespaces(
 
     if (project.enabled === false || domain?.enabled === false) {
       findings.push({
-        source, sourceName, attribute: project.enabled === false ? 'enabled' : 'domain.enabled', outcome: 'lost', severity: 'warning',
+        source,
+        sourceName,
+        attribute: project.enabled === false ? 'enabled' : 'domain.enabled',
+        outcome: 'lost',
+        severity: 'warning',
         target: `Namespace/${name}`,
-        reason: project.enabled === false
-          ? 'the project is disabled in Keystone (nobody can get a token for it); the namespace is created anyway and its role bindings are usable'
-          : `the domain ${domainName} is disabled in Keystone; the namespace is created anyway and its role bindings are usable`,
+        reason:
+          project.enabled === false
+            ? 'the project is disabled in Keystone (nobody can get a token for it); the namespace is created anyway and its role bindings are usable'
+            : `the domain ${domainName} is disabled in Keystone; the namespace is created anyway and its role bindings are usable`,
       });
     }
 

@@ -10,8 +10,18 @@ import { ANNOTATIONS, LABELS, MANAGER, isDnsLabel, shortHash, toDnsLabel, toLabe
 import { translateCloudInit } from './cloud-init.js';
 import { translateCpu, translateNuma } from './cpu.js';
 import {
-  translateBootMenu, translateCdromBus, translateDiskBus, translateGuestAgent, translateMultiqueue, translateNicModel,
-  translatePointer, translateRng, translateScsiModel, translateTpm, translateVideo, translateWatchdog,
+  translateBootMenu,
+  translateCdromBus,
+  translateDiskBus,
+  translateGuestAgent,
+  translateMultiqueue,
+  translateNicModel,
+  translatePointer,
+  translateRng,
+  translateScsiModel,
+  translateTpm,
+  translateVideo,
+  translateWatchdog,
 } from './devices.js';
 import { sortKeys, translateDisks } from './disks.js';
 import { translateFirmware } from './firmware.js';
@@ -115,7 +125,9 @@ function hardwareFor(ctx: PlanContext, facts: ServerFacts): Hardware {
     const os = translateOsHints(p);
     profile = {
       hardware: { cpu, memory, firmware, diskBus, cdromBus, nicModel, multiqueue, video, rng, watchdog, tpm, inputs, os },
-      findings: p.findings.items, consumedSpecs: p.consumedSpecs, consumedProps: p.consumedProps,
+      findings: p.findings.items,
+      consumedSpecs: p.consumedSpecs,
+      consumedProps: p.consumedProps,
     };
     cache.set(key, profile);
   }
@@ -125,8 +137,25 @@ function hardwareFor(ctx: PlanContext, facts: ServerFacts): Hardware {
     // Same fields in the same order as ServerFindings.add makes them (target last, when there is one).
     items.push(
       f.target !== undefined
-        ? { source, sourceName: facts.server.name, serverId: facts.server.id, attribute: f.attribute, outcome: f.outcome, severity: f.severity, reason: f.reason, target: f.target }
-        : { source, sourceName: facts.server.name, serverId: facts.server.id, attribute: f.attribute, outcome: f.outcome, severity: f.severity, reason: f.reason },
+        ? {
+            source,
+            sourceName: facts.server.name,
+            serverId: facts.server.id,
+            attribute: f.attribute,
+            outcome: f.outcome,
+            severity: f.severity,
+            reason: f.reason,
+            target: f.target,
+          }
+        : {
+            source,
+            sourceName: facts.server.name,
+            serverId: facts.server.id,
+            attribute: f.attribute,
+            outcome: f.outcome,
+            severity: f.severity,
+            reason: f.reason,
+          },
     );
   }
   for (const k of profile.consumedSpecs) facts.consumedSpecs.add(k);
@@ -154,7 +183,11 @@ export function translateServer(ctx: PlanContext, server: Server): Translation {
 
   checkServer(facts, vmName);
   if (server.imageId && !image && !bootDevice) {
-    findings.approximate('server.image', undefined, `image ${server.imageId} is no longer in Glance: its hardware properties (bus, firmware, models) are unknown and KubeVirt defaults apply`);
+    findings.approximate(
+      'server.image',
+      undefined,
+      `image ${server.imageId} is no longer in Glance: its hardware properties (bus, firmware, models) are unknown and KubeVirt defaults apply`,
+    );
   }
 
   const { cpu, memory, firmware, diskBus, cdromBus, nicModel, multiqueue, video, rng, watchdog, tpm, inputs, os } = hardwareFor(ctx, facts);
@@ -232,7 +265,11 @@ export function translateServer(ctx: PlanContext, server: Server): Translation {
 
 function reportIdentity(facts: ServerFacts): void {
   const { server, findings } = facts;
-  findings.exact('server.id', 'spec.template.spec.domain.firmware.uuid', `SMBIOS UUID, and cloud-init's instance-id, stay ${server.id} (KubeVirt would pick a random one): cloud-init sees the same instance, so it keeps the SSH host keys and does not run per-instance modules again`);
+  findings.exact(
+    'server.id',
+    'spec.template.spec.domain.firmware.uuid',
+    `SMBIOS UUID, and cloud-init's instance-id, stay ${server.id} (KubeVirt would pick a random one): cloud-init sees the same instance, so it keeps the SSH host keys and does not run per-instance modules again`,
+  );
   findings.approximate(
     'server (SMBIOS system information)',
     'spec.template.spec.domain.firmware.serial',
@@ -250,10 +287,19 @@ function reportIdentity(facts: ServerFacts): void {
 function translatePowerBehaviour(facts: ServerFacts): 'RerunOnFailure' | 'Halted' {
   const { server, findings } = facts;
   if (!wasRunning(server)) {
-    findings.exact('server.power_state', 'spec.runStrategy', 'stopped in OpenStack → Halted: it stays stopped until started (`virtctl start` then switches the VM to runStrategy Always, which restarts a guest that shuts itself down; patch it to RerunOnFailure to keep Nova\'s behaviour)');
+    findings.exact(
+      'server.power_state',
+      'spec.runStrategy',
+      "stopped in OpenStack → Halted: it stays stopped until started (`virtctl start` then switches the VM to runStrategy Always, which restarts a guest that shuts itself down; patch it to RerunOnFailure to keep Nova's behaviour)",
+    );
     return 'Halted';
   }
-  findings.approximate('server.power_state', 'spec.runStrategy', 'running in OpenStack → RerunOnFailure: started once its disks are imported and left stopped when the guest powers itself off, as in Nova; unlike Nova, a VM that crashes or whose node fails is started again (Nova left it SHUTOFF)', 'info');
+  findings.approximate(
+    'server.power_state',
+    'spec.runStrategy',
+    'running in OpenStack → RerunOnFailure: started once its disks are imported and left stopped when the guest powers itself off, as in Nova; unlike Nova, a VM that crashes or whose node fails is started again (Nova left it SHUTOFF)',
+    'info',
+  );
   return 'RerunOnFailure';
 }
 
@@ -306,8 +352,20 @@ function vmAnnotations(ctx: PlanContext, facts: ServerFacts, osDistro: string | 
     const { key: annotation, changed } = metadataAnnotationKey(key);
     annotations[annotation] = String(server.metadata[key]);
     const attr = `server.metadata.${key}`;
-    if (changed) findings.approximate(attr, `metadata.annotations.${annotation}`, `the key is not a valid annotation name (or too long); stored under ${annotation}. The guest no longer sees it through the metadata service`, 'info');
-    else findings.approximate(attr, `metadata.annotations.${annotation}`, 'kept as an annotation; the guest no longer sees it through the metadata service', 'info');
+    if (changed)
+      findings.approximate(
+        attr,
+        `metadata.annotations.${annotation}`,
+        `the key is not a valid annotation name (or too long); stored under ${annotation}. The guest no longer sees it through the metadata service`,
+        'info',
+      );
+    else
+      findings.approximate(
+        attr,
+        `metadata.annotations.${annotation}`,
+        'kept as an annotation; the guest no longer sees it through the metadata service',
+        'info',
+      );
   }
   return sortKeys(annotations);
 }
@@ -321,10 +379,15 @@ function reportUnconsidered(facts: ServerFacts): void {
   const informational: string[] = [];
   for (const key of Object.keys(facts.imageProperties).sort()) {
     if (facts.consumedProps.has(key)) continue;
-    if (HARDWARE_PROPERTY.test(key)) facts.findings.lost(`${facts.imageAttributePrefix}.${key}`, `"${facts.imageProperties[key]}" has no KubeVirt equivalent known to this tool`);
+    if (HARDWARE_PROPERTY.test(key))
+      facts.findings.lost(`${facts.imageAttributePrefix}.${key}`, `"${facts.imageProperties[key]}" has no KubeVirt equivalent known to this tool`);
     else informational.push(key);
   }
   if (informational.length > 0) {
-    facts.findings.lost(`${facts.imageAttributePrefix}.{${informational.join(',')}}`, 'image metadata that does not shape the guest (Glance bookkeeping or custom keys); not carried to the VM', 'info');
+    facts.findings.lost(
+      `${facts.imageAttributePrefix}.{${informational.join(',')}}`,
+      'image metadata that does not shape the guest (Glance bookkeeping or custom keys); not carried to the VM',
+      'info',
+    );
   }
 }

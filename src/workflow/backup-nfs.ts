@@ -37,7 +37,8 @@ export function expandPathTemplate(template: string, vars: Record<string, string
   let problem: Error | undefined;
   const out = template.replace(/\{([^}]+)\}/g, (_m, body: string) => {
     const names = body.split('|').map((s) => s.trim());
-    for (const n of names) if (!(n in vars)) problem ??= new Error(`path template ${template}: unknown placeholder {${n}} (known: ${Object.keys(vars).join(', ')})`);
+    for (const n of names)
+      if (!(n in vars)) problem ??= new Error(`path template ${template}: unknown placeholder {${n}} (known: ${Object.keys(vars).join(', ')})`);
     const value = names.map((n) => vars[n]).find((v) => v !== undefined && v !== '');
     if (value === undefined) problem ??= new Error(`path template ${template}: {${body}} has no value for this disk`);
     return value ?? '';
@@ -78,7 +79,12 @@ export function localPath(path: string, mountPath: string, localMount: string): 
  * missing, the error names it (walking the chain one file at a time to find which).
  */
 export async function inspectChain(file: string, mapPath: (p: string) => string = (p) => p): Promise<ChainLayer[] | Error> {
-  const toLayer = (x: Record<string, any>): ChainLayer => ({ filename: x.filename, format: x.format, virtualSize: x['virtual-size'], backingFilename: x['full-backing-filename'] ?? x['backing-filename'] });
+  const toLayer = (x: Record<string, any>): ChainLayer => ({
+    filename: x.filename,
+    format: x.format,
+    virtualSize: x['virtual-size'],
+    backingFilename: x['full-backing-filename'] ?? x['backing-filename'],
+  });
   if (!existsSync(file)) return new Error(`backup file ${file} does not exist`);
   try {
     // -U: read without taking the image lock (the backup product may hold it)
@@ -90,7 +96,8 @@ export async function inspectChain(file: string, mapPath: (p: string) => string 
     const layers: ChainLayer[] = [];
     let current = file;
     for (let depth = 0; depth < 1000; depth++) {
-      if (!existsSync(current)) return new Error(`backing file ${layers.at(-1)?.backingFilename ?? current} of ${layers.at(-1)?.filename ?? file} is missing (looked for ${current})`);
+      if (!existsSync(current))
+        return new Error(`backing file ${layers.at(-1)?.backingFilename ?? current} of ${layers.at(-1)?.filename ?? file} is missing (looked for ${current})`);
       let info: Record<string, any>;
       try {
         const { stdout } = await run('qemu-img', ['info', '-U', '--output=json', current]);
@@ -127,36 +134,57 @@ export function fileServerObjects(o: NfsServeOptions): KubeObject[] {
   const pvName = `${SHARE_PVC}-${o.namespace}`;
   return [
     {
-      apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: pvName, labels: labels('nfs-share') },
-      spec: { capacity: { storage: '1Ti' }, accessModes: ['ReadOnlyMany'], persistentVolumeReclaimPolicy: 'Retain', storageClassName: '', mountOptions: ['ro', 'nfsvers=4.1'], nfs: { server: o.nfsServer, path: o.nfsExport, readOnly: true } },
+      apiVersion: 'v1',
+      kind: 'PersistentVolume',
+      metadata: { name: pvName, labels: labels('nfs-share') },
+      spec: {
+        capacity: { storage: '1Ti' },
+        accessModes: ['ReadOnlyMany'],
+        persistentVolumeReclaimPolicy: 'Retain',
+        storageClassName: '',
+        mountOptions: ['ro', 'nfsvers=4.1'],
+        nfs: { server: o.nfsServer, path: o.nfsExport, readOnly: true },
+      },
     },
     {
-      apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: SHARE_PVC, namespace: o.namespace, labels: labels('nfs-share') },
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: SHARE_PVC, namespace: o.namespace, labels: labels('nfs-share') },
       spec: { accessModes: ['ReadOnlyMany'], storageClassName: '', volumeName: pvName, resources: { requests: { storage: '1Ti' } } },
     },
     {
-      apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: FLATTENED_PVC, namespace: o.namespace, labels: labels('nfs-flattened') },
-      spec: { accessModes: ['ReadWriteMany'], ...(o.flattenStorageClass ? { storageClassName: o.flattenStorageClass } : {}), resources: { requests: { storage: o.flattenSize } } },
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: FLATTENED_PVC, namespace: o.namespace, labels: labels('nfs-flattened') },
+      spec: {
+        accessModes: ['ReadWriteMany'],
+        ...(o.flattenStorageClass ? { storageClassName: o.flattenStorageClass } : {}),
+        resources: { requests: { storage: o.flattenSize } },
+      },
     },
     {
-      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: FILE_SERVER_NAME, namespace: o.namespace, labels: labels('file-server') },
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: FILE_SERVER_NAME, namespace: o.namespace, labels: labels('file-server') },
       spec: {
         replicas: 1,
         selector: { matchLabels: { app: FILE_SERVER_NAME } },
         template: {
           metadata: { labels: { app: FILE_SERVER_NAME, ...labels('file-server') } },
           spec: {
-            containers: [{
-              name: 'http',
-              image: o.image,
-              ports: [{ name: 'http', containerPort: 80 }],
-              // The share keeps its absolute paths under the web root, so a file's URL path is its path.
-              volumeMounts: [
-                { name: 'share', mountPath: `${WEB_ROOT}${o.mountPath}`, readOnly: true },
-                { name: 'flattened', mountPath: `${WEB_ROOT}/flattened`, readOnly: true },
-              ],
-              readinessProbe: { tcpSocket: { port: 80 } },
-            }],
+            containers: [
+              {
+                name: 'http',
+                image: o.image,
+                ports: [{ name: 'http', containerPort: 80 }],
+                // The share keeps its absolute paths under the web root, so a file's URL path is its path.
+                volumeMounts: [
+                  { name: 'share', mountPath: `${WEB_ROOT}${o.mountPath}`, readOnly: true },
+                  { name: 'flattened', mountPath: `${WEB_ROOT}/flattened`, readOnly: true },
+                ],
+                readinessProbe: { tcpSocket: { port: 80 } },
+              },
+            ],
             volumes: [
               { name: 'share', persistentVolumeClaim: { claimName: SHARE_PVC, readOnly: true } },
               { name: 'flattened', persistentVolumeClaim: { claimName: FLATTENED_PVC, readOnly: true } },
@@ -166,7 +194,9 @@ export function fileServerObjects(o: NfsServeOptions): KubeObject[] {
       },
     },
     {
-      apiVersion: 'v1', kind: 'Service', metadata: { name: FILE_SERVER_NAME, namespace: o.namespace, labels: labels('file-server') },
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: FILE_SERVER_NAME, namespace: o.namespace, labels: labels('file-server') },
       spec: { selector: { app: FILE_SERVER_NAME }, ports: [{ name: 'http', port: 80, targetPort: 'http' }] },
     },
   ] as KubeObject[];
@@ -181,7 +211,9 @@ export function flattenJob(o: NfsServeOptions, name: string, path: string): Kube
   const target = `/flattened/${name}.qcow2`;
   const script = `set -eu\nif [ -s '${target}' ]; then exit 0; fi\nqemu-img convert -U -p -O qcow2 '${path}' '${target}.part'\nmv '${target}.part' '${target}'\n`;
   return {
-    apiVersion: 'batch/v1', kind: 'Job', metadata: { name: `osm-flatten-${name}`.slice(0, 63), namespace: o.namespace, labels: labels('flatten') },
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name: `osm-flatten-${name}`.slice(0, 63), namespace: o.namespace, labels: labels('flatten') },
     spec: {
       backoffLimit: 2,
       ttlSecondsAfterFinished: 86_400,
@@ -189,11 +221,21 @@ export function flattenJob(o: NfsServeOptions, name: string, path: string): Kube
         metadata: { labels: labels('flatten') },
         spec: {
           restartPolicy: 'Never',
-          containers: [{
-            name: 'qemu-img', image: o.flattenImage, command: ['/bin/sh', '-c', script],
-            volumeMounts: [{ name: 'share', mountPath: o.mountPath, readOnly: true }, { name: 'flattened', mountPath: '/flattened' }],
-          }],
-          volumes: [{ name: 'share', persistentVolumeClaim: { claimName: SHARE_PVC, readOnly: true } }, { name: 'flattened', persistentVolumeClaim: { claimName: FLATTENED_PVC } }],
+          containers: [
+            {
+              name: 'qemu-img',
+              image: o.flattenImage,
+              command: ['/bin/sh', '-c', script],
+              volumeMounts: [
+                { name: 'share', mountPath: o.mountPath, readOnly: true },
+                { name: 'flattened', mountPath: '/flattened' },
+              ],
+            },
+          ],
+          volumes: [
+            { name: 'share', persistentVolumeClaim: { claimName: SHARE_PVC, readOnly: true } },
+            { name: 'flattened', persistentVolumeClaim: { claimName: FLATTENED_PVC } },
+          ],
         },
       },
     },
@@ -214,7 +256,8 @@ export async function planNfsServer(target: BackupTarget, template: string, o: N
   for (const d of target.disks) {
     const path = expandPathTemplate(template, diskVars(target, d));
     if (path instanceof Error) return { target, records: [], jobs: [], error: path.message };
-    if (!path.startsWith(`${o.mountPath.replace(/\/+$/, '')}/`)) return { target, records: [], jobs: [], error: `${d.disk} disk: ${path} is not under --nfs-mount-path ${o.mountPath}` };
+    if (!path.startsWith(`${o.mountPath.replace(/\/+$/, '')}/`))
+      return { target, records: [], jobs: [], error: `${d.disk} disk: ${path} is not under --nfs-mount-path ${o.mountPath}` };
     let chain = true; // unknown without a local mount: flatten (a standalone file is then just copied)
     let virtualSize: number | undefined;
     if (localMount) {
@@ -222,15 +265,24 @@ export async function planNfsServer(target: BackupTarget, template: string, o: N
       if (layers instanceof Error) return { target, records: [], jobs: [], error: `${d.disk} disk: ${layers.message}` };
       const [top] = layers;
       if (!top) return { target, records: [], jobs: [], error: `${d.disk} disk: qemu-img reported no image for ${path}` };
-      if (top.format !== 'qcow2' && top.format !== 'raw') return { target, records: [], jobs: [], error: `${d.disk} disk: ${path} is ${top.format}, not qcow2 or raw` };
+      if (top.format !== 'qcow2' && top.format !== 'raw')
+        return { target, records: [], jobs: [], error: `${d.disk} disk: ${path} is ${top.format}, not qcow2 or raw` };
       chain = layers.length > 1;
       virtualSize = top.virtualSize;
     }
     const name = resourceName(target.serverId, d.disk, 1);
     if (chain) jobs.push(flattenJob(o, name, path));
     records.push({
-      disk: d.disk, diskRole: d.diskRole, dataVolume: d.dataVolume, ...(d.volumeId ? { volumeId: d.volumeId } : {}), imageId: '', diskFormat: 'qcow2', virtualSize,
-      path, ...(chain ? { flattenedPath: `/flattened/${name}.qcow2` } : {}), url: fileUrl(o.namespace, chain ? `/flattened/${name}.qcow2` : path),
+      disk: d.disk,
+      diskRole: d.diskRole,
+      dataVolume: d.dataVolume,
+      ...(d.volumeId ? { volumeId: d.volumeId } : {}),
+      imageId: '',
+      diskFormat: 'qcow2',
+      virtualSize,
+      path,
+      ...(chain ? { flattenedPath: `/flattened/${name}.qcow2` } : {}),
+      url: fileUrl(o.namespace, chain ? `/flattened/${name}.qcow2` : path),
     });
   }
   return { target, records, jobs };
@@ -251,8 +303,13 @@ async function applyAll(kube: KubeClient, objects: KubeObject[]): Promise<string
     const path = API_PATHS[o.kind]!(o.metadata.name, o.metadata.namespace); // fileServerObjects makes only these kinds
     // A Job's template is immutable: an existing Job (running or done) is left as it is.
     if (o.kind === 'Job' && (await kube.request('GET', path)).status === 200) continue;
-    const res = await kube.request('PATCH', path, { query: { fieldManager: 'kubectl-openstack-migrate-backup', force: true }, body: o, contentType: 'application/apply-patch+yaml' });
-    if (res.status !== 200 && res.status !== 201) errors.push(`${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}: ${statusMessage(res)}`);
+    const res = await kube.request('PATCH', path, {
+      query: { fieldManager: 'kubectl-openstack-migrate-backup', force: true },
+      body: o,
+      contentType: 'application/apply-patch+yaml',
+    });
+    if (res.status !== 200 && res.status !== 201)
+      errors.push(`${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}: ${statusMessage(res)}`);
   }
   return errors;
 }
@@ -277,8 +334,14 @@ export interface NfsBackupOptions {
 export async function runNfsBackup(targets: BackupTarget[], args: NfsBackupOptions, store: RecordStore, kube?: KubeClient): Promise<number> {
   if (!args.nfsServer || !args.nfsExport) throw new Error('--method nfs needs --nfs-server and --nfs-export');
   const o: NfsServeOptions = {
-    namespace: args.fileServerNamespace, nfsServer: args.nfsServer, nfsExport: args.nfsExport, mountPath: args.nfsMountPath, image: args.fileServerImage,
-    flattenImage: args.flattenImage, flattenStorageClass: args.flattenStorageClass, flattenSize: args.flattenSize,
+    namespace: args.fileServerNamespace,
+    nfsServer: args.nfsServer,
+    nfsExport: args.nfsExport,
+    mountPath: args.nfsMountPath,
+    image: args.fileServerImage,
+    flattenImage: args.flattenImage,
+    flattenStorageClass: args.flattenStorageClass,
+    flattenSize: args.flattenSize,
   };
   const plans = [];
   for (const t of targets) plans.push(await planNfsServer(t, args.nfsPathTemplate!, o, args.nfsLocalMount));
@@ -295,7 +358,9 @@ export async function runNfsBackup(targets: BackupTarget[], args: NfsBackupOptio
   let failed = 0;
   for (const p of plans) {
     const t = p.target;
-    const record = (await store.load(t.namespace, t.vmName)) ?? newServerRecord({ namespace: t.namespace, vmName: t.vmName, serverId: t.serverId, serverName: t.serverName, projectId: t.projectId });
+    const record =
+      (await store.load(t.namespace, t.vmName)) ??
+      newServerRecord({ namespace: t.namespace, vmName: t.vmName, serverId: t.serverId, serverName: t.serverName, projectId: t.projectId });
     if (t.selection) record.selection = t.selection;
     const now = new Date().toISOString();
     if (p.error) {

@@ -17,7 +17,17 @@ import { openStackActions, waitGone, type ImageView, type SnapshotView, type Vol
 import type { SourceActions } from './source.js';
 import { ANNOTATIONS } from '../translate/naming.js';
 import { truncateError } from './state.js';
-import { liveEntries, newServerRecord, recordCreated, recordDeleted, type DiskRecord, type LedgerEntry, type RecordStore, type RecordedSelection, type ServerRecord } from './ledger.js';
+import {
+  liveEntries,
+  newServerRecord,
+  recordCreated,
+  recordDeleted,
+  type DiskRecord,
+  type LedgerEntry,
+  type RecordStore,
+  type RecordedSelection,
+  type ServerRecord,
+} from './ledger.js';
 import { inPool } from '../concurrency.js';
 
 /** Glance tag on every image the plugin made. */
@@ -101,7 +111,10 @@ export interface BackupResult {
 
 /** Thrown by killAtCheckpoint; nothing catches it on the way out, like a killed process. */
 export class SimulatedKill extends Error {
-  constructor(readonly checkpoint: number, readonly label: string) {
+  constructor(
+    readonly checkpoint: number,
+    readonly label: string,
+  ) {
     super(`simulated kill at checkpoint ${checkpoint} (${label})`);
     this.name = 'SimulatedKill';
   }
@@ -123,7 +136,10 @@ export function resourceName(serverId: string, disk: string, generation: number)
 /** The DataVolume suffix of a disk ('root', 'vol-1a2b3c4d'), as translate/disks.ts names it. */
 export function diskKey(role: 'root' | 'volume', volumeId?: string): string {
   if (role === 'root') return 'root';
-  return `vol-${(volumeId ?? '').replace(/[^a-z0-9]/gi, '').slice(0, 8).toLowerCase()}`;
+  return `vol-${(volumeId ?? '')
+    .replace(/[^a-z0-9]/gi, '')
+    .slice(0, 8)
+    .toLowerCase()}`;
 }
 
 const PAST_BACKUP = new Set(['importing', 'imported', 'cutting-over', 'running']);
@@ -132,7 +148,11 @@ const CUTOVER_OWNED = new Set(['cutting-over', 'rolling-back']);
 const FAILED_IMAGE = new Set(['killed', 'deleted', 'pending_delete', 'deactivated']);
 
 /** Runs the hook with the server's identity in the environment; resolves with its stderr on failure. */
-export function runHook(command: string, target: Pick<BackupTarget, 'serverId' | 'serverName' | 'projectId'>, timeoutMs = 3_600_000): Promise<{ code: number; stderr: string }> {
+export function runHook(
+  command: string,
+  target: Pick<BackupTarget, 'serverId' | 'serverName' | 'projectId'>,
+  timeoutMs = 3_600_000,
+): Promise<{ code: number; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn('/bin/sh', ['-c', command], {
       env: { ...process.env, OSM_SERVER_ID: target.serverId, OSM_SERVER_NAME: target.serverName, OSM_PROJECT_ID: target.projectId },
@@ -180,8 +200,13 @@ class ServerBackup {
 
   async load(): Promise<void> {
     const t = this.target;
-    this.record = (await this.store.load(t.namespace, t.vmName)) ?? newServerRecord({ namespace: t.namespace, vmName: t.vmName, serverId: t.serverId, serverName: t.serverName, projectId: t.projectId });
-    if (this.record.serverId !== t.serverId) throw new BackupError(`state ConfigMap of ${t.namespace}/${t.vmName} belongs to server ${this.record.serverId}, not ${t.serverId}; the plan changed? remove it or re-plan`);
+    this.record =
+      (await this.store.load(t.namespace, t.vmName)) ??
+      newServerRecord({ namespace: t.namespace, vmName: t.vmName, serverId: t.serverId, serverName: t.serverName, projectId: t.projectId });
+    if (this.record.serverId !== t.serverId)
+      throw new BackupError(
+        `state ConfigMap of ${t.namespace}/${t.vmName} belongs to server ${this.record.serverId}, not ${t.serverId}; the plan changed? remove it or re-plan`,
+      );
     this.record.serverName ??= t.serverName;
     this.record.projectId ??= t.projectId;
     if (t.selection) this.record.selection = t.selection;
@@ -211,7 +236,11 @@ class ServerBackup {
     }
     const project = this.c.projectId();
     const candidates = (await this.c.findImages({ name })).filter(
-      (i) => i.name === name && (byProperty ? i.properties[SERVER_ID_KEY] === this.target.serverId : !project || i.owner === project || i.properties[SERVER_ID_KEY] === this.target.serverId),
+      (i) =>
+        i.name === name &&
+        (byProperty
+          ? i.properties[SERVER_ID_KEY] === this.target.serverId
+          : !project || i.owner === project || i.properties[SERVER_ID_KEY] === this.target.serverId),
     );
     const image = candidates.find((i) => !FAILED_IMAGE.has(i.status)) ?? candidates[0];
     if (image) {
@@ -260,7 +289,11 @@ class ServerBackup {
       this.checkpoint(`created image ${id}`);
       await this.remember({ type: 'image', id, name, disk: d.disk, purpose: 'copy' });
     }
-    const id = image?.id ?? liveEntries(this.record, { type: 'image', disk: d.disk }).filter((e) => e.name === this.name(d.disk)).at(-1)!.id;
+    const id =
+      image?.id ??
+      liveEntries(this.record, { type: 'image', disk: d.disk })
+        .filter((e) => e.name === this.name(d.disk))
+        .at(-1)!.id;
     const active = await this.c.waitForImageActive(id, this.wait());
     return this.diskRecord(d, await this.finishImage(active, d.disk));
   }
@@ -295,7 +328,13 @@ class ServerBackup {
         const source = await this.c.getVolume(volumeId);
         if (!source) throw new BackupError(`volume ${volumeId} (${d.disk} disk) does not exist`);
         this.log(`snapshot of volume ${volumeId} (${source.status})`);
-        snapshot = await this.c.createVolumeSnapshot({ volumeId, name, description: `openstack-migrate copy of server ${this.target.serverId}`, force: source.status === 'in-use', metadata: meta });
+        snapshot = await this.c.createVolumeSnapshot({
+          volumeId,
+          name,
+          description: `openstack-migrate copy of server ${this.target.serverId}`,
+          force: source.status === 'in-use',
+          metadata: meta,
+        });
         this.checkpoint(`created snapshot ${snapshot.id}`);
         await this.remember({ type: 'snapshot', id: snapshot.id, name, disk: d.disk, purpose: 'temporary' });
       }
@@ -318,7 +357,13 @@ class ServerBackup {
       }
       if (!volume) {
         this.log(`temporary volume from snapshot ${snapshot.id}`);
-        volume = await this.c.createVolumeFromSnapshot({ snapshotId: snapshot.id, name, size: snapshot.size ?? 1, description: `openstack-migrate temporary copy of volume ${volumeId}`, metadata: meta });
+        volume = await this.c.createVolumeFromSnapshot({
+          snapshotId: snapshot.id,
+          name,
+          size: snapshot.size ?? 1,
+          description: `openstack-migrate temporary copy of volume ${volumeId}`,
+          metadata: meta,
+        });
         this.checkpoint(`created volume ${volume.id}`);
         await this.remember({ type: 'volume', id: volume.id, name, disk: d.disk, purpose: 'temporary' });
       }
@@ -344,7 +389,8 @@ class ServerBackup {
     else if (e.type === 'volume') {
       const v = await this.c.getVolume(e.id);
       // A volume still uploading cannot be deleted: let the upload end first.
-      if (v && ['uploading', 'creating', 'downloading', 'attaching', 'detaching'].includes(v.status)) await this.c.waitForVolumeStatus(e.id, ['available', 'error'], this.wait());
+      if (v && ['uploading', 'creating', 'downloading', 'attaching', 'detaching'].includes(v.status))
+        await this.c.waitForVolumeStatus(e.id, ['available', 'error'], this.wait());
       if (v) await this.c.deleteVolume(e.id);
       await waitGone(`temporary volume ${e.id}`, () => this.c.getVolume(e.id), this.wait());
     } else {
@@ -362,10 +408,11 @@ class ServerBackup {
   async removeTemporaries(disk?: string): Promise<number> {
     const order: LedgerEntry['type'][] = ['volume', 'snapshot'];
     let n = 0;
-    for (const type of order) for (const e of liveEntries(this.record, { type, purpose: 'temporary', ...(disk ? { disk } : {}) })) {
-      await this.removeEntry(e);
-      n += 1;
-    }
+    for (const type of order)
+      for (const e of liveEntries(this.record, { type, purpose: 'temporary', ...(disk ? { disk } : {}) })) {
+        await this.removeEntry(e);
+        n += 1;
+      }
     return n;
   }
 
@@ -393,7 +440,9 @@ class ServerBackup {
           }
         }
         const project = this.c.projectId();
-        for (const i of (await this.c.findImages({ name })).filter((i) => i.name === name && (i.properties[SERVER_ID_KEY] === this.target.serverId || (d.volumeId && project && i.owner === project)))) {
+        for (const i of (await this.c.findImages({ name })).filter(
+          (i) => i.name === name && (i.properties[SERVER_ID_KEY] === this.target.serverId || (d.volumeId && project && i.owner === project)),
+        )) {
           if (keep.has(i.id) || this.record.ledger.some((e) => e.type === 'image' && e.id === i.id && e.deleted)) continue;
           recordCreated(this.record, { type: 'image', id: i.id, name, disk: d.disk, purpose: 'copy' });
           await this.removeEntry({ type: 'image', id: i.id });
@@ -448,9 +497,12 @@ export async function backupServer(deps: BackupDeps, target: BackupTarget, optio
   await run.load();
   const phase = run.record.state.phase;
   if (phase === 'rolling-back' || (CUTOVER_OWNED.has(phase) && !options.keepPhase)) {
-    return result(target, 'skipped', run.record.disks, { error: `phase is ${phase}: a cutover ${phase === 'rolling-back' ? 'rollback is unfinished' : 'is under way'}; run cutover again to ${phase === 'rolling-back' ? 'finish it' : 'resume it'}` });
+    return result(target, 'skipped', run.record.disks, {
+      error: `phase is ${phase}: a cutover ${phase === 'rolling-back' ? 'rollback is unfinished' : 'is under way'}; run cutover again to ${phase === 'rolling-back' ? 'finish it' : 'resume it'}`,
+    });
   }
-  if (PAST_BACKUP.has(phase) && !options.retake) return result(target, 'skipped', run.record.disks, { error: `phase is ${phase}: the copy was already imported (use --retake for a new one)` });
+  if (PAST_BACKUP.has(phase) && !options.retake)
+    return result(target, 'skipped', run.record.disks, { error: `phase is ${phase}: the copy was already imported (use --retake for a new one)` });
   const complete = () => target.disks.every((d) => run.record.disks.some((r) => r.disk === d.disk && r.imageId));
   if (phase === 'backed-up' && !options.retake && complete()) {
     // Still there? An image removed by hand means the copy must be taken again.
@@ -469,15 +521,28 @@ export async function backupServer(deps: BackupDeps, target: BackupTarget, optio
     if (!options.keepPhase) run.record.state = { ...run.record.state, ...change };
   };
   try {
-    if (options.retake && !run.record.backup.retaking && (run.record.disks.length > 0 || liveEntries(run.record, { type: 'image', purpose: 'copy' }).length > 0)) {
+    if (
+      options.retake &&
+      !run.record.backup.retaking &&
+      (run.record.disks.length > 0 || liveEntries(run.record, { type: 'image', purpose: 'copy' }).length > 0)
+    ) {
       // Recorded before anything is made, so that a killed retake resumes this generation and still removes the old copies.
-      run.record.backup = { ...run.record.backup, retaking: { replacing: liveEntries(run.record, { type: 'image', purpose: 'copy' }).map((e) => e.id), previousDisks: run.record.disks } };
+      run.record.backup = {
+        ...run.record.backup,
+        retaking: { replacing: liveEntries(run.record, { type: 'image', purpose: 'copy' }).map((e) => e.id), previousDisks: run.record.disks },
+      };
       run.record.generation += 1;
       run.record.disks = [];
     }
     for (const id of run.record.backup.retaking?.replacing ?? []) keep.add(id);
     const startedAt = phase === 'backing-up' && run.record.state.startedAt ? run.record.state.startedAt : new Date().toISOString();
-    setState({ phase: 'backing-up', startedAt, finishedAt: undefined, lastError: undefined, progress: (run.record.disks.length / Math.max(1, target.disks.length)) * 100 });
+    setState({
+      phase: 'backing-up',
+      startedAt,
+      finishedAt: undefined,
+      lastError: undefined,
+      progress: (run.record.disks.length / Math.max(1, target.disks.length)) * 100,
+    });
     await run.save('backing-up');
 
     if (options.preBackupHook) {
@@ -539,9 +604,22 @@ export async function backupServer(deps: BackupDeps, target: BackupTarget, optio
  * without touching the phase cutover owns. Resumable like any backup (a killed cutover re-run continues
  * the same generation). The records are the DiskCopy entries cutover imports.
  */
-export function finalCopyVia(deps: BackupDeps, projectOf: (serverId: string) => string, options: Pick<BackupOptions, 'wait' | 'log' | 'uploadDiskFormat' | 'preBackupHook'> = {}) {
-  return async (work: { serverId: string; serverName: string; namespace: string; vmName: string; dataVolumes: { kind: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string> } }[] }): Promise<DiskRecord[]> => {
-    const [target] = backupTargetsFromPlan({ objects: work.dataVolumes, servers: [{ id: work.serverId, name: work.serverName, namespace: work.namespace, vmName: work.vmName }] }, projectOf);
+export function finalCopyVia(
+  deps: BackupDeps,
+  projectOf: (serverId: string) => string,
+  options: Pick<BackupOptions, 'wait' | 'log' | 'uploadDiskFormat' | 'preBackupHook'> = {},
+) {
+  return async (work: {
+    serverId: string;
+    serverName: string;
+    namespace: string;
+    vmName: string;
+    dataVolumes: { kind: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string> } }[];
+  }): Promise<DiskRecord[]> => {
+    const [target] = backupTargetsFromPlan(
+      { objects: work.dataVolumes, servers: [{ id: work.serverId, name: work.serverName, namespace: work.namespace, vmName: work.vmName }] },
+      projectOf,
+    );
     if (!target) return [];
     const r = await backupServer(deps, target, { ...options, retake: true, keepPhase: true, stop: false });
     if (r.outcome !== 'backed-up') throw new BackupError(r.error ?? `final copy of ${work.serverName}: ${r.outcome}`);
@@ -575,16 +653,24 @@ export async function cleanupServer(deps: BackupDeps, target: BackupTarget, opti
     await run.save('cleaned up');
     return { serverId: target.serverId, serverName: target.serverName, removed };
   } catch (err) {
-    return { serverId: target.serverId, serverName: target.serverName, removed: 0, error: `${target.serverName} (${target.serverId}): ${(err as Error).message}` };
+    return {
+      serverId: target.serverId,
+      serverName: target.serverName,
+      removed: 0,
+      error: `${target.serverName} (${target.serverId}): ${(err as Error).message}`,
+    };
   }
 }
-
 
 export function backupServers(deps: BackupDeps, targets: BackupTarget[], options: BackupOptions = {}): Promise<BackupResult[]> {
   return inPool(targets, options.parallel ?? 4, (t) => backupServer(deps, t, options));
 }
 
-export function cleanupServers(deps: BackupDeps, targets: BackupTarget[], options: Pick<BackupOptions, 'wait' | 'log' | 'parallel'> = {}): Promise<CleanupResult[]> {
+export function cleanupServers(
+  deps: BackupDeps,
+  targets: BackupTarget[],
+  options: Pick<BackupOptions, 'wait' | 'log' | 'parallel'> = {},
+): Promise<CleanupResult[]> {
   return inPool(targets, options.parallel ?? 4, (t) => cleanupServer(deps, t, options));
 }
 
@@ -593,7 +679,10 @@ export function cleanupServers(deps: BackupDeps, targets: BackupTarget[], option
  * swap disks have no content to copy): disk role, DataVolume name, volume id from their annotations.
  */
 export function backupTargetsFromPlan(
-  plan: { objects: { kind: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string> } }[]; servers: { id: string; name: string; namespace: string; vmName: string }[] },
+  plan: {
+    objects: { kind: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string> } }[];
+    servers: { id: string; name: string; namespace: string; vmName: string }[];
+  },
   projectOf: (serverId: string) => string,
 ): BackupTarget[] {
   const byServer = new Map<string, BackupDisk[]>();

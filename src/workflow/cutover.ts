@@ -51,10 +51,20 @@ export function cutoverSteps(work: ServerWork, options: { releaseFloatingIp?: bo
     `pre-flight ${vm}: namespace ${work.namespace}, ${work.policies.length} NetworkPolicies, VM name free or ours`,
     `record power state and floating IPs of server ${work.serverName} (${work.serverId})`,
     `stop server ${work.serverId} (os-stop) and wait for SHUTOFF`,
-    `final copy of ${work.dataVolumes.filter(isCopied).length} disk(s) (backup), then import into ${work.dataVolumes.filter(isCopied).map((d) => d.metadata.name).join(', ')}`,
-    `create blank DataVolumes ${work.dataVolumes.filter((d) => !isCopied(d)).map((d) => d.metadata.name).join(', ') || '(none)'}`,
+    `final copy of ${work.dataVolumes.filter(isCopied).length} disk(s) (backup), then import into ${work.dataVolumes
+      .filter(isCopied)
+      .map((d) => d.metadata.name)
+      .join(', ')}`,
+    `create blank DataVolumes ${
+      work.dataVolumes
+        .filter((d) => !isCopied(d))
+        .map((d) => d.metadata.name)
+        .join(', ') || '(none)'
+    }`,
     `apply VirtualMachine ${vm} (runStrategy ${runStrategy})${work.services.length ? ` and Service(s) ${work.services.map((s) => s.metadata.name).join(', ')}` : ''}`,
-    runStrategy === 'Halted' ? 'the source was stopped: the VM stays Halted' : `wait for VirtualMachineInstance ${vm} Running${work.guestAgent ? ' and AgentConnected' : ''}`,
+    runStrategy === 'Halted'
+      ? 'the source was stopped: the VM stays Halted'
+      : `wait for VirtualMachineInstance ${vm} Running${work.guestAgent ? ' and AgentConnected' : ''}`,
     options.releaseFloatingIp ? 'disassociate the floating IP(s) in OpenStack (port_id null)' : 'leave the floating IP(s) associated in OpenStack',
     `mark ${vm} running`,
     'on failure or timeout: delete the new VM (not its DataVolumes), start the source server, re-associate its floating IPs, mark rolled-back',
@@ -83,7 +93,8 @@ export async function preflight(deps: CutoverDeps, work: ServerWork): Promise<st
   if (!(await kube.get('Namespace', '', work.namespace))) problems.push(`namespace ${work.namespace} does not exist; run plan --apply first`);
   else {
     for (const name of work.policies) {
-      if (!(await kube.get('NetworkPolicy', work.namespace, name))) problems.push(`NetworkPolicy ${work.namespace}/${name} of the plan is missing; run plan --apply first`);
+      if (!(await kube.get('NetworkPolicy', work.namespace, name)))
+        problems.push(`NetworkPolicy ${work.namespace}/${name} of the plan is missing; run plan --apply first`);
     }
   }
   const vm = await kube.get('VirtualMachine', work.namespace, work.vmName);
@@ -103,7 +114,8 @@ export async function preflight(deps: CutoverDeps, work: ServerWork): Promise<st
 function vmiReady(vmi: StoredObject | undefined, guestAgent: boolean): true | string | undefined {
   if (!vmi) return undefined;
   const status = (vmi.status ?? {}) as { phase?: string; conditions?: { type: string; status: string }[] };
-  if (status.phase === 'Failed' || status.phase === 'Succeeded') return `VirtualMachineInstance ${vmi.metadata.namespace}/${vmi.metadata.name} is ${status.phase}`;
+  if (status.phase === 'Failed' || status.phase === 'Succeeded')
+    return `VirtualMachineInstance ${vmi.metadata.namespace}/${vmi.metadata.name} is ${status.phase}`;
   if (status.phase !== 'Running') return undefined;
   if (guestAgent && !(status.conditions ?? []).some((c) => c.type === 'AgentConnected' && c.status === 'True')) return undefined;
   return true;
@@ -139,7 +151,12 @@ export async function cutoverServer(deps: CutoverDeps, work: ServerWork): Promis
   if (problems.length) return { ...base, outcome: 'preflight-failed', error: problems.join('; ') };
 
   const timeout = new AbortController();
-  const timer = deps.timeoutMs ? setTimeout(() => timeout.abort(new MigrateError('internal', `cutover of ${work.vmName} timed out after ${Math.round(deps.timeoutMs! / 1000)}s`)), deps.timeoutMs) : undefined;
+  const timer = deps.timeoutMs
+    ? setTimeout(
+        () => timeout.abort(new MigrateError('internal', `cutover of ${work.vmName} timed out after ${Math.round(deps.timeoutMs! / 1000)}s`)),
+        deps.timeoutMs,
+      )
+    : undefined;
   const signal = deps.signal ? AbortSignal.any([deps.signal, timeout.signal]) : timeout.signal;
   const inner: CutoverDeps = { ...deps, signal };
   let source: SourceRecord | undefined = state?.state.phase === 'cutting-over' ? state.source : undefined;
@@ -148,7 +165,12 @@ export async function cutoverServer(deps: CutoverDeps, work: ServerWork): Promis
     if (!source) {
       const server = await cloud.getServer(work.serverId);
       source = { statusBefore: server.status, floatingIps: await cloud.floatingIpsOf(work.serverId), recordedAt: new Date(now()).toISOString() };
-      await record(deps, work, { phase: 'cutting-over', serverId: work.serverId, startedAt: new Date(now()).toISOString(), finishedAt: null, lastError: null, progress: 0 }, { source });
+      await record(
+        deps,
+        work,
+        { phase: 'cutting-over', serverId: work.serverId, startedAt: new Date(now()).toISOString(), finishedAt: null, lastError: null, progress: 0 },
+        { source },
+      );
       log(`${work.vmName}: recorded ${source.statusBefore} and ${source.floatingIps.length} floating IP(s)`);
     }
     await step('recorded');
@@ -159,11 +181,16 @@ export async function cutoverServer(deps: CutoverDeps, work: ServerWork): Promis
       await cloud.stopServer(work.serverId);
       log(`${work.vmName}: stopping server ${work.serverId}`);
     }
-    await pollUntil(`server ${work.serverId} SHUTOFF`, async () => {
-      const s = await cloud.getServer(work.serverId);
-      if (s.status === 'ERROR') throw new MigrateError('openstack', `server ${work.serverId} went to ERROR while stopping`);
-      return s.status === 'SHUTOFF' ? true : undefined;
-    }, signal, deps.pollMs ?? 1000);
+    await pollUntil(
+      `server ${work.serverId} SHUTOFF`,
+      async () => {
+        const s = await cloud.getServer(work.serverId);
+        if (s.status === 'ERROR') throw new MigrateError('openstack', `server ${work.serverId} went to ERROR while stopping`);
+        return s.status === 'SHUTOFF' ? true : undefined;
+      },
+      signal,
+      deps.pollMs ?? 1000,
+    );
     await step('stopped');
 
     // 3. The final copy: always taken after the stop.
@@ -183,11 +210,18 @@ export async function cutoverServer(deps: CutoverDeps, work: ServerWork): Promis
 
     // 5. Blank disks, Services and the VM, by server-side apply (idempotent).
     const vm = structuredClone(work.vm!) as KubeObject;
-    vm.metadata.annotations = { ...vm.metadata.annotations, ...(stateAnnotations({ phase: 'cutting-over', serverId: work.serverId }) as Record<string, string>) };
+    vm.metadata.annotations = {
+      ...vm.metadata.annotations,
+      ...(stateAnnotations({ phase: 'cutting-over', serverId: work.serverId }) as Record<string, string>),
+    };
     const blanks = work.dataVolumes.filter((d) => !isCopied(d));
     const report = await applyObjects(kube.client, [...blanks, ...work.services, vm]);
     kube.requests += 1 + 2 * (blanks.length + work.services.length + 1);
-    const bad = [...report.missingApis.map((m) => m.message), ...report.apiErrors.map((e) => e.message), ...report.results.filter((r) => r.status === 'error' || r.status === 'conflict').map((r) => `${r.object}: ${r.message}`)];
+    const bad = [
+      ...report.missingApis.map((m) => m.message),
+      ...report.apiErrors.map((e) => e.message),
+      ...report.results.filter((r) => r.status === 'error' || r.status === 'conflict').map((r) => `${r.object}: ${r.message}`),
+    ];
     if (bad.length) throw new MigrateError('kubernetes', `applying the VM failed: ${bad.join('; ')}`);
     await step('vm-applied');
 
@@ -274,7 +308,12 @@ export async function rollback(deps: CutoverDeps, work: ServerWork, source: Sour
       if (source.statusBefore !== 'ACTIVE') return;
       const s = await cloud.getServer(work.serverId);
       if (s.status !== 'ACTIVE') await cloud.startServer(work.serverId);
-      await pollUntil(`server ${work.serverId} ACTIVE`, async () => ((await cloud.getServer(work.serverId)).status === 'ACTIVE' ? true : undefined), bound, deps.pollMs ?? 1000);
+      await pollUntil(
+        `server ${work.serverId} ACTIVE`,
+        async () => ((await cloud.getServer(work.serverId)).status === 'ACTIVE' ? true : undefined),
+        bound,
+        deps.pollMs ?? 1000,
+      );
     });
     await step('rollback-started');
     for (const fip of source.floatingIps) {
@@ -286,7 +325,12 @@ export async function rollback(deps: CutoverDeps, work: ServerWork, source: Sour
   }
   const lastError = errors.length ? `${reason}; rollback: ${errors.join('; ')}` : reason;
   await attempt('record rolled-back', () =>
-    record(deps, work, { phase: 'rolled-back', lastError: truncateError(lastError), finishedAt: new Date(now()).toISOString() }, marked ? { source: { ...marked, floatingIpsReleased: false } } : {}),
+    record(
+      deps,
+      work,
+      { phase: 'rolled-back', lastError: truncateError(lastError), finishedAt: new Date(now()).toISOString() },
+      marked ? { source: { ...marked, floatingIpsReleased: false } } : {},
+    ),
   );
   return errors;
 }
@@ -296,4 +340,3 @@ export async function cutoverServers(deps: CutoverDeps, works: ServerWork[], par
   deps = { ...deps, limiter: deps.limiter ?? new Limiter(Math.max(1, parallel)) };
   return inPool(works, parallel, async (w) => cutoverServer(deps.cloudFor ? { ...deps, cloud: await deps.cloudFor(w) } : deps, w));
 }
-

@@ -76,7 +76,6 @@ export interface ServerImportResult {
   error?: string;
 }
 
-
 /** Kubernetes quantities → bytes ("10Gi", "1G", "512Mi", "1073741824", "1e3"). */
 export function parseQuantity(q: string | undefined): number | undefined {
   if (!q) return undefined;
@@ -152,7 +151,9 @@ export function importDataVolume(
     storage.resources = { ...storage.resources, requests: { ...storage.resources?.requests, storage: `${Math.ceil(virtualSize / GIB)}Gi` } };
   }
   const annotations: Record<string, string> = { ...(planned.metadata.annotations ?? {}) };
-  for (const [k, v] of Object.entries(stateAnnotations({ phase: 'importing', progress: 0, startedAt, backupImageId: copy.imageId || null, finishedAt: null, lastError: null }))) {
+  for (const [k, v] of Object.entries(
+    stateAnnotations({ phase: 'importing', progress: 0, startedAt, backupImageId: copy.imageId || null, finishedAt: null, lastError: null }),
+  )) {
     if (v === null) delete annotations[k];
     else annotations[k] = v;
   }
@@ -169,7 +170,7 @@ function dvPhase(dv: StoredObject | undefined): string | undefined {
 }
 
 function dvFailureMessage(dv: StoredObject): string {
-  const conditions = ((dv.status as { conditions?: { type: string; status: string; message?: string; reason?: string }[] } | undefined)?.conditions ?? []);
+  const conditions = (dv.status as { conditions?: { type: string; status: string; message?: string; reason?: string }[] } | undefined)?.conditions ?? [];
   const c = conditions.find((x) => x.type === 'Running' && x.message) ?? conditions.find((x) => x.message);
   return c?.message ? `${c.reason ? `${c.reason}: ` : ''}${c.message}` : 'the import failed';
 }
@@ -190,7 +191,8 @@ export async function importDisk(deps: ImportDeps, work: ServerWork, copy: DiskC
   const name = copy.dataVolume;
   const key = `${ns}/${name}`;
   const planned = work.dataVolumes.find((d) => d.metadata.name === name);
-  if (!planned) throw new MigrateError('invalid-input', `DataVolume ${key}: the copy record names a disk the plan does not have`, { where: `server/${work.serverId}` });
+  if (!planned)
+    throw new MigrateError('invalid-input', `DataVolume ${key}: the copy record names a disk the plan does not have`, { where: `server/${work.serverId}` });
   // Re-issue this long before the token expires: 5 minutes, or a quarter of the token's lifetime when the
   // cloud issues short-lived tokens (a fixed 5 minutes would outlast them).
   const marginOf = (expiresAt: number, issuedAt: number) => deps.tokenMarginMs ?? Math.min(5 * 60_000, Math.max(0, (expiresAt - issuedAt) / 4));
@@ -202,7 +204,8 @@ export async function importDisk(deps: ImportDeps, work: ServerWork, copy: DiskC
     if (!copy.imageId) throw new MigrateError('invalid-input', `DataVolume ${key}: the copy record has neither a Glance image nor a URL; run backup again`);
     if (!cloud) throw new MigrateError('internal', `DataVolume ${key}: a Glance copy needs the source cloud`);
     const image = await cloud.getImage(copy.imageId);
-    if (image.status !== 'active') throw new MigrateError('openstack', `image ${copy.imageId} (copy of ${copy.diskRole} disk of server ${work.serverId}) is ${image.status}, not active`);
+    if (image.status !== 'active')
+      throw new MigrateError('openstack', `image ${copy.imageId} (copy of ${copy.diskRole} disk of server ${work.serverId}) is ${image.status}, not active`);
     virtualSize = image.virtualSize ?? copy.virtualSize ?? image.size;
   }
   const label = `${work.vmName}/${copy.diskRole}${copy.volumeId ? ` ${copy.volumeId.slice(0, 8)}` : ''}`;
@@ -265,7 +268,10 @@ export async function importDisk(deps: ImportDeps, work: ServerWork, copy: DiskC
       if (err instanceof Reissue) {
         result.reissued += 1;
         if (result.reissued > (deps.maxReissues ?? 20)) {
-          throw new MigrateError('openstack', `DataVolume ${key}: the import outlived ${result.reissued - 1} tokens; the cloud's token lifetime is shorter than one import (raise [token] expiration in keystone.conf)`);
+          throw new MigrateError(
+            'openstack',
+            `DataVolume ${key}: the import outlived ${result.reissued - 1} tokens; the cloud's token lifetime is shorter than one import (raise [token] expiration in keystone.conf)`,
+          );
         }
         log(`${key}: the import token expires before the import ends; re-issuing it and recreating the import`);
         const current = await kube.get('DataVolume', ns, name);
@@ -288,7 +294,9 @@ export async function importDisk(deps: ImportDeps, work: ServerWork, copy: DiskC
       await kube.mergePatch('DataVolume', ns, name, { metadata: { annotations: stateAnnotations({ phase: 'failed', lastError: message }) } });
       return { ...result, outcome: 'failed', error: message };
     }
-    await kube.mergePatch('DataVolume', ns, name, { metadata: { annotations: stateAnnotations({ phase: 'imported', progress: 100, finishedAt: new Date(now()).toISOString(), lastError: null }) } });
+    await kube.mergePatch('DataVolume', ns, name, {
+      metadata: { annotations: stateAnnotations({ phase: 'imported', progress: 100, finishedAt: new Date(now()).toISOString(), lastError: null }) },
+    });
     await kube.delete('Secret', ns, tokenSecretName(name));
     deps.progress?.update(key, { label, percent: 100, phase: 'imported' });
     await deps.afterStep?.('dv-imported', key);
@@ -296,7 +304,14 @@ export async function importDisk(deps: ImportDeps, work: ServerWork, copy: DiskC
   }
 }
 
-async function startImport(deps: ImportDeps, work: ServerWork, copy: DiskCopy, planned: KubeObject, virtualSize: number | undefined, now: () => number): Promise<{ dv: StoredObject; expiresAt: number }> {
+async function startImport(
+  deps: ImportDeps,
+  work: ServerWork,
+  copy: DiskCopy,
+  planned: KubeObject,
+  virtualSize: number | undefined,
+  now: () => number,
+): Promise<{ dv: StoredObject; expiresAt: number }> {
   const { kube, cloud } = deps;
   const ns = work.namespace;
   const name = planned.metadata.name;
@@ -349,25 +364,33 @@ async function watchImport(deps: ImportDeps, key: string, label: string, dv: Sto
   const timer = setTimeout(() => reissue.abort(new Reissue('token deadline')), Math.max(0, Math.min(deadline - now(), 2 ** 31 - 1)));
   const signal = deps.signal ? AbortSignal.any([deps.signal, reissue.signal]) : reissue.signal;
   try {
-    return await kube.waitFor('DataVolume', ns, name, (obj) => {
-      if (!obj || obj.metadata.uid !== dv.metadata.uid) return 'deleted';
-      const phase = dvPhase(obj);
-      if (phase === 'Succeeded') return 'Succeeded';
-      if (phase === 'Failed') return `import failed: ${dvFailureMessage(obj)}`;
-      const percent = parseProgress((obj.status as { progress?: unknown } | undefined)?.progress);
-      if (percent !== undefined) {
-        deps.progress?.update(key, { label, percent, phase: 'importing' });
-        // Throttled: one annotation write per interval, so a 1000-disk wave does not flood the API server.
-        if (percent !== lastWritten && now() - lastWrite >= every) {
-          lastWrite = now();
-          lastWritten = percent;
-          writes = writes.then(() => kube.mergePatch('DataVolume', ns, name, { metadata: { annotations: stateAnnotations({ progress: percent }) } })).catch(() => {});
+    return await kube.waitFor(
+      'DataVolume',
+      ns,
+      name,
+      (obj) => {
+        if (!obj || obj.metadata.uid !== dv.metadata.uid) return 'deleted';
+        const phase = dvPhase(obj);
+        if (phase === 'Succeeded') return 'Succeeded';
+        if (phase === 'Failed') return `import failed: ${dvFailureMessage(obj)}`;
+        const percent = parseProgress((obj.status as { progress?: unknown } | undefined)?.progress);
+        if (percent !== undefined) {
+          deps.progress?.update(key, { label, percent, phase: 'importing' });
+          // Throttled: one annotation write per interval, so a 1000-disk wave does not flood the API server.
+          if (percent !== lastWritten && now() - lastWrite >= every) {
+            lastWrite = now();
+            lastWritten = percent;
+            writes = writes
+              .then(() => kube.mergePatch('DataVolume', ns, name, { metadata: { annotations: stateAnnotations({ progress: percent }) } }))
+              .catch(() => {});
+          }
+        } else {
+          deps.progress?.update(key, { label, percent: 0, phase: phase ?? 'pending' });
         }
-      } else {
-        deps.progress?.update(key, { label, percent: 0, phase: phase ?? 'pending' });
-      }
-      return undefined;
-    }, signal);
+        return undefined;
+      },
+      signal,
+    );
   } catch (err) {
     if (reissue.signal.aborted && !deps.signal?.aborted) throw new Reissue('token deadline');
     throw err;
@@ -388,7 +411,12 @@ export async function importServer(deps: ImportDeps, work: ServerWork, copies?: 
   const phase = state?.state.phase;
   // A cutover owns the phase while it runs; a rollback under way must be finished by cutover, not overrun.
   if (phase === 'rolling-back') {
-    return { ...base, ok: false, disks: [], error: `server ${work.serverName} (${work.serverId}): a cutover rollback is unfinished; run cutover again to finish it` };
+    return {
+      ...base,
+      ok: false,
+      disks: [],
+      error: `server ${work.serverName} (${work.serverId}): a cutover rollback is unfinished; run cutover again to finish it`,
+    };
   }
   if (phase === 'cutting-over' && !copies) {
     return { ...base, ok: false, disks: [], error: `server ${work.serverName} (${work.serverId}): a cutover is under way; run cutover again to resume it` };
@@ -396,23 +424,42 @@ export async function importServer(deps: ImportDeps, work: ServerWork, copies?: 
   const now = deps.now ?? Date.now;
   const alreadyImported = phase === 'imported' || phase === 'running';
   if (!alreadyImported) {
-    await recordState(deps, work, { phase: phase === 'cutting-over' ? 'cutting-over' : 'importing', serverId: work.serverId, startedAt: (phase === 'cutting-over' ? state?.state.startedAt : undefined) ?? (phase === 'importing' ? state?.state.startedAt : undefined) ?? new Date(now()).toISOString(), lastError: null, finishedAt: null }, copies);
+    await recordState(
+      deps,
+      work,
+      {
+        phase: phase === 'cutting-over' ? 'cutting-over' : 'importing',
+        serverId: work.serverId,
+        startedAt:
+          (phase === 'cutting-over' ? state?.state.startedAt : undefined) ??
+          (phase === 'importing' ? state?.state.startedAt : undefined) ??
+          new Date(now()).toISOString(),
+        lastError: null,
+        finishedAt: null,
+      },
+      copies,
+    );
   }
   const limiter = deps.limiter ?? new Limiter(4);
-  const results = await Promise.all(disks.map((copy) => limiter.run(async (): Promise<DiskResult> => {
-    try {
-      return await importDisk(deps, work, copy);
-    } catch (err) {
-      if (deps.signal?.aborted) throw err;
-      if (err instanceof StepAbort) throw err;
-      return { dataVolume: copy.dataVolume, outcome: 'failed', reissued: 0, error: truncateError((err as Error).message) };
-    }
-  })));
+  const results = await Promise.all(
+    disks.map((copy) =>
+      limiter.run(async (): Promise<DiskResult> => {
+        try {
+          return await importDisk(deps, work, copy);
+        } catch (err) {
+          if (deps.signal?.aborted) throw err;
+          if (err instanceof StepAbort) throw err;
+          return { dataVolume: copy.dataVolume, outcome: 'failed', reissued: 0, error: truncateError((err as Error).message) };
+        }
+      }),
+    ),
+  );
   const failed = results.filter((r) => r.outcome === 'failed');
   if (failed.length) {
     const error = failed.map((f) => f.error).join('; ');
     // Within a cutover the phase stays cutting-over: its rollback records the outcome.
-    if (phase !== 'cutting-over') await recordState(deps, work, { phase: 'failed', lastError: truncateError(error), finishedAt: new Date(now()).toISOString() });
+    if (phase !== 'cutting-over')
+      await recordState(deps, work, { phase: 'failed', lastError: truncateError(error), finishedAt: new Date(now()).toISOString() });
     return { ...base, ok: false, disks: results, error };
   }
   if (phase !== 'cutting-over' && phase !== 'running') {
@@ -422,7 +469,12 @@ export async function importServer(deps: ImportDeps, work: ServerWork, copies?: 
 }
 
 /** Imports several servers, `parallel` disk imports in flight across all of them. */
-export async function importServers(deps: ImportDeps, works: ServerWork[], parallel = 4, copiesOf?: (w: ServerWork) => DiskCopy[] | undefined): Promise<ServerImportResult[]> {
+export async function importServers(
+  deps: ImportDeps,
+  works: ServerWork[],
+  parallel = 4,
+  copiesOf?: (w: ServerWork) => DiskCopy[] | undefined,
+): Promise<ServerImportResult[]> {
   const limiter = deps.limiter ?? new Limiter(Math.max(1, parallel));
   const shared = { ...deps, limiter };
   return Promise.all(works.map(async (w) => importServer(deps.cloudFor ? { ...shared, cloud: await deps.cloudFor(w) } : shared, w, copiesOf?.(w))));

@@ -42,7 +42,10 @@ function fail(what: string, res: KubeResponse): never {
 
 function notServed(kind: Kind, path: string, res: KubeResponse): never {
   const r = RESOURCES[kind];
-  throw new MigrateError('kubernetes', `NotFound: the server could not find the requested resource (${r.plural} in ${r.prefix}; GET ${path}: ${statusMessage(res)})`);
+  throw new MigrateError(
+    'kubernetes',
+    `NotFound: the server could not find the requested resource (${r.plural} in ${r.prefix}; GET ${path}: ${statusMessage(res)})`,
+  );
 }
 
 /** Kubernetes access the workflow needs: the request client and the target (for watches). */
@@ -51,7 +54,10 @@ export class Kube {
   /** Requests sent (watches counted once per connection), for the benchmark. */
   requests = 0;
 
-  constructor(readonly target: KubeTarget, client?: KubeClient) {
+  constructor(
+    readonly target: KubeTarget,
+    client?: KubeClient,
+  ) {
     this.client = client ?? new KubeClient(target);
   }
 
@@ -100,7 +106,9 @@ export class Kube {
 
   /** Deletes; true when it existed. Foreground is not used: DataVolume deletion must not wait on the importer pod. */
   async delete(kind: Kind, namespace: string, name: string, preconditionUid?: string): Promise<boolean> {
-    const body = preconditionUid ? { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { uid: preconditionUid }, propagationPolicy: 'Background' } : { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' };
+    const body = preconditionUid
+      ? { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { uid: preconditionUid }, propagationPolicy: 'Background' }
+      : { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' };
     const res = await this.request('DELETE', itemPath(kind, namespace, name), { body });
     if (res.status === 404 || res.status === 409) return false;
     if (res.status !== 200 && res.status !== 202) fail(`delete ${kind} ${namespace}/${name}`, res);
@@ -123,7 +131,15 @@ export class Kube {
       const first = done(current);
       if (first !== undefined) return first;
       const rv = body.metadata?.resourceVersion ?? '0';
-      const result = await this.watchUntil(kind, namespace, rv, `metadata.name=${name}`, undefined, (type, obj) => done(type === 'DELETED' ? undefined : obj), signal);
+      const result = await this.watchUntil(
+        kind,
+        namespace,
+        rv,
+        `metadata.name=${name}`,
+        undefined,
+        (type, obj) => done(type === 'DELETED' ? undefined : obj),
+        signal,
+      );
       if (result.value !== undefined) return result.value;
       // Stream ended (server timeout) or expired (410): read again and re-watch.
     }
@@ -149,7 +165,11 @@ export class Kube {
 
 /** The server answered a watch request with something else than a stream (403, 404, 500, ...). */
 export class WatchRefusedError extends MigrateError {
-  constructor(readonly path: string, readonly httpStatus: number, reason: string) {
+  constructor(
+    readonly path: string,
+    readonly httpStatus: number,
+    reason: string,
+  ) {
     super('kubernetes', `watch ${path}: HTTP ${httpStatus}: ${reason}`);
   }
   /** Retrying cannot help: the credentials or their permissions are wrong. */
@@ -228,9 +248,12 @@ export async function openWatch<T>(
           else finish({ resourceVersion: rv });
         },
       )
-      .then((c) => {
-        controller = c;
-        if (settled) c.abort();
-      }, (err: unknown) => finish(err as Error));
+      .then(
+        (c) => {
+          controller = c;
+          if (settled) c.abort();
+        },
+        (err: unknown) => finish(err as Error),
+      );
   });
 }

@@ -111,9 +111,24 @@ export function stateConfigMapName(vmName: string): string {
   return childName(vmName, 'migration');
 }
 
-export function newServerRecord(input: { namespace: string; vmName: string; serverId: string; serverName?: string; projectId?: string; selection?: RecordedSelection }): ServerRecord {
+export function newServerRecord(input: {
+  namespace: string;
+  vmName: string;
+  serverId: string;
+  serverName?: string;
+  projectId?: string;
+  selection?: RecordedSelection;
+}): ServerRecord {
   const { selection, ...identity } = input;
-  return { ...identity, ...(selection ? { selection } : {}), state: { phase: 'planned', serverId: input.serverId }, generation: 1, ledger: [], disks: [], backup: {} };
+  return {
+    ...identity,
+    ...(selection ? { selection } : {}),
+    state: { phase: 'planned', serverId: input.serverId },
+    generation: 1,
+    ledger: [],
+    disks: [],
+    backup: {},
+  };
 }
 
 export function buildStateConfigMap(record: ServerRecord): KubeObject {
@@ -136,14 +151,14 @@ export function buildStateConfigMap(record: ServerRecord): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
-    metadata: metadata as unknown as KubeObject["metadata"],
+    metadata: metadata as unknown as KubeObject['metadata'],
     data: {
       'ledger.json': JSON.stringify(record.ledger),
       'disks.json': JSON.stringify(record.disks),
       'backup.json': JSON.stringify(record.backup),
       ...(record.source !== undefined ? { 'source.json': JSON.stringify(record.source) } : {}),
       ...(record.selection !== undefined ? { 'selection.json': JSON.stringify(record.selection) } : {}),
-      'generation': String(record.generation),
+      generation: String(record.generation),
       ...(record.projectId ? { 'project-id': record.projectId } : {}),
     },
   } as KubeObject;
@@ -198,7 +213,10 @@ export function parseStateConfigMap(object: { metadata?: Record<string, any>; da
 
 /** Entries still present in OpenStack (not yet removed by the plugin). */
 export function liveEntries(record: ServerRecord, filter: Partial<Pick<LedgerEntry, 'type' | 'purpose' | 'disk'>> = {}): LedgerEntry[] {
-  return record.ledger.filter((e) => !e.deleted && (!filter.type || e.type === filter.type) && (!filter.purpose || e.purpose === filter.purpose) && (!filter.disk || e.disk === filter.disk));
+  return record.ledger.filter(
+    (e) =>
+      !e.deleted && (!filter.type || e.type === filter.type) && (!filter.purpose || e.purpose === filter.purpose) && (!filter.disk || e.disk === filter.disk),
+  );
 }
 
 /** Adds an entry once (same type and id); returns the record for chaining. */
@@ -249,7 +267,10 @@ export class StateStore implements RecordStore {
       body: object,
       contentType: 'application/apply-patch+yaml',
     });
-    if (res.status === 409) throw new StateConflictError(`ConfigMap ${record.namespace}/${name} was changed by another run meanwhile (${statusMessage(res)}); re-run to continue from its state`);
+    if (res.status === 409)
+      throw new StateConflictError(
+        `ConfigMap ${record.namespace}/${name} was changed by another run meanwhile (${statusMessage(res)}); re-run to continue from its state`,
+      );
     if (res.status !== 200 && res.status !== 201) throw new Error(`ConfigMap ${record.namespace}/${name}: apply failed: ${statusMessage(res)}`);
     const stored = parseStateConfigMap(res.body as KubeObject);
     if (stored instanceof Error) throw stored;
@@ -261,7 +282,7 @@ export class StateStore implements RecordStore {
     const res = await this.kube.request('GET', path, { query: { labelSelector: `${LABELS.component}=${STATE_COMPONENT},${LABELS.managedBy}=${MANAGER}` } });
     if (res.status !== 200) throw new Error(`ConfigMaps ${namespace ?? '(all namespaces)'}: list failed: ${statusMessage(res)}`);
     const out: ServerRecord[] = [];
-    for (const item of ((res.body as { items?: KubeObject[] }).items ?? [])) {
+    for (const item of (res.body as { items?: KubeObject[] }).items ?? []) {
       const parsed = parseStateConfigMap(item);
       if (!(parsed instanceof Error)) out.push(parsed);
     }
@@ -287,7 +308,8 @@ export class MemoryStateStore implements RecordStore {
     const key = `${record.namespace}/${stateConfigMapName(record.vmName)}`;
     const current = this.objects.get(key);
     const currentVersion = (current?.metadata as { resourceVersion?: string } | undefined)?.resourceVersion;
-    if (record.resourceVersion && currentVersion && record.resourceVersion !== currentVersion) throw new StateConflictError(`ConfigMap ${key} was changed by another run meanwhile`);
+    if (record.resourceVersion && currentVersion && record.resourceVersion !== currentVersion)
+      throw new StateConflictError(`ConfigMap ${key} was changed by another run meanwhile`);
     const object = buildStateConfigMap(record);
     (object.metadata as { resourceVersion?: string }).resourceVersion = String(++this.version);
     this.objects.set(key, object);
@@ -336,7 +358,9 @@ export function applyStateChange(state: MigrationState, change: StateChange): Mi
 export async function readRecord(store: RecordStore, id: ServerIdentity): Promise<ServerRecord | undefined> {
   const record = await store.load(id.namespace, id.vmName);
   if (record && record.serverId !== id.serverId) {
-    throw new StateConflictError(`ConfigMap ${id.namespace}/${stateConfigMapName(id.vmName)} belongs to server ${record.serverId}, not ${id.serverId}; the plan changed? remove it or re-plan`);
+    throw new StateConflictError(
+      `ConfigMap ${id.namespace}/${stateConfigMapName(id.vmName)} belongs to server ${record.serverId}, not ${id.serverId}; the plan changed? remove it or re-plan`,
+    );
   }
   return record;
 }
@@ -347,7 +371,15 @@ export async function readRecord(store: RecordStore, id: ServerIdentity): Promis
  */
 export async function updateRecord(store: RecordStore, id: ServerIdentity, change: (record: ServerRecord) => void, attempts = 5): Promise<ServerRecord> {
   for (let i = 1; ; i++) {
-    const record = (await readRecord(store, id)) ?? newServerRecord({ namespace: id.namespace, vmName: id.vmName, serverId: id.serverId, serverName: id.serverName, ...(id.projectId ? { projectId: id.projectId } : {}) });
+    const record =
+      (await readRecord(store, id)) ??
+      newServerRecord({
+        namespace: id.namespace,
+        vmName: id.vmName,
+        serverId: id.serverId,
+        serverName: id.serverName,
+        ...(id.projectId ? { projectId: id.projectId } : {}),
+      });
     record.serverName ??= id.serverName;
     if (id.selection) record.selection = id.selection;
     change(record);

@@ -34,7 +34,13 @@ export interface RecordedPlan extends PlanContract {
 export function canonicalJson(value: unknown): string {
   const sort = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(sort);
-    if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().filter((k) => (v as Record<string, unknown>)[k] !== undefined).map((k) => [k, sort((v as Record<string, unknown>)[k])]));
+    if (v && typeof v === 'object')
+      return Object.fromEntries(
+        Object.keys(v)
+          .sort()
+          .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+          .map((k) => [k, sort((v as Record<string, unknown>)[k])]),
+      );
     return v;
   };
   return JSON.stringify(sort(value));
@@ -42,7 +48,10 @@ export function canonicalJson(value: unknown): string {
 
 export function planContract(input: { cloud: string; inventoryDigest: string; config: PlanConfig; toolVersion: string }): PlanContract {
   const config = JSON.parse(canonicalJson(input.config)) as PlanConfig;
-  const planId = createHash('sha256').update(canonicalJson({ inventory: input.inventoryDigest, config, toolVersion: input.toolVersion })).digest('hex').slice(0, 16);
+  const planId = createHash('sha256')
+    .update(canonicalJson({ inventory: input.inventoryDigest, config, toolVersion: input.toolVersion }))
+    .digest('hex')
+    .slice(0, 16);
   return { planId, cloud: input.cloud, inventoryDigest: input.inventoryDigest, toolVersion: input.toolVersion, config };
 }
 
@@ -89,7 +98,11 @@ export class PlanRecordStore {
   async load(cloud: string): Promise<RecordedPlan | undefined> {
     const cm = await this.kube.get('ConfigMap', PLAN_NAMESPACE, planRecordName(cloud));
     const parsed = parsePlanRecord(cm?.data as Record<string, string> | undefined);
-    if (cm && !parsed) throw new MigrateError('conflict', `ConfigMap ${PLAN_NAMESPACE}/${planRecordName(cloud)} does not hold a recorded plan (data plan.json); remove it or pass --replan`);
+    if (cm && !parsed)
+      throw new MigrateError(
+        'conflict',
+        `ConfigMap ${PLAN_NAMESPACE}/${planRecordName(cloud)} does not hold a recorded plan (data plan.json); remove it or pass --replan`,
+      );
     return parsed;
   }
 
@@ -113,9 +126,17 @@ export type ContractOutcome = { action: 'recorded' | 'matches' | 'replanned'; re
  * Holds a command to the recorded plan: records it when there is none (unless dryRun), accepts it when it
  * is the same, records the new one with `replan`, and otherwise stops with the diff (exit 1).
  */
-export async function enforceContract(store: Pick<PlanRecordStore, 'load' | 'save'>, contract: PlanContract, options: { replan?: boolean; dryRun?: boolean; inventoryFile?: string; now?: () => Date }): Promise<ContractOutcome> {
+export async function enforceContract(
+  store: Pick<PlanRecordStore, 'load' | 'save'>,
+  contract: PlanContract,
+  options: { replan?: boolean; dryRun?: boolean; inventoryFile?: string; now?: () => Date },
+): Promise<ContractOutcome> {
   const recorded = await store.load(contract.cloud);
-  const record = (): RecordedPlan => ({ ...contract, recordedAt: (options.now?.() ?? new Date()).toISOString(), ...(options.inventoryFile ? { inventoryFile: options.inventoryFile } : {}) });
+  const record = (): RecordedPlan => ({
+    ...contract,
+    recordedAt: (options.now?.() ?? new Date()).toISOString(),
+    ...(options.inventoryFile ? { inventoryFile: options.inventoryFile } : {}),
+  });
   if (!recorded) {
     if (!options.dryRun) await store.save(record());
     return { action: 'recorded' };

@@ -66,5 +66,14 @@ export function selectPlannedWorks(works: ServerWork[], flags: SelectionFlags): 
 }
 
 function candidateOf(w: ServerWork): SelectionCandidate & { work: ServerWork } {
-  return { serverId: w.serverId, serverName: w.serverName, namespace: w.namespace, vmName: w.vmName, projectId: w.projectId, projectName: w.selection?.projectName, labels: w.selection?.labels ?? {}, work: w };
+  return {
+    serverId: w.serverId,
+    serverName: w.serverName,
+    namespace: w.namespace,
+    vmName: w.vmName,
+    projectId: w.projectId,
+    projectName: w.selection?.projectName,
+    labels: w.selection?.labels ?? {},
+    work: w,
+  };
 }

@@ -88,7 +88,12 @@ export class ProgressDisplay implements ProgressSink {
 
   update(key: string, u: ProgressUpdate): void {
     const prev = this.entries.get(key);
-    const entry: Entry = { ...u, startedAt: prev?.startedAt ?? this.now(), lastPlainStep: prev?.lastPlainStep ?? -1, lastPlainPhase: prev?.lastPlainPhase ?? '' };
+    const entry: Entry = {
+      ...u,
+      startedAt: prev?.startedAt ?? this.now(),
+      lastPlainStep: prev?.lastPlainStep ?? -1,
+      lastPlainPhase: prev?.lastPlainPhase ?? '',
+    };
     this.entries.set(key, entry);
     if (!this.tty) {
       const step = Math.floor(u.percent / 25);

@@ -36,9 +36,7 @@ export interface SelectionCandidate {
   labels: Record<string, string>;
 }
 
-export type Requirement =
-  | { key: string; op: 'in' | 'notin'; values: string[] }
-  | { key: string; op: 'exists' | '!exists' };
+export type Requirement = { key: string; op: 'in' | 'notin'; values: string[] } | { key: string; op: 'exists' | '!exists' };
 
 const KEY = /^([A-Za-z0-9][-A-Za-z0-9_.]*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 
@@ -116,9 +114,11 @@ export function selectionLabels(novaMetadata: Record<string, unknown> | undefine
 export function checkSelectionFlags(flags: SelectionFlags, options: { required: boolean }): void {
   const names = flags.names?.length ?? 0;
   const groups = [flags.all ? '--all' : '', flags.projects?.length ? '--project' : '', flags.selector ? '-l' : ''].filter(Boolean);
-  if (names > 0 && groups.length > 0) throw new MigrateError('usage', `server names cannot be combined with ${groups.join(', ')} (as in kubectl): name the servers, or select them`);
+  if (names > 0 && groups.length > 0)
+    throw new MigrateError('usage', `server names cannot be combined with ${groups.join(', ')} (as in kubectl): name the servers, or select them`);
   if (flags.all && groups.length > 1) throw new MigrateError('usage', `--all cannot be combined with ${groups.filter((g) => g !== '--all').join(', ')}`);
-  if (options.required && names === 0 && groups.length === 0) throw new MigrateError('usage', 'no server selected: name servers, or use --all, --project or -l');
+  if (options.required && names === 0 && groups.length === 0)
+    throw new MigrateError('usage', 'no server selected: name servers, or use --all, --project or -l');
   if (flags.selector) parseSelector(flags.selector);
 }
 
@@ -135,7 +135,10 @@ export function selectCandidates<C extends SelectionCandidate>(candidates: reado
       const found = candidates.filter((c) => c.serverId === name || c.serverName === name || c.vmName === name || `${c.namespace}/${c.vmName}` === name);
       if (found.length === 0) missing.push(name);
       else if (new Set(found.map((c) => c.serverId)).size > 1) {
-        throw new MigrateError('invalid-input', `"${name}" names ${found.length} servers (${found.map((c) => `${c.serverId} in ${c.namespace}`).join(', ')}): give the server id or NAMESPACE/VM`);
+        throw new MigrateError(
+          'invalid-input',
+          `"${name}" names ${found.length} servers (${found.map((c) => `${c.serverId} in ${c.namespace}`).join(', ')}): give the server id or NAMESPACE/VM`,
+        );
       }
       for (const c of found) chosen.add(c);
     }
@@ -152,7 +155,8 @@ export function selectCandidates<C extends SelectionCandidate>(candidates: reado
       if (ids.length === 0) missing.push(p);
       for (const id of ids) projectIds.add(id);
     }
-    if (missing.length) throw new MigrateError('invalid-input', `NotFound: no project ${missing.map((m) => JSON.stringify(m)).join(', ')} with servers in the plan`);
+    if (missing.length)
+      throw new MigrateError('invalid-input', `NotFound: no project ${missing.map((m) => JSON.stringify(m)).join(', ')} with servers in the plan`);
   }
   return candidates.filter((c) => (!projectIds || projectIds.has(c.projectId ?? '')) && matchesRequirements(c.labels, requirements));
 }

@@ -54,17 +54,39 @@ export interface SourceActions {
   patchImage(imageId: string, ops: { op: 'add' | 'replace' | 'remove'; path: string; value?: unknown }[]): Promise<ImageView>;
   deleteImage(imageId: string): Promise<boolean>;
   waitForImageActive(imageId: string, options?: WaitOptions): Promise<ImageView>;
-  createVolumeSnapshot(input: { volumeId: string; name: string; description?: string; force: boolean; metadata: Record<string, string> }): Promise<SnapshotView>;
+  createVolumeSnapshot(input: {
+    volumeId: string;
+    name: string;
+    description?: string;
+    force: boolean;
+    metadata: Record<string, string>;
+  }): Promise<SnapshotView>;
   getSnapshot(snapshotId: string): Promise<SnapshotView | undefined>;
   findSnapshots(filter: { name?: string; volumeId?: string }): Promise<SnapshotView[]>;
   deleteSnapshot(snapshotId: string): Promise<boolean>;
   waitForSnapshotAvailable(snapshotId: string, options?: WaitOptions): Promise<SnapshotView>;
-  createVolumeFromSnapshot(input: { snapshotId: string; name: string; size: number; description?: string; metadata: Record<string, string>; volumeType?: string }): Promise<VolumeView>;
+  createVolumeFromSnapshot(input: {
+    snapshotId: string;
+    name: string;
+    size: number;
+    description?: string;
+    metadata: Record<string, string>;
+    volumeType?: string;
+  }): Promise<VolumeView>;
   getVolume(volumeId: string): Promise<VolumeView | undefined>;
   findVolumes(filter: { name: string }): Promise<VolumeView[]>;
   deleteVolume(volumeId: string): Promise<boolean>;
   waitForVolumeStatus(volumeId: string, wanted: string[], options?: WaitOptions): Promise<VolumeView>;
-  uploadVolumeToImage(volumeId: string, input: { imageName: string; diskFormat: 'qcow2' | 'raw'; containerFormat?: string; force?: boolean; visibility?: 'private' | 'shared' | 'community' | 'public' }): Promise<UploadResult>;
+  uploadVolumeToImage(
+    volumeId: string,
+    input: {
+      imageName: string;
+      diskFormat: 'qcow2' | 'raw';
+      containerFormat?: string;
+      force?: boolean;
+      visibility?: 'private' | 'shared' | 'community' | 'public';
+    },
+  ): Promise<UploadResult>;
 }
 
 export interface SourceCloud {
@@ -108,7 +130,9 @@ export function openStackSource(client: OpenStackClient): SourceCloud {
     if (await send()) return;
     const s = await server(serverId);
     if (s.status === wanted || s.taskState === transition) return;
-    throw new OpenStackError('api', `server ${serverId}: ${what} refused (409) while it is ${s.status}${s.taskState ? ` (${s.taskState})` : ''}`, { status: 409 });
+    throw new OpenStackError('api', `server ${serverId}: ${what} refused (409) while it is ${s.status}${s.taskState ? ` (${s.taskState})` : ''}`, {
+      status: 409,
+    });
   };
   return {
     issueImportToken: (minValidityMs) => client.issueToken(minValidityMs),
@@ -167,7 +191,13 @@ function networkApiBase(client: OpenStackClient): string {
 }
 
 /** Polls a source-cloud condition (OpenStack has no watch) with a growing interval, bounded by the signal. */
-export async function pollUntil<T>(what: string, probe: () => Promise<T | undefined>, signal?: AbortSignal, intervalMs = 1000, maxIntervalMs = 10_000): Promise<T> {
+export async function pollUntil<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  signal?: AbortSignal,
+  intervalMs = 1000,
+  maxIntervalMs = 10_000,
+): Promise<T> {
   let delay = intervalMs;
   for (;;) {
     signal?.throwIfAborted();

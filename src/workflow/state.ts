@@ -8,7 +8,18 @@ import { ANNOTATIONS } from '../translate/naming.js';
  * before a failed cutover starts undoing its steps, so that a run killed during the rollback is resumed
  * as a rollback (never forward).
  */
-export const PHASES = ['planned', 'backing-up', 'backed-up', 'importing', 'imported', 'cutting-over', 'running', 'rolling-back', 'rolled-back', 'failed'] as const;
+export const PHASES = [
+  'planned',
+  'backing-up',
+  'backed-up',
+  'importing',
+  'imported',
+  'cutting-over',
+  'running',
+  'rolling-back',
+  'rolled-back',
+  'failed',
+] as const;
 export type Phase = (typeof PHASES)[number];
 
 export function isPhase(value: unknown): value is Phase {
@@ -35,7 +46,7 @@ export function readState(annotations: Record<string, string> | undefined): Migr
   const progressText = a[ANNOTATIONS.progress];
   const progress = progressText === undefined ? undefined : Number.parseFloat(progressText);
   return {
-    phase: isPhase(a[ANNOTATIONS.phase]) ? a[ANNOTATIONS.phase] as Phase : 'planned',
+    phase: isPhase(a[ANNOTATIONS.phase]) ? (a[ANNOTATIONS.phase] as Phase) : 'planned',
     progress: Number.isFinite(progress) ? progress : undefined,
     startedAt: a[ANNOTATIONS.startedAt],
     finishedAt: a[ANNOTATIONS.finishedAt],

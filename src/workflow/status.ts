@@ -53,8 +53,18 @@ export function selectSnapshot<S extends ClusterSnapshot>(snapshot: S, flags: Se
   const candidates = snapshot.configMaps.map((cm) => {
     const r = parseStateConfigMap(cm);
     const serverId = cm.metadata.labels?.[LABELS.serverId] ?? '';
-    if (r instanceof Error) return { cm, serverId, serverName: '', namespace: cm.metadata.namespace ?? '', vmName: cm.metadata.name.replace(/-migration$/, ''), labels: {} };
-    return { cm, serverId: r.serverId, serverName: r.serverName ?? '', namespace: r.namespace, vmName: r.vmName, projectId: r.projectId, projectName: r.selection?.projectName, labels: r.selection?.labels ?? {} };
+    if (r instanceof Error)
+      return { cm, serverId, serverName: '', namespace: cm.metadata.namespace ?? '', vmName: cm.metadata.name.replace(/-migration$/, ''), labels: {} };
+    return {
+      cm,
+      serverId: r.serverId,
+      serverName: r.serverName ?? '',
+      namespace: r.namespace,
+      vmName: r.vmName,
+      projectId: r.projectId,
+      projectName: r.selection?.projectName,
+      labels: r.selection?.labels ?? {},
+    };
   });
   const keep = new Set(selectCandidates(candidates, flags).map((c) => c.cm));
   return { ...snapshot, configMaps: snapshot.configMaps.filter((cm) => keep.has(cm)) };
@@ -76,13 +86,21 @@ export async function readRecordedPlans(kube: Kube): Promise<NonNullable<StatusR
     .sort((a, b) => (a.cloud < b.cloud ? -1 : a.cloud > b.cloud ? 1 : 0));
 }
 
-export async function readSnapshot(kube: Kube, namespace?: string): Promise<ClusterSnapshot & { resourceVersions: Record<'ConfigMap' | 'DataVolume' | 'VirtualMachine', string> }> {
+export async function readSnapshot(
+  kube: Kube,
+  namespace?: string,
+): Promise<ClusterSnapshot & { resourceVersions: Record<'ConfigMap' | 'DataVolume' | 'VirtualMachine', string> }> {
   const [cms, dvs, vms] = await Promise.all([
     kube.list('ConfigMap', namespace, `${LABELS.component}=${STATE_COMPONENT}`),
     kube.list('DataVolume', namespace, LABELS.serverId),
     kube.list('VirtualMachine', namespace, LABELS.serverId),
   ]);
-  return { configMaps: cms.items, dataVolumes: dvs.items, vms: vms.items, resourceVersions: { ConfigMap: cms.resourceVersion, DataVolume: dvs.resourceVersion, VirtualMachine: vms.resourceVersion } };
+  return {
+    configMaps: cms.items,
+    dataVolumes: dvs.items,
+    vms: vms.items,
+    resourceVersions: { ConfigMap: cms.resourceVersion, DataVolume: dvs.resourceVersion, VirtualMachine: vms.resourceVersion },
+  };
 }
 
 /** Pure: the status of every server in a snapshot, at time `now`. */
@@ -91,9 +109,14 @@ export function buildStatus(snapshot: ClusterSnapshot, now: number): StatusRepor
   for (const cm of snapshot.configMaps) {
     const parsed = parseStateConfigMap(cm);
     // A broken object still gets its row, with the reason, rather than vanishing from the report.
-    const s = parsed instanceof Error
-      ? { state: { ...readState(cm.metadata.annotations), lastError: parsed.message }, vmName: cm.metadata.name.replace(/-migration$/, ''), serverName: undefined }
-      : parsed;
+    const s =
+      parsed instanceof Error
+        ? {
+            state: { ...readState(cm.metadata.annotations), lastError: parsed.message },
+            vmName: cm.metadata.name.replace(/-migration$/, ''),
+            serverName: undefined,
+          }
+        : parsed;
     const serverId = cm.metadata.labels?.[LABELS.serverId] ?? s.state.serverId ?? '';
     const ns = cm.metadata.namespace ?? '';
     const disks: StatusDisk[] = snapshot.dataVolumes
@@ -102,7 +125,7 @@ export function buildStatus(snapshot: ClusterSnapshot, now: number): StatusRepor
         const st = readState(dv.metadata.annotations);
         const cdiPhase = String((dv.status as { phase?: string } | undefined)?.phase ?? '');
         const fromStatus = Number.parseFloat(String((dv.status as { progress?: string } | undefined)?.progress ?? ''));
-        const progress = st.phase === 'imported' ? 100 : Number.isFinite(fromStatus) ? fromStatus : st.progress ?? null;
+        const progress = st.phase === 'imported' ? 100 : Number.isFinite(fromStatus) ? fromStatus : (st.progress ?? null);
         return { dataVolume: dv.metadata.name, phase: st.phase, cdiPhase, progress, lastError: st.lastError ?? null };
       })
       .sort((a, b) => (a.dataVolume < b.dataVolume ? -1 : 1));
@@ -175,17 +198,32 @@ export function formatStatus(report: StatusReport, output: 'table' | 'wide' | 'j
  * Re-renders on every change of a state ConfigMap, DataVolume or VM (three watches), until the signal aborts.
  * `render` receives each new report.
  */
-export async function watchStatus(kube: Kube, namespace: string | undefined, render: (report: StatusReport) => void, signal: AbortSignal, now: () => number = Date.now, selection: SelectionFlags = {}): Promise<void> {
+export async function watchStatus(
+  kube: Kube,
+  namespace: string | undefined,
+  render: (report: StatusReport) => void,
+  signal: AbortSignal,
+  now: () => number = Date.now,
+  selection: SelectionFlags = {},
+): Promise<void> {
   // A watch the server refuses for a passing reason is retried after a pause that doubles up to 30 s, so a
   // broken server is not hammered; one refused for lack of permission (401/403) ends the watch with that
   // error, since retrying cannot help.
   let pauseMs = 0;
   for (;;) {
     if (signal.aborted) return;
-    if (pauseMs > 0) await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, pauseMs);
-      signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
-    });
+    if (pauseMs > 0)
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, pauseMs);
+        signal.addEventListener(
+          'abort',
+          () => {
+            clearTimeout(timer);
+            resolve();
+          },
+          { once: true },
+        );
+      });
     if (signal.aborted) return;
     const snap = await readSnapshot(kube, namespace);
     const objects = new Map<string, StoredObject>();
@@ -203,13 +241,24 @@ export async function watchStatus(kube: Kube, namespace: string | undefined, ren
     const inner = AbortSignal.any([signal, stop.signal]);
     const watches = (['ConfigMap', 'DataVolume', 'VirtualMachine'] as const).map((kind) =>
       kube
-        .watchUntil(kind, namespace, snap.resourceVersions[kind], undefined, kind === 'ConfigMap' ? `${LABELS.component}=${STATE_COMPONENT}` : LABELS.serverId, (type, obj) => {
-          if (type === 'DELETED') objects.delete(keyOf(kind, obj));
-          else objects.set(keyOf(kind, obj), obj);
-          render(buildStatus(current(), now()));
-          return undefined;
-        }, inner)
-        .then(() => undefined, (err: unknown) => err),
+        .watchUntil(
+          kind,
+          namespace,
+          snap.resourceVersions[kind],
+          undefined,
+          kind === 'ConfigMap' ? `${LABELS.component}=${STATE_COMPONENT}` : LABELS.serverId,
+          (type, obj) => {
+            if (type === 'DELETED') objects.delete(keyOf(kind, obj));
+            else objects.set(keyOf(kind, obj), obj);
+            render(buildStatus(current(), now()));
+            return undefined;
+          },
+          inner,
+        )
+        .then(
+          () => undefined,
+          (err: unknown) => err,
+        ),
     );
     // When any stream ends (server timeout, 410) or fails, start over from a fresh list.
     const first = await Promise.race(watches);
@@ -222,5 +271,3 @@ export async function watchStatus(kube: Kube, namespace: string | undefined, ren
     pauseMs = failed ? Math.min(Math.max(pauseMs * 2, 1000), 30_000) : 0;
   }
 }
-
-

@@ -39,9 +39,13 @@ if (process.env.CI && !imageDir) throw new Error('the guest image is missing: sc
 const USER_DATA = '#cloud-config\nruncmd:\n  - [sh, -c, "echo ran >> /var/lib/osm-runcmd-marker"]\n';
 
 let work: string;
-beforeAll(() => { work = mkdtempSync(join(tmpdir(), 'osm-guest-boot-')); });
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'osm-guest-boot-'));
+});
 // OSM_KEEP_GUEST_DIR=1 keeps the disks, seeds and console logs for a look after a failure.
-afterAll(() => { if (work && !process.env.OSM_KEEP_GUEST_DIR) rmSync(work, { recursive: true, force: true }); });
+afterAll(() => {
+  if (work && !process.env.OSM_KEEP_GUEST_DIR) rmSync(work, { recursive: true, force: true });
+});
 const BOOT_TEST_TIMEOUT = 40 * 60_000;
 
 interface Planned {
@@ -62,7 +66,15 @@ function planFor(inventory: Inventory, server: Server, config: PlanConfig, label
   const vm = plan.objects.find((o) => o.kind === 'VirtualMachine' && o.metadata.labels?.[LABELS.serverId] === server.id) as Planned['vm'];
   const disk = join(dir, 'disk.qcow2');
   newDisk(imageDir!, disk);
-  return { server, vm, objects: plan.objects, findings: plan.findings.filter((f) => f.serverId === server.id), dir, disk, uefi: Boolean(vm.spec.template.spec.domain.firmware?.bootloader?.efi) };
+  return {
+    server,
+    vm,
+    objects: plan.objects,
+    findings: plan.findings.filter((f) => f.serverId === server.id),
+    dir,
+    disk,
+    uefi: Boolean(vm.spec.template.spec.domain.firmware?.bootloader?.efi),
+  };
 }
 
 /** Nova's libvirt driver: the image's hw_machine_type or the x86_64 default pc; the config drive on the CD-ROM bus of that machine (IDE on pc, SATA on q35). */
@@ -74,23 +86,39 @@ function planFor(inventory: Inventory, server: Server, config: PlanConfig, label
 function bootAsNova(inventory: Inventory, p: Planned): Promise<GuestReport> {
   novaConfigDrive(inventory, p.server, USER_DATA, join(p.dir, 'nova-seed'), join(p.dir, 'nova-seed.iso'));
   const machine = 'pc' as 'pc' | 'q35';
-  return bootGuest(imageDir!, {
-    machine, uefi: false, disk: p.disk, console: join(p.dir, 'nova-console.log'), scratch: p.dir,
-    smbios: { manufacturer: 'OpenStack Foundation', product: 'OpenStack Nova', family: 'Virtual Machine', uuid: p.server.id, serial: p.server.id },
-    seed: { iso: join(p.dir, 'nova-seed.iso'), device: machine === 'q35' ? 'sata-cdrom' : 'ide-cdrom' },
-    nics: p.server.interfaces.map((nic, i) => ({ mac: nic.macAddress.toLowerCase(), network: i === 0 ? 'user' : 'socket' })),
-  }, 1_200_000);
+  return bootGuest(
+    imageDir!,
+    {
+      machine,
+      uefi: false,
+      disk: p.disk,
+      console: join(p.dir, 'nova-console.log'),
+      scratch: p.dir,
+      smbios: { manufacturer: 'OpenStack Foundation', product: 'OpenStack Nova', family: 'Virtual Machine', uuid: p.server.id, serial: p.server.id },
+      seed: { iso: join(p.dir, 'nova-seed.iso'), device: machine === 'q35' ? 'sata-cdrom' : 'ide-cdrom' },
+      nics: p.server.interfaces.map((nic, i) => ({ mac: nic.macAddress.toLowerCase(), network: i === 0 ? 'user' : 'socket' })),
+    },
+    1_200_000,
+  );
 }
 
 async function bootAsKubevirt(p: Planned): Promise<{ report: GuestReport; seed: ReturnType<typeof kubevirtSeed> }> {
   const seed = kubevirtSeed(p.vm, p.objects, join(p.dir, 'kubevirt-seed'), join(p.dir, 'kubevirt-seed.iso'));
   const interfaces = p.vm.spec.template.spec.domain.devices.interfaces as { macAddress: string; masquerade?: object }[];
-  const report = await bootGuest(imageDir!, {
-    machine: 'q35', uefi: p.uefi, disk: p.disk, console: join(p.dir, 'kubevirt-console.log'), scratch: p.dir,
-    smbios: { manufacturer: 'KubeVirt', product: 'None', family: 'KubeVirt', uuid: seed.uuid, serial: seed.serial },
-    seed: { iso: join(p.dir, 'kubevirt-seed.iso'), device: seed.device },
-    nics: interfaces.map((i) => ({ mac: i.macAddress, network: i.masquerade ? 'user' : 'socket' })),
-  }, 1_200_000);
+  const report = await bootGuest(
+    imageDir!,
+    {
+      machine: 'q35',
+      uefi: p.uefi,
+      disk: p.disk,
+      console: join(p.dir, 'kubevirt-console.log'),
+      scratch: p.dir,
+      smbios: { manufacturer: 'KubeVirt', product: 'None', family: 'KubeVirt', uuid: seed.uuid, serial: seed.serial },
+      seed: { iso: join(p.dir, 'kubevirt-seed.iso'), device: seed.device },
+      nics: interfaces.map((i) => ({ mac: i.macAddress, network: i.masquerade ? 'user' : 'socket' })),
+    },
+    1_200_000,
+  );
   return { report, seed };
 }
 
@@ -129,69 +157,90 @@ function expectSameMachine(p: Planned, nova: GuestReport, kubevirt: GuestReport,
 }
 
 describe.skipIf(!imageDir)('a guest moved from Nova to KubeVirt wakes up as the same machine', () => {
-  it('db-1 moved (two NICs, config drive, UEFI): same machine; each NIC as the report says', async () => {
-    const inventory = await loadInventoryFile(EXAMPLE);
-    const server = inventory.servers.find((s) => s.name === 'db-1')!;
-    const p = planFor(inventory, server, defaultPlanConfig(), 'moved');
-    const nova = await bootAsNova(inventory, p);
-    const { report: kubevirt, seed } = await bootAsKubevirt(p);
-    console.log(`db-1 moved: Nova boot ${nova.seconds.toFixed(0)} s, KubeVirt boot ${kubevirt.seconds.toFixed(0)} s; datasource ${nova.datasource} → ${kubevirt.datasource}`);
-    expect(seed.datasource).toBe('configdrive');
-    expectSameMachine(p, nova, kubevirt, seed.publicKeys);
-    // cloud-init keeps its cached Nova datasource (the SMBIOS UUID still matches): the config drive it read on Nova.
-    expect(kubevirt.datasource).toBe(nova.datasource);
-    const [pod, second] = server.interfaces.map((n) => nicOf(kubevirt, n.macAddress));
-    // nic0 was static on Nova (subnet without DHCP) and stays so: no masquerade DHCP address. Reported lost.
-    expect(outcome(p, 'server.interfaces[0] (guest network configuration)')).toBe('lost');
-    expect(pod.addrs).toContain('10.11.0.20/24');
-    expect(pod.addrs.some((a) => a.startsWith('10.0.2.'))).toBe(false);
-    // nic1 used Neutron's DHCP and keeps asking: no IPv4 address on the Multus network. Reported lost.
-    expect(outcome(p, 'server.interfaces[1] (guest network configuration)')).toBe('lost');
-    expect(second.addrs.filter((a) => !a.includes(':'))).toEqual([]);
-  }, BOOT_TEST_TIMEOUT);
+  it(
+    'db-1 moved (two NICs, config drive, UEFI): same machine; each NIC as the report says',
+    async () => {
+      const inventory = await loadInventoryFile(EXAMPLE);
+      const server = inventory.servers.find((s) => s.name === 'db-1')!;
+      const p = planFor(inventory, server, defaultPlanConfig(), 'moved');
+      const nova = await bootAsNova(inventory, p);
+      const { report: kubevirt, seed } = await bootAsKubevirt(p);
+      console.log(
+        `db-1 moved: Nova boot ${nova.seconds.toFixed(0)} s, KubeVirt boot ${kubevirt.seconds.toFixed(0)} s; datasource ${nova.datasource} → ${kubevirt.datasource}`,
+      );
+      expect(seed.datasource).toBe('configdrive');
+      expectSameMachine(p, nova, kubevirt, seed.publicKeys);
+      // cloud-init keeps its cached Nova datasource (the SMBIOS UUID still matches): the config drive it read on Nova.
+      expect(kubevirt.datasource).toBe(nova.datasource);
+      const [pod, second] = server.interfaces.map((n) => nicOf(kubevirt, n.macAddress));
+      // nic0 was static on Nova (subnet without DHCP) and stays so: no masquerade DHCP address. Reported lost.
+      expect(outcome(p, 'server.interfaces[0] (guest network configuration)')).toBe('lost');
+      expect(pod.addrs).toContain('10.11.0.20/24');
+      expect(pod.addrs.some((a) => a.startsWith('10.0.2.'))).toBe(false);
+      // nic1 used Neutron's DHCP and keeps asking: no IPv4 address on the Multus network. Reported lost.
+      expect(outcome(p, 'server.interfaces[1] (guest network configuration)')).toBe('lost');
+      expect(second.addrs.filter((a) => !a.includes(':'))).toEqual([]);
+    },
+    BOOT_TEST_TIMEOUT,
+  );
 
-  it('single NIC moved with --guest-datasource nocloud (BIOS): same machine, still on its cached config drive datasource', async () => {
-    const inventory = emptyInventory();
-    const net = addNetwork(inventory, { name: 'private' }, { cidr: '10.0.0.0/24' });
-    addKeypair(inventory);
-    const server = addServer(inventory, { name: 'app-9', configDrive: true, keyName: 'alice-key', availabilityZone: 'az-1' });
-    server.id = '0b7cbe4e-1c2a-4a8e-9f3e-7d2b51a9c001';
-    server.interfaces.push({ networkId: net.id, portId: 'c1f0e0aa-0000-4000-8000-000000000001', macAddress: 'fa:16:3e:12:34:56', fixedIps: [{ ipAddress: '10.0.0.5', subnetId: net.subnetIds![0] }] });
-    const p = planFor(inventory, server, { ...defaultPlanConfig(), guestDatasource: 'nocloud' }, 'moved');
-    const nova = await bootAsNova(inventory, p);
-    const { report: kubevirt, seed } = await bootAsKubevirt(p);
-    console.log(`app-9 moved: Nova boot ${nova.seconds.toFixed(0)} s, KubeVirt boot ${kubevirt.seconds.toFixed(0)} s; datasource ${nova.datasource} → ${kubevirt.datasource}`);
-    expect(seed.datasource).toBe('nocloud');
-    expectSameMachine(p, nova, kubevirt, seed.publicKeys);
-    expect(kubevirt.datasource).toBe(nova.datasource);
-    expect(outcome(p, 'server.interfaces[0] (guest network configuration)')).toBe('exact');
-    const pod = nicOf(kubevirt, 'fa:16:3e:12:34:56');
-    expect(pod.addrs.some((a) => a.startsWith('10.0.2.'))).toBe(true);
-    expect(kubevirt.routes4.filter((r) => r.dst === 'default')).toEqual([{ dst: 'default', gateway: '10.0.2.1', dev: pod.ifname }]);
-  }, BOOT_TEST_TIMEOUT);
+  it(
+    'single NIC moved with --guest-datasource nocloud (BIOS): same machine, still on its cached config drive datasource',
+    async () => {
+      const inventory = emptyInventory();
+      const net = addNetwork(inventory, { name: 'private' }, { cidr: '10.0.0.0/24' });
+      addKeypair(inventory);
+      const server = addServer(inventory, { name: 'app-9', configDrive: true, keyName: 'alice-key', availabilityZone: 'az-1' });
+      server.id = '0b7cbe4e-1c2a-4a8e-9f3e-7d2b51a9c001';
+      server.interfaces.push({
+        networkId: net.id,
+        portId: 'c1f0e0aa-0000-4000-8000-000000000001',
+        macAddress: 'fa:16:3e:12:34:56',
+        fixedIps: [{ ipAddress: '10.0.0.5', subnetId: net.subnetIds![0] }],
+      });
+      const p = planFor(inventory, server, { ...defaultPlanConfig(), guestDatasource: 'nocloud' }, 'moved');
+      const nova = await bootAsNova(inventory, p);
+      const { report: kubevirt, seed } = await bootAsKubevirt(p);
+      console.log(
+        `app-9 moved: Nova boot ${nova.seconds.toFixed(0)} s, KubeVirt boot ${kubevirt.seconds.toFixed(0)} s; datasource ${nova.datasource} → ${kubevirt.datasource}`,
+      );
+      expect(seed.datasource).toBe('nocloud');
+      expectSameMachine(p, nova, kubevirt, seed.publicKeys);
+      expect(kubevirt.datasource).toBe(nova.datasource);
+      expect(outcome(p, 'server.interfaces[0] (guest network configuration)')).toBe('exact');
+      const pod = nicOf(kubevirt, 'fa:16:3e:12:34:56');
+      expect(pod.addrs.some((a) => a.startsWith('10.0.2.'))).toBe(true);
+      expect(kubevirt.routes4.filter((r) => r.dst === 'default')).toEqual([{ dst: 'default', gateway: '10.0.2.1', dev: pod.ifname }]);
+    },
+    BOOT_TEST_TIMEOUT,
+  );
 
-  it('db-1 booting first on KubeVirt: the seed (config drive, OpenStack network_data.json) configures each NIC as the plan says', async () => {
-    const inventory = await loadInventoryFile(EXAMPLE);
-    const server = inventory.servers.find((s) => s.name === 'db-1')!;
-    const p = planFor(inventory, server, defaultPlanConfig(), 'fresh');
-    const { report: guest, seed } = await bootAsKubevirt(p);
-    console.log(`db-1 fresh: KubeVirt boot ${guest.seconds.toFixed(0)} s; datasource ${guest.datasource}`);
-    expect(guest.errors).toBe('[]');
-    expect(guest.instanceId).toBe(server.id);
-    expect(guest.datasource).toMatch(/^configdrive config-disk \(\/dev\/vd/);
-    expect(guest.runcmdMarker).toBe(1);
-    expect(guest.hostname).toBe('db-1');
-    for (const key of seed.publicKeys) expect(guest.authorizedKeys.some((k) => k.includes('/home/') && k.endsWith(key))).toBe(true);
-    // nic0 (pod): DHCP from the masquerade stand-in, the only default route.
-    const [pod, second] = server.interfaces.map((n) => nicOf(guest, n.macAddress));
-    expect(pod.addrs.some((a) => a.startsWith('10.0.2.'))).toBe(true);
-    expect(guest.routes4.filter((r) => r.dst === 'default')).toEqual([{ dst: 'default', gateway: '10.0.2.1', dev: pod.ifname }]);
-    // nic1: its Neutron addresses, its subnet's host route, MTU 1450, its subnet's DNS server (not Neutron's DHCP port).
-    expect(second.addrs).toEqual(expect.arrayContaining(['10.10.0.30/24', 'fd00:10::f816:3eff:fe5c:31b2/64']));
-    expect(second.mtu).toBe(1450);
-    expect(guest.routes4).toContainEqual({ dst: '10.99.0.0/16', gateway: '10.10.0.254', dev: second.ifname });
-    expect(guest.routes6.filter((r) => r.dst === 'default' && r.dev === second.ifname)).toEqual([]);
-    expect(guest.resolvconf.join('\n')).toMatch(new RegExp(`${second.ifname}\\.inet nameserver 192\\.0\\.2\\.53`));
-    expect(guest.resolvconf.join('\n')).not.toMatch(/nameserver 10\.10\.0\.2$/m);
-  }, BOOT_TEST_TIMEOUT);
+  it(
+    'db-1 booting first on KubeVirt: the seed (config drive, OpenStack network_data.json) configures each NIC as the plan says',
+    async () => {
+      const inventory = await loadInventoryFile(EXAMPLE);
+      const server = inventory.servers.find((s) => s.name === 'db-1')!;
+      const p = planFor(inventory, server, defaultPlanConfig(), 'fresh');
+      const { report: guest, seed } = await bootAsKubevirt(p);
+      console.log(`db-1 fresh: KubeVirt boot ${guest.seconds.toFixed(0)} s; datasource ${guest.datasource}`);
+      expect(guest.errors).toBe('[]');
+      expect(guest.instanceId).toBe(server.id);
+      expect(guest.datasource).toMatch(/^configdrive config-disk \(\/dev\/vd/);
+      expect(guest.runcmdMarker).toBe(1);
+      expect(guest.hostname).toBe('db-1');
+      for (const key of seed.publicKeys) expect(guest.authorizedKeys.some((k) => k.includes('/home/') && k.endsWith(key))).toBe(true);
+      // nic0 (pod): DHCP from the masquerade stand-in, the only default route.
+      const [pod, second] = server.interfaces.map((n) => nicOf(guest, n.macAddress));
+      expect(pod.addrs.some((a) => a.startsWith('10.0.2.'))).toBe(true);
+      expect(guest.routes4.filter((r) => r.dst === 'default')).toEqual([{ dst: 'default', gateway: '10.0.2.1', dev: pod.ifname }]);
+      // nic1: its Neutron addresses, its subnet's host route, MTU 1450, its subnet's DNS server (not Neutron's DHCP port).
+      expect(second.addrs).toEqual(expect.arrayContaining(['10.10.0.30/24', 'fd00:10::f816:3eff:fe5c:31b2/64']));
+      expect(second.mtu).toBe(1450);
+      expect(guest.routes4).toContainEqual({ dst: '10.99.0.0/16', gateway: '10.10.0.254', dev: second.ifname });
+      expect(guest.routes6.filter((r) => r.dst === 'default' && r.dev === second.ifname)).toEqual([]);
+      expect(guest.resolvconf.join('\n')).toMatch(new RegExp(`${second.ifname}\\.inet nameserver 192\\.0\\.2\\.53`));
+      expect(guest.resolvconf.join('\n')).not.toMatch(/nameserver 10\.10\.0\.2$/m);
+    },
+    BOOT_TEST_TIMEOUT,
+  );
 });

@@ -29,7 +29,8 @@ const hasCloudInit = (() => {
     return false;
   }
 })();
-if (process.env.CI && (!hasCloudInit || !admitToolsPresent())) throw new Error('cloud-init (Debian package) and ../shared/tools/kubevirt-admit are needed: .ci/run installs cloud-init');
+if (process.env.CI && (!hasCloudInit || !admitToolsPresent()))
+  throw new Error('cloud-init (Debian package) and ../shared/tools/kubevirt-admit are needed: .ci/run installs cloud-init');
 
 let inventory: Inventory;
 let work: string;
@@ -99,7 +100,9 @@ function vmOf(plan: Plan, serverId: string): KubeObject & { spec: any } {
   return plan.objects.find((o) => o.kind === 'VirtualMachine' && o.metadata.labels?.[LABELS.serverId] === serverId) as never;
 }
 function secretData(plan: Plan, namespace: string, name: string, key: string): string | undefined {
-  const s = plan.objects.find((o) => o.kind === 'Secret' && o.metadata.namespace === namespace && o.metadata.name === name) as { data: Record<string, string> } | undefined;
+  const s = plan.objects.find((o) => o.kind === 'Secret' && o.metadata.namespace === namespace && o.metadata.name === name) as
+    | { data: Record<string, string> }
+    | undefined;
   const v = s?.data[key];
   return v === undefined ? undefined : Buffer.from(v, 'base64').toString('utf8');
 }
@@ -110,7 +113,12 @@ function secretData(plan: Plan, namespace: string, name: string, key: string): s
 const EXPECTED: Record<string, Record<string, RenderedNic>> = {
   'db-1': {
     'fa:16:3e:d9:e7:78': { dhcp4: true },
-    'fa:16:3e:5c:31:b2': { addresses: ['10.10.0.30/24', 'fd00:10::f816:3eff:fe5c:31b2/64'], routes: [{ to: '10.99.0.0/16', via: '10.10.0.254' }], nameservers: { addresses: ['192.0.2.53'] }, mtu: 1450 },
+    'fa:16:3e:5c:31:b2': {
+      addresses: ['10.10.0.30/24', 'fd00:10::f816:3eff:fe5c:31b2/64'],
+      routes: [{ to: '10.99.0.0/16', via: '10.10.0.254' }],
+      nameservers: { addresses: ['192.0.2.53'] },
+      mtu: 1450,
+    },
   },
   'dev-1': {
     'fa:16:3e:fb:57:7b': { dhcp4: true },
@@ -146,8 +154,10 @@ describe.skipIf(!hasCloudInit)("cloud-init's own reading of each VM's seed", () 
       for (const [mac, want] of Object.entries(expected)) {
         const got = nics[mac];
         expect(got, `${server.name} ${mac}`).toBeDefined();
-        expect({ dhcp4: got.dhcp4, addresses: got.addresses, routes: got.routes, nameservers: got.nameservers?.addresses, mtu: got.mtu }, `${server.name} ${mac}`)
-          .toEqual({ dhcp4: want.dhcp4, addresses: want.addresses, routes: want.routes, nameservers: want.nameservers?.addresses, mtu: want.mtu });
+        expect(
+          { dhcp4: got.dhcp4, addresses: got.addresses, routes: got.routes, nameservers: got.nameservers?.addresses, mtu: got.mtu },
+          `${server.name} ${mac}`,
+        ).toEqual({ dhcp4: want.dhcp4, addresses: want.addresses, routes: want.routes, nameservers: want.nameservers?.addresses, mtu: want.mtu });
       }
       seen.push(server.name);
     }

@@ -224,9 +224,7 @@ describe('server-side apply against a real kube-apiserver', () => {
     const created = await admin.request('POST', `/apis/kubevirt.io/v1/namespaces/${ns}/virtualmachines`, { body: vm, query: { fieldValidation: 'Ignore' } });
     expect(created.status).toBe(201);
     const [back] = await readBack(admin, [vm]);
-    expect(back?.diffs).toEqual([
-      { path: '.spec.template.spec.domain.firmware.bootloader.efi.notAKubeVirtField', kind: 'pruned', sent: true },
-    ]);
+    expect(back?.diffs).toEqual([{ path: '.spec.template.spec.domain.firmware.bootloader.efi.notAKubeVirtField', kind: 'pruned', sent: true }]);
   });
 
   it('is a no-op when applied again: every object unchanged, resourceVersions equal', async () => {
@@ -242,7 +240,12 @@ describe('server-side apply against a real kube-apiserver', () => {
   it('reports a change to the plan as configured, and a server dry run writes nothing', async () => {
     const changed = structuredClone(objects);
     const svc = changed.find((o) => o.kind === 'Service')!;
-    (svc.spec as { ports: { name: string; port: number; targetPort: number; protocol: string }[] }).ports.push({ name: 'tcp-80', protocol: 'TCP', port: 80, targetPort: 80 });
+    (svc.spec as { ports: { name: string; port: number; targetPort: number; protocol: string }[] }).ports.push({
+      name: 'tcp-80',
+      protocol: 'TCP',
+      port: 80,
+      targetPort: 80,
+    });
     const dry = await applyObjects(admin, changed, { dryRun: 'server' });
     expect(dry.results.filter((r) => r.status !== 'unchanged').map((r) => [r.object, r.status])).toEqual([[`Service ${ns}/web-1-fip`, 'configured']]);
     const [stillOld] = await readBack(admin, [objects.find((o) => o.kind === 'Service')!]);

@@ -53,7 +53,11 @@ describe('the example cloud plan on a real API server', () => {
 
   it('reads back every object with no field pruned or changed', async () => {
     const back = await readBack(plugin, plan.objects);
-    const problems = back.flatMap((b) => (b.error ? [`${b.object}: ${b.error}`] : b.diffs.map((d) => `${b.object}: ${d.kind} ${d.path} sent=${JSON.stringify(d.sent)} stored=${JSON.stringify(d.stored)}`)));
+    const problems = back.flatMap((b) =>
+      b.error
+        ? [`${b.object}: ${b.error}`]
+        : b.diffs.map((d) => `${b.object}: ${d.kind} ${d.path} sent=${JSON.stringify(d.sent)} stored=${JSON.stringify(d.stored)}`),
+    );
     expect(problems).toEqual([]);
   });
 

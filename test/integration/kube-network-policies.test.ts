@@ -20,7 +20,10 @@ beforeAll(async () => {
   const inv = multiPortCloud();
   const configs: Partial<PlanConfig>[] = [
     {},
-    { nadCniType: 'macvlan', networkMap: { 'net-b': parseNetworkTarget('multus:net-b-macvlan:generate'), 'net-v': parseNetworkTarget('bridge:br-prov:vlan=100:net-v-trunk') } },
+    {
+      nadCniType: 'macvlan',
+      networkMap: { 'net-b': parseNetworkTarget('multus:net-b-macvlan:generate'), 'net-v': parseNetworkTarget('bridge:br-prov:vlan=100:net-v-trunk') },
+    },
     { networkMap: { 'net-b': parseNetworkTarget('ovn-layer2:net-b-ovn'), 'net-v': parseNetworkTarget('ovn-localnet:net-v-ovn:vlan=100:physnet=physnet1') } },
   ];
   // One set of objects: the same names from several plans are the same objects (the first one is kept).
@@ -43,7 +46,14 @@ describe('network objects of a multi-port cloud on a real API server', () => {
     const all = [...objects.values()];
     const kinds = new Set(all.map((o) => o.kind));
     for (const kind of ['NetworkPolicy', 'MultiNetworkPolicy', 'NetworkAttachmentDefinition']) expect(kinds).toContain(kind);
-    const nadTypes = new Set(all.filter((o) => o.kind === 'NetworkAttachmentDefinition').map((o) => { const c = JSON.parse((o.spec as { config: string }).config); return c.topology ?? c.type; }));
+    const nadTypes = new Set(
+      all
+        .filter((o) => o.kind === 'NetworkAttachmentDefinition')
+        .map((o) => {
+          const c = JSON.parse((o.spec as { config: string }).config);
+          return c.topology ?? c.type;
+        }),
+    );
     expect([...nadTypes].sort()).toEqual(['bridge', 'layer2', 'localnet', 'macvlan']);
     expect(validateObjects(all)).toEqual([]);
   });

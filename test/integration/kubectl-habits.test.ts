@@ -84,11 +84,17 @@ beforeAll(async () => {
   ({ api, kube } = await startWorkflowApiServer());
   recorder = await startRecorder(api);
   proxy = await startKubectlProxy(api.kubeconfigPath);
-  const config = yaml.load(readFileSync(api.kubeconfigPath, 'utf8')) as { users: { user: { token: string } }[]; clusters: { cluster: Record<string, string> }[] };
+  const config = yaml.load(readFileSync(api.kubeconfigPath, 'utf8')) as {
+    users: { user: { token: string } }[];
+    clusters: { cluster: Record<string, string> }[];
+  };
   adminToken = config.users[0].user.token;
   const cluster = config.clusters[0].cluster;
   caFile = join(dir, 'ca.crt');
-  writeFileSync(caFile, cluster['certificate-authority-data'] ? Buffer.from(cluster['certificate-authority-data'], 'base64') : readFileSync(cluster['certificate-authority']));
+  writeFileSync(
+    caFile,
+    cluster['certificate-authority-data'] ? Buffer.from(cluster['certificate-authority-data'], 'base64') : readFileSync(cluster['certificate-authority']),
+  );
   bc = await startBackupCloud({ ticks: 1 });
   const env = { ...bc.env, OS_CLOUD: '', OS_CLIENT_CONFIG_FILE: join(dir, 'none.yaml'), KUBECONFIG: join(dir, 'no-kubeconfig') };
   for (const [k, v] of Object.entries(env)) {
@@ -165,7 +171,10 @@ describe('connection flags (genericclioptions)', () => {
 
 describe('completion from the cluster', () => {
   it('-n <TAB> offers the namespaces the API server lists (through kubectl proxy and with a kubeconfig)', async () => {
-    for (const conn of [['--server', proxy.url], ['--kubeconfig', api.kubeconfigPath]]) {
+    for (const conn of [
+      ['--server', proxy.url],
+      ['--kubeconfig', api.kubeconfigPath],
+    ]) {
       const r = await runCli(['--get-yargs-completions', 'kubectl-openstack_migrate', 'status', ...conn, '-n', 'kube-']);
       expect(r.code).toBe(0);
       expect(r.out.split('\n').filter(Boolean)).toEqual(expect.arrayContaining(['kube-system', 'kube-public']));
@@ -180,7 +189,10 @@ describe('-v 6: one line per request, never a secret', () => {
     expect(r.code, r.err).toBe(0);
     const lines = r.err.split('\n').filter((l) => l.includes('round_trippers.go'));
     expect(lines.length).toBeGreaterThanOrEqual(3);
-    for (const l of lines) expect(l).toMatch(new RegExp(`^I\\d{4} [\\d:.]+ +\\d+ round_trippers\\.go:\\d+\\] GET ${api.server.replace(/\./g, '\\.')}/\\S+ 200 OK in \\d+ milliseconds$`));
+    for (const l of lines)
+      expect(l).toMatch(
+        new RegExp(`^I\\d{4} [\\d:.]+ +\\d+ round_trippers\\.go:\\d+\\] GET ${api.server.replace(/\./g, '\\.')}/\\S+ 200 OK in \\d+ milliseconds$`),
+      );
     expect(r.err).not.toContain(adminToken);
     // Below 6: none.
     const quiet = await runCli(['status', '--kubeconfig', api.kubeconfigPath, '-v', '5', '-o', 'json']);
@@ -199,7 +211,7 @@ describe('-v 6: one line per request, never a secret', () => {
 });
 
 describe('a dry run never writes (request recorder in front of the real API server; the OpenStack server logs every request)', () => {
-  it('plan --apply --dry-run (bare: client, with kubectl\'s warning) sends no request at all', async () => {
+  it("plan --apply --dry-run (bare: client, with kubectl's warning) sends no request at all", async () => {
     recorder.requests.length = 0;
     const r = await runCli(['plan', '-i', inventoryFile, '--apply', '--dry-run', '--server', recorder.url]);
     expect(r.code, r.err).toBe(0);

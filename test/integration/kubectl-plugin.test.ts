@@ -29,7 +29,13 @@ let krewBin: string;
 let storeExe: string;
 
 function run(cmd: string, args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string } = {}): SpawnSyncReturns<string> {
-  return spawnSync(cmd, args, { cwd: options.cwd ?? root, env: options.env ?? { PATH: krewBin, HOME: tmp }, encoding: 'utf8', input: options.input, maxBuffer: 64 << 20 });
+  return spawnSync(cmd, args, {
+    cwd: options.cwd ?? root,
+    env: options.env ?? { PATH: krewBin, HOME: tmp },
+    encoding: 'utf8',
+    input: options.input,
+    maxBuffer: 64 << 20,
+  });
 }
 
 beforeAll(() => {
@@ -78,7 +84,26 @@ describe('single binary', () => {
   it.each([
     // Each loads the clients a real command loads: @kubernetes/client-node, axios.
     ['a cluster', ['version', '--server', 'http://127.0.0.1:1']],
-    ['a cloud', ['inventory', '--os-auth-url', 'http://127.0.0.1:1/v3', '--os-username', 'u', '--os-password', 'p', '--os-project-name', 'x', '--os-user-domain-name', 'Default', '--os-project-domain-name', 'Default', '--output-file', '-']],
+    [
+      'a cloud',
+      [
+        'inventory',
+        '--os-auth-url',
+        'http://127.0.0.1:1/v3',
+        '--os-username',
+        'u',
+        '--os-password',
+        'p',
+        '--os-project-name',
+        'x',
+        '--os-user-domain-name',
+        'Default',
+        '--os-project-domain-name',
+        'Default',
+        '--output-file',
+        '-',
+      ],
+    ],
   ])('reaching %s prints one error line and no Node warning about require() in single executables', (_what, args) => {
     const res = run('kubectl-openstack_migrate', args as string[], { env: { PATH: krewBin, HOME: tmp, OS_CLIENT_CONFIG_FILE: join(tmp, 'none.yaml') } });
     expect(res.status).toBe(1);
@@ -153,7 +178,9 @@ describe('kubectl habits of the binary', () => {
     expect(version.stdout).toBe(run('kubectl', ['openstack-migrate', 'version', '--client']).stdout);
     const typo = run('kubectl', ['openstack-migrate', 'cutovr']);
     expect(typo.status).toBe(2);
-    expect(typo.stderr).toBe('error: unknown command "cutovr" for "kubectl openstack-migrate"\n\nDid you mean this?\n\tcutover\n\nRun \'kubectl openstack-migrate --help\' for usage.\n');
+    expect(typo.stderr).toBe(
+      'error: unknown command "cutovr" for "kubectl openstack-migrate"\n\nDid you mean this?\n\tcutover\n\nRun \'kubectl openstack-migrate --help\' for usage.\n',
+    );
   });
 });
 
@@ -220,8 +247,14 @@ describe('shell completion', () => {
 
   it('kubectl completes contexts, files after -i (cobra directive 0), server names, and no bogus --n/--v/--i/--o', () => {
     const kubeconfig = join(tmp, 'kubeconfig-completion');
-    writeFileSync(kubeconfig, 'apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: "https://127.0.0.1:1"}\nusers:\n- name: u\n  user: {token: t}\ncontexts:\n- name: prod\n  context: {cluster: c, user: u}\n- name: staging\n  context: {cluster: c, user: u}\ncurrent-context: prod\n');
-    const complete = (...words: string[]) => run('kubectl', ['__complete', 'openstack-migrate', ...words], { env: { PATH: krewBin, HOME: tmp, KUBECONFIG: kubeconfig } }).stdout.trim().split('\n');
+    writeFileSync(
+      kubeconfig,
+      'apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: "https://127.0.0.1:1"}\nusers:\n- name: u\n  user: {token: t}\ncontexts:\n- name: prod\n  context: {cluster: c, user: u}\n- name: staging\n  context: {cluster: c, user: u}\ncurrent-context: prod\n',
+    );
+    const complete = (...words: string[]) =>
+      run('kubectl', ['__complete', 'openstack-migrate', ...words], { env: { PATH: krewBin, HOME: tmp, KUBECONFIG: kubeconfig } })
+        .stdout.trim()
+        .split('\n');
     expect(complete('status', '--context', '')).toEqual(['prod\tcluster c, user u', 'staging\tcluster c, user u', ':4']);
     expect(complete('plan', '-i', '')).toEqual([':0']);
     expect(complete('cutover', '-i', 'examples/cloud.yaml', 'db').map((l) => l.split('\t')[0])).toEqual(['db-1', ':4']);
@@ -234,12 +267,23 @@ describe('shell completion', () => {
     const script = run('kubectl-openstack_migrate', ['completion', 'fish']).stdout;
     const scriptFile = join(tmp, 'completion.fish');
     writeFileSync(scriptFile, script);
-    const fish = (line: string) => run('fish', ['--no-config', '-c', `source ${scriptFile}; complete -C ${JSON.stringify(line)}`], { env: { PATH: `${krewBin}:/usr/bin:/bin`, HOME: tmp } });
+    const fish = (line: string) =>
+      run('fish', ['--no-config', '-c', `source ${scriptFile}; complete -C ${JSON.stringify(line)}`], { env: { PATH: `${krewBin}:/usr/bin:/bin`, HOME: tmp } });
     const cmd = fish('kubectl-openstack_migrate pl');
     expect(cmd.stderr).toBe('');
-    expect(cmd.stdout.trim().split('\n').map((l) => l.split('\t')[0])).toEqual(['plan']);
+    expect(
+      cmd.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split('\t')[0]),
+    ).toEqual(['plan']);
     expect(fish('kubectl-openstack_migrate plan -i examples/clo').stdout.trim().split('\n')).toEqual(['examples/cloud.yaml']);
-    expect(fish('kubectl-openstack_migrate cutover -i examples/cloud.yaml web-').stdout.trim().split('\n').map((l) => l.split('\t')[0])).toEqual(['web-1', 'web-2']);
+    expect(
+      fish('kubectl-openstack_migrate cutover -i examples/cloud.yaml web-')
+        .stdout.trim()
+        .split('\n')
+        .map((l) => l.split('\t')[0]),
+    ).toEqual(['web-1', 'web-2']);
   });
 
   it('zsh loads the script with compinit and registers both executables (real zsh)', () => {
@@ -247,7 +291,15 @@ describe('shell completion', () => {
     const dir = join(tmp, 'zfunc');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, '_kubectl-openstack_migrate'), script);
-    const zsh = run('zsh', ['-f', '-c', `fpath=(${dir} $fpath); autoload -U compinit; compinit -u -d ${join(tmp, 'zcompdump')}; print -r -- $_comps[kubectl-openstack_migrate] $_comps[kubectl-openstack-migrate]`], { env: { PATH: `${krewBin}:/usr/bin:/bin`, HOME: tmp } });
+    const zsh = run(
+      'zsh',
+      [
+        '-f',
+        '-c',
+        `fpath=(${dir} $fpath); autoload -U compinit; compinit -u -d ${join(tmp, 'zcompdump')}; print -r -- $_comps[kubectl-openstack_migrate] $_comps[kubectl-openstack-migrate]`,
+      ],
+      { env: { PATH: `${krewBin}:/usr/bin:/bin`, HOME: tmp } },
+    );
     expect(zsh.stderr).toBe('');
     expect(zsh.stdout.trim()).toBe('_kubectl-openstack_migrate _kubectl-openstack_migrate');
   });
@@ -256,7 +308,10 @@ describe('shell completion', () => {
     const script = run('kubectl-openstack_migrate', ['completion', 'bash']).stdout;
     const bash = run(
       'bash',
-      ['-c', `eval "$(cat)"; COMP_WORDS=(kubectl-openstack_migrate pl); COMP_CWORD=1; _kubectl-openstack_migrate_yargs_completions; printf '%s\\n' "\${COMPREPLY[@]}"`],
+      [
+        '-c',
+        `eval "$(cat)"; COMP_WORDS=(kubectl-openstack_migrate pl); COMP_CWORD=1; _kubectl-openstack_migrate_yargs_completions; printf '%s\\n' "\${COMPREPLY[@]}"`,
+      ],
       { env: { PATH: `${krewBin}:/usr/bin:/bin`, HOME: tmp }, input: script },
     );
     expect(bash.stderr).toBe('');
@@ -281,7 +336,10 @@ describe('colour', () => {
     expect(onTty({})).toContain(ESC);
   });
 
-  it.each([['NO_COLOR=1', { NO_COLOR: '1' }], ['NO_COLOR=true', { NO_COLOR: 'true' }]])('never with %s', (_name, env) => {
+  it.each([
+    ['NO_COLOR=1', { NO_COLOR: '1' }],
+    ['NO_COLOR=true', { NO_COLOR: 'true' }],
+  ])('never with %s', (_name, env) => {
     const out = onTty(env);
     expect(out).toContain('NAMESPACE');
     expect(out).not.toContain(ESC);
@@ -300,13 +358,19 @@ describe('release archive and krew manifest', () => {
     const manifestPath = join(tmp, 'krew-manifest.yaml');
     copyFileSync(join(root, 'krew-manifest.yaml'), manifestPath);
     const env = { ...process.env, SOURCE_DATE_EPOCH: epoch };
-    const rel = spawnSync('bash', ['scripts/release.sh', '--platform', 'linux/amd64', '--platform', 'linux/arm64', '--out', out, '--manifest', manifestPath], { cwd: root, env, encoding: 'utf8' });
+    const rel = spawnSync('bash', ['scripts/release.sh', '--platform', 'linux/amd64', '--platform', 'linux/arm64', '--out', out, '--manifest', manifestPath], {
+      cwd: root,
+      env,
+      encoding: 'utf8',
+    });
     expect(rel.status, rel.stderr).toBe(0);
 
     const archive = `kubectl-openstack-migrate_v${pkg.version}_linux_amd64.tar.gz`;
     const armArchive = `kubectl-openstack-migrate_v${pkg.version}_linux_arm64.tar.gz`;
     expect(readdirSync(out)).toEqual([archive, armArchive]);
-    const sha = createHash('sha256').update(readFileSync(join(out, archive))).digest('hex');
+    const sha = createHash('sha256')
+      .update(readFileSync(join(out, archive)))
+      .digest('hex');
 
     const manifest = yaml.load(readFileSync(manifestPath, 'utf8')) as { spec: { version: string; platforms: { sha256: string; uri: string; bin: string }[] } };
     const ajv = new Ajv({ allErrors: true });
@@ -317,13 +381,19 @@ describe('release archive and krew manifest', () => {
     expect(manifest.spec.platforms).toHaveLength(2);
     expect(manifest.spec.platforms[0].sha256).toBe(sha);
     expect((manifest.spec.platforms[1] as unknown as { selector: unknown }).selector).toEqual({ matchLabels: { os: 'linux', arch: 'arm64' } });
-    expect(manifest.spec.platforms[1].sha256).toBe(createHash('sha256').update(readFileSync(join(out, armArchive))).digest('hex'));
+    expect(manifest.spec.platforms[1].sha256).toBe(
+      createHash('sha256')
+        .update(readFileSync(join(out, armArchive)))
+        .digest('hex'),
+    );
     expect(manifest.spec.platforms[0].uri.endsWith(`/v${pkg.version}/${archive}`)).toBe(true);
     // The descriptions and the header comment are kept.
     expect(readFileSync(manifestPath, 'utf8')).toMatch(/^# krew plugin manifest/);
 
     // What krew unpacks: the bin and the completion helper, executable, and the bin runs.
-    const listing = run('tar', ['-tvzf', join(out, archive)], { env: { PATH: '/usr/bin:/bin' } }).stdout.trim().split('\n');
+    const listing = run('tar', ['-tvzf', join(out, archive)], { env: { PATH: '/usr/bin:/bin' } })
+      .stdout.trim()
+      .split('\n');
     expect(listing.map((l) => l.split(/\s+/).at(-1))).toEqual(['kubectl-openstack-migrate', 'kubectl_complete-openstack_migrate']);
     for (const l of listing) expect(l.startsWith('-rwxr-xr-x 0/0')).toBe(true);
     const unpacked = join(tmp, 'unpacked');
@@ -335,20 +405,34 @@ describe('release archive and krew manifest', () => {
     const armDir = join(tmp, 'unpacked-arm64');
     mkdirSync(armDir);
     expect(run('tar', ['-xzf', join(out, armArchive), '-C', armDir], { env: { PATH: '/usr/bin:/bin' } }).status).toBe(0);
-    const arm = run('qemu-aarch64', ['-L', '/usr/aarch64-linux-gnu', join(armDir, 'kubectl-openstack-migrate'), 'version', '--client', '-o', 'json'], { env: { PATH: '/usr/bin:/bin' } });
+    const arm = run('qemu-aarch64', ['-L', '/usr/aarch64-linux-gnu', join(armDir, 'kubectl-openstack-migrate'), 'version', '--client', '-o', 'json'], {
+      env: { PATH: '/usr/bin:/bin' },
+    });
     expect(arm.status, arm.stderr).toBe(0);
     expect(JSON.parse(arm.stdout).clientVersion).toMatchObject({ platform: 'linux/arm64', gitVersion: `v${pkg.version}` });
 
     // The same binary gives the same archive bytes.
-    const again = spawnSync('bash', ['scripts/release.sh', '--archive-only', '--no-build', '--out', join(tmp, 'release2')], { cwd: root, env, encoding: 'utf8' });
+    const again = spawnSync('bash', ['scripts/release.sh', '--archive-only', '--no-build', '--out', join(tmp, 'release2')], {
+      cwd: root,
+      env,
+      encoding: 'utf8',
+    });
     expect(again.status, again.stderr).toBe(0);
-    expect(createHash('sha256').update(readFileSync(join(tmp, 'release2', archive))).digest('hex')).toBe(sha);
+    expect(
+      createHash('sha256')
+        .update(readFileSync(join(tmp, 'release2', archive)))
+        .digest('hex'),
+    ).toBe(sha);
   }, 900_000);
 
   it('same commit, same bytes: a second build from scratch gives the identical executable (no V8 code cache in the blob)', () => {
     // One more full build (~20 s on 2 cores), into another directory, with the build date of the first.
     const second = join(tmp, 'build2');
-    const pack = spawnSync('bash', ['scripts/package.sh'], { cwd: root, env: { ...process.env, SOURCE_DATE_EPOCH: epoch, OUT: second, FORCE: '1' }, encoding: 'utf8' });
+    const pack = spawnSync('bash', ['scripts/package.sh'], {
+      cwd: root,
+      env: { ...process.env, SOURCE_DATE_EPOCH: epoch, OUT: second, FORCE: '1' },
+      encoding: 'utf8',
+    });
     expect(pack.status, pack.stderr).toBe(0);
     const digest = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
     expect(digest(join(second, 'kubectl-openstack-migrate'))).toBe(digest(join(build, 'kubectl-openstack-migrate')));

@@ -42,8 +42,14 @@ describe.skipIf(!enabled)('inventory of the minicloud (real OpenStack Zed)', () 
     expect(inv.servers.map((s) => s.name).sort()).toEqual(['app-1', 'app-2', 'bfv-1', 'db-1', 'dev-1', 'topo-1', 'web-1', 'web-2']);
     const flavorOf = (name: string) => inv.flavors.find((f) => f.id === byName(inv.servers, name).flavorId)?.name;
     expect(Object.fromEntries(inv.servers.map((s) => [s.name, flavorOf(s.name)]))).toEqual({
-      'web-1': 'm1.small', 'web-2': 'm1.small', 'db-1': 'e2.ephemeral', 'topo-1': 'c2.topology', 'dev-1': 'acme.private',
-      'app-1': 'm1.medium', 'app-2': 'm1.tiny', 'bfv-1': 'm1.small',
+      'web-1': 'm1.small',
+      'web-2': 'm1.small',
+      'db-1': 'e2.ephemeral',
+      'topo-1': 'c2.topology',
+      'dev-1': 'acme.private',
+      'app-1': 'm1.medium',
+      'app-2': 'm1.tiny',
+      'bfv-1': 'm1.small',
     });
     const imageOf = (name: string) => inv.images.find((i) => i.id === byName(inv.servers, name).imageId)?.name;
     expect(imageOf('web-1')).toBe('ubuntu-22.04');
@@ -60,14 +66,18 @@ describe.skipIf(!enabled)('inventory of the minicloud (real OpenStack Zed)', () 
     expect(byName(inv.servers, 'db-1').interfaces[0].fixedIps.map((ip) => ip.ipAddress)).toEqual(['10.11.0.20']);
     const web1Port = inv.ports.find((p) => p.id === byName(inv.servers, 'web-1').interfaces[0].portId)!;
     expect(web1Port.allowedAddressPairs).toEqual([{ ipAddress: '10.10.0.10', macAddress: web1Port.macAddress }]);
-    const sgNames = (name: string) => byName(inv.servers, name).securityGroupIds.map((id) => inv.securityGroups.find((g) => g.id === id)?.name).sort();
+    const sgNames = (name: string) =>
+      byName(inv.servers, name)
+        .securityGroupIds.map((id) => inv.securityGroups.find((g) => g.id === id)?.name)
+        .sort();
     expect(sgNames('web-1')).toEqual(['ssh-bastion', 'web']);
     expect(sgNames('db-1')).toEqual(['db', 'default', 'ssh-bastion']);
     expect(sgNames('app-1')).toEqual(['app']);
   });
 
   it('admin: volume attachments with device names, and the boot volume of bfv-1', () => {
-    const attached = (server: string) => byName(inv.servers, server).blockDevices.map((b) => ({ ...b, name: inv.volumes.find((v) => v.id === b.volumeId)?.name }));
+    const attached = (server: string) =>
+      byName(inv.servers, server).blockDevices.map((b) => ({ ...b, name: inv.volumes.find((v) => v.id === b.volumeId)?.name }));
     expect(attached('db-1')).toEqual([expect.objectContaining({ name: 'db-data', device: expect.stringMatching(/^\/dev\//) })]);
     expect(attached('app-1')).toEqual([expect.objectContaining({ name: 'globex-data', device: expect.stringMatching(/^\/dev\//) })]);
     const bfv = byName(inv.servers, 'bfv-1');
@@ -84,14 +94,34 @@ describe.skipIf(!enabled)('inventory of the minicloud (real OpenStack Zed)', () 
 
   it('admin: flavors with extra specs and access, images with properties', () => {
     expect(inv.flavors.map((f) => f.name).sort()).toEqual(['acme.private', 'c2.topology', 'e2.ephemeral', 'm1.medium', 'm1.small', 'm1.tiny', 'p2.pinned']);
-    expect(byName(inv.flavors, 'c2.topology').extraSpecs).toEqual({ 'hw:cpu_sockets': '2', 'hw:cpu_cores': '2', 'hw:cpu_threads': '1', 'hw:cpu_policy': 'shared', 'hw:cpu_max_sockets': '2' });
+    expect(byName(inv.flavors, 'c2.topology').extraSpecs).toEqual({
+      'hw:cpu_sockets': '2',
+      'hw:cpu_cores': '2',
+      'hw:cpu_threads': '1',
+      'hw:cpu_policy': 'shared',
+      'hw:cpu_max_sockets': '2',
+    });
     expect(byName(inv.flavors, 'p2.pinned').extraSpecs).toMatchObject({ 'hw:cpu_policy': 'dedicated', 'hw:numa_nodes': '1' });
     expect(byName(inv.flavors, 'e2.ephemeral')).toMatchObject({ ephemeral: 5, swap: 1024 });
     const priv = byName(inv.flavors, 'acme.private');
     expect(priv.isPublic).toBe(false);
     expect(priv.projectIds?.map((id) => inv.projects.find((p) => p.id === id)?.name).sort()).toEqual(['acme-dev', 'acme-prod']);
-    expect(inv.images.map((i) => i.name).sort()).toEqual(['acme-golden-2024', 'acme-shared-base', 'cirros-0.6.2', 'tools-community', 'ubuntu-22.04', 'web-2-snapshot', 'windows-server-2022']);
-    expect(byName(inv.images, 'windows-server-2022').properties).toMatchObject({ hw_disk_bus: 'sata', hw_vif_model: 'e1000', hw_firmware_type: 'uefi', hw_machine_type: 'q35', os_secure_boot: 'required' });
+    expect(inv.images.map((i) => i.name).sort()).toEqual([
+      'acme-golden-2024',
+      'acme-shared-base',
+      'cirros-0.6.2',
+      'tools-community',
+      'ubuntu-22.04',
+      'web-2-snapshot',
+      'windows-server-2022',
+    ]);
+    expect(byName(inv.images, 'windows-server-2022').properties).toMatchObject({
+      hw_disk_bus: 'sata',
+      hw_vif_model: 'e1000',
+      hw_firmware_type: 'uefi',
+      hw_machine_type: 'q35',
+      os_secure_boot: 'required',
+    });
     expect(byName(inv.images, 'ubuntu-22.04').properties).toMatchObject({ hw_scsi_model: 'virtio-scsi', os_distro: 'ubuntu' });
     expect(byName(inv.images, 'acme-golden-2024').properties.acme_build).toBe('2024.11.1');
     expect(byName(inv.images, 'tools-community').visibility).toBe('community');
@@ -102,7 +132,12 @@ describe.skipIf(!enabled)('inventory of the minicloud (real OpenStack Zed)', () 
     expect(inv.securityGroups.flatMap((g) => g.rules)).toHaveLength(50);
     const db = inv.securityGroups.find((g) => g.name === 'db')!;
     expect(db.rules.some((r) => r.protocol === '112' && r.remoteGroupId === db.id)).toBe(true);
-    expect(db.rules.filter((r) => r.direction === 'egress').map((r) => r.portRangeMin).sort()).toEqual([123, 443, 53, 53]);
+    expect(
+      db.rules
+        .filter((r) => r.direction === 'egress')
+        .map((r) => r.portRangeMin)
+        .sort(),
+    ).toEqual([123, 443, 53, 53]);
     const web = inv.securityGroups.find((g) => g.name === 'web')!;
     expect(web.rules).toContainEqual(expect.objectContaining({ protocol: 'icmp', portRangeMin: 8, portRangeMax: 0, remoteIpPrefix: '10.10.0.0/24' }));
     expect(web.rules).toContainEqual(expect.objectContaining({ protocol: 'tcp', portRangeMin: 8000, portRangeMax: 8080 }));
@@ -135,7 +170,11 @@ describe.skipIf(!enabled)('inventory of the minicloud (real OpenStack Zed)', () 
     expect(byName(inv.keypairs, 'alice-key').publicKey).toMatch(/^ssh-ed25519 \S+ alice-key@minicloud$/);
     expect(byName(inv.keypairs, 'carol-key').publicKey).toMatch(/^ssh-rsa /);
     expect(byName(inv.serverGroups, 'web-ha')).toMatchObject({ policy: 'soft-anti-affinity' });
-    expect(byName(inv.serverGroups, 'web-ha').members.map((m) => inv.servers.find((s) => s.id === m)?.name).sort()).toEqual(['web-1', 'web-2']);
+    expect(
+      byName(inv.serverGroups, 'web-ha')
+        .members.map((m) => inv.servers.find((s) => s.id === m)?.name)
+        .sort(),
+    ).toEqual(['web-1', 'web-2']);
     expect(byName(inv.serverGroups, 'app-affinity').policy).toBe('affinity');
     expect(byName(inv.servers, 'app-1').serverGroupId).toBe(byName(inv.serverGroups, 'app-affinity').id);
     expect(admin.warnings).toEqual([]);
@@ -168,8 +207,9 @@ describe.skipIf(!enabled)('inventory of the minicloud (real OpenStack Zed)', () 
     // whole value (the cloud name aside), and for anything shaped like a Keystone fernet token.
     const leaves: string[] = [];
     const walk = (v: unknown, path: string): void => {
-      if (typeof v === 'string') { if (path !== '.metadata.cloud') leaves.push(v); }
-      else if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${path}[${i}]`));
+      if (typeof v === 'string') {
+        if (path !== '.metadata.cloud') leaves.push(v);
+      } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${path}[${i}]`));
       else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, `${path}.${k}`);
     };
     for (const r of [admin, alice, prod]) walk(r.inventory, '');

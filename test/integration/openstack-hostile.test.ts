@@ -23,11 +23,23 @@ async function start(...injections: Injection[]): Promise<OpenStackTestServer> {
 }
 
 function config(s: OpenStackTestServer): CloudConfig {
-  return loadCloudConfig({ env: { OS_AUTH_URL: s.authUrl, OS_USERNAME: 'admin', OS_PASSWORD: TEST_PASSWORD, OS_PROJECT_NAME: 'admin', OS_USER_DOMAIN_NAME: 'Default', OS_PROJECT_DOMAIN_NAME: 'Default' } });
+  return loadCloudConfig({
+    env: {
+      OS_AUTH_URL: s.authUrl,
+      OS_USERNAME: 'admin',
+      OS_PASSWORD: TEST_PASSWORD,
+      OS_PROJECT_NAME: 'admin',
+      OS_USER_DOMAIN_NAME: 'Default',
+      OS_PROJECT_DOMAIN_NAME: 'Default',
+    },
+  });
 }
 
 async function failure(s: OpenStackTestServer, timeoutMs = 10_000): Promise<OpenStackError> {
-  const error = await collectInventory(config(s), { retry: { baseDelayMs: 1, maxDelayMs: 5 }, timeoutMs }).then(() => undefined, (e) => e);
+  const error = await collectInventory(config(s), { retry: { baseDelayMs: 1, maxDelayMs: 5 }, timeoutMs }).then(
+    () => undefined,
+    (e) => e,
+  );
   expect(error, 'the inventory must fail').toBeInstanceOf(OpenStackError);
   expect((error as Error).message).not.toContain('\n');
   expect((error as Error).message).not.toContain(TEST_PASSWORD);
@@ -40,7 +52,9 @@ describe('a hung endpoint', () => {
     const started = Date.now();
     const e = await failure(s, 400);
     expect(Date.now() - started).toBeLessThan(5_000);
-    expect(e.message).toMatch(/^compute \(Nova\) GET http:\/\/127\.0\.0\.1:\d+\/RegionOne\/public\/compute\/v2\.1\/servers\/detail timed out after 0\.4s without an answer/);
+    expect(e.message).toMatch(
+      /^compute \(Nova\) GET http:\/\/127\.0\.0\.1:\d+\/RegionOne\/public\/compute\/v2\.1\/servers\/detail timed out after 0\.4s without an answer/,
+    );
   });
 
   it('a hanging Keystone: "timed out" naming Keystone', async () => {
@@ -58,7 +72,25 @@ describe('a hung endpoint', () => {
     expect(parseRequestTimeout('0')).toBe(0);
     expect(() => parseRequestTimeout('soon')).toThrow(/invalid --request-timeout "soon"/);
     const s = await start({ service: 'compute', pathIncludes: '/servers/detail', hang: true, times: 99 });
-    const cli = await runCli(['inventory', '--os-auth-url', s.authUrl, '--os-username', 'admin', '--os-password', TEST_PASSWORD, '--os-project-name', 'admin', '--os-user-domain-name', 'Default', '--os-project-domain-name', 'Default', '--output-file', '-', '--request-timeout', '500ms']);
+    const cli = await runCli([
+      'inventory',
+      '--os-auth-url',
+      s.authUrl,
+      '--os-username',
+      'admin',
+      '--os-password',
+      TEST_PASSWORD,
+      '--os-project-name',
+      'admin',
+      '--os-user-domain-name',
+      'Default',
+      '--os-project-domain-name',
+      'Default',
+      '--output-file',
+      '-',
+      '--request-timeout',
+      '500ms',
+    ]);
     expect(cli.code).toBe(1);
     expect(cli.err).toMatch(/^error: compute \(Nova\) GET \S+\/servers\/detail timed out after 0\.5s/m);
     expect((await runCli(['inventory', '--request-timeout', 'soon'])).code).toBe(2);
@@ -67,14 +99,52 @@ describe('a hung endpoint', () => {
 
 describe('garbage with status 200', () => {
   const cases: [string, Injection, RegExp][] = [
-    ['HTML from Nova', { service: 'compute', pathIncludes: '/servers/detail', body: '<html><body>Please log in</body></html>', contentType: 'text/html', times: 99 }, /^compute \(Nova\) GET \S+\/servers\/detail: answered 200 with a body that is not a JSON object \(text\/html: "<html><body>Please log in/],
-    ['binary garbage from Neutron', { service: 'network', pathIncludes: '/ports', body: Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0xff, 0x00, 0x1b, 0x5b, 0x33, 0x31, 0x6d]), contentType: 'application/octet-stream', times: 99 }, /^network \(Neutron\) GET \S+\/v2\.0\/ports: answered 200 with a body that is not a JSON object \(application\/octet-stream: "\\x1f/],
-    ['truncated JSON from Cinder', { service: 'volume', pathIncludes: '/volumes/detail', body: '{"volumes": [{"id": "a", "size": 1', times: 99 }, /^volume(v3)? \(Cinder\) GET \S+\/volumes\/detail: answered 200 with a body that is not a JSON object/],
-    ['a list of the wrong type', { service: 'compute', pathIncludes: '/servers/detail', body: '{"servers": 42}', times: 99 }, /^compute \(Nova\) GET \S+\/servers\/detail: the response is not what this service returns \("servers" is a number, not a list\)/],
-    ['items of the wrong type', { service: 'image', pathIncludes: '/v2/images', body: '{"images": [{"id": 7}]}', times: 99 }, /^image \(Glance\) GET \S+\/v2\/images: the response is not what this service returns \(images\[0\]\.id must be string\)/],
-    ['no list at all from Glance', { service: 'image', pathIncludes: '/v2/images', body: '{"first": "/v2/images"}', times: 99 }, /image \(Glance\) GET .*no "images" list in the JSON body/],
-    ['a Keystone token of the wrong type', { service: 'identity', pathIncludes: '/auth/tokens', body: '{"token":42}', status: 201, headers: { 'X-Subject-Token': 'abc' }, times: 99 }, /^Keystone at \S+\/auth\/tokens: the response is not what this service returns \(body\.token must be object\)/],
-    ['a Keystone list of the wrong shape', { service: 'identity', pathIncludes: '/v3/users', body: '{"users": [{"name": "x"}]}', times: 99 }, /^identity \(Keystone\) GET \S+\/v3\/users: the response is not what this service returns \(users\[0\] must have required property 'id'\)/],
+    [
+      'HTML from Nova',
+      { service: 'compute', pathIncludes: '/servers/detail', body: '<html><body>Please log in</body></html>', contentType: 'text/html', times: 99 },
+      /^compute \(Nova\) GET \S+\/servers\/detail: answered 200 with a body that is not a JSON object \(text\/html: "<html><body>Please log in/,
+    ],
+    [
+      'binary garbage from Neutron',
+      {
+        service: 'network',
+        pathIncludes: '/ports',
+        body: Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0xff, 0x00, 0x1b, 0x5b, 0x33, 0x31, 0x6d]),
+        contentType: 'application/octet-stream',
+        times: 99,
+      },
+      /^network \(Neutron\) GET \S+\/v2\.0\/ports: answered 200 with a body that is not a JSON object \(application\/octet-stream: "\\x1f/,
+    ],
+    [
+      'truncated JSON from Cinder',
+      { service: 'volume', pathIncludes: '/volumes/detail', body: '{"volumes": [{"id": "a", "size": 1', times: 99 },
+      /^volume(v3)? \(Cinder\) GET \S+\/volumes\/detail: answered 200 with a body that is not a JSON object/,
+    ],
+    [
+      'a list of the wrong type',
+      { service: 'compute', pathIncludes: '/servers/detail', body: '{"servers": 42}', times: 99 },
+      /^compute \(Nova\) GET \S+\/servers\/detail: the response is not what this service returns \("servers" is a number, not a list\)/,
+    ],
+    [
+      'items of the wrong type',
+      { service: 'image', pathIncludes: '/v2/images', body: '{"images": [{"id": 7}]}', times: 99 },
+      /^image \(Glance\) GET \S+\/v2\/images: the response is not what this service returns \(images\[0\]\.id must be string\)/,
+    ],
+    [
+      'no list at all from Glance',
+      { service: 'image', pathIncludes: '/v2/images', body: '{"first": "/v2/images"}', times: 99 },
+      /image \(Glance\) GET .*no "images" list in the JSON body/,
+    ],
+    [
+      'a Keystone token of the wrong type',
+      { service: 'identity', pathIncludes: '/auth/tokens', body: '{"token":42}', status: 201, headers: { 'X-Subject-Token': 'abc' }, times: 99 },
+      /^Keystone at \S+\/auth\/tokens: the response is not what this service returns \(body\.token must be object\)/,
+    ],
+    [
+      'a Keystone list of the wrong shape',
+      { service: 'identity', pathIncludes: '/v3/users', body: '{"users": [{"name": "x"}]}', times: 99 },
+      /^identity \(Keystone\) GET \S+\/v3\/users: the response is not what this service returns \(users\[0\] must have required property 'id'\)/,
+    ],
   ];
   it.each(cases)('%s', async (_name, injection, pattern) => {
     const s = await start(injection);
@@ -90,7 +160,10 @@ describe('a failing Keystone list call', () => {
     process.on('unhandledRejection', onUnhandled);
     try {
       // Every scope read is slowed a little so that Keystone fails first, as it did on the reported cloud.
-      const s = await start({ service: 'identity', pathIncludes: '/role_assignments', status, times: 99 }, { service: 'compute', pathIncludes: '/servers/detail', hang: true, times: 99 });
+      const s = await start(
+        { service: 'identity', pathIncludes: '/role_assignments', status, times: 99 },
+        { service: 'compute', pathIncludes: '/servers/detail', hang: true, times: 99 },
+      );
       const e = await failure(s, 800);
       expect(e.message).toMatch(new RegExp(`role_assignments: HTTP ${status}|timed out`));
       await new Promise((r) => setTimeout(r, 50));

@@ -8,7 +8,14 @@ import { loadCloudConfig, type CloudConfig } from '../../src/openstack/config.js
 import { OpenStackError } from '../../src/openstack/errors.js';
 import { runInventory } from '../../src/cli/inventory.js';
 import { parseInventory } from '../../src/inventory/load.js';
-import { FIXTURE_IDS, TEST_PASSWORD, fixtureCloud, startOpenStackServer, type OpenStackTestServer, type ServerOptions } from '../support/openstack-server/index.js';
+import {
+  FIXTURE_IDS,
+  TEST_PASSWORD,
+  fixtureCloud,
+  startOpenStackServer,
+  type OpenStackTestServer,
+  type ServerOptions,
+} from '../support/openstack-server/index.js';
 
 /** Everything any test printed, wrote or threw: scanned for secrets at the end. */
 const outputs: string[] = [];
@@ -24,7 +31,17 @@ async function start(options: ServerOptions = {}, edit?: (c: ReturnType<typeof f
 }
 
 function envConfig(s: OpenStackTestServer, extra: Record<string, string> = {}): CloudConfig {
-  return loadCloudConfig({ env: { OS_AUTH_URL: s.authUrl, OS_USERNAME: 'admin', OS_PASSWORD: TEST_PASSWORD, OS_PROJECT_NAME: 'admin', OS_USER_DOMAIN_NAME: 'Default', OS_PROJECT_DOMAIN_NAME: 'Default', ...extra } });
+  return loadCloudConfig({
+    env: {
+      OS_AUTH_URL: s.authUrl,
+      OS_USERNAME: 'admin',
+      OS_PASSWORD: TEST_PASSWORD,
+      OS_PROJECT_NAME: 'admin',
+      OS_USER_DOMAIN_NAME: 'Default',
+      OS_PROJECT_DOMAIN_NAME: 'Default',
+      ...extra,
+    },
+  });
 }
 
 async function collect(config: CloudConfig, options: CollectOptions = {}) {
@@ -40,7 +57,10 @@ async function collect(config: CloudConfig, options: CollectOptions = {}) {
 }
 
 async function expectError(promise: Promise<unknown>, kind: string, pattern: RegExp): Promise<OpenStackError> {
-  const err = await promise.then(() => undefined, (e) => e);
+  const err = await promise.then(
+    () => undefined,
+    (e) => e,
+  );
   expect(err).toBeInstanceOf(OpenStackError);
   expect((err as OpenStackError).kind).toBe(kind);
   expect((err as Error).message).toMatch(pattern);
@@ -63,7 +83,10 @@ describe('admin inventory of the recorded cloud, 2 objects per page', () => {
     s = await start();
     const dir = mkdtempSync(join(tmpdir(), 'osinv-'));
     // clouds.yaml without the password, secure.yaml with it: merged as the OpenStack CLI merges them.
-    writeFileSync(join(dir, 'clouds.yaml'), `clouds:\n  test:\n    auth:\n      auth_url: ${s.authUrl}\n      username: admin\n      project_name: admin\n      user_domain_name: Default\n      project_domain_name: Default\n    region_name: RegionOne\n`);
+    writeFileSync(
+      join(dir, 'clouds.yaml'),
+      `clouds:\n  test:\n    auth:\n      auth_url: ${s.authUrl}\n      username: admin\n      project_name: admin\n      user_domain_name: Default\n      project_domain_name: Default\n    region_name: RegionOne\n`,
+    );
     writeFileSync(join(dir, 'secure.yaml'), `clouds:\n  test:\n    auth:\n      password: ${TEST_PASSWORD}\n`);
     const config = loadCloudConfig({ cloud: 'test', env: {}, cwd: dir, home: dir, etcDir: dir });
     result = await collect(config, { pageSize: 2 });
@@ -90,11 +113,24 @@ describe('admin inventory of the recorded cloud, 2 objects per page', () => {
   });
 
   it('pages through every marker-paged collection', () => {
-    const pagedPaths = ['/servers/detail', '/flavors/detail', '/v2/images', '/v2.0/networks', '/v2.0/subnets', '/v2.0/ports', '/v2.0/security-groups', '/v2.0/floatingips', '/volumes/detail'];
+    const pagedPaths = [
+      '/servers/detail',
+      '/flavors/detail',
+      '/v2/images',
+      '/v2.0/networks',
+      '/v2.0/subnets',
+      '/v2.0/ports',
+      '/v2.0/security-groups',
+      '/v2.0/floatingips',
+      '/volumes/detail',
+    ];
     for (const path of pagedPaths) {
       const reqs = s.requests.filter((r) => r.path.endsWith(path));
       expect(reqs.length, path).toBeGreaterThan(2);
-      expect(reqs.every((r) => r.query.limit === '2'), path).toBe(true);
+      expect(
+        reqs.every((r) => r.query.limit === '2'),
+        path,
+      ).toBe(true);
       expect(reqs.filter((r) => r.query.marker).length, path).toBe(reqs.length - 1);
     }
     expect(s.requests.filter((r) => r.path.endsWith('/os-server-groups')).map((r) => r.query.offset)).toEqual(['0', '2']);
@@ -180,13 +216,21 @@ describe('failures and recoveries', () => {
 
   it('stops with a clear message on a wrong password (401)', async () => {
     const s = await start();
-    const err = await expectError(collect(envConfig(s, { OS_PASSWORD: 'wrong-password' })), 'auth', /rejected the credentials .*check the user name, password and user domain/);
+    const err = await expectError(
+      collect(envConfig(s, { OS_PASSWORD: 'wrong-password' })),
+      'auth',
+      /rejected the credentials .*check the user name, password and user domain/,
+    );
     expect(err.message).not.toContain('wrong-password');
   });
 
   it('stops with a clear message when the auth URL is unreachable', async () => {
     const config = loadCloudConfig({ env: { OS_AUTH_URL: 'http://127.0.0.1:9/v3', OS_USERNAME: 'admin', OS_PASSWORD: TEST_PASSWORD } });
-    await expectError(collect(config, { retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 1 } }), 'unreachable', /Keystone at http:\/\/127\.0\.0\.1:9\/v3\/auth\/tokens is unreachable \(ECONNREFUSED/);
+    await expectError(
+      collect(config, { retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 1 } }),
+      'unreachable',
+      /Keystone at http:\/\/127\.0\.0\.1:9\/v3\/auth\/tokens is unreachable \(ECONNREFUSED/,
+    );
   });
 
   it('names a service missing from the catalog', async () => {
@@ -237,7 +281,7 @@ describe('catalog selection', () => {
 });
 
 describe('member view and filters', () => {
-  it('reads a project member\'s view with warnings naming what is missing', async () => {
+  it("reads a project member's view with warnings naming what is missing", async () => {
     const s = await start();
     const r = await collect(envConfig(s, { OS_USERNAME: 'alice', OS_USER_DOMAIN_NAME: 'acme', OS_PROJECT_NAME: 'acme-prod', OS_PROJECT_DOMAIN_NAME: 'acme' }));
     expect(r.view).toBe('member');
@@ -284,7 +328,10 @@ describe('the inventory command', () => {
   it('writes YAML or JSON by extension, atomically, from clouds.yaml', async () => {
     const s = await start();
     const dir = mkdtempSync(join(tmpdir(), 'osinv-cli-'));
-    writeFileSync(join(dir, 'clouds.yaml'), `clouds:\n  t:\n    auth:\n      auth_url: ${s.authUrl}\n      username: admin\n      password: ${TEST_PASSWORD}\n      project_name: admin\n      user_domain_name: Default\n      project_domain_name: Default\n`);
+    writeFileSync(
+      join(dir, 'clouds.yaml'),
+      `clouds:\n  t:\n    auth:\n      auth_url: ${s.authUrl}\n      username: admin\n      password: ${TEST_PASSWORD}\n      project_name: admin\n      user_domain_name: Default\n      project_domain_name: Default\n`,
+    );
     const old = process.env.OS_CLIENT_CONFIG_FILE;
     process.env.OS_CLIENT_CONFIG_FILE = join(dir, 'clouds.yaml');
     const stderr: string[] = [];
@@ -295,7 +342,8 @@ describe('the inventory command', () => {
       expect(await runInventory({ osCloud: 't', output: join(dir, 'inv.yaml'), pageSize: 1000, concurrency: 4, insecure: false, instance: ['db-1'] })).toBe(0);
     } finally {
       process.stderr.write = write;
-      if (old === undefined) delete process.env.OS_CLIENT_CONFIG_FILE; else process.env.OS_CLIENT_CONFIG_FILE = old;
+      if (old === undefined) delete process.env.OS_CLIENT_CONFIG_FILE;
+      else process.env.OS_CLIENT_CONFIG_FILE = old;
     }
     const json = JSON.parse(readFileSync(join(dir, 'inv.json'), 'utf8'));
     expect(json.servers).toHaveLength(8);

@@ -29,8 +29,27 @@ function openssl(...args: string[]): void {
 
 /** A CA: EC keys, because RSA key generation would cost most of the time budget of this file. */
 function makeCa(name: string): string {
-  openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.pem`, '-days', '2',
-    '-subj', `/CN=${name}`, '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    `${name}.key`,
+    '-out',
+    `${name}.pem`,
+    '-days',
+    '2',
+    '-subj',
+    `/CN=${name}`,
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  );
   return join(dir, `${name}.pem`);
 }
 
@@ -40,12 +59,75 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'os-tls-'));
   caPem = makeCa('test-ca');
   otherCaPem = makeCa('other-ca');
-  openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost');
+  openssl(
+    'req',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    'server.key',
+    '-out',
+    'server.csr',
+    '-subj',
+    '/CN=localhost',
+  );
   writeFileSync(join(dir, 'server.ext'), `${SAN}\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n`);
-  openssl('x509', '-req', '-in', 'server.csr', '-CA', 'test-ca.pem', '-CAkey', 'test-ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'server.ext');
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'test-ca.pem',
+    '-CAkey',
+    'test-ca.key',
+    '-CAcreateserial',
+    '-out',
+    'server.pem',
+    '-days',
+    '2',
+    '-extfile',
+    'server.ext',
+  );
   writeFileSync(join(dir, 'other-name.ext'), 'subjectAltName=DNS:keystone.example.invalid\nextendedKeyUsage=serverAuth\n');
-  openssl('x509', '-req', '-in', 'server.csr', '-CA', 'test-ca.pem', '-CAkey', 'test-ca.key', '-CAcreateserial', '-out', 'other-name.pem', '-days', '2', '-extfile', 'other-name.ext');
-  openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'self.key', '-out', 'self.pem', '-days', '2', '-subj', '/CN=localhost', '-addext', SAN);
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'test-ca.pem',
+    '-CAkey',
+    'test-ca.key',
+    '-CAcreateserial',
+    '-out',
+    'other-name.pem',
+    '-days',
+    '2',
+    '-extfile',
+    'other-name.ext',
+  );
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    'self.key',
+    '-out',
+    'self.pem',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=localhost',
+    '-addext',
+    SAN,
+  );
   const read = (f: string) => readFileSync(join(dir, f));
   // alice is a member of two projects here, so that her run scopes a second client (see the --insecure cases).
   const cloud = fixtureCloud();
@@ -105,13 +187,23 @@ async function inventory(args: string[], env: Record<string, string> = {}, cloud
 
 /** A clouds.yaml for cloud "tls" on server s, with extra top-level lines (cacert, verify, insecure). */
 function clouds(s: OpenStackTestServer, extra = '', authUrl = s.authUrl): string {
-  return `clouds:\n  tls:\n    auth:\n      auth_url: ${authUrl}\n      username: admin\n      password: ${TEST_PASSWORD}\n      project_name: admin\n` +
-    `      user_domain_name: Default\n      project_domain_name: Default\n    region_name: RegionOne\n${extra ? `    ${extra}\n` : ''}`;
+  return (
+    `clouds:\n  tls:\n    auth:\n      auth_url: ${authUrl}\n      username: admin\n      password: ${TEST_PASSWORD}\n      project_name: admin\n` +
+    `      user_domain_name: Default\n      project_domain_name: Default\n    region_name: RegionOne\n${extra ? `    ${extra}\n` : ''}`
+  );
 }
 
 /** The OS_* environment of the admin on server s (no clouds.yaml). */
 function adminEnv(s: OpenStackTestServer, extra: Record<string, string> = {}): Record<string, string> {
-  return { OS_AUTH_URL: s.authUrl, OS_USERNAME: 'admin', OS_PASSWORD: TEST_PASSWORD, OS_PROJECT_NAME: 'admin', OS_USER_DOMAIN_NAME: 'Default', OS_PROJECT_DOMAIN_NAME: 'Default', ...extra };
+  return {
+    OS_AUTH_URL: s.authUrl,
+    OS_USERNAME: 'admin',
+    OS_PASSWORD: TEST_PASSWORD,
+    OS_PROJECT_NAME: 'admin',
+    OS_USER_DOMAIN_NAME: 'Default',
+    OS_PROJECT_DOMAIN_NAME: 'Default',
+    ...extra,
+  };
 }
 
 const INSECURE_WARNING = /TLS certificate verification is OFF/g;
@@ -136,16 +228,40 @@ function expectFullInventory(run: Run, s: OpenStackTestServer, before: number): 
   expect([...services].sort()).toEqual(['compute', 'identity', 'image', 'network', 'volume']);
 }
 
-const TLS_FAILURE = /^error: Keystone at https:\/\/127\.0\.0\.1:\d+\/identity\/v3\/auth\/tokens: TLS verification failed \([A-Z_]+\); give the CA bundle with cacert \/ OS_CACERT, or --insecure for a test cloud$/;
+const TLS_FAILURE =
+  /^error: Keystone at https:\/\/127\.0\.0\.1:\d+\/identity\/v3\/auth\/tokens: TLS verification failed \([A-Z_]+\); give the CA bundle with cacert \/ OS_CACERT, or --insecure for a test cloud$/;
 
 describe('TLS verified by default', () => {
-  const cases: { name: string; server: () => OpenStackTestServer; args?: string[]; env?: (s: OpenStackTestServer) => Record<string, string>; yaml?: (s: OpenStackTestServer) => string; code: RegExp }[] = [
+  const cases: {
+    name: string;
+    server: () => OpenStackTestServer;
+    args?: string[];
+    env?: (s: OpenStackTestServer) => Record<string, string>;
+    yaml?: (s: OpenStackTestServer) => string;
+    code: RegExp;
+  }[] = [
     { name: 'private-CA certificate, no CA given (clouds.yaml)', server: () => signed, yaml: (s) => clouds(s), code: /UNABLE_TO_VERIFY_LEAF_SIGNATURE/ },
     { name: 'private-CA certificate, no CA given (OS_* env)', server: () => signed, env: (s) => adminEnv(s), code: /UNABLE_TO_VERIFY_LEAF_SIGNATURE/ },
     { name: 'self-signed certificate, no CA given', server: () => selfSigned, yaml: (s) => clouds(s), code: /DEPTH_ZERO_SELF_SIGNED_CERT/ },
-    { name: 'a CA that did not sign the certificate (clouds.yaml cacert)', server: () => signed, yaml: (s) => clouds(s, `cacert: ${otherCaPem}`), code: /UNABLE_TO_VERIFY_LEAF_SIGNATURE/ },
-    { name: 'a CA that did not sign the certificate (OS_CACERT)', server: () => signed, env: (s) => adminEnv(s, { OS_CACERT: otherCaPem }), code: /UNABLE_TO_VERIFY_LEAF_SIGNATURE/ },
-    { name: 'a CA that did not sign the self-signed certificate (--os-cacert)', server: () => selfSigned, yaml: (s) => clouds(s), args: ['--os-cacert', 'CA'], code: /DEPTH_ZERO_SELF_SIGNED_CERT/ },
+    {
+      name: 'a CA that did not sign the certificate (clouds.yaml cacert)',
+      server: () => signed,
+      yaml: (s) => clouds(s, `cacert: ${otherCaPem}`),
+      code: /UNABLE_TO_VERIFY_LEAF_SIGNATURE/,
+    },
+    {
+      name: 'a CA that did not sign the certificate (OS_CACERT)',
+      server: () => signed,
+      env: (s) => adminEnv(s, { OS_CACERT: otherCaPem }),
+      code: /UNABLE_TO_VERIFY_LEAF_SIGNATURE/,
+    },
+    {
+      name: 'a CA that did not sign the self-signed certificate (--os-cacert)',
+      server: () => selfSigned,
+      yaml: (s) => clouds(s),
+      args: ['--os-cacert', 'CA'],
+      code: /DEPTH_ZERO_SELF_SIGNED_CERT/,
+    },
   ];
   it.each(cases)('fails with one line naming the TLS problem and the fix: $name', async (c) => {
     const s = c.server();
@@ -160,7 +276,10 @@ describe('TLS verified by default', () => {
 
   it('a certificate of the trusted CA issued for another host name says so, not "give the CA bundle"', async () => {
     const run = await inventory(['--os-cloud', 'tls'], {}, clouds(otherName, `cacert: ${caPem}`));
-    expectOneLineFailure(run, /^error: Keystone at https:\/\/127\.0\.0\.1:\d+\/identity\/v3\/auth\/tokens: TLS verification failed \(ERR_TLS_CERT_ALTNAME_INVALID\): the certificate does not name this host; use the host name it was issued for in auth_url, or --insecure for a test cloud$/);
+    expectOneLineFailure(
+      run,
+      /^error: Keystone at https:\/\/127\.0\.0\.1:\d+\/identity\/v3\/auth\/tokens: TLS verification failed \(ERR_TLS_CERT_ALTNAME_INVALID\): the certificate does not name this host; use the host name it was issued for in auth_url, or --insecure for a test cloud$/,
+    );
     expect(otherName.requests).toHaveLength(0);
   });
 
@@ -221,11 +340,17 @@ describe('--insecure', () => {
     const s = c.server();
     const before = s.requests.length;
     let yaml = clouds(s, c.yaml ?? '');
-    if (c.member) yaml = yaml.replace('username: admin', 'username: alice').replace('project_name: admin', 'project_name: acme-prod').replace(/Default/g, 'acme');
+    if (c.member)
+      yaml = yaml
+        .replace('username: admin', 'username: alice')
+        .replace('project_name: admin', 'project_name: acme-prod')
+        .replace(/Default/g, 'acme');
     const run = await inventory(['--os-cloud', 'tls', ...(c.args ?? [])], c.env ?? {}, yaml);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr.match(INSECURE_WARNING) ?? []).toHaveLength(1);
-    expect(run.stderr).toMatch(/^Warning: TLS certificate verification is OFF for cloud "tls" .*anyone on the path can read the credentials; use a CA bundle \(cacert \/ OS_CACERT\) instead$/m);
+    expect(run.stderr).toMatch(
+      /^Warning: TLS certificate verification is OFF for cloud "tls" .*anyone on the path can read the credentials; use a CA bundle \(cacert \/ OS_CACERT\) instead$/m,
+    );
     if (c.member) {
       // Two projects, two tokens: the second client is a rescope of the first and must not warn again.
       expect(s.requests.slice(before).filter((r) => r.method === 'POST' && r.path.endsWith('/auth/tokens'))).toHaveLength(2);

@@ -43,12 +43,27 @@ describe('the limits, on the real kube-apiserver', () => {
   });
 
   it('storage class names and access modes: what the apiserver refuses, the plan options refuse', async () => {
-    const pvc = (storageClassName: string, mode: string) => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'p' }, spec: { storageClassName, accessModes: [mode], resources: { requests: { storage: '1Gi' } } } });
-    for (const [sc, mode] of [['Bad Class!', 'ReadWriteOnce'], ['fast', 'ReadWriteEverything'], ['x'.repeat(254), 'ReadWriteOnce'], ['UPPER', 'ReadWriteOnce']]) {
+    const pvc = (storageClassName: string, mode: string) => ({
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: 'p' },
+      spec: { storageClassName, accessModes: [mode], resources: { requests: { storage: '1Gi' } } },
+    });
+    for (const [sc, mode] of [
+      ['Bad Class!', 'ReadWriteOnce'],
+      ['fast', 'ReadWriteEverything'],
+      ['x'.repeat(254), 'ReadWriteOnce'],
+      ['UPPER', 'ReadWriteOnce'],
+    ]) {
       expect(await create('/api/v1/namespaces/default/persistentvolumeclaims', pvc(sc, mode)), `${sc} ${mode}`).toBe(422);
       expect(() => checkStorageOptions({ storageClass: sc, accessModes: [mode] }), `${sc} ${mode}`).toThrow();
     }
-    for (const [sc, mode] of [['fast', 'ReadWriteOnce'], ['ceph.rbd-ssd', 'ReadWriteMany'], ['a', 'ReadWriteOncePod'], ['local', 'ReadOnlyMany']]) {
+    for (const [sc, mode] of [
+      ['fast', 'ReadWriteOnce'],
+      ['ceph.rbd-ssd', 'ReadWriteMany'],
+      ['a', 'ReadWriteOncePod'],
+      ['local', 'ReadOnlyMany'],
+    ]) {
       expect(await create('/api/v1/namespaces/default/persistentvolumeclaims', pvc(sc, mode)), `${sc} ${mode}`).toBe(201);
       expect(() => checkStorageOptions({ storageClass: sc, accessModes: [mode] })).not.toThrow();
     }
@@ -70,10 +85,27 @@ describe('a hostile inventory', () => {
   it('is planned with what the target refuses reported per server, and the apiserver takes every object', async () => {
     const plan = buildPlan(inventory);
     const byServer = (name: string) => plan.findings.filter((f) => f.sourceName === name && f.outcome === 'lost');
-    expect(byServer('API Gateway').map((f) => f.reason).join('\n')).toMatch(/a Secret holds at most 1 MiB, so it is not written/);
-    expect(plan.findings.filter((f) => f.sourceName === 'API Gateway').map((f) => f.reason).join('\n')).not.toMatch(/kept byte for byte/);
-    expect(byServer('web-1').map((f) => f.reason).join('\n')).toMatch(/Kubernetes allows 256 KiB for all annotations of an object/);
-    expect(byServer('web-2').map((f) => f.reason).join('\n')).toMatch(/memory\.guest "1e\+308Mi" is not a size Kubernetes can hold/);
+    expect(
+      byServer('API Gateway')
+        .map((f) => f.reason)
+        .join('\n'),
+    ).toMatch(/a Secret holds at most 1 MiB, so it is not written/);
+    expect(
+      plan.findings
+        .filter((f) => f.sourceName === 'API Gateway')
+        .map((f) => f.reason)
+        .join('\n'),
+    ).not.toMatch(/kept byte for byte/);
+    expect(
+      byServer('web-1')
+        .map((f) => f.reason)
+        .join('\n'),
+    ).toMatch(/Kubernetes allows 256 KiB for all annotations of an object/);
+    expect(
+      byServer('web-2')
+        .map((f) => f.reason)
+        .join('\n'),
+    ).toMatch(/memory\.guest "1e\+308Mi" is not a size Kubernetes can hold/);
     expect(plan.findings.filter((f) => f.sourceName === 'web-2' && f.outcome === 'exact' && /memory/.test(f.target ?? ''))).toEqual([]);
     expect(plan.objects.some((o) => o.kind === 'VirtualMachine' && o.metadata.name === 'web-2')).toBe(false);
 

@@ -4,8 +4,20 @@
 // "already done" answers (409 on power actions, 404 on deletes) the workflow relies on.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
-  GLANCE_PATCH_TYPE, addImageTag, createServerImage, deleteImage, getFloatingIp, getImage, getServer, listFloatingIpsOfPort, patchImage,
-  setFloatingIpPort, startServer, stopServer, waitForImageActive, waitForServerStatus,
+  GLANCE_PATCH_TYPE,
+  addImageTag,
+  createServerImage,
+  deleteImage,
+  getFloatingIp,
+  getImage,
+  getServer,
+  listFloatingIpsOfPort,
+  patchImage,
+  setFloatingIpPort,
+  startServer,
+  stopServer,
+  waitForImageActive,
+  waitForServerStatus,
 } from '../../src/openstack/actions.js';
 import { OpenStackError } from '../../src/openstack/errors.js';
 import { FAST_WAIT, startBackupCloud, type BackupCloud } from '../support/backup-harness.js';

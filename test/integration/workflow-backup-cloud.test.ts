@@ -5,7 +5,18 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BACKUP_TAG, SERVER_ID_KEY, SimulatedKill, backupServer, backupServers, backupTargetsFromPlan, cleanupServer, finalCopyVia, resourceName, type BackupDeps } from '../../src/workflow/backup.js';
+import {
+  BACKUP_TAG,
+  SERVER_ID_KEY,
+  SimulatedKill,
+  backupServer,
+  backupServers,
+  backupTargetsFromPlan,
+  cleanupServer,
+  finalCopyVia,
+  resourceName,
+  type BackupDeps,
+} from '../../src/workflow/backup.js';
 import { MemoryStateStore } from '../../src/workflow/ledger.js';
 import { FAST_WAIT, startBackupCloud, type BackupCloud } from '../support/backup-harness.js';
 import { syntheticCloud } from '../support/openstack-server/synthetic.js';
@@ -123,8 +134,16 @@ describe('backup (snapshot method)', () => {
       // so that the re-run was a retake of its own); the older copies are gone
       const gen = (await store.load('acme-prod', 'db-1'))!.generation;
       expect(gen, `kill at ${n}`).toBe(retakeHadFinished ? 3 : 2);
-      expect(osm().images.map((i) => i.name).sort(), `kill at ${n}`).toEqual([resourceName(target.serverId, 'root', gen), resourceName(target.serverId, 'vol-7f49552f', gen)]);
-      expect(r.disks.map((d) => d.imageId).some((id) => first.disks.some((f) => f.imageId === id)), `kill at ${n}`).toBe(false);
+      expect(
+        osm()
+          .images.map((i) => i.name)
+          .sort(),
+        `kill at ${n}`,
+      ).toEqual([resourceName(target.serverId, 'root', gen), resourceName(target.serverId, 'vol-7f49552f', gen)]);
+      expect(
+        r.disks.map((d) => d.imageId).some((id) => first.disks.some((f) => f.imageId === id)),
+        `kill at ${n}`,
+      ).toBe(false);
       expect(osm().snapshots.length + osm().volumes.length, `kill at ${n}`).toBe(0);
       if (!killed) break;
     }
@@ -134,7 +153,10 @@ describe('backup (snapshot method)', () => {
     const target = bc.target('db-1');
     const first = await backupServer(deps, target, { wait: FAST_WAIT });
     const volImage = first.disks.find((d) => d.disk === 'vol-7f49552f')!.imageId;
-    bc.cloud.images.splice(bc.cloud.images.findIndex((i) => i.id === volImage), 1); // removed by hand
+    bc.cloud.images.splice(
+      bc.cloud.images.findIndex((i) => i.id === volImage),
+      1,
+    ); // removed by hand
     bc.actions.behaviour.imagesFail = true;
     const r = await backupServer(deps, target, { wait: FAST_WAIT });
     expect(r.outcome).toBe('failed');
@@ -148,7 +170,18 @@ describe('backup (snapshot method)', () => {
     const first = await backupServer(deps, target, { wait: FAST_WAIT });
     const rec = (await store.load('acme-prod', 'bfv-1'))!;
     await store.save({ ...rec, state: { ...rec.state, phase: 'cutting-over' } });
-    const dataVolumes = target.disks.map((d) => ({ kind: 'DataVolume', metadata: { name: d.dataVolume, namespace: 'acme-prod', annotations: { 'openstack-migrate.io/server-id': target.serverId, 'openstack-migrate.io/disk-role': d.diskRole, ...(d.volumeId ? { 'openstack-migrate.io/volume-id': d.volumeId } : {}) } } }));
+    const dataVolumes = target.disks.map((d) => ({
+      kind: 'DataVolume',
+      metadata: {
+        name: d.dataVolume,
+        namespace: 'acme-prod',
+        annotations: {
+          'openstack-migrate.io/server-id': target.serverId,
+          'openstack-migrate.io/disk-role': d.diskRole,
+          ...(d.volumeId ? { 'openstack-migrate.io/volume-id': d.volumeId } : {}),
+        },
+      },
+    }));
     const copy = finalCopyVia(deps, () => target.projectId, { wait: FAST_WAIT });
     const disks = await copy({ serverId: target.serverId, serverName: 'bfv-1', namespace: 'acme-prod', vmName: 'bfv-1', dataVolumes });
     expect(disks).toHaveLength(1);
@@ -160,7 +193,7 @@ describe('backup (snapshot method)', () => {
     expect(osm().images.map((i) => i.id)).toEqual([disks[0].imageId]);
   });
 
-  it('servers whose ids share their first 8 characters never adopt each other\'s copies', async () => {
+  it("servers whose ids share their first 8 characters never adopt each other's copies", async () => {
     await bc.close();
     bc = await startBackupCloud({}, {}, syntheticCloud({ servers: 6, projects: 1 }));
     deps = { clientFor: async () => bc.client, store };
@@ -228,7 +261,10 @@ describe('--pre-backup-hook', () => {
   it('runs with the server identity in the environment before the copy', async () => {
     const out = join(dir, 'env');
     const target = bc.target('web-2');
-    const r = await backupServer(deps, target, { wait: FAST_WAIT, preBackupHook: `printf '%s %s %s' "$OSM_SERVER_ID" "$OSM_SERVER_NAME" "$OSM_PROJECT_ID" > ${out}` });
+    const r = await backupServer(deps, target, {
+      wait: FAST_WAIT,
+      preBackupHook: `printf '%s %s %s' "$OSM_SERVER_ID" "$OSM_SERVER_NAME" "$OSM_PROJECT_ID" > ${out}`,
+    });
     expect(r.outcome).toBe('backed-up');
     expect(readFileSync(out, 'utf8')).toBe(`${target.serverId} web-2 ${target.projectId}`);
   });
@@ -310,12 +346,24 @@ describe('backupTargetsFromPlan', () => {
       metadata: { name, namespace: 'ns', annotations: { 'openstack-migrate.io/server-id': 's1', 'openstack-migrate.io/disk-role': role, ...extra } },
     });
     const plan = {
-      objects: [dv('vm-root', 'root', { 'openstack-migrate.io/volume-id': 'ABCDEF12-3456' }), dv('vm-ephemeral0', 'ephemeral'), dv('vm-vol-99887766', 'volume', { 'openstack-migrate.io/volume-id': '99887766-aaaa' }), { kind: 'VirtualMachine', metadata: { name: 'vm' } }],
-      servers: [{ id: 's1', name: 'vm', namespace: 'ns', vmName: 'vm' }, { id: 's2', name: 'other', namespace: 'ns', vmName: 'other' }],
+      objects: [
+        dv('vm-root', 'root', { 'openstack-migrate.io/volume-id': 'ABCDEF12-3456' }),
+        dv('vm-ephemeral0', 'ephemeral'),
+        dv('vm-vol-99887766', 'volume', { 'openstack-migrate.io/volume-id': '99887766-aaaa' }),
+        { kind: 'VirtualMachine', metadata: { name: 'vm' } },
+      ],
+      servers: [
+        { id: 's1', name: 'vm', namespace: 'ns', vmName: 'vm' },
+        { id: 's2', name: 'other', namespace: 'ns', vmName: 'other' },
+      ],
     };
     expect(backupTargetsFromPlan(plan, () => 'p1')).toEqual([
       {
-        serverId: 's1', serverName: 'vm', projectId: 'p1', namespace: 'ns', vmName: 'vm',
+        serverId: 's1',
+        serverName: 'vm',
+        projectId: 'p1',
+        namespace: 'ns',
+        vmName: 'vm',
         disks: [
           { disk: 'root', diskRole: 'root', dataVolume: 'vm-root', volumeId: 'ABCDEF12-3456' },
           { disk: 'vol-99887766', diskRole: 'volume', dataVolume: 'vm-vol-99887766', volumeId: '99887766-aaaa' },

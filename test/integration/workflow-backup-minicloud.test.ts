@@ -20,15 +20,23 @@ describe.skipIf(!enabled)('backup against the minicloud', () => {
 
   beforeAll(async () => {
     client = await OpenStackClient.connect(loadCloudConfig({ cloud: 'minicloud', env: { ...process.env, OS_CLIENT_CONFIG_FILE: CLOUDS } }));
-    const res = await client.request<{ servers: any[] }>('GET', `${client.endpoint(['compute'])}/servers/detail`, { params: { all_tenants: 1 }, headers: { 'OpenStack-API-Version': 'compute 2.79' } });
+    const res = await client.request<{ servers: any[] }>('GET', `${client.endpoint(['compute'])}/servers/detail`, {
+      params: { all_tenants: 1 },
+      headers: { 'OpenStack-API-Version': 'compute 2.79' },
+    });
     targets = [];
     for (const name of ['web-2', 'bfv-1']) {
       const s = res.data.servers.find((x) => x.name === name);
       expect(s, `server ${name} in the minicloud`).toBeDefined();
       const vols: string[] = s['os-extended-volumes:volumes_attached'].map((v: { id: string }) => v.id);
       const bfv = !s.image || !s.image.id;
-      const disks: BackupTarget['disks'] = [bfv ? { disk: 'root', diskRole: 'root', dataVolume: `${name}-root`, volumeId: vols[0] } : { disk: 'root', diskRole: 'root', dataVolume: `${name}-root` }];
-      for (const v of bfv ? vols.slice(1) : vols) disks.push({ disk: diskKey('volume', v), diskRole: 'volume', dataVolume: `${name}-${diskKey('volume', v)}`, volumeId: v });
+      const disks: BackupTarget['disks'] = [
+        bfv
+          ? { disk: 'root', diskRole: 'root', dataVolume: `${name}-root`, volumeId: vols[0] }
+          : { disk: 'root', diskRole: 'root', dataVolume: `${name}-root` },
+      ];
+      for (const v of bfv ? vols.slice(1) : vols)
+        disks.push({ disk: diskKey('volume', v), diskRole: 'volume', dataVolume: `${name}-${diskKey('volume', v)}`, volumeId: v });
       targets.push({ serverId: s.id, serverName: name, projectId: s.tenant_id, namespace: 'minicloud', vmName: name, disks });
       const volumes = [];
       for (const v of vols) {
@@ -92,7 +100,8 @@ describe.skipIf(!enabled)('backup against the minicloud', () => {
   it('floating IP of web-1: disassociate and restore (the cutover/rollback calls)', async () => {
     const res = await client.request<{ floatingips: any[] }>('GET', `${client.endpoint(['network'])}/v2.0/floatingips`);
     const ports = await client.request<{ ports: any[] }>('GET', `${client.endpoint(['network'])}/v2.0/ports`, { params: { device_owner: 'compute:nova' } });
-    const web1 = (await client.request<{ servers: any[] }>('GET', `${client.endpoint(['compute'])}/servers`, { params: { all_tenants: 1, name: '^web-1$' } })).data.servers[0];
+    const web1 = (await client.request<{ servers: any[] }>('GET', `${client.endpoint(['compute'])}/servers`, { params: { all_tenants: 1, name: '^web-1$' } }))
+      .data.servers[0];
     const port = ports.data.ports.find((p) => p.device_id === web1.id);
     const fip = res.data.floatingips.find((f) => f.port_id === port.id);
     expect(fip, 'web-1 has a floating IP in the minicloud').toBeDefined();

@@ -7,7 +7,16 @@ import { mkdirSync, mkdtempSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expandPathTemplate, fileServerObjects, fileUrl, flattenJob, inspectChain, localPath, planNfsServer, type NfsServeOptions } from '../../src/workflow/backup-nfs.js';
+import {
+  expandPathTemplate,
+  fileServerObjects,
+  fileUrl,
+  flattenJob,
+  inspectChain,
+  localPath,
+  planNfsServer,
+  type NfsServeOptions,
+} from '../../src/workflow/backup-nfs.js';
 import type { BackupTarget } from '../../src/workflow/backup.js';
 import { validateObjects } from '../support/schema-validate.js';
 
@@ -66,7 +75,11 @@ describe('qcow2 chains (real qemu-img)', () => {
     const map = (p: string) => localPath(p, '/backups', share);
     const layers = await inspectChain(join(share, 'p1/s1/root.qcow2'), map);
     expect(layers).not.toBeInstanceOf(Error);
-    expect((layers as { backingFilename?: string }[]).map((l) => l.backingFilename)).toEqual(['/backups/p1/s1/incr1.qcow2', '/backups/p1/s1/full.qcow2', undefined]);
+    expect((layers as { backingFilename?: string }[]).map((l) => l.backingFilename)).toEqual([
+      '/backups/p1/s1/incr1.qcow2',
+      '/backups/p1/s1/full.qcow2',
+      undefined,
+    ]);
   });
 
   it('names the missing backing file', async () => {
@@ -76,10 +89,25 @@ describe('qcow2 chains (real qemu-img)', () => {
     expect((got as Error).message).toMatch(/is missing/);
   });
 
-  const o: NfsServeOptions = { namespace: 'openstack-migrate', nfsServer: '10.0.0.5', nfsExport: '/trilio', mountPath: '/backups', image: 'docker.io/library/nginx:1.27-alpine', flattenImage: 'quay.io/kubevirt/cdi-importer:v1.61.0', flattenSize: '100Gi' };
+  const o: NfsServeOptions = {
+    namespace: 'openstack-migrate',
+    nfsServer: '10.0.0.5',
+    nfsExport: '/trilio',
+    mountPath: '/backups',
+    image: 'docker.io/library/nginx:1.27-alpine',
+    flattenImage: 'quay.io/kubevirt/cdi-importer:v1.61.0',
+    flattenSize: '100Gi',
+  };
   const target: BackupTarget = {
-    serverId: 's1', serverName: 'web', projectId: 'p1', namespace: 'acme', vmName: 'web',
-    disks: [{ disk: 'root', diskRole: 'root', dataVolume: 'web-root' }, { disk: 'vol-v9', diskRole: 'volume', dataVolume: 'web-vol-v9', volumeId: 'v9' }],
+    serverId: 's1',
+    serverName: 'web',
+    projectId: 'p1',
+    namespace: 'acme',
+    vmName: 'web',
+    disks: [
+      { disk: 'root', diskRole: 'root', dataVolume: 'web-root' },
+      { disk: 'vol-v9', diskRole: 'volume', dataVolume: 'web-vol-v9', volumeId: 'v9' },
+    ],
   };
   const template = '/backups/{project_id}/{server_id}/{volume_id|disk_role}.qcow2';
 
@@ -87,7 +115,13 @@ describe('qcow2 chains (real qemu-img)', () => {
     const plan = await planNfsServer(target, template, o, share);
     expect(plan.error).toBeUndefined();
     expect(plan.records).toEqual([
-      expect.objectContaining({ disk: 'root', path: '/backups/p1/s1/root.qcow2', flattenedPath: '/flattened/osm-s1-root.qcow2', url: 'http://osm-file-server.openstack-migrate.svc/flattened/osm-s1-root.qcow2', virtualSize: 64 * 1024 ** 2 }),
+      expect.objectContaining({
+        disk: 'root',
+        path: '/backups/p1/s1/root.qcow2',
+        flattenedPath: '/flattened/osm-s1-root.qcow2',
+        url: 'http://osm-file-server.openstack-migrate.svc/flattened/osm-s1-root.qcow2',
+        virtualSize: 64 * 1024 ** 2,
+      }),
       expect.objectContaining({ disk: 'vol-v9', path: '/backups/p1/s1/v9.qcow2', url: 'http://osm-file-server.openstack-migrate.svc/backups/p1/s1/v9.qcow2' }),
     ]);
     expect(plan.records[1].flattenedPath).toBeUndefined();
@@ -108,7 +142,9 @@ describe('qcow2 chains (real qemu-img)', () => {
     expect(validateObjects(objects.filter((x) => x.kind !== 'Deployment' && x.kind !== 'Job') as any)).toEqual([]);
     const deploy = objects.find((x) => x.kind === 'Deployment') as any;
     expect(deploy.spec.template.spec.containers[0].volumeMounts[0]).toEqual({ name: 'share', mountPath: '/usr/share/nginx/html/backups', readOnly: true });
-    expect(objects.find((x) => x.kind === 'PersistentVolume')).toMatchObject({ spec: { accessModes: ['ReadOnlyMany'], nfs: { server: '10.0.0.5', path: '/trilio', readOnly: true } } });
+    expect(objects.find((x) => x.kind === 'PersistentVolume')).toMatchObject({
+      spec: { accessModes: ['ReadOnlyMany'], nfs: { server: '10.0.0.5', path: '/trilio', readOnly: true } },
+    });
     expect(fileUrl('ns', '/backups/a b/c.qcow2')).toBe('http://osm-file-server.ns.svc/backups/a%20b/c.qcow2');
   });
 });

@@ -53,7 +53,10 @@ describe('backup state in the cluster', () => {
         expect(r.outcome, `kill at ${n} (${killed?.label}): ${r.error}`).toMatch(/^(backed-up|already-backed-up)$/);
         const live = osm(bc);
         expect([live.images.length, live.snapshots.length, live.volumes.length], `kill at ${n} (${killed?.label})`).toEqual([1, 0, 0]);
-        expect([bc.actions.created.image.length, bc.actions.created.snapshot.length, bc.actions.created.volume.length], `created, kill at ${n} (${killed?.label})`).toEqual([1, 1, 1]);
+        expect(
+          [bc.actions.created.image.length, bc.actions.created.snapshot.length, bc.actions.created.volume.length],
+          `created, kill at ${n} (${killed?.label})`,
+        ).toEqual([1, 1, 1]);
         expect(bc.cloud.servers.find((s) => s.name === 'bfv-1')!.status).toBe('ACTIVE');
         const stored = await store.load('acme-prod', target.vmName);
         expect(stored?.state.phase).toBe('backed-up');
@@ -66,8 +69,20 @@ describe('backup state in the cluster', () => {
     }
     expect(n).toBeGreaterThan(10);
     // every kind of step was interrupted at least once
-    for (const step of ['stopping', 'created snapshot', 'recorded snapshot', 'created volume', 'created image', 'deleted volume', 'deleted snapshot', 'started']) {
-      expect(summary.some((s) => s.includes(step)), step).toBe(true);
+    for (const step of [
+      'stopping',
+      'created snapshot',
+      'recorded snapshot',
+      'created volume',
+      'created image',
+      'deleted volume',
+      'deleted snapshot',
+      'started',
+    ]) {
+      expect(
+        summary.some((s) => s.includes(step)),
+        step,
+      ).toBe(true);
     }
   }, 300_000);
 
@@ -100,17 +115,37 @@ describe('backup state in the cluster', () => {
       const planned = buildPlan(inventory).servers.find((s) => s.name === 'bfv-1')!;
       await ensureNamespace(planned.namespace);
       const env = { ...process.env, ...bc.env, OS_CLOUD: '', OS_CLIENT_CONFIG_FILE: join(dir, 'none.yaml') };
-      const cli = (...args: string[]) => spawn(process.execPath, ['--import', 'tsx', join(repo, 'test/support/backup-cli-entry.ts'), 'backup', '-i', invFile, '--kubeconfig', api.kubeconfigPath, '--poll-interval', '20', ...args], { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'] });
-      const finish = (child: ReturnType<typeof cli>) => new Promise<{ code: number | null; signal: string | null; out: string }>((done) => {
-        let out = '';
-        child.stdout!.on('data', (c) => (out += c));
-        child.stderr!.on('data', (c) => (out += c));
-        child.on('close', (code, signal) => done({ code, signal, out }));
-      });
+      const cli = (...args: string[]) =>
+        spawn(
+          process.execPath,
+          [
+            '--import',
+            'tsx',
+            join(repo, 'test/support/backup-cli-entry.ts'),
+            'backup',
+            '-i',
+            invFile,
+            '--kubeconfig',
+            api.kubeconfigPath,
+            '--poll-interval',
+            '20',
+            ...args,
+          ],
+          { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'] },
+        );
+      const finish = (child: ReturnType<typeof cli>) =>
+        new Promise<{ code: number | null; signal: string | null; out: string }>((done) => {
+          let out = '';
+          child.stdout!.on('data', (c) => (out += c));
+          child.stderr!.on('data', (c) => (out += c));
+          child.on('close', (code, signal) => done({ code, signal, out }));
+        });
 
       const dry = await finish(cli('bfv-1', 'web-1', '--stop', '--dry-run'));
       expect(dry.code, dry.out).toBe(0);
-      expect(dry.out).toContain('root: snapshot volume 9ab67a68-f81f-4424-b184-9ddf8d059593 → temporary volume → upload-to-image osm-411a035c-c090-4210-97ba-ba4a5ebce31b-root');
+      expect(dry.out).toContain(
+        'root: snapshot volume 9ab67a68-f81f-4424-b184-9ddf8d059593 → temporary volume → upload-to-image osm-411a035c-c090-4210-97ba-ba4a5ebce31b-root',
+      );
       expect(dry.out).toContain('root: createImage osm-6097a3b1-4278-475a-a102-8163efba52b2-root');
       expect(bc.actions.calls).toEqual({});
 
@@ -164,21 +199,70 @@ describe('backup --method nfs into the cluster', () => {
       img('rebase', '-u', '-b', '/backups/p1/s1/base.qcow2', '-F', 'qcow2', join(dir, 'p1/s1/root.qcow2'));
       img('create', '-f', 'qcow2', join(dir, 'p1/s1/v1.qcow2'), '8M');
       const store = new StateStore(kube);
-      const target = { serverId: 's1', serverName: 'nfs-vm', projectId: 'p1', namespace: 'acme-prod', vmName: 'nfs-vm', disks: [{ disk: 'root', diskRole: 'root' as const, dataVolume: 'nfs-vm-root' }, { disk: 'vol-v1', diskRole: 'volume' as const, dataVolume: 'nfs-vm-vol-v1', volumeId: 'v1' }] };
-      const code = await runNfsBackup([target], {
-        nfsServer: '10.0.0.5', nfsExport: '/trilio', nfsPathTemplate: '/backups/{project_id}/{server_id}/{volume_id|disk_role}.qcow2', nfsMountPath: '/backups', nfsLocalMount: dir,
-        fileServerNamespace: 'osm-files', fileServerImage: 'docker.io/library/nginx:1.27-alpine', flattenImage: 'quay.io/kubevirt/cdi-importer:v1.61.0', flattenSize: '10Gi', dryRun: false,
-      } as any, store, kube);
+      const target = {
+        serverId: 's1',
+        serverName: 'nfs-vm',
+        projectId: 'p1',
+        namespace: 'acme-prod',
+        vmName: 'nfs-vm',
+        disks: [
+          { disk: 'root', diskRole: 'root' as const, dataVolume: 'nfs-vm-root' },
+          { disk: 'vol-v1', diskRole: 'volume' as const, dataVolume: 'nfs-vm-vol-v1', volumeId: 'v1' },
+        ],
+      };
+      const code = await runNfsBackup(
+        [target],
+        {
+          nfsServer: '10.0.0.5',
+          nfsExport: '/trilio',
+          nfsPathTemplate: '/backups/{project_id}/{server_id}/{volume_id|disk_role}.qcow2',
+          nfsMountPath: '/backups',
+          nfsLocalMount: dir,
+          fileServerNamespace: 'osm-files',
+          fileServerImage: 'docker.io/library/nginx:1.27-alpine',
+          flattenImage: 'quay.io/kubevirt/cdi-importer:v1.61.0',
+          flattenSize: '10Gi',
+          dryRun: false,
+        } as any,
+        store,
+        kube,
+      );
       expect(code).toBe(0);
-      for (const path of ['/api/v1/persistentvolumes/osm-nfs-share-osm-files', '/api/v1/namespaces/osm-files/persistentvolumeclaims/osm-nfs-share', '/api/v1/namespaces/osm-files/services/osm-file-server', '/apis/apps/v1/namespaces/osm-files/deployments/osm-file-server', '/apis/batch/v1/namespaces/osm-files/jobs/osm-flatten-osm-s1-root']) {
+      for (const path of [
+        '/api/v1/persistentvolumes/osm-nfs-share-osm-files',
+        '/api/v1/namespaces/osm-files/persistentvolumeclaims/osm-nfs-share',
+        '/api/v1/namespaces/osm-files/services/osm-file-server',
+        '/apis/apps/v1/namespaces/osm-files/deployments/osm-file-server',
+        '/apis/batch/v1/namespaces/osm-files/jobs/osm-flatten-osm-s1-root',
+      ]) {
         expect((await kube.request('GET', path)).status, path).toBe(200);
       }
       expect((await kube.request('GET', '/apis/batch/v1/namespaces/osm-files/jobs/osm-flatten-osm-s1-vol-v1')).status).toBe(404);
       const stored = await store.load('acme-prod', 'nfs-vm');
       expect(stored?.state.phase).toBe('backed-up');
-      expect(stored?.disks.map((d) => d.url)).toEqual(['http://osm-file-server.osm-files.svc/flattened/osm-s1-root.qcow2', 'http://osm-file-server.osm-files.svc/backups/p1/s1/v1.qcow2']);
+      expect(stored?.disks.map((d) => d.url)).toEqual([
+        'http://osm-file-server.osm-files.svc/flattened/osm-s1-root.qcow2',
+        'http://osm-file-server.osm-files.svc/backups/p1/s1/v1.qcow2',
+      ]);
       // a second run is a no-op for the Job (immutable template) and keeps the same records
-      expect(await runNfsBackup([target], { nfsServer: '10.0.0.5', nfsExport: '/trilio', nfsPathTemplate: '/backups/{project_id}/{server_id}/{volume_id|disk_role}.qcow2', nfsMountPath: '/backups', nfsLocalMount: dir, fileServerNamespace: 'osm-files', fileServerImage: 'docker.io/library/nginx:1.27-alpine', flattenImage: 'x', flattenSize: '10Gi' } as any, store, kube)).toBe(0);
+      expect(
+        await runNfsBackup(
+          [target],
+          {
+            nfsServer: '10.0.0.5',
+            nfsExport: '/trilio',
+            nfsPathTemplate: '/backups/{project_id}/{server_id}/{volume_id|disk_role}.qcow2',
+            nfsMountPath: '/backups',
+            nfsLocalMount: dir,
+            fileServerNamespace: 'osm-files',
+            fileServerImage: 'docker.io/library/nginx:1.27-alpine',
+            flattenImage: 'x',
+            flattenSize: '10Gi',
+          } as any,
+          store,
+          kube,
+        ),
+      ).toBe(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

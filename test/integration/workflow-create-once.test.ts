@@ -26,7 +26,11 @@ describe('creates survive a dropped connection without duplicates', () => {
   });
 
   it('Cinder snapshot, volume and upload-to-image: each made once', async () => {
-    for (const [pathIncludes, what] of [['/snapshots', 'snapshot'], ['/volumes', 'volume'], ['/action', 'upload']] as const) {
+    for (const [pathIncludes, what] of [
+      ['/snapshots', 'snapshot'],
+      ['/volumes', 'volume'],
+      ['/action', 'upload'],
+    ] as const) {
       await bc.close();
       bc = await startBackupCloud();
       deps = { clientFor: async () => bc.client, store: new MemoryStateStore() };

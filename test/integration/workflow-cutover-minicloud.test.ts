@@ -63,7 +63,12 @@ describe.skipIf(!enabled)('cutover against the minicloud (rollback paths)', () =
     ({ api, kube } = await startWorkflowApiServer());
     store = new StateStore(kube);
     await ensureNamespace(kube, work.namespace, work.policies);
-    fake = new FakeControllers(kube, { steps: 3, stepMs: 50, download: true, failVm: (vm) => (vm.metadata.name === failVm ? 'ErrorUnschedulable: 0/3 nodes are available' : undefined) }).start();
+    fake = new FakeControllers(kube, {
+      steps: 3,
+      stepMs: 50,
+      download: true,
+      failVm: (vm) => (vm.metadata.name === failVm ? 'ErrorUnschedulable: 0/3 nodes are available' : undefined),
+    }).start();
   }, 300_000);
 
   afterAll(async () => {
@@ -71,12 +76,20 @@ describe.skipIf(!enabled)('cutover against the minicloud (rollback paths)', () =
     // Whatever happened above: the images the plugin made for web-1 go; the server runs with its floating IP.
     if (client && work) {
       const deps: BackupDeps = { clientFor: async () => client, store: store ?? new (await import('../../src/workflow/ledger.js')).MemoryStateStore() };
-      const target = { serverId: work.serverId, serverName: work.serverName, projectId, namespace: work.namespace, vmName: work.vmName, disks: [{ disk: 'root', diskRole: 'root' as const, dataVolume: `${work.vmName}-root` }] };
+      const target = {
+        serverId: work.serverId,
+        serverName: work.serverName,
+        projectId,
+        namespace: work.namespace,
+        vmName: work.vmName,
+        disks: [{ disk: 'root', diskRole: 'root' as const, dataVolume: `${work.vmName}-root` }],
+      };
       await cleanupServer(deps, target, { wait });
       const s = await getServer(client, work.serverId);
       if (s?.status === 'SHUTOFF' && (await startServer(client, work.serverId))) await waitForServerStatus(client, work.serverId, 'ACTIVE', wait);
       const f = fipId ? await getFloatingIp(client, fipId) : undefined;
-      if (f && f.portId !== portId) await openStackSource(client).associateFloatingIp({ floatingIpId: fipId, floatingIpAddress: f.floatingIpAddress, portId, fixedIp });
+      if (f && f.portId !== portId)
+        await openStackSource(client).associateFloatingIp({ floatingIpId: fipId, floatingIpAddress: f.floatingIpAddress, portId, fixedIp });
     }
     await api?.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -85,9 +98,15 @@ describe.skipIf(!enabled)('cutover against the minicloud (rollback paths)', () =
   function deps(extra: Partial<CutoverDeps> = {}): CutoverDeps & { lines: string[] } {
     const lines: string[] = [];
     return {
-      kube, store, cloud: openStackSource(client), pollMs: 500, releaseFloatingIp: true,
+      kube,
+      store,
+      cloud: openStackSource(client),
+      pollMs: 500,
+      releaseFloatingIp: true,
       finalCopy: finalCopyVia({ clientFor: async () => client, store }, () => projectId, { wait }),
-      log: (l) => lines.push(l), lines, ...extra,
+      log: (l) => lines.push(l),
+      lines,
+      ...extra,
     };
   }
 
@@ -104,9 +123,11 @@ describe.skipIf(!enabled)('cutover against the minicloud (rollback paths)', () =
   it('a VM that fails to start: stop → SHUTOFF, real createImage copy downloaded by CDI, rollback → ACTIVE with its floating IP', async () => {
     failVm = work.vmName;
     const stops: string[] = [];
-    const d = deps({ afterStep: async (step) => {
-      if (step === 'stopped') stops.push((await getServer(client, work.serverId))!.status);
-    } });
+    const d = deps({
+      afterStep: async (step) => {
+        if (step === 'stopped') stops.push((await getServer(client, work.serverId))!.status);
+      },
+    });
     const res = await cutoverServer(d, work);
     failVm = undefined;
     expect(res.outcome, d.lines.join('\n')).toBe('rolled-back');
@@ -125,12 +146,14 @@ describe.skipIf(!enabled)('cutover against the minicloud (rollback paths)', () =
 
   it('a failure after the floating IP was released: the rollback re-associates it on the real Neutron', async () => {
     const released: (string | null)[] = [];
-    const d = deps({ afterStep: async (step) => {
-      if (step === 'floating-ip') {
-        released.push((await getFloatingIp(client, fipId))!.portId);
-        throw new Error('forced failure after the floating IP was released');
-      }
-    } });
+    const d = deps({
+      afterStep: async (step) => {
+        if (step === 'floating-ip') {
+          released.push((await getFloatingIp(client, fipId))!.portId);
+          throw new Error('forced failure after the floating IP was released');
+        }
+      },
+    });
     const res = await cutoverServer(d, work);
     expect(res.outcome, d.lines.join('\n')).toBe('rolled-back');
     expect(res.rollbackErrors).toBeUndefined();
@@ -139,7 +162,14 @@ describe.skipIf(!enabled)('cutover against the minicloud (rollback paths)', () =
   }, 300_000);
 
   it('cleanup removes the images the plugin made for web-1; the source image and server stay', async () => {
-    const target = { serverId: work.serverId, serverName: work.serverName, projectId, namespace: work.namespace, vmName: work.vmName, disks: [{ disk: 'root', diskRole: 'root' as const, dataVolume: `${work.vmName}-root` }] };
+    const target = {
+      serverId: work.serverId,
+      serverName: work.serverName,
+      projectId,
+      namespace: work.namespace,
+      vmName: work.vmName,
+      disks: [{ disk: 'root', diskRole: 'root' as const, dataVolume: `${work.vmName}-root` }],
+    };
     const r = await cleanupServer({ clientFor: async () => client, store }, target, { wait });
     expect(r.error).toBeUndefined();
     expect(r.removed).toBeGreaterThan(0);

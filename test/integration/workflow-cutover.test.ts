@@ -31,7 +31,20 @@ function setup(cloud: SimulatedCloud, works: ServerWork[]) {
 
 function deps(cloud: SimulatedCloud, extra: Partial<CutoverDeps> = {}): CutoverDeps & { lines: string[] } {
   const lines: string[] = [];
-  return { kube, cloud, finalCopy: (w) => cloud.copyServer(w, true), pollMs: 10, annotateEveryMs: 0, log: (l) => { lines.push(l); if (process.env.DEBUG_WF) console.error(l); }, afterStep: process.env.DEBUG_WF ? (s, d) => console.error('step', s, d) : undefined, lines, ...extra };
+  return {
+    kube,
+    cloud,
+    finalCopy: (w) => cloud.copyServer(w, true),
+    pollMs: 10,
+    annotateEveryMs: 0,
+    log: (l) => {
+      lines.push(l);
+      if (process.env.DEBUG_WF) console.error(l);
+    },
+    afterStep: process.env.DEBUG_WF ? (s, d) => console.error('step', s, d) : undefined,
+    lines,
+    ...extra,
+  };
 }
 
 async function withControllers<T>(options: FakeControllerOptions, fn: (fake: FakeControllers) => Promise<T>): Promise<T> {
@@ -81,7 +94,9 @@ describe('cutover', () => {
         const state = await readServerState(kube, w);
         expect(state?.state.phase).toBe('running');
         expect(state?.source?.statusBefore).toBe('ACTIVE');
-        expect(state?.source?.floatingIps).toEqual([{ floatingIpId: `fip-${w.serverId}`, floatingIpAddress: expect.any(String), portId: `port-${w.serverId}`, fixedIp: expect.any(String) }]);
+        expect(state?.source?.floatingIps).toEqual([
+          { floatingIpId: `fip-${w.serverId}`, floatingIpAddress: expect.any(String), portId: `port-${w.serverId}`, fixedIp: expect.any(String) },
+        ]);
       }
       expect(fake.importsStarted).toHaveLength(6);
       const status = buildStatus(await readSnapshot(kube, ns), Date.now());
@@ -126,7 +141,12 @@ describe('cutover', () => {
     const w = serverWork(60 + Number(i), ns, { volumes: 1 });
     setup(cloud, [w]);
     await withControllers({}, async (fake) => {
-      const killed = deps(cloud, { releaseFloatingIp: true, afterStep: (s) => { if (s === stepName) throw new StepAbort(s); } });
+      const killed = deps(cloud, {
+        releaseFloatingIp: true,
+        afterStep: (s) => {
+          if (s === stepName) throw new StepAbort(s);
+        },
+      });
       await expect(cutoverServer(killed, w)).rejects.toThrow(StepAbort);
       const resumed = deps(cloud, { releaseFloatingIp: true });
       const res = await cutoverServer(resumed, w);
@@ -143,44 +163,47 @@ describe('cutover', () => {
   });
 
   const rollbackSteps = ['rolling-back', 'rollback-vm-deleted', 'rollback-services-deleted', 'rollback-started', 'rollback-floating-ips'];
-  it.each(rollbackSteps.map((s, i) => [s, i]))('a run killed during its rollback (after "%s") is resumed as that rollback, not forward', async (stepName, i) => {
-    const ns = `cut-rbkill-${i}`;
-    await ensureNamespace(kube, ns);
-    const cloud = new SimulatedCloud();
-    const w = serverWork(80 + Number(i), ns, { volumes: 1, service: true });
-    setup(cloud, [w]);
-    await withControllers({}, async (fake) => {
-      // The cutover fails after the floating IP moved (so the rollback has everything to undo), and the
-      // process dies during the rollback.
-      const killed = deps(cloud, {
-        releaseFloatingIp: true,
-        afterStep: (s) => {
-          if (s === 'floating-ip') throw new Error('injected failure after the floating IP moved');
-          if (s === stepName) throw new StepAbort(s);
-        },
+  it.each(rollbackSteps.map((s, i) => [s, i]))(
+    'a run killed during its rollback (after "%s") is resumed as that rollback, not forward',
+    async (stepName, i) => {
+      const ns = `cut-rbkill-${i}`;
+      await ensureNamespace(kube, ns);
+      const cloud = new SimulatedCloud();
+      const w = serverWork(80 + Number(i), ns, { volumes: 1, service: true });
+      setup(cloud, [w]);
+      await withControllers({}, async (fake) => {
+        // The cutover fails after the floating IP moved (so the rollback has everything to undo), and the
+        // process dies during the rollback.
+        const killed = deps(cloud, {
+          releaseFloatingIp: true,
+          afterStep: (s) => {
+            if (s === 'floating-ip') throw new Error('injected failure after the floating IP moved');
+            if (s === stepName) throw new StepAbort(s);
+          },
+        });
+        await expect(cutoverServer(killed, w)).rejects.toThrow(StepAbort);
+        const interrupted = await readServerState(kube, w);
+        expect(interrupted?.state.phase).toBe('rolling-back');
+        expect(interrupted?.source?.rollbackReason).toMatch(/injected failure/);
+        const resumed = deps(cloud, { releaseFloatingIp: true });
+        const res = await cutoverServer(resumed, w);
+        expect(res.outcome).toBe('rolled-back');
+        expect(res.error).toMatch(/injected failure/);
+        expect(res.rollbackErrors).toBeUndefined();
+        expect(resumed.lines.some((l) => l.includes('finishing the rollback'))).toBe(true);
+        await expectRolledBack(cloud, w, /injected failure/);
+        expect(await kube.get('Service', ns, `${w.vmName}-fip`)).toBeUndefined();
+        // Not forward: one stop, one final copy, one import per disk, and the source started exactly once.
+        expect(cloud.actions.filter((a) => a.startsWith('stop '))).toEqual([`stop ${w.serverId}`]);
+        expect([...cloud.images.values()].filter((img) => img.serverId === w.serverId)).toHaveLength(2);
+        expect(fake.importsStarted).toHaveLength(2);
+        expect(cloud.actions.filter((a) => a.startsWith('start '))).toEqual([`start ${w.serverId}`]);
+        // A cutover started again after the rollback is a new attempt, from the source's recorded state.
+        const state = await readServerState(kube, w);
+        expect(state?.source?.floatingIpsReleased).toBe(false);
       });
-      await expect(cutoverServer(killed, w)).rejects.toThrow(StepAbort);
-      const interrupted = await readServerState(kube, w);
-      expect(interrupted?.state.phase).toBe('rolling-back');
-      expect(interrupted?.source?.rollbackReason).toMatch(/injected failure/);
-      const resumed = deps(cloud, { releaseFloatingIp: true });
-      const res = await cutoverServer(resumed, w);
-      expect(res.outcome).toBe('rolled-back');
-      expect(res.error).toMatch(/injected failure/);
-      expect(res.rollbackErrors).toBeUndefined();
-      expect(resumed.lines.some((l) => l.includes('finishing the rollback'))).toBe(true);
-      await expectRolledBack(cloud, w, /injected failure/);
-      expect(await kube.get('Service', ns, `${w.vmName}-fip`)).toBeUndefined();
-      // Not forward: one stop, one final copy, one import per disk, and the source started exactly once.
-      expect(cloud.actions.filter((a) => a.startsWith('stop '))).toEqual([`stop ${w.serverId}`]);
-      expect([...cloud.images.values()].filter((img) => img.serverId === w.serverId)).toHaveLength(2);
-      expect(fake.importsStarted).toHaveLength(2);
-      expect(cloud.actions.filter((a) => a.startsWith('start '))).toEqual([`start ${w.serverId}`]);
-      // A cutover started again after the rollback is a new attempt, from the source's recorded state.
-      const state = await readServerState(kube, w);
-      expect(state?.source?.floatingIpsReleased).toBe(false);
-    });
-  });
+    },
+  );
 
   it('refuses to start when the VM name belongs to something else', async () => {
     const ns = 'cut-pre';
@@ -188,7 +211,12 @@ describe('cutover', () => {
     const cloud = new SimulatedCloud();
     const w = serverWork(70, ns, { policy: 'missing-policy' });
     setup(cloud, [w]);
-    await kube.create('VirtualMachine', { apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachine', metadata: { name: w.vmName, namespace: ns }, spec: { runStrategy: 'Halted', template: { spec: { domain: { devices: {} } } } } });
+    await kube.create('VirtualMachine', {
+      apiVersion: 'kubevirt.io/v1',
+      kind: 'VirtualMachine',
+      metadata: { name: w.vmName, namespace: ns },
+      spec: { runStrategy: 'Halted', template: { spec: { domain: { devices: {} } } } },
+    });
     const res = await cutoverServer(deps(cloud), w);
     expect(res.outcome).toBe('preflight-failed');
     expect(res.error).toContain('is not the migration of server');

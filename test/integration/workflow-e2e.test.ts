@@ -136,18 +136,32 @@ describe('migration end to end through the CLI (local OpenStack over HTTP, real 
     const cloud = openStackSource(bc.client);
     const store = new StateStore(kube);
     const orderFrom = bc.actions.order.length;
-    const res = await cutoverServer({
-      kube, cloud, store, pollMs: 20, releaseFloatingIp: true,
-      finalCopy: finalCopyVia({ clientFor: async () => bc.client, store }, () => server('web-1').tenant_id, { wait: { intervalMs: 5, maxIntervalMs: 20, timeoutMs: 30_000 } }),
-      afterStep: (step) => {
-        if (step === 'floating-ip') throw new Error('injected failure after the floating IP was released');
+    const res = await cutoverServer(
+      {
+        kube,
+        cloud,
+        store,
+        pollMs: 20,
+        releaseFloatingIp: true,
+        finalCopy: finalCopyVia({ clientFor: async () => bc.client, store }, () => server('web-1').tenant_id, {
+          wait: { intervalMs: 5, maxIntervalMs: 20, timeoutMs: 30_000 },
+        }),
+        afterStep: (step) => {
+          if (step === 'floating-ip') throw new Error('injected failure after the floating IP was released');
+        },
       },
-    }, work);
+      work,
+    );
     expect(res.outcome).toBe('rolled-back');
     expect(res.rollbackErrors).toBeUndefined();
     const order = bc.actions.order.slice(orderFrom);
     const web1 = server('web-1');
-    expect(order.filter((a) => a.startsWith('fip ') || a.startsWith('os-'))).toEqual([`os-stop ${web1.id}`, `fip ${WEB1_FIP} null`, `os-start ${web1.id}`, `fip ${WEB1_FIP} ${WEB1_PORT}`]);
+    expect(order.filter((a) => a.startsWith('fip ') || a.startsWith('os-'))).toEqual([
+      `os-stop ${web1.id}`,
+      `fip ${WEB1_FIP} null`,
+      `os-start ${web1.id}`,
+      `fip ${WEB1_FIP} ${WEB1_PORT}`,
+    ]);
     expect(web1.status).toBe('ACTIVE');
     expect(fip(WEB1_FIP).port_id).toBe(WEB1_PORT);
     expect(fip(WEB1_FIP).fixed_ip_address).toBe((await store.load(NS, 'web-1'))?.source?.floatingIps[0].fixedIp);
@@ -188,7 +202,14 @@ describe('migration end to end through the CLI (local OpenStack over HTTP, real 
     // --parallel 2: never more than two imports in flight, and two at some point.
     expect(fake.maxInFlight).toBe(2);
     // The expired token was refused by Glance (401), the import was recreated with a new token and succeeded.
-    const refused = [...new Set(fake.downloads.slice(downloadsFrom).filter((d) => d.status === 401).map((d) => d.key))];
+    const refused = [
+      ...new Set(
+        fake.downloads
+          .slice(downloadsFrom)
+          .filter((d) => d.status === 401)
+          .map((d) => d.key),
+      ),
+    ];
     expect(refused.length).toBeGreaterThan(0);
     const copied = ['bfv-1-root', 'db-1-root', 'db-1-vol-7f49552f', 'topo-1-root', 'web-1-root', 'web-2-root'];
     const imports = fake.importsStarted.slice(started);
@@ -216,7 +237,20 @@ describe('migration end to end through the CLI (local OpenStack over HTTP, real 
   it('cold cutover of the wave: stop, final copy after the stop, import, VMs running, floating IP released', async () => {
     fake.maxInFlight = 0;
     const orderFrom = bc.actions.order.length;
-    const r = await cli('cutover', '--project', 'acme-prod', '-i', inventoryFile, '--parallel', '2', '--release-floating-ip', '--poll-interval', '20', '--timeout', '300s');
+    const r = await cli(
+      'cutover',
+      '--project',
+      'acme-prod',
+      '-i',
+      inventoryFile,
+      '--parallel',
+      '2',
+      '--release-floating-ip',
+      '--poll-interval',
+      '20',
+      '--timeout',
+      '300s',
+    );
     expect(r.code, r.err).toBe(0);
     for (const vm of WAVE) expect(r.err).toContain(`${NS}/${vm}: running`);
     expect(fake.maxInFlight).toBeLessThanOrEqual(2);
@@ -229,7 +263,9 @@ describe('migration end to end through the CLI (local OpenStack over HTTP, real 
       const stopAt = order.indexOf(`os-stop ${s.id}`);
       expect(stopAt, vm).toBeGreaterThanOrEqual(0);
       const volumes: string[] = s['os-extended-volumes:volumes_attached'].map((v: { id: string }) => v.id);
-      const copies = order.map((a, i) => [a, i] as const).filter(([a]) => a.startsWith(`createImage ${s.id} `) || volumes.some((v) => a.startsWith(`snapshot ${v} `)));
+      const copies = order
+        .map((a, i) => [a, i] as const)
+        .filter(([a]) => a.startsWith(`createImage ${s.id} `) || volumes.some((v) => a.startsWith(`snapshot ${v} `)));
       expect(copies.length, vm).toBe(volumes.length + (s.image?.id ? 1 : 0));
       for (const [, at] of copies) expect(at).toBeGreaterThan(stopAt);
       const rec = await store.load(NS, vm);
@@ -241,9 +277,20 @@ describe('migration end to end through the CLI (local OpenStack over HTTP, real 
     }
     expect(order).toContain(`fip ${WEB1_FIP} null`);
     expect(fip(WEB1_FIP).port_id).toBeNull();
-    expect((await store.load(NS, 'web-1'))?.source?.floatingIps).toEqual([{ floatingIpId: WEB1_FIP, floatingIpAddress: '203.0.113.235', portId: WEB1_PORT, fixedIp: expect.any(String) }]);
+    expect((await store.load(NS, 'web-1'))?.source?.floatingIps).toEqual([
+      { floatingIpId: WEB1_FIP, floatingIpAddress: '203.0.113.235', portId: WEB1_PORT, fixedIp: expect.any(String) },
+    ]);
     expect((await kube.list('Service', NS)).items.map((s) => s.metadata.name)).toEqual(['web-1-fip-203-0-113-235']);
-    expect((await kube.list('DataVolume', NS)).items.map((d) => d.metadata.name).sort()).toEqual(['bfv-1-root', 'db-1-ephemeral0', 'db-1-root', 'db-1-swap', 'db-1-vol-7f49552f', 'topo-1-root', 'web-1-root', 'web-2-root']);
+    expect((await kube.list('DataVolume', NS)).items.map((d) => d.metadata.name).sort()).toEqual([
+      'bfv-1-root',
+      'db-1-ephemeral0',
+      'db-1-root',
+      'db-1-swap',
+      'db-1-vol-7f49552f',
+      'topo-1-root',
+      'web-1-root',
+      'web-2-root',
+    ]);
     const st = await status();
     for (const vm of WAVE) expect([st.get(vm)?.phase, st.get(vm)?.progress, st.get(vm)?.vmExists], vm).toEqual(['running', 100, true]);
     // Servers outside the wave were not touched.
@@ -255,7 +302,10 @@ describe('migration end to end through the CLI (local OpenStack over HTTP, real 
   });
 
   it('backup --cleanup removes every image the plugin made; no source server or volume is deleted', async () => {
-    const volumesBefore = bc.cloud.volumes.filter((v) => !String(v.name ?? '').startsWith('osm-')).map((v) => v.id).sort();
+    const volumesBefore = bc.cloud.volumes
+      .filter((v) => !String(v.name ?? '').startsWith('osm-'))
+      .map((v) => v.id)
+      .sort();
     expect(bc.actions.live('osm-').images.length).toBeGreaterThan(0);
     const r = await cli('backup', '--project', 'acme-prod', '-i', inventoryFile, '--cleanup', '--poll-interval', '20');
     expect(r.code, r.out + r.err).toBe(0);

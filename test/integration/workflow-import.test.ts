@@ -44,7 +44,7 @@ async function everythingVisible(ns: string): Promise<string> {
 }
 
 describe('import', () => {
-  it('downloads each server\'s copies with a token of that server\'s own project (cloudFor)', async () => {
+  it("downloads each server's copies with a token of that server's own project (cloudFor)", async () => {
     const ns = 'imp-proj';
     await ensureNamespace(kube, ns);
     // One cloud, seen through two project-scoped views: the token each import gets must come from the
@@ -71,10 +71,16 @@ describe('import', () => {
           },
         }) as SourceCloud;
       };
-      const failing = { ...cloud, issueImportToken: () => Promise.reject(new Error('the configured project cannot read these images')) } as unknown as SourceCloud;
+      const failing = {
+        ...cloud,
+        issueImportToken: () => Promise.reject(new Error('the configured project cannot read these images')),
+      } as unknown as SourceCloud;
       const results = await importServers({ ...deps(failing), cloudFor: async (w) => viewOf(w) }, works, 2, (w) => copies.get(w.serverId));
       expect(results.map((r) => r.ok)).toEqual([true, true]);
-      expect([...tokensBy.entries()].sort()).toEqual([['project-a', 1], ['project-b', 1]]);
+      expect([...tokensBy.entries()].sort()).toEqual([
+        ['project-a', 1],
+        ['project-b', 1],
+      ]);
     } finally {
       await fake.shutdown();
     }
@@ -131,7 +137,17 @@ describe('import', () => {
       const w = serverWork(10, ns);
       cloud.addServer(w.serverId, 'SHUTOFF');
       const copies = await cloud.copyServer(w, true);
-      await expect(importServer(deps(cloud, { afterStep: (s) => { if (s === 'dv-created') throw new StepAbort(s); } }), w, copies)).rejects.toThrow(StepAbort);
+      await expect(
+        importServer(
+          deps(cloud, {
+            afterStep: (s) => {
+              if (s === 'dv-created') throw new StepAbort(s);
+            },
+          }),
+          w,
+          copies,
+        ),
+      ).rejects.toThrow(StepAbort);
       const d = deps(cloud);
       const res = await importServer(d, w, copies);
       expect(res.ok).toBe(true);
@@ -170,17 +186,56 @@ describe('import', () => {
     const fake = new FakeControllers(kube, { steps: 6, stepMs: 60 }).start();
     // Any call to the source cloud fails the test: NFS copies must not need it.
     const calls: string[] = [];
-    const noCloud = new Proxy({}, { get: (_t, name) => () => { calls.push(String(name)); throw new Error(`source cloud called: ${String(name)}`); } }) as SourceCloud;
+    const noCloud = new Proxy(
+      {},
+      {
+        get: (_t, name) => () => {
+          calls.push(String(name));
+          throw new Error(`source cloud called: ${String(name)}`);
+        },
+      },
+    ) as SourceCloud;
     try {
       const w = serverWork(50, ns, { volumes: 1 });
       const url = (f: string) => `http://osm-file-server.osm-files.svc/backups/p1/${w.serverId}/${f}.qcow2`;
       const copies: DiskCopy[] = [
-        { disk: 'root', diskRole: 'root', dataVolume: `${w.vmName}-root`, imageId: '', diskFormat: 'qcow2', virtualSize: 2 ** 29, path: `/backups/p1/${w.serverId}/root.qcow2`, url: url('root') },
-        { disk: 'vol-0', diskRole: 'volume', dataVolume: `${w.vmName}-vol-0`, volumeId: 'v0', imageId: '', diskFormat: 'qcow2', virtualSize: 2 ** 29, path: `/backups/p1/${w.serverId}/v0.qcow2`, url: url('v0') },
+        {
+          disk: 'root',
+          diskRole: 'root',
+          dataVolume: `${w.vmName}-root`,
+          imageId: '',
+          diskFormat: 'qcow2',
+          virtualSize: 2 ** 29,
+          path: `/backups/p1/${w.serverId}/root.qcow2`,
+          url: url('root'),
+        },
+        {
+          disk: 'vol-0',
+          diskRole: 'volume',
+          dataVolume: `${w.vmName}-vol-0`,
+          volumeId: 'v0',
+          imageId: '',
+          diskFormat: 'qcow2',
+          virtualSize: 2 ** 29,
+          path: `/backups/p1/${w.serverId}/v0.qcow2`,
+          url: url('v0'),
+        },
       ];
       // What backup --method nfs records.
-      await updateRecord(new StateStore(kube), w, (r) => { r.disks = copies; r.state = { ...r.state, phase: 'backed-up' }; });
-      await expect(importServer(deps(noCloud, { afterStep: (step) => { if (step === 'dv-created') throw new StepAbort(step); } }), w)).rejects.toThrow(StepAbort);
+      await updateRecord(new StateStore(kube), w, (r) => {
+        r.disks = copies;
+        r.state = { ...r.state, phase: 'backed-up' };
+      });
+      await expect(
+        importServer(
+          deps(noCloud, {
+            afterStep: (step) => {
+              if (step === 'dv-created') throw new StepAbort(step);
+            },
+          }),
+          w,
+        ),
+      ).rejects.toThrow(StepAbort);
       const d = deps(noCloud);
       const res = await importServer(d, w);
       expect(res.ok, res.error).toBe(true);
@@ -205,7 +260,7 @@ describe('import', () => {
     }
   });
 
-  it('records a failed import with CDI\'s message', async () => {
+  it("records a failed import with CDI's message", async () => {
     const ns = 'imp-fail';
     await ensureNamespace(kube, ns);
     const cloud = new SimulatedCloud();
@@ -230,11 +285,19 @@ describe('import', () => {
     const fake = new FakeControllers(kube, { steps: 10, stepMs: 300 }).start();
     try {
       const w = serverWork(40, ns);
-      const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, '..', 'support', 'import-child.ts'), api.kubeconfigPath, ns, '40'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, '..', 'support', 'import-child.ts'), api.kubeconfigPath, ns, '40'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let err = '';
       child.stderr.on('data', (c) => (err += c));
       // Kill it once the import runs (CDI reports progress).
-      await kube.waitFor('DataVolume', ns, `${w.vmName}-root`, (dv) => (((dv?.status as any)?.phase === 'ImportInProgress') ? true : undefined), AbortSignal.timeout(60_000));
+      await kube.waitFor(
+        'DataVolume',
+        ns,
+        `${w.vmName}-root`,
+        (dv) => ((dv?.status as any)?.phase === 'ImportInProgress' ? true : undefined),
+        AbortSignal.timeout(60_000),
+      );
       child.kill('SIGKILL');
       await new Promise((r) => child.once('exit', r));
       expect(child.signalCode, err).toBe('SIGKILL');

@@ -41,7 +41,19 @@ describe('the plan is the contract', () => {
     expect(recorded?.config.volumeMode).toBe('Block');
 
     // Other options: stop, exit 1, with a readable diff, before anything is done.
-    const other = await cli('cutover', 'web-1', '-i', example, '--storage-class', 'slow', '--network-map', 'ext-net=multus:ext', '--load-balancer-mode', 'spec', '--dry-run=client');
+    const other = await cli(
+      'cutover',
+      'web-1',
+      '-i',
+      example,
+      '--storage-class',
+      'slow',
+      '--network-map',
+      'ext-net=multus:ext',
+      '--load-balancer-mode',
+      'spec',
+      '--dry-run=client',
+    );
     expect(other.code).toBe(1);
     expect(other.out).toBe('');
     expect(other.err).toContain(`is not the plan recorded in the cluster (${recorded!.planId}`);
@@ -67,7 +79,10 @@ describe('the plan is the contract', () => {
 
   it('-l role=web selects the same servers in cutover and status; unknown names are an error in both', async () => {
     const works = serverWorks(buildPlan(inventory, resolvePlanConfig({}, { storageClass: 'slow' })), inventory);
-    const web = inventory.servers.filter((s) => s.metadata.role === 'web').map((s) => s.name).sort();
+    const web = inventory.servers
+      .filter((s) => s.metadata.role === 'web')
+      .map((s) => s.name)
+      .sort();
     expect(web.length).toBeGreaterThan(1);
     // Every server has a state record, as backup writes them (with its selection labels).
     const store = new StateStore(kube);
@@ -83,7 +98,11 @@ describe('the plan is the contract', () => {
     expect(st.code, st.err).toBe(0);
     expect((JSON.parse(st.out) as StatusReport).servers.map((s) => s.server).sort()).toEqual(web);
 
-    for (const args of [['cutover', 'no-such-server', '-i', example, '--dry-run=client'], ['status', 'no-such-server'], ['import', 'no-such-server', '-i', example]]) {
+    for (const args of [
+      ['cutover', 'no-such-server', '-i', example, '--dry-run=client'],
+      ['status', 'no-such-server'],
+      ['import', 'no-such-server', '-i', example],
+    ]) {
       const r = await cli(...args);
       expect(r.code, args.join(' ')).toBe(1);
       expect(r.err).toContain('NotFound: no server "no-such-server"');

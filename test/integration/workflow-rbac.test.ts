@@ -37,7 +37,12 @@ const NS = 'acme-acme-prod';
 const SA_NS = 'migrator';
 const WEB1_FIP_SERVICE = 'web-1-fip-203-0-113-235';
 
-interface Rule { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] }
+interface Rule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+  resourceNames?: string[];
+}
 type Role = KubeObject & { rules: Rule[] };
 
 /** The ClusterRole of deploy/<file>, parsed from the file as shipped. */
@@ -59,11 +64,17 @@ function grants(role: Role): Set<string> {
  * when the role grants a verb that is neither used here nor listed.
  */
 const NOT_EXERCISED: Record<string, string> = {
-  'get /secrets': 'import adopting an import already under way (a rerun after an interrupted one) reads its token Secret for the expiry: src/workflow/import.ts',
+  'get /secrets':
+    'import adopting an import already under way (a rerun after an interrupted one) reads its token Secret for the expiry: src/workflow/import.ts',
 };
 
 /** One Kubernetes request the plugin sent with a given token. */
-interface Sent { method: string; path: string; watch: boolean; status?: number }
+interface Sent {
+  method: string;
+  path: string;
+  watch: boolean;
+  status?: number;
+}
 
 /**
  * The RBAC permission a request needs ("verb group/resource"), or undefined for discovery and other
@@ -105,7 +116,8 @@ function recordRequests(tokens: Map<string, Sent[]>): () => void {
     // array values) from node-fetch, which client-node's Watch uses.
     const [first, second] = args as [unknown, https.RequestOptions | undefined];
     const opts = first instanceof URL ? second : (first as https.RequestOptions & { protocol?: string });
-    const url = first instanceof URL ? first : opts?.path ? new URL(`${opts.protocol ?? 'https:'}//${opts.hostname ?? opts.host}:${opts.port}${opts.path}`) : undefined;
+    const url =
+      first instanceof URL ? first : opts?.path ? new URL(`${opts.protocol ?? 'https:'}//${opts.hostname ?? opts.host}:${opts.port}${opts.path}`) : undefined;
     const header = (opts?.headers as Record<string, string | string[]> | undefined)?.Authorization;
     const auth = (Array.isArray(header) ? header[0] : header) ?? '';
     const log = tokens.get(auth.replace(/^Bearer /, ''));
@@ -186,7 +198,12 @@ beforeAll(async () => {
   migratorConfig = api.kubeconfigForToken('migrator', migratorToken);
   planOnlyConfig = api.kubeconfigForToken('plan-only', await serviceAccountBoundTo('plan-only', [planRole]));
   // CDI and KubeVirt are cluster components: they act with their own (here: the admin's) credentials.
-  fake = new FakeControllers(kube, { steps: 2, stepMs: 20, download: true, failVm: (vm) => (failingVms.has(vm.metadata.name) ? 'virt-launcher: failed to start' : undefined) }).start();
+  fake = new FakeControllers(kube, {
+    steps: 2,
+    stepMs: 20,
+    download: true,
+    failVm: (vm) => (failingVms.has(vm.metadata.name) ? 'virt-launcher: failed to start' : undefined),
+  }).start();
   stopRecording = recordRequests(tokens);
   timings.setup = Math.round(performance.now() - t0) / 1000;
 }, 300_000);
@@ -218,7 +235,21 @@ describe('the documented ClusterRoles run the whole migration (service account b
     expect(b.code, b.out + b.err).toBe(0);
     expect(b.out).toContain(`${NS}/web-1: backed-up`);
     // The NFS method applies the file server and a flatten Job (nothing runs them here: only RBAC is at stake).
-    const nfs = await cli(migratorConfig, 'backup', 'web-2', '-i', inventoryFile, '--method', 'nfs', '--nfs-server', 'nfs.example.invalid', '--nfs-export', '/export', '--nfs-path-template', '/backups/{server_id}/{disk}.qcow2');
+    const nfs = await cli(
+      migratorConfig,
+      'backup',
+      'web-2',
+      '-i',
+      inventoryFile,
+      '--method',
+      'nfs',
+      '--nfs-server',
+      'nfs.example.invalid',
+      '--nfs-export',
+      '/export',
+      '--nfs-path-template',
+      '/backups/{server_id}/{disk}.qcow2',
+    );
     expect(nfs.code, nfs.out + nfs.err).toBe(0);
     expect(await kube.get('Service', 'openstack-migrate', FILE_SERVER_NAME)).toBeDefined();
     expect((await api.client().request('GET', `/apis/apps/v1/namespaces/openstack-migrate/deployments/${FILE_SERVER_NAME}`)).status).toBe(200);
@@ -310,10 +341,12 @@ describe('the documented ClusterRoles run the whole migration (service account b
     expect(load(block![1])).toEqual(workflowRole);
   });
 
-  it('bound only to deploy/clusterrole.yaml, status is refused with the server\'s forbidden message (exit 1)', async () => {
+  it("bound only to deploy/clusterrole.yaml, status is refused with the server's forbidden message (exit 1)", async () => {
     const r = await cli(planOnlyConfig, 'status', '-o', 'json');
     expect(r.code).toBe(1);
     expect(r.out).toBe('');
-    expect(r.err).toMatch(/^error: list (ConfigMap|DataVolume|VirtualMachine): (configmaps|datavolumes\.cdi\.kubevirt\.io|virtualmachines\.kubevirt\.io) is forbidden: User "system:serviceaccount:migrator:plan-only" cannot list resource "(configmaps|datavolumes|virtualmachines)" in API group "(|cdi\.kubevirt\.io|kubevirt\.io)" at the cluster scope\n$/);
+    expect(r.err).toMatch(
+      /^error: list (ConfigMap|DataVolume|VirtualMachine): (configmaps|datavolumes\.cdi\.kubevirt\.io|virtualmachines\.kubevirt\.io) is forbidden: User "system:serviceaccount:migrator:plan-only" cannot list resource "(configmaps|datavolumes|virtualmachines)" in API group "(|cdi\.kubevirt\.io|kubevirt\.io)" at the cluster scope\n$/,
+    );
   });
 });

@@ -25,7 +25,12 @@ describe('status', () => {
     const a = serverWork(1, 'st');
     const b = serverWork(2, 'st');
     await recordState({ kube }, a, { phase: 'importing', startedAt: '2025-01-01T00:00:00Z', serverId: a.serverId });
-    await recordState({ kube }, b, { phase: 'rolled-back', lastError: 'import failed: corrupt', startedAt: '2025-01-01T00:00:00Z', finishedAt: '2025-01-01T00:02:00Z' });
+    await recordState({ kube }, b, {
+      phase: 'rolled-back',
+      lastError: 'import failed: corrupt',
+      startedAt: '2025-01-01T00:00:00Z',
+      finishedAt: '2025-01-01T00:02:00Z',
+    });
     const dv = structuredClone(a.dataVolumes[0]);
     dv.metadata.annotations = { ...dv.metadata.annotations, [ANNOTATIONS.phase]: 'importing', [ANNOTATIONS.progress]: '42.0' };
     await kube.create('DataVolume', dv);
@@ -54,7 +59,10 @@ describe('status', () => {
     // path that is wrong or a cluster without the CRDs.
     const target = api.target('default');
     const lost = new Kube({ ...target, server: `${target.server}/no-such-prefix` });
-    const error = await readSnapshot(lost, 'st').then(() => undefined, (e: unknown) => e);
+    const error = await readSnapshot(lost, 'st').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(MigrateError);
     expect((error as MigrateError).exitCode).toBe(1);
     expect((error as Error).message).toMatch(/NotFound/);
@@ -62,7 +70,7 @@ describe('status', () => {
     expect((error as Error).message).toMatch(/configmaps|virtualmachines|datavolumes/);
   });
 
-  it('--watch stops with the server\'s refusal when the credentials may list but not watch (no retry loop)', async () => {
+  it("--watch stops with the server's refusal when the credentials may list but not watch (no retry loop)", async () => {
     const role = {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'ClusterRole',
@@ -81,7 +89,10 @@ describe('status', () => {
     let renders = 0;
     const stop = new AbortController();
     const started = Date.now();
-    const error = await watchStatus(limited, undefined, () => renders++, stop.signal).then(() => undefined, (e: unknown) => e);
+    const error = await watchStatus(limited, undefined, () => renders++, stop.signal).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     stop.abort();
     expect(error).toBeInstanceOf(WatchRefusedError);
     expect((error as WatchRefusedError).httpStatus).toBe(403);

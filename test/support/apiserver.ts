@@ -187,7 +187,10 @@ function makeCertificates(dir: string) {
     path.join(dir, 'server.ext'),
     'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc\nextendedKeyUsage=serverAuth\nkeyUsage=digitalSignature,keyEncipherment\n',
   );
-  openssl(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', 'server.ext'], dir);
+  openssl(
+    ['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', 'server.ext'],
+    dir,
+  );
   openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'sa.key'], dir);
   openssl(['ec', '-in', 'sa.key', '-pubout', '-out', 'sa.pub'], dir);
 }
@@ -313,7 +316,7 @@ export async function startTestApiServer(options: StartOptions = {}): Promise<Te
         const spec = crd.spec as { group: string; names: { plural: string }; versions: { name: string; served: boolean }[] };
         await waitFor(`CRD ${crd.metadata.name} served`, 30_000, apiProc, apiLog, async () => {
           const got = await admin.request('GET', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`);
-          const conditions = ((got.body as { status?: { conditions?: { type: string; status: string }[] } }).status?.conditions ?? []);
+          const conditions = (got.body as { status?: { conditions?: { type: string; status: string }[] } }).status?.conditions ?? [];
           if (!conditions.some((c) => c.type === 'Established' && c.status === 'True')) return false;
           for (const v of spec.versions.filter((x) => x.served)) {
             const disc = await admin.request('GET', `/apis/${spec.group}/${v.name}`);

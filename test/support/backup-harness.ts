@@ -7,7 +7,15 @@ import { loadCloudConfig } from '../../src/openstack/config.js';
 import type { BackupTarget } from '../../src/workflow/backup.js';
 import { diskKey } from '../../src/workflow/backup.js';
 import { cloudActions, type ActionBehaviour, type CloudActions } from './openstack-actions.js';
-import { FIXTURE_IDS, TEST_PASSWORD, fixtureCloud, startOpenStackServer, type OpenStackTestServer, type ServedCloud, type ServerOptions } from './openstack-server/index.js';
+import {
+  FIXTURE_IDS,
+  TEST_PASSWORD,
+  fixtureCloud,
+  startOpenStackServer,
+  type OpenStackTestServer,
+  type ServedCloud,
+  type ServerOptions,
+} from './openstack-server/index.js';
 
 export interface BackupCloud {
   server: OpenStackTestServer;
@@ -22,10 +30,21 @@ export interface BackupCloud {
 
 /** OS_* settings of the admin on the local server (no clouds.yaml involved). */
 export function adminEnv(server: OpenStackTestServer): Record<string, string> {
-  return { OS_AUTH_URL: server.authUrl, OS_USERNAME: 'admin', OS_PASSWORD: TEST_PASSWORD, OS_PROJECT_ID: FIXTURE_IDS.adminProject, OS_USER_DOMAIN_NAME: 'Default', OS_REGION_NAME: 'RegionOne' };
+  return {
+    OS_AUTH_URL: server.authUrl,
+    OS_USERNAME: 'admin',
+    OS_PASSWORD: TEST_PASSWORD,
+    OS_PROJECT_ID: FIXTURE_IDS.adminProject,
+    OS_USER_DOMAIN_NAME: 'Default',
+    OS_REGION_NAME: 'RegionOne',
+  };
 }
 
-export async function startBackupCloud(behaviour: Partial<ActionBehaviour> = {}, options: ServerOptions = {}, cloud: ServedCloud = fixtureCloud()): Promise<BackupCloud> {
+export async function startBackupCloud(
+  behaviour: Partial<ActionBehaviour> = {},
+  options: ServerOptions = {},
+  cloud: ServedCloud = fixtureCloud(),
+): Promise<BackupCloud> {
   const actions = cloudActions(cloud, behaviour);
   const server = await startOpenStackServer(cloud, { ...options, extraRoutes: actions.routes });
   const empty = mkdtempSync(join(tmpdir(), 'osm-bk-'));
@@ -46,7 +65,8 @@ export async function startBackupCloud(behaviour: Partial<ActionBehaviour> = {},
       const disks: BackupTarget['disks'] = [];
       if (bootFromVolume) disks.push({ disk: 'root', diskRole: 'root', dataVolume: `${name}-root`, volumeId: vols[0] });
       else disks.push({ disk: 'root', diskRole: 'root', dataVolume: `${name}-root` });
-      for (const v of bootFromVolume ? vols.slice(1) : vols) disks.push({ disk: diskKey('volume', v), diskRole: 'volume', dataVolume: `${name}-${diskKey('volume', v)}`, volumeId: v });
+      for (const v of bootFromVolume ? vols.slice(1) : vols)
+        disks.push({ disk: diskKey('volume', v), diskRole: 'volume', dataVolume: `${name}-${diskKey('volume', v)}`, volumeId: v });
       return { serverId: s.id, serverName: s.name, projectId: s.tenant_id, namespace, vmName: name, disks };
     },
     async close() {

@@ -12,13 +12,14 @@ export interface CliRun {
 export async function runCli(args: string[], options: { echo?: boolean } = {}): Promise<CliRun> {
   const out: string[] = [];
   const err: string[] = [];
-  const capture = (sink: string[], real: typeof process.stdout.write) => ((chunk: unknown, ...rest: unknown[]) => {
-    sink.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
-    if (options.echo) return (real as (...a: unknown[]) => boolean)(chunk, ...rest);
-    const done = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
-    done?.();
-    return true;
-  }) as typeof process.stdout.write;
+  const capture = (sink: string[], real: typeof process.stdout.write) =>
+    ((chunk: unknown, ...rest: unknown[]) => {
+      sink.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
+      if (options.echo) return (real as (...a: unknown[]) => boolean)(chunk, ...rest);
+      const done = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
+      done?.();
+      return true;
+    }) as typeof process.stdout.write;
   const [stdout, stderr] = [process.stdout.write.bind(process.stdout), process.stderr.write.bind(process.stderr)];
   process.stdout.write = capture(out, stdout);
   process.stderr.write = capture(err, stderr);

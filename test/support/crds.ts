@@ -80,7 +80,15 @@ function crd(names: CrdNames, openAPIV3Schema: unknown): KubeObject {
 /** KubeVirt VirtualMachine kubevirt.io/v1 (schema of KubeVirt v1.6.2, names as virt-operator installs them). */
 export function virtualMachineCrd(): KubeObject {
   return crd(
-    { group: 'kubevirt.io', version: 'v1', kind: 'VirtualMachine', plural: 'virtualmachines', singular: 'virtualmachine', shortNames: ['vm', 'vms'], statusSubresource: true },
+    {
+      group: 'kubevirt.io',
+      version: 'v1',
+      kind: 'VirtualMachine',
+      plural: 'virtualmachines',
+      singular: 'virtualmachine',
+      shortNames: ['vm', 'vms'],
+      statusSubresource: true,
+    },
     structural(readJson('kubevirt/virtualmachine_v1.json')),
   );
 }
@@ -88,7 +96,15 @@ export function virtualMachineCrd(): KubeObject {
 /** CDI DataVolume cdi.kubevirt.io/v1beta1 (schema of CDI v1.63.1). */
 export function dataVolumeCrd(): KubeObject {
   return crd(
-    { group: 'cdi.kubevirt.io', version: 'v1beta1', kind: 'DataVolume', plural: 'datavolumes', singular: 'datavolume', shortNames: ['dv', 'dvs'], statusSubresource: true },
+    {
+      group: 'cdi.kubevirt.io',
+      version: 'v1beta1',
+      kind: 'DataVolume',
+      plural: 'datavolumes',
+      singular: 'datavolume',
+      shortNames: ['dv', 'dvs'],
+      statusSubresource: true,
+    },
     structural(readJson('cdi/datavolume_v1beta1.json')),
   );
 }

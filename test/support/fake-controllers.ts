@@ -24,7 +24,13 @@ export function virtualMachineInstanceCrd(): KubeObject {
     metadata: { name: 'virtualmachineinstances.kubevirt.io' },
     spec: {
       group: 'kubevirt.io',
-      names: { kind: 'VirtualMachineInstance', listKind: 'VirtualMachineInstanceList', plural: 'virtualmachineinstances', singular: 'virtualmachineinstance', shortNames: ['vmi', 'vmis'] },
+      names: {
+        kind: 'VirtualMachineInstance',
+        listKind: 'VirtualMachineInstanceList',
+        plural: 'virtualmachineinstances',
+        singular: 'virtualmachineinstance',
+        shortNames: ['vmi', 'vmis'],
+      },
       scope: 'Namespaced',
       versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: structural(schema) } }],
     },
@@ -65,7 +71,10 @@ export class FakeControllers {
   private readonly handled = new Set<string>();
   private readonly loops: Promise<void>[] = [];
 
-  constructor(private readonly kube: Kube, private readonly options: FakeControllerOptions = {}) {}
+  constructor(
+    private readonly kube: Kube,
+    private readonly options: FakeControllerOptions = {},
+  ) {}
 
   start(): this {
     this.loops.push(this.informer('DataVolume', (type, dv) => type !== 'DELETED' && this.onDataVolume(dv)));
@@ -95,10 +104,18 @@ export class FakeControllers {
       try {
         const list = await this.kube.list(kind, undefined);
         for (const o of list.items) onEvent('ADDED', o);
-        await this.kube.watchUntil(kind, undefined, list.resourceVersion, undefined, undefined, (type, o) => {
-          onEvent(type, o);
-          return undefined;
-        }, this.stop.signal);
+        await this.kube.watchUntil(
+          kind,
+          undefined,
+          list.resourceVersion,
+          undefined,
+          undefined,
+          (type, o) => {
+            onEvent(type, o);
+            return undefined;
+          },
+          this.stop.signal,
+        );
       } catch (err) {
         // List/watch errors (a restarting server) are retried as client-go's informers do.
         if (this.stop.signal.aborted) return;
@@ -111,19 +128,26 @@ export class FakeControllers {
     const uid = dv.metadata.uid ?? '';
     if (this.handled.has(uid) || (dv.status as { phase?: string } | undefined)?.phase) return;
     this.handled.add(uid);
-    void this.retry(() => this.runImport(dv), 5).catch((err) => {
-      if (!this.stop.signal.aborted) this.errors.push(`import ${dv.metadata.name}: ${(err as Error).message}`);
-    }).finally(() => this.inFlight.delete(uid));
+    void this.retry(() => this.runImport(dv), 5)
+      .catch((err) => {
+        if (!this.stop.signal.aborted) this.errors.push(`import ${dv.metadata.name}: ${(err as Error).message}`);
+      })
+      .finally(() => this.inFlight.delete(uid));
   }
 
   private async setStatus(dv: StoredObject, status: Record<string, unknown>): Promise<boolean> {
-    const patched = await this.kube.mergePatch('DataVolume', dv.metadata.namespace ?? '', dv.metadata.name, { metadata: { uid: dv.metadata.uid }, status }, 'status').catch(() => undefined);
+    const patched = await this.kube
+      .mergePatch('DataVolume', dv.metadata.namespace ?? '', dv.metadata.name, { metadata: { uid: dv.metadata.uid }, status }, 'status')
+      .catch(() => undefined);
     return patched !== undefined && patched.metadata.uid === dv.metadata.uid;
   }
 
   private async runImport(dv: StoredObject): Promise<void> {
     const ns = dv.metadata.namespace ?? '';
-    const spec = dv.spec as { source?: { http?: { url: string; secretExtraHeaders?: string[] }; blank?: unknown; upload?: unknown }; storage?: { resources?: { requests?: { storage?: string } } } };
+    const spec = dv.spec as {
+      source?: { http?: { url: string; secretExtraHeaders?: string[] }; blank?: unknown; upload?: unknown };
+      storage?: { resources?: { requests?: { storage?: string } } };
+    };
     const http = spec.source?.http;
     const size = spec.storage?.resources?.requests?.storage ?? '1Gi';
     if (!http) {
@@ -144,7 +168,10 @@ export class FakeControllers {
       if (this.stop.signal.aborted) return;
       const token = await this.tokenOf(ns, http.secretExtraHeaders?.[0]);
       if (token === undefined) {
-        await this.setStatus(dv, { phase: 'ImportInProgress', conditions: [{ type: 'Running', status: 'False', reason: 'Error', message: 'secret with the auth header missing' }] });
+        await this.setStatus(dv, {
+          phase: 'ImportInProgress',
+          conditions: [{ type: 'Running', status: 'False', reason: 'Error', message: 'secret with the auth header missing' }],
+        });
         return;
       }
       const failure = i > steps / 2 ? this.options.failImport?.(dv) : undefined;
@@ -153,24 +180,48 @@ export class FakeControllers {
         return;
       }
       if (this.options.download) {
-        const status = await fetch(http.url, { headers: token ? { 'X-Auth-Token': token } : {} }).then(async (res) => {
-          await res.arrayBuffer();
-          return res.status;
-        }, () => 0);
+        const status = await fetch(http.url, { headers: token ? { 'X-Auth-Token': token } : {} }).then(
+          async (res) => {
+            await res.arrayBuffer();
+            return res.status;
+          },
+          () => 0,
+        );
         this.downloads.push({ key: `${ns}/${dv.metadata.name}`, status });
         if (status !== 200 && status !== 401) {
-          await this.setStatus(dv, { phase: 'Failed', conditions: [{ type: 'Running', status: 'False', reason: 'Error', message: `Unable to connect to http data source: expected status code 200, got ${status}` }] });
+          await this.setStatus(dv, {
+            phase: 'Failed',
+            conditions: [
+              { type: 'Running', status: 'False', reason: 'Error', message: `Unable to connect to http data source: expected status code 200, got ${status}` },
+            ],
+          });
           return;
         }
         if (status === 401) {
-          if (!(await this.setStatus(dv, { phase: 'ImportInProgress', conditions: [{ type: 'Running', status: 'False', reason: 'Error', message: 'Unable to connect to http data source: expected status code 200, got 401' }] }))) return;
+          if (
+            !(await this.setStatus(dv, {
+              phase: 'ImportInProgress',
+              conditions: [
+                { type: 'Running', status: 'False', reason: 'Error', message: 'Unable to connect to http data source: expected status code 200, got 401' },
+              ],
+            }))
+          )
+            return;
           await sleep(stepMs);
           continue;
         }
       }
       if (this.options.tokenValid && !this.options.tokenValid(token)) {
         // 401 from Glance: CDI's importer restarts and tries again; nothing advances.
-        if (!(await this.setStatus(dv, { phase: 'ImportInProgress', conditions: [{ type: 'Running', status: 'False', reason: 'Error', message: 'Unable to connect to http data source: expected status code 200, got 401' }] }))) return;
+        if (
+          !(await this.setStatus(dv, {
+            phase: 'ImportInProgress',
+            conditions: [
+              { type: 'Running', status: 'False', reason: 'Error', message: 'Unable to connect to http data source: expected status code 200, got 401' },
+            ],
+          }))
+        )
+          return;
         await sleep(stepMs);
         continue;
       }
@@ -223,12 +274,19 @@ export class FakeControllers {
     const failure = this.options.failVm?.(vm);
     const template = (vm.spec as { template?: { spec?: Record<string, unknown> } }).template?.spec ?? {};
     const conditions = failure ? [] : [{ type: 'Ready', status: 'True' }, ...(this.options.noAgent ? [] : [{ type: 'AgentConnected', status: 'True' }])];
-    await this.kube.create('VirtualMachineInstance', {
-      apiVersion: 'kubevirt.io/v1',
-      kind: 'VirtualMachineInstance',
-      metadata: { name, namespace: ns, labels: { ...vm.metadata.labels }, ownerReferences: [{ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachine', name, uid: vm.metadata.uid, controller: true }] },
-      spec: template,
-      status: failure ? { phase: 'Failed', reason: failure } : { phase: 'Running', conditions },
-    }).catch((err) => this.errors.push(`VMI ${ns}/${name}: ${(err as Error).message}`));
+    await this.kube
+      .create('VirtualMachineInstance', {
+        apiVersion: 'kubevirt.io/v1',
+        kind: 'VirtualMachineInstance',
+        metadata: {
+          name,
+          namespace: ns,
+          labels: { ...vm.metadata.labels },
+          ownerReferences: [{ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachine', name, uid: vm.metadata.uid, controller: true }],
+        },
+        spec: template,
+        status: failure ? { phase: 'Failed', reason: failure } : { phase: 'Running', conditions },
+      })
+      .catch((err) => this.errors.push(`VMI ${ns}/${name}: ${(err as Error).message}`));
   }
 }

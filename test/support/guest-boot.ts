@@ -70,13 +70,33 @@ let socketPort = 20000 + (process.pid % 20000);
 
 function qemuArgs(imageDir: string, m: GuestMachine): string[] {
   const args = [
-    '-machine', `${m.machine},accel=tcg`, '-m', '1024', '-smp', '1', '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
-    '-serial', `file:${m.console}`,
-    '-kernel', join(imageDir, 'vmlinuz'), '-initrd', join(imageDir, 'initrd.img'),
-    '-append', 'root=LABEL=osm-root rw console=ttyS0 quiet',
-    '-uuid', m.smbios.uuid,
-    '-smbios', `type=1,manufacturer=${m.smbios.manufacturer},product=${m.smbios.product},family=${m.smbios.family},serial=${m.smbios.serial},uuid=${m.smbios.uuid}`,
-    '-drive', `if=none,id=root,file=${m.disk},format=qcow2`, '-device', 'virtio-blk-pci,drive=root',
+    '-machine',
+    `${m.machine},accel=tcg`,
+    '-m',
+    '1024',
+    '-smp',
+    '1',
+    '-nodefaults',
+    '-no-user-config',
+    '-display',
+    'none',
+    '-no-reboot',
+    '-serial',
+    `file:${m.console}`,
+    '-kernel',
+    join(imageDir, 'vmlinuz'),
+    '-initrd',
+    join(imageDir, 'initrd.img'),
+    '-append',
+    'root=LABEL=osm-root rw console=ttyS0 quiet',
+    '-uuid',
+    m.smbios.uuid,
+    '-smbios',
+    `type=1,manufacturer=${m.smbios.manufacturer},product=${m.smbios.product},family=${m.smbios.family},serial=${m.smbios.serial},uuid=${m.smbios.uuid}`,
+    '-drive',
+    `if=none,id=root,file=${m.disk},format=qcow2`,
+    '-device',
+    'virtio-blk-pci,drive=root',
   ];
   if (m.uefi) {
     const vars = join(m.scratch, 'OVMF_VARS.fd');
@@ -106,10 +126,15 @@ export async function bootGuest(imageDir: string, m: GuestMachine, timeoutMs = 6
   const started = Date.now();
   const child = spawn('qemu-system-x86_64', qemuArgs(imageDir, m), { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr.on('data', (d) => { stderr += String(d); });
+  child.stderr.on('data', (d) => {
+    stderr += String(d);
+  });
   const code = await new Promise<number | null>((resolve) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('exit', (c) => { clearTimeout(timer); resolve(c); });
+    child.on('exit', (c) => {
+      clearTimeout(timer);
+      resolve(c);
+    });
   });
   const log = existsSync(m.console) ? readFileSync(m.console, 'utf8') : '';
   const begin = log.lastIndexOf('osm-report-begin');
@@ -121,7 +146,24 @@ export async function bootGuest(imageDir: string, m: GuestMachine, timeoutMs = 6
 }
 
 function parseReport(text: string, seconds: number): GuestReport {
-  const r: GuestReport = { instanceId: '', datasource: '', status: '', errors: '', hostKeys: [], hostname: '', runcmdMarker: -1, authorizedKeys: [], dmi: {}, addresses: [], routes4: [], routes6: [], nameservers: [], eni: [], resolvconf: [], seconds };
+  const r: GuestReport = {
+    instanceId: '',
+    datasource: '',
+    status: '',
+    errors: '',
+    hostKeys: [],
+    hostname: '',
+    runcmdMarker: -1,
+    authorizedKeys: [],
+    dmi: {},
+    addresses: [],
+    routes4: [],
+    routes6: [],
+    nameservers: [],
+    eni: [],
+    resolvconf: [],
+    seconds,
+  };
   for (const raw of text.split(/\r?\n/)) {
     const line = raw.replace(/\r/g, '');
     const m = /^osm ([a-z0-9_-]+) ?(.*)$/.exec(line);
@@ -137,8 +179,18 @@ function parseReport(text: string, seconds: number): GuestReport {
     else if (key === 'authorized-key') r.authorizedKeys.push(value.trim());
     else if (key.startsWith('dmi-')) r.dmi[key.slice(4)] = value.trim();
     else if (key === 'addr') {
-      for (const link of JSON.parse(value) as { ifname: string; address: string; mtu: number; addr_info: { local: string; prefixlen: number; scope: string }[] }[]) {
-        r.addresses.push({ ifname: link.ifname, mac: link.address, mtu: link.mtu, addrs: link.addr_info.filter((a) => a.scope === 'global').map((a) => `${a.local}/${a.prefixlen}`) });
+      for (const link of JSON.parse(value) as {
+        ifname: string;
+        address: string;
+        mtu: number;
+        addr_info: { local: string; prefixlen: number; scope: string }[];
+      }[]) {
+        r.addresses.push({
+          ifname: link.ifname,
+          mac: link.address,
+          mtu: link.mtu,
+          addrs: link.addr_info.filter((a) => a.scope === 'global').map((a) => `${a.local}/${a.prefixlen}`),
+        });
       }
     } else if (key === 'route4' || key === 'route6') {
       const routes = (JSON.parse(value) as { dst: string; gateway?: string; dev: string; table?: string; type?: string }[])

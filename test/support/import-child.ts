@@ -13,6 +13,8 @@ const work = serverWork(Number(n), namespace);
 const cloud = new SimulatedCloud();
 cloud.addServer(work.serverId, 'SHUTOFF');
 cloud.images.set('img-kill9', { id: 'img-kill9', status: 'active', virtualSize: 2 ** 30, diskFormat: 'qcow2' });
-const copies = [{ disk: 'root', diskRole: 'root' as const, dataVolume: `${work.vmName}-root`, imageId: 'img-kill9', diskFormat: 'qcow2', virtualSize: 2 ** 30 }];
+const copies = [
+  { disk: 'root', diskRole: 'root' as const, dataVolume: `${work.vmName}-root`, imageId: 'img-kill9', diskFormat: 'qcow2', virtualSize: 2 ** 30 },
+];
 const res = await importServer({ kube: new Kube(target.value), cloud }, work, copies);
 process.stdout.write(`${JSON.stringify(res)}\n`);

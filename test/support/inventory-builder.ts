@@ -3,9 +3,20 @@
 // test suites: only ever add to it.
 import { indexInventory } from '../../src/inventory/index.js';
 import {
-  INVENTORY_API_VERSION, INVENTORY_KIND, INVENTORY_SCHEMA_VERSION,
-  type Flavor, type Image, type Inventory, type Keypair, type Network, type Project, type SecurityGroup, type Server,
-  type ServerGroup, type Subnet, type Volume,
+  INVENTORY_API_VERSION,
+  INVENTORY_KIND,
+  INVENTORY_SCHEMA_VERSION,
+  type Flavor,
+  type Image,
+  type Inventory,
+  type Keypair,
+  type Network,
+  type Project,
+  type SecurityGroup,
+  type Server,
+  type ServerGroup,
+  type Subnet,
+  type Volume,
 } from '../../src/inventory/types.js';
 import type { PlanContext } from '../../src/translate/context.js';
 import { defaultPlanConfig } from '../../src/translate/defaults.js';
@@ -64,15 +75,35 @@ export function addFlavor(inv: Inventory, f: Partial<Flavor> = {}): Flavor {
 
 export function addImage(inv: Inventory, i: Partial<Image> = {}): Image {
   const image: Image = {
-    id: testId('imag'), name: 'ubuntu-22.04', status: 'active', visibility: 'public', diskFormat: 'qcow2', containerFormat: 'bare',
-    size: 700 * 1024 ** 2, virtualSize: 2.2 * 1024 ** 3, minDisk: 0, minRam: 0, properties: {}, ...i,
+    id: testId('imag'),
+    name: 'ubuntu-22.04',
+    status: 'active',
+    visibility: 'public',
+    diskFormat: 'qcow2',
+    containerFormat: 'bare',
+    size: 700 * 1024 ** 2,
+    virtualSize: 2.2 * 1024 ** 3,
+    minDisk: 0,
+    minRam: 0,
+    properties: {},
+    ...i,
   };
   inv.images.push(image);
   return image;
 }
 
 export function addVolume(inv: Inventory, v: Partial<Volume> = {}): Volume {
-  const volume: Volume = { id: testId('volu'), name: 'data', projectId: PROJECT_ID, size: 10, volumeType: '__DEFAULT__', status: 'in-use', bootable: false, attachments: [], ...v };
+  const volume: Volume = {
+    id: testId('volu'),
+    name: 'data',
+    projectId: PROJECT_ID,
+    size: 10,
+    volumeType: '__DEFAULT__',
+    status: 'in-use',
+    bootable: false,
+    attachments: [],
+    ...v,
+  };
   inv.volumes.push(volume);
   return volume;
 }
@@ -81,7 +112,16 @@ export function addNetwork(inv: Inventory, n: Partial<Network> = {}, subnet?: Pa
   const network: Network = { id: testId('netw'), name: 'private', projectId: PROJECT_ID, mtu: 1450, ...n };
   inv.networks.push(network);
   if (subnet) {
-    const s: Subnet = { id: testId('subn'), name: `${network.name}-subnet`, networkId: network.id, ipVersion: 4, cidr: '10.0.0.0/24', gatewayIp: '10.0.0.1', enableDhcp: true, ...subnet };
+    const s: Subnet = {
+      id: testId('subn'),
+      name: `${network.name}-subnet`,
+      networkId: network.id,
+      ipVersion: 4,
+      cidr: '10.0.0.0/24',
+      gatewayIp: '10.0.0.1',
+      enableDhcp: true,
+      ...subnet,
+    };
     inv.subnets.push(s);
     network.subnetIds = [...(network.subnetIds ?? []), s.id];
   }
@@ -95,7 +135,12 @@ export function subnetOf(inv: Inventory, network: Network): Subnet {
 }
 
 export function addKeypair(inv: Inventory, k: Partial<Keypair> = {}): Keypair {
-  const keypair: Keypair = { name: 'alice-key', type: 'ssh', publicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGb0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0 alice@laptop', ...k };
+  const keypair: Keypair = {
+    name: 'alice-key',
+    type: 'ssh',
+    publicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGb0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0 alice@laptop',
+    ...k,
+  };
   inv.keypairs.push(keypair);
   return keypair;
 }
@@ -119,7 +164,7 @@ export function addServerGroup(inv: Inventory, g: Partial<ServerGroup> & Pick<Se
 export function addServer(inv: Inventory, s: Partial<Server> & { flavor?: Flavor; image?: Image | null; network?: Network; ip?: string } = {}): Server {
   const { flavor: f, image: img, network, ip, ...rest } = s;
   const flavor = f ?? (rest.flavorId ? undefined : addFlavor(inv));
-  const image = img === null ? undefined : img ?? (rest.imageId || rest.blockDevices?.some((b) => b.bootIndex === 0) ? undefined : addImage(inv));
+  const image = img === null ? undefined : (img ?? (rest.imageId || rest.blockDevices?.some((b) => b.bootIndex === 0) ? undefined : addImage(inv)));
   const server: Server = {
     id: testId('serv'),
     name: 'web-1',
@@ -139,7 +184,9 @@ export function addServer(inv: Inventory, s: Partial<Server> & { flavor?: Flavor
     server.interfaces.push({
       portId: testId('port'),
       networkId: network.id,
-      macAddress: `fa:16:3e:00:00:${String(server.interfaces.length + inv.servers.length).padStart(2, '0').slice(-2)}`,
+      macAddress: `fa:16:3e:00:00:${String(server.interfaces.length + inv.servers.length)
+        .padStart(2, '0')
+        .slice(-2)}`,
       fixedIps: subnet ? [{ ipAddress: ip ?? subnet.cidr.replace(/0\/\d+$/, '10'), subnetId: subnet.id }] : [],
     });
   }

@@ -1,9 +1,7 @@
 // Small, explicit inventories for the tenancy / RBAC / security-group / floating-IP tests: every test
 // states the objects it needs; the builder only fills in the fields nobody looks at.
 import { INVENTORY_API_VERSION, INVENTORY_KIND, INVENTORY_SCHEMA_VERSION } from '../../src/inventory/types.js';
-import type {
-  FloatingIp, Inventory, Port, Project, SecurityGroup, SecurityGroupRule, Server, ServerInterface,
-} from '../../src/inventory/types.js';
+import type { FloatingIp, Inventory, Port, Project, SecurityGroup, SecurityGroupRule, Server, ServerInterface } from '../../src/inventory/types.js';
 import { indexInventory } from '../../src/inventory/index.js';
 import type { PlanContext } from '../../src/translate/context.js';
 import type { PlanConfig } from '../../src/translate/model.js';
@@ -16,9 +14,24 @@ export function emptyInventory(): Inventory {
     kind: INVENTORY_KIND,
     schemaVersion: INVENTORY_SCHEMA_VERSION,
     metadata: { cloud: 'test' },
-    domains: [], projects: [], users: [], groups: [], roles: [], roleAssignments: [], flavors: [], images: [],
-    keypairs: [], serverGroups: [], servers: [], volumeTypes: [], volumes: [], networks: [], subnets: [], ports: [],
-    securityGroups: [], floatingIps: [],
+    domains: [],
+    projects: [],
+    users: [],
+    groups: [],
+    roles: [],
+    roleAssignments: [],
+    flavors: [],
+    images: [],
+    keypairs: [],
+    serverGroups: [],
+    servers: [],
+    volumeTypes: [],
+    volumes: [],
+    networks: [],
+    subnets: [],
+    ports: [],
+    securityGroups: [],
+    floatingIps: [],
   };
 }
 
@@ -48,25 +61,52 @@ export function securityGroup(id: string, name: string, projectId: string, rules
 /** A server with one NIC per given network id; port ids are "<server>-p<n>", MACs derived from the index. */
 export function server(id: string, projectId: string, securityGroupIds: string[], networkIds: string[] = ['net-1'], extra: Partial<Server> = {}): Server {
   const interfaces: ServerInterface[] = networkIds.map((networkId, n) => ({
-    portId: `${id}-p${n}`, networkId, macAddress: `fa:16:3e:00:00:${String(n).padStart(2, '0')}`,
+    portId: `${id}-p${n}`,
+    networkId,
+    macAddress: `fa:16:3e:00:00:${String(n).padStart(2, '0')}`,
     fixedIps: [{ ipAddress: `10.0.${n}.${10 + n}` }],
   }));
   return {
-    id, name: id, projectId, status: 'ACTIVE', powerState: 1, flavorId: 'f1', imageId: 'img1', blockDevices: [],
-    interfaces, securityGroupIds, metadata: {}, ...extra,
+    id,
+    name: id,
+    projectId,
+    status: 'ACTIVE',
+    powerState: 1,
+    flavorId: 'f1',
+    imageId: 'img1',
+    blockDevices: [],
+    interfaces,
+    securityGroupIds,
+    metadata: {},
+    ...extra,
   };
 }
 
 /** The Neutron ports of a server, as its interfaces describe them, all carrying the given groups. */
 export function portsOf(srv: Server, securityGroupIds: string[] = srv.securityGroupIds): Port[] {
   return srv.interfaces.map((iface) => ({
-    id: iface.portId!, networkId: iface.networkId, projectId: srv.projectId, macAddress: iface.macAddress,
-    fixedIps: iface.fixedIps, deviceId: srv.id, deviceOwner: 'compute:nova', securityGroupIds, portSecurityEnabled: true,
+    id: iface.portId!,
+    networkId: iface.networkId,
+    projectId: srv.projectId,
+    macAddress: iface.macAddress,
+    fixedIps: iface.fixedIps,
+    deviceId: srv.id,
+    deviceOwner: 'compute:nova',
+    securityGroupIds,
+    portSecurityEnabled: true,
   }));
 }
 
 export function floatingIp(id: string, address: string, projectId: string, portId: string | null, fixedIpAddress?: string): FloatingIp {
-  return { id, floatingIpAddress: address, floatingNetworkId: 'ext-net', projectId, portId, fixedIpAddress: fixedIpAddress ?? null, status: portId ? 'ACTIVE' : 'DOWN' };
+  return {
+    id,
+    floatingIpAddress: address,
+    floatingNetworkId: 'ext-net',
+    projectId,
+    portId,
+    fixedIpAddress: fixedIpAddress ?? null,
+    status: portId ? 'ACTIVE' : 'DOWN',
+  };
 }
 
 export function project(id: string, name: string, domainId: string, extra: Partial<Project> = {}): Project {

@@ -73,12 +73,20 @@ export function admit(objects: readonly { kind: string }[]): AdmitResult {
     if (vms.length > 0) {
       mkdirAndWrite(join(dir, 'vms'), vms);
       const report = run(VM_ADMIT_CHECK, join(dir, 'vms')) as { vms?: Raw[] };
-      for (const v of report.vms ?? []) verdicts.push({ kind: 'VirtualMachine', name: v.name, namespace: v.namespace, verdict: v.verdict, causes: [...(v.rejections ?? []), ...(v.featureGateNeeds ?? [])] });
+      for (const v of report.vms ?? [])
+        verdicts.push({
+          kind: 'VirtualMachine',
+          name: v.name,
+          namespace: v.namespace,
+          verdict: v.verdict,
+          causes: [...(v.rejections ?? []), ...(v.featureGateNeeds ?? [])],
+        });
     }
     if (dvs.length > 0) {
       mkdirAndWrite(join(dir, 'dvs'), dvs);
       const report = run(DV_ADMIT_CHECK, join(dir, 'dvs')) as { dataVolumes?: Raw[] };
-      for (const v of report.dataVolumes ?? []) verdicts.push({ kind: 'DataVolume', name: v.name, namespace: v.namespace, verdict: v.verdict, causes: v.causes ?? [] });
+      for (const v of report.dataVolumes ?? [])
+        verdicts.push({ kind: 'DataVolume', name: v.name, namespace: v.namespace, verdict: v.verdict, causes: v.causes ?? [] });
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -31,15 +31,31 @@ export interface MemoryCloud {
 const conflict = (message: string) => new OpenStackError('api', message, { status: 409 });
 const bad = (message: string) => new OpenStackError('api', message, { status: 400 });
 
-export function memoryCloud(input: { projectId: string; servers: { id: string; name: string; status: 'ACTIVE' | 'SHUTOFF'; imageId?: string; volumes?: { id: string; size: number }[] }[] }): MemoryCloud {
+export function memoryCloud(input: {
+  projectId: string;
+  servers: { id: string; name: string; status: 'ACTIVE' | 'SHUTOFF'; imageId?: string; volumes?: { id: string; size: number }[] }[];
+}): MemoryCloud {
   const servers = new Map<string, Stepping<ServerView>>();
   const images = new Map<string, Stepping<ImageView>>();
   const snapshots = new Map<string, Stepping<SnapshotView>>();
   const volumes = new Map<string, Stepping<VolumeView>>();
   const created = { image: [] as string[], snapshot: [] as string[], volume: [] as string[] };
   for (const s of input.servers) {
-    servers.set(s.id, { view: { id: s.id, name: s.name, status: s.status, projectId: input.projectId, taskState: null, imageId: s.imageId ?? '', volumesAttached: (s.volumes ?? []).map((v) => v.id), metadata: {} }, next: [] });
-    for (const v of s.volumes ?? []) volumes.set(v.id, { view: { id: v.id, name: `data-${v.id.slice(0, 4)}`, status: 'in-use', size: v.size, metadata: {}, attachedTo: [s.id] }, next: [] });
+    servers.set(s.id, {
+      view: {
+        id: s.id,
+        name: s.name,
+        status: s.status,
+        projectId: input.projectId,
+        taskState: null,
+        imageId: s.imageId ?? '',
+        volumesAttached: (s.volumes ?? []).map((v) => v.id),
+        metadata: {},
+      },
+      next: [],
+    });
+    for (const v of s.volumes ?? [])
+      volumes.set(v.id, { view: { id: v.id, name: `data-${v.id.slice(0, 4)}`, status: 'in-use', size: v.size, metadata: {}, attachedTo: [s.id] }, next: [] });
   }
   /** Reads advance the object by one step: what makes a poll see progress. */
   const read = <T>(map: Map<string, Stepping<T>>, id: string): T | undefined => {
@@ -51,11 +67,20 @@ export function memoryCloud(input: { projectId: string; servers: { id: string; n
   };
   const newImage = (name: string, properties: Record<string, string>, diskFormat: string) => {
     const id = randomUUID();
-    images.set(id, { view: { id, name, status: 'queued', owner: input.projectId, diskFormat, tags: [], properties, visibility: 'private' }, next: [{ status: 'saving' }, { status: 'active', size: 1024, virtualSize: 1024 ** 3 }] });
+    images.set(id, {
+      view: { id, name, status: 'queued', owner: input.projectId, diskFormat, tags: [], properties, visibility: 'private' },
+      next: [{ status: 'saving' }, { status: 'active', size: 1024, virtualSize: 1024 ** 3 }],
+    });
     created.image.push(id);
     return id;
   };
-  const wait = <T extends { status: string }>(what: string, get: () => Promise<T | undefined>, done: (v: T) => boolean, failed: (v: T) => string | undefined, o?: Parameters<SourceActions['waitForImageActive']>[1]) => waitFor(what, get, done, failed, { intervalMs: 0, maxIntervalMs: 0, ...o });
+  const wait = <T extends { status: string }>(
+    what: string,
+    get: () => Promise<T | undefined>,
+    done: (v: T) => boolean,
+    failed: (v: T) => string | undefined,
+    o?: Parameters<SourceActions['waitForImageActive']>[1],
+  ) => waitFor(what, get, done, failed, { intervalMs: 0, maxIntervalMs: 0, ...o });
 
   const actions: SourceActions = {
     projectId: () => input.projectId,
@@ -76,7 +101,14 @@ export function memoryCloud(input: { projectId: string; servers: { id: string; n
       s.next.push({ status: 'ACTIVE', taskState: null });
       return true;
     },
-    waitForServerStatus: (id, wanted, o) => wait(`server ${id}`, () => actions.getServer(id), (s) => s.status === wanted && !s.taskState, () => undefined, o) as Promise<ServerView>,
+    waitForServerStatus: (id, wanted, o) =>
+      wait(
+        `server ${id}`,
+        () => actions.getServer(id),
+        (s) => s.status === wanted && !s.taskState,
+        () => undefined,
+        o,
+      ) as Promise<ServerView>,
     async createServerImage(id, name, metadata) {
       const s = servers.get(id);
       if (!s) throw new OpenStackError('api', `server ${id}: createImage: HTTP 404`, { status: 404 });
@@ -84,7 +116,10 @@ export function memoryCloud(input: { projectId: string; servers: { id: string; n
       return newImage(name, { ...metadata }, 'qcow2');
     },
     getImage: async (id) => read(images, id),
-    findImages: async (f) => [...images.values()].map((i) => structuredClone(i.view)).filter((i) => (!f.name || i.name === f.name) && (!f.tag || i.tags.includes(f.tag)) && (!f.owner || i.owner === f.owner)),
+    findImages: async (f) =>
+      [...images.values()]
+        .map((i) => structuredClone(i.view))
+        .filter((i) => (!f.name || i.name === f.name) && (!f.tag || i.tags.includes(f.tag)) && (!f.owner || i.owner === f.owner)),
     async addImageTag(id, tag) {
       const i = images.get(id);
       if (!i) throw new OpenStackError('api', `image ${id}: add tag: HTTP 404`, { status: 404 });
@@ -103,18 +138,29 @@ export function memoryCloud(input: { projectId: string; servers: { id: string; n
     async deleteImage(id) {
       return images.delete(id);
     },
-    waitForImageActive: (id, o) => wait(`image ${id}`, () => actions.getImage(id), (i) => i.status === 'active', (i) => (i.status === 'killed' ? 'killed' : undefined), o) as Promise<ImageView>,
+    waitForImageActive: (id, o) =>
+      wait(
+        `image ${id}`,
+        () => actions.getImage(id),
+        (i) => i.status === 'active',
+        (i) => (i.status === 'killed' ? 'killed' : undefined),
+        o,
+      ) as Promise<ImageView>,
     async createVolumeSnapshot(inp) {
       const v = volumes.get(inp.volumeId);
       if (!v) throw new OpenStackError('api', `volume ${inp.volumeId}: HTTP 404`, { status: 404 });
       if (v.view.status === 'in-use' && !inp.force) throw bad(`volume ${inp.volumeId} is in-use: force needed`);
       const id = randomUUID();
-      snapshots.set(id, { view: { id, name: inp.name, status: 'creating', volumeId: inp.volumeId, size: v.view.size, metadata: { ...inp.metadata } }, next: [{ status: 'available' }] });
+      snapshots.set(id, {
+        view: { id, name: inp.name, status: 'creating', volumeId: inp.volumeId, size: v.view.size, metadata: { ...inp.metadata } },
+        next: [{ status: 'available' }],
+      });
       created.snapshot.push(id);
       return structuredClone(snapshots.get(id)!.view);
     },
     getSnapshot: async (id) => read(snapshots, id),
-    findSnapshots: async (f) => [...snapshots.values()].map((s) => structuredClone(s.view)).filter((s) => (!f.name || s.name === f.name) && (!f.volumeId || s.volumeId === f.volumeId)),
+    findSnapshots: async (f) =>
+      [...snapshots.values()].map((s) => structuredClone(s.view)).filter((s) => (!f.name || s.name === f.name) && (!f.volumeId || s.volumeId === f.volumeId)),
     async deleteSnapshot(id) {
       const s = snapshots.get(id);
       if (!s) return false;
@@ -123,12 +169,22 @@ export function memoryCloud(input: { projectId: string; servers: { id: string; n
       snapshots.delete(id);
       return true;
     },
-    waitForSnapshotAvailable: (id, o) => wait(`snapshot ${id}`, () => actions.getSnapshot(id), (s) => s.status === 'available', (s) => (s.status.startsWith('error') ? s.status : undefined), o) as Promise<SnapshotView>,
+    waitForSnapshotAvailable: (id, o) =>
+      wait(
+        `snapshot ${id}`,
+        () => actions.getSnapshot(id),
+        (s) => s.status === 'available',
+        (s) => (s.status.startsWith('error') ? s.status : undefined),
+        o,
+      ) as Promise<SnapshotView>,
     async createVolumeFromSnapshot(inp) {
       const s = snapshots.get(inp.snapshotId);
       if (s?.view.status !== 'available') throw bad(`snapshot ${inp.snapshotId} is not available`);
       const id = randomUUID();
-      volumes.set(id, { view: { id, name: inp.name, status: 'creating', size: inp.size, snapshotId: inp.snapshotId, metadata: { ...inp.metadata }, attachedTo: [] }, next: [{ status: 'available' }] });
+      volumes.set(id, {
+        view: { id, name: inp.name, status: 'creating', size: inp.size, snapshotId: inp.snapshotId, metadata: { ...inp.metadata }, attachedTo: [] },
+        next: [{ status: 'available' }],
+      });
       created.volume.push(id);
       return structuredClone(volumes.get(id)!.view);
     },
@@ -142,7 +198,14 @@ export function memoryCloud(input: { projectId: string; servers: { id: string; n
       volumes.delete(id);
       return true;
     },
-    waitForVolumeStatus: (id, wanted, o) => wait(`volume ${id}`, () => actions.getVolume(id), (v) => wanted.includes(v.status), (v) => (v.status.startsWith('error') ? v.status : undefined), o) as Promise<VolumeView>,
+    waitForVolumeStatus: (id, wanted, o) =>
+      wait(
+        `volume ${id}`,
+        () => actions.getVolume(id),
+        (v) => wanted.includes(v.status),
+        (v) => (v.status.startsWith('error') ? v.status : undefined),
+        o,
+      ) as Promise<VolumeView>,
     async uploadVolumeToImage(volumeId, inp) {
       const v = volumes.get(volumeId);
       if (!v) throw new OpenStackError('api', `volume ${volumeId}: HTTP 404`, { status: 404 });

@@ -43,7 +43,11 @@ export interface CloudActions {
 }
 
 const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-const cinderTime = () => new Date().toISOString().replace('Z', '').replace(/\.(\d{3})$/, '.$1000');
+const cinderTime = () =>
+  new Date()
+    .toISOString()
+    .replace('Z', '')
+    .replace(/\.(\d{3})$/, '.$1000');
 
 export function cloudActions(cloud: ServedCloud, behaviour: Partial<ActionBehaviour> = {}): CloudActions {
   const b: ActionBehaviour = { ticks: 1, imagesFail: false, snapshotsFail: false, ...behaviour };
@@ -73,8 +77,10 @@ export function cloudActions(cloud: ServedCloud, behaviour: Partial<ActionBehavi
     const key = status === 404 ? 'itemNotFound' : status === 409 ? 'conflictingRequest' : status === 400 ? 'badRequest' : 'computeFault';
     r.send(status, { [key]: { code: status, message } });
   };
-  const cinderError = (r: ExtraRoute, status: number, message: string) => r.send(status, { [status === 404 ? 'itemNotFound' : 'badRequest']: { code: status, message } });
-  const glanceError = (r: ExtraRoute, status: number, message: string) => r.send(status, { title: status === 404 ? 'Not Found' : 'Error', description: message });
+  const cinderError = (r: ExtraRoute, status: number, message: string) =>
+    r.send(status, { [status === 404 ? 'itemNotFound' : 'badRequest']: { code: status, message } });
+  const glanceError = (r: ExtraRoute, status: number, message: string) =>
+    r.send(status, { title: status === 404 ? 'Not Found' : 'Error', description: message });
 
   const newImage = (name: string, owner: string, props: Record<string, string>, diskFormat: string | null, virtualSize: number | null): Obj => {
     const id = randomUUID();
@@ -107,7 +113,15 @@ export function cloudActions(cloud: ServedCloud, behaviour: Partial<ActionBehavi
     created.image.push(id);
     const finish = () => {
       if (b.imagesFail) image.status = 'killed';
-      else Object.assign(image, { status: 'active', size: 196928, virtual_size: virtualSize, checksum: 'df9e4a1169c597117fd8999f0bc3de91', os_hash_algo: 'sha512', updated_at: now() });
+      else
+        Object.assign(image, {
+          status: 'active',
+          size: 196928,
+          virtual_size: virtualSize,
+          checksum: 'df9e4a1169c597117fd8999f0bc3de91',
+          os_hash_algo: 'sha512',
+          updated_at: now(),
+        });
     };
     schedule(id, [() => (image.status = 'saving'), finish]);
     return image;
@@ -117,12 +131,15 @@ export function cloudActions(cloud: ServedCloud, behaviour: Partial<ActionBehavi
 
   // ------------------------------------------------------------------------------------------- Nova
   const compute = async (r: ExtraRoute): Promise<boolean> => {
-    const mv = (r.headers['openstack-api-version'] as string | undefined)?.replace(/^compute\s+/, '') ?? (r.headers['x-openstack-nova-api-version'] as string | undefined) ?? '2.1';
+    const mv =
+      (r.headers['openstack-api-version'] as string | undefined)?.replace(/^compute\s+/, '') ??
+      (r.headers['x-openstack-nova-api-version'] as string | undefined) ??
+      '2.1';
     const headers = { 'OpenStack-API-Version': `compute ${mv}`, 'X-OpenStack-Nova-API-Version': mv, Vary: 'OpenStack-API-Version' };
     const show = /^\/servers\/([^/]+)$/.exec(r.path);
     if (show && r.method === 'GET' && show[1] !== 'detail') {
       const s = cloud.servers.find((x) => x.id === show[1]);
-      if (!s) return novaError(r, 404, `Instance ${show[1]} could not be found.`), true;
+      if (!s) return (novaError(r, 404, `Instance ${show[1]} could not be found.`), true);
       tick(s.id);
       r.send(200, { server: s }, headers);
       return true;
@@ -130,34 +147,46 @@ export function cloudActions(cloud: ServedCloud, behaviour: Partial<ActionBehavi
     const action = /^\/servers\/([^/]+)\/action$/.exec(r.path);
     if (!action || r.method !== 'POST') return false;
     const s = cloud.servers.find((x) => x.id === action[1]);
-    if (!s) return novaError(r, 404, `Instance ${action[1]} could not be found.`), true;
+    if (!s) return (novaError(r, 404, `Instance ${action[1]} could not be found.`), true);
     const body = JSON.parse((await r.body()) || '{}');
     const busy = s['OS-EXT-STS:task_state'];
     if ('os-stop' in body) {
       count('os-stop');
-      if (busy || s.status !== 'ACTIVE') return novaError(r, 409, `Cannot 'stop' instance ${s.id} while it is in vm_state ${s['OS-EXT-STS:vm_state']}`), true;
+      if (busy || s.status !== 'ACTIVE') return (novaError(r, 409, `Cannot 'stop' instance ${s.id} while it is in vm_state ${s['OS-EXT-STS:vm_state']}`), true);
       s['OS-EXT-STS:task_state'] = 'powering-off';
       order.push(`os-stop ${s.id}`);
-      schedule(s.id, [() => Object.assign(s, { status: 'SHUTOFF', 'OS-EXT-STS:vm_state': 'stopped', 'OS-EXT-STS:task_state': null, 'OS-EXT-STS:power_state': 4 })]);
+      schedule(s.id, [
+        () => Object.assign(s, { status: 'SHUTOFF', 'OS-EXT-STS:vm_state': 'stopped', 'OS-EXT-STS:task_state': null, 'OS-EXT-STS:power_state': 4 }),
+      ]);
       r.send(202, undefined, headers);
       return true;
     }
     if ('os-start' in body) {
       count('os-start');
-      if (busy || s.status !== 'SHUTOFF') return novaError(r, 409, `Cannot 'start' instance ${s.id} while it is in vm_state ${s['OS-EXT-STS:vm_state']}`), true;
+      if (busy || s.status !== 'SHUTOFF')
+        return (novaError(r, 409, `Cannot 'start' instance ${s.id} while it is in vm_state ${s['OS-EXT-STS:vm_state']}`), true);
       s['OS-EXT-STS:task_state'] = 'powering-on';
       order.push(`os-start ${s.id}`);
-      schedule(s.id, [() => Object.assign(s, { status: 'ACTIVE', 'OS-EXT-STS:vm_state': 'active', 'OS-EXT-STS:task_state': null, 'OS-EXT-STS:power_state': 1 })]);
+      schedule(s.id, [
+        () => Object.assign(s, { status: 'ACTIVE', 'OS-EXT-STS:vm_state': 'active', 'OS-EXT-STS:task_state': null, 'OS-EXT-STS:power_state': 1 }),
+      ]);
       r.send(202, undefined, headers);
       return true;
     }
     if ('createImage' in body) {
       count('createImage');
       const name = body.createImage?.name;
-      if (typeof name !== 'string' || !name) return novaError(r, 400, "Invalid input for field/attribute createImage. Value: {}. 'name' is a required property"), true;
-      if (busy) return novaError(r, 409, `Cannot 'createImage' instance ${s.id} while it is in task_state ${busy}`), true;
+      if (typeof name !== 'string' || !name)
+        return (novaError(r, 400, "Invalid input for field/attribute createImage. Value: {}. 'name' is a required property"), true);
+      if (busy) return (novaError(r, 409, `Cannot 'createImage' instance ${s.id} while it is in task_state ${busy}`), true);
       const base = cloud.images.find((i) => i.id === s.image?.id);
-      const image = newImage(name, s.tenant_id, { ...(body.createImage.metadata ?? {}), image_type: 'snapshot', instance_uuid: s.id, base_image_ref: s.image?.id ?? '' }, 'qcow2', (s.flavor?.disk ?? 1) * 1024 ** 3);
+      const image = newImage(
+        name,
+        s.tenant_id,
+        { ...(body.createImage.metadata ?? {}), image_type: 'snapshot', instance_uuid: s.id, base_image_ref: s.image?.id ?? '' },
+        'qcow2',
+        (s.flavor?.disk ?? 1) * 1024 ** 3,
+      );
       if (base?.min_disk) image.min_disk = base.min_disk;
       order.push(`createImage ${s.id} ${image.id}`);
       const [major, minor] = mv.split('.').map(Number);
@@ -184,8 +213,8 @@ export function cloudActions(cloud: ServedCloud, behaviour: Partial<ActionBehavi
       // Image data download (what CDI's importer reads): 200 with the bytes once active, 204 without data.
       count('image-download');
       const i = cloud.images.find((x) => x.id === file[1] && (r.admin || x.owner === r.token.projectId || x.visibility === 'public'));
-      if (!i) return glanceError(r, 404, `No image found with ID ${file[1]}`), true;
-      if (i.status !== 'active') return r.sendRaw(204, Buffer.alloc(0)), true;
+      if (!i) return (glanceError(r, 404, `No image found with ID ${file[1]}`), true);
+      if (i.status !== 'active') return (r.sendRaw(204, Buffer.alloc(0)), true);
       const magic = i.disk_format === 'qcow2' ? Buffer.from('514649fb00000003', 'hex') : Buffer.alloc(8);
       r.sendRaw(200, Buffer.concat([magic, Buffer.alloc(4088)]), { 'Content-MD5': String(i.checksum ?? '') });
       return true;
@@ -193,7 +222,7 @@ export function cloudActions(cloud: ServedCloud, behaviour: Partial<ActionBehavi
     const one = /^\/v2\/images\/([^/]+)(\/tags\/([^/]+))?$/.exec(r.path);
     if (!one) return false;
     const i = cloud.images.find((x) => x.id === one[1]);
-    if (!i) return glanceError(r, 404, `No image found with ID ${one[1]}`), true;
+    if (!i) return (glanceError(r, 404, `No image found with ID ${one[1]}`), true);
     if (one[2]) {
       if (r.method !== 'PUT' && r.method !== 'DELETE') return false;
       const tag = decodeURIComponent(one[3]);
@@ -209,7 +238,8 @@ export function cloudActions(cloud: ServedCloud, behaviour: Partial<ActionBehavi
     }
     if (r.method === 'PATCH') {
       count('image-patch');
-      if (r.headers['content-type'] !== 'application/openstack-images-v2.1-json-patch') return glanceError(r, 415, `Unsupported Content-Type ${r.headers['content-type']}`), true;
+      if (r.headers['content-type'] !== 'application/openstack-images-v2.1-json-patch')
+        return (glanceError(r, 415, `Unsupported Content-Type ${r.headers['content-type']}`), true);
       const ops = JSON.parse((await r.body()) || '[]') as { op: string; path: string; value?: unknown }[];
       for (const op of ops) {
         const key = op.path.replace(/^\//, '');
@@ -241,17 +271,34 @@ export function cloudActions(cloud: ServedCloud, behaviour: Partial<ActionBehavi
       count('snapshot');
       const body = JSON.parse((await r.body()) || '{}').snapshot ?? {};
       const v = cloud.volumes.find((x) => x.id === body.volume_id && visible(x));
-      if (!v) return cinderError(r, 404, `Volume ${body.volume_id} could not be found.`), true;
-      if (v.status === 'in-use' && body.force !== true) return cinderError(r, 400, `Invalid volume: Volume ${v.id} status must be available, but current status is: in-use.`), true;
-      if (!['available', 'in-use'].includes(v.status)) return cinderError(r, 400, `Invalid volume: Volume ${v.id} status must be available or in-use, but current status is: ${v.status}.`), true;
+      if (!v) return (cinderError(r, 404, `Volume ${body.volume_id} could not be found.`), true);
+      if (v.status === 'in-use' && body.force !== true)
+        return (cinderError(r, 400, `Invalid volume: Volume ${v.id} status must be available, but current status is: in-use.`), true);
+      if (!['available', 'in-use'].includes(v.status))
+        return (cinderError(r, 400, `Invalid volume: Volume ${v.id} status must be available or in-use, but current status is: ${v.status}.`), true);
       const s: Obj = {
-        id: randomUUID(), created_at: cinderTime(), updated_at: null, name: body.name ?? null, description: body.description ?? null, volume_id: v.id,
-        status: 'creating', size: v.size, metadata: body.metadata ?? {}, 'os-extended-snapshot-attributes:project_id': project, 'os-extended-snapshot-attributes:progress': '0%',
+        id: randomUUID(),
+        created_at: cinderTime(),
+        updated_at: null,
+        name: body.name ?? null,
+        description: body.description ?? null,
+        volume_id: v.id,
+        status: 'creating',
+        size: v.size,
+        metadata: body.metadata ?? {},
+        'os-extended-snapshot-attributes:project_id': project,
+        'os-extended-snapshot-attributes:progress': '0%',
       };
       snapshots.push(s);
       created.snapshot.push(s.id);
       order.push(`snapshot ${v.id} ${s.id}`);
-      schedule(s.id, [() => Object.assign(s, b.snapshotsFail ? { status: 'error' } : { status: 'available', 'os-extended-snapshot-attributes:progress': '100%', updated_at: cinderTime() })]);
+      schedule(s.id, [
+        () =>
+          Object.assign(
+            s,
+            b.snapshotsFail ? { status: 'error' } : { status: 'available', 'os-extended-snapshot-attributes:progress': '100%', updated_at: cinderTime() },
+          ),
+      ]);
       r.send(202, { snapshot: snapshotView(s) });
       return true;
     }
@@ -266,7 +313,7 @@ export function cloudActions(cloud: ServedCloud, behaviour: Partial<ActionBehavi
     const snap = /^snapshots\/([^/]+)$/.exec(rest);
     if (snap) {
       const s = snapshots.find((x) => x.id === snap[1]);
-      if (!s) return cinderError(r, 404, `Snapshot ${snap[1]} could not be found.`), true;
+      if (!s) return (cinderError(r, 404, `Snapshot ${snap[1]} could not be found.`), true);
       if (r.method === 'GET') {
         tick(s.id);
         r.send(200, { snapshot: s });
@@ -274,7 +321,8 @@ export function cloudActions(cloud: ServedCloud, behaviour: Partial<ActionBehavi
       }
       if (r.method === 'DELETE') {
         count('snapshot-delete');
-        if (!['available', 'error'].includes(s.status)) return cinderError(r, 400, `Invalid snapshot: Snapshot status must be available or error, but current status is: ${s.status}.`), true;
+        if (!['available', 'error'].includes(s.status))
+          return (cinderError(r, 400, `Invalid snapshot: Snapshot status must be available or error, but current status is: ${s.status}.`), true);
         s.status = 'deleting';
         schedule(s.id, [() => snapshots.splice(snapshots.indexOf(s), 1)]);
         r.send(202, undefined);
@@ -286,13 +334,25 @@ export function cloudActions(cloud: ServedCloud, behaviour: Partial<ActionBehavi
       count('volume');
       const body = JSON.parse((await r.body()) || '{}').volume ?? {};
       const s = body.snapshot_id ? snapshots.find((x) => x.id === body.snapshot_id) : undefined;
-      if (body.snapshot_id && !s) return cinderError(r, 404, `Snapshot ${body.snapshot_id} could not be found.`), true;
-      if (s && s.status !== 'available') return cinderError(r, 400, `Invalid snapshot: Originating snapshot status must be one of 'available' values`), true;
+      if (body.snapshot_id && !s) return (cinderError(r, 404, `Snapshot ${body.snapshot_id} could not be found.`), true);
+      if (s && s.status !== 'available') return (cinderError(r, 400, `Invalid snapshot: Originating snapshot status must be one of 'available' values`), true);
       const tpl = cloud.volumes[0] ?? {};
       const v: Obj = {
-        ...tpl, id: randomUUID(), status: 'creating', size: body.size ?? s?.size ?? 1, name: body.name ?? null, description: body.description ?? null,
-        snapshot_id: s?.id ?? null, source_volid: null, metadata: body.metadata ?? {}, attachments: [], bootable: 'false', created_at: cinderTime(), updated_at: null,
-        'os-vol-tenant-attr:tenant_id': project, links: [],
+        ...tpl,
+        id: randomUUID(),
+        status: 'creating',
+        size: body.size ?? s?.size ?? 1,
+        name: body.name ?? null,
+        description: body.description ?? null,
+        snapshot_id: s?.id ?? null,
+        source_volid: null,
+        metadata: body.metadata ?? {},
+        attachments: [],
+        bootable: 'false',
+        created_at: cinderTime(),
+        updated_at: null,
+        'os-vol-tenant-attr:tenant_id': project,
+        links: [],
       };
       delete v.volume_image_metadata;
       cloud.volumes.push(v);
@@ -310,7 +370,7 @@ export function cloudActions(cloud: ServedCloud, behaviour: Partial<ActionBehavi
     const vol = /^volumes\/([^/]+)(\/action)?$/.exec(rest);
     if (!vol || vol[1] === 'detail') return false;
     const v = cloud.volumes.find((x) => x.id === vol[1] && visible(x));
-    if (!v) return cinderError(r, 404, `Volume ${vol[1]} could not be found.`), true;
+    if (!v) return (cinderError(r, 404, `Volume ${vol[1]} could not be found.`), true);
     if (!vol[2] && r.method === 'GET') {
       tick(v.id);
       r.send(200, { volume: v });
@@ -319,7 +379,14 @@ export function cloudActions(cloud: ServedCloud, behaviour: Partial<ActionBehavi
     if (!vol[2] && r.method === 'DELETE') {
       count('volume-delete');
       if (!['available', 'error', 'error_restoring', 'error_extending', 'error_managing'].includes(v.status) || v.attachments?.length) {
-        return cinderError(r, 400, `Invalid volume: Volume status must be available or error or error_restoring or error_extending or error_managing and must not be migrating, attached, belong to a group, have snapshots, awaiting a transfer, or be disassociated from snapshots after volume transfer.`), true;
+        return (
+          cinderError(
+            r,
+            400,
+            `Invalid volume: Volume status must be available or error or error_restoring or error_extending or error_managing and must not be migrating, attached, belong to a group, have snapshots, awaiting a transfer, or be disassociated from snapshots after volume transfer.`,
+          ),
+          true
+        );
       }
       v.status = 'deleting';
       schedule(v.id, [() => cloud.volumes.splice(cloud.volumes.indexOf(v), 1)]);
@@ -332,7 +399,10 @@ export function cloudActions(cloud: ServedCloud, behaviour: Partial<ActionBehavi
       if (!up) return false;
       count('upload');
       const force = up.force === true || up.force === 'true';
-      if (!(v.status === 'available' || (v.status === 'in-use' && force))) return cinderError(r, 400, `Invalid volume: Volume ${v.id} status must be available or in-use (with force), but current status is: ${v.status}.`), true;
+      if (!(v.status === 'available' || (v.status === 'in-use' && force)))
+        return (
+          cinderError(r, 400, `Invalid volume: Volume ${v.id} status must be available or in-use (with force), but current status is: ${v.status}.`), true
+        );
       const previous = v.status;
       const img = newImage(up.image_name, projectOf(v), {}, up.disk_format ?? 'raw', v.size * 1024 ** 3);
       img.visibility = up.visibility ?? 'private';
@@ -340,8 +410,18 @@ export function cloudActions(cloud: ServedCloud, behaviour: Partial<ActionBehavi
       schedule(v.id, [() => (v.status = previous)]);
       r.send(202, {
         'os-volume_upload_image': {
-          id: v.id, updated_at: cinderTime(), status: 'uploading', display_description: v.description, size: v.size, volume_type: { name: v.volume_type },
-          image_id: img.id, container_format: up.container_format ?? 'bare', disk_format: up.disk_format ?? 'raw', image_name: up.image_name, visibility: img.visibility, protected: false,
+          id: v.id,
+          updated_at: cinderTime(),
+          status: 'uploading',
+          display_description: v.description,
+          size: v.size,
+          volume_type: { name: v.volume_type },
+          image_id: img.id,
+          container_format: up.container_format ?? 'bare',
+          disk_format: up.disk_format ?? 'raw',
+          image_name: up.image_name,
+          visibility: img.visibility,
+          protected: false,
         },
       });
       return true;
@@ -354,14 +434,14 @@ export function cloudActions(cloud: ServedCloud, behaviour: Partial<ActionBehavi
     const m = /^\/v2\.0\/floatingips\/([^/]+)$/.exec(r.path);
     if (!m) return false;
     const f = cloud.floatingIps.find((x) => x.id === m[1]);
-    if (!f) return r.send(404, { NeutronError: { type: 'FloatingIPNotFound', message: `Floating IP ${m[1]} could not be found`, detail: '' } }), true;
-    if (r.method === 'GET') return r.send(200, { floatingip: f }), true;
+    if (!f) return (r.send(404, { NeutronError: { type: 'FloatingIPNotFound', message: `Floating IP ${m[1]} could not be found`, detail: '' } }), true);
+    if (r.method === 'GET') return (r.send(200, { floatingip: f }), true);
     if (r.method !== 'PUT') return false;
     count('floatingip-put');
     const body = JSON.parse((await r.body()) || '{}').floatingip ?? {};
     if (body.port_id) {
       const port = cloud.ports.find((p) => p.id === body.port_id);
-      if (!port) return r.send(404, { NeutronError: { type: 'PortNotFound', message: `Port ${body.port_id} could not be found.`, detail: '' } }), true;
+      if (!port) return (r.send(404, { NeutronError: { type: 'PortNotFound', message: `Port ${body.port_id} could not be found.`, detail: '' } }), true);
       f.port_id = port.id;
       f.fixed_ip_address = body.fixed_ip_address ?? port.fixed_ips?.[0]?.ip_address ?? null;
       f.status = 'ACTIVE';

@@ -88,7 +88,10 @@ export function neutronAllows(inv: Inventory, target: Server, p: Packet): boolea
 
 // ------------------------------------------------------------------------------------ Cluster
 
-interface LabelSelector { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] }
+interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: { key: string; operator: string; values?: string[] }[];
+}
 
 function selects(sel: LabelSelector | undefined, labels: Record<string, string>): boolean {
   if (!sel) return true;
@@ -109,7 +112,10 @@ function namespaceLabels(ns: string): Record<string, string> {
 
 /** Calico selector subset: `k == 'v'`, `k != 'v'`, `has(k)`, `!has(k)`, `k in { 'a', 'b' }`, `all()`, joined by &&. */
 export function calicoSelectorMatches(selector: string, labels: Record<string, string>): boolean {
-  const terms = selector.split('&&').map((t) => t.trim()).filter(Boolean);
+  const terms = selector
+    .split('&&')
+    .map((t) => t.trim())
+    .filter(Boolean);
   return terms.every((term) => {
     let m: RegExpExecArray | null;
     if (term === 'all()') return true;
@@ -146,8 +152,11 @@ function npPeerMatches(peer: NpPeer, policyNs: string, p: Packet): boolean {
 
 function npRuleMatches(rule: NpRule, policyNs: string, p: Packet): boolean {
   if (rule.ports && rule.ports.length > 0) {
-    const ok = rule.ports.some((port) => K8S_PROTOCOLS[port.protocol ?? 'TCP'] === p.protocol
-      && (port.port === undefined || (p.port !== undefined && p.port >= port.port && p.port <= (port.endPort ?? port.port))));
+    const ok = rule.ports.some(
+      (port) =>
+        K8S_PROTOCOLS[port.protocol ?? 'TCP'] === p.protocol &&
+        (port.port === undefined || (p.port !== undefined && p.port >= port.port && p.port <= (port.endPort ?? port.port))),
+    );
     if (!ok) return false;
   }
   const peers = p.direction === 'ingress' ? rule.from : rule.to;
@@ -156,7 +165,14 @@ function npRuleMatches(rule: NpRule, policyNs: string, p: Packet): boolean {
 }
 
 type CalicoEntity = { nets?: string[]; selector?: string; namespaceSelector?: string; ports?: unknown[] };
-type CalicoRule = { action: string; protocol?: string | number; ipVersion?: number; icmp?: { type?: number; code?: number }; source?: CalicoEntity; destination?: CalicoEntity };
+type CalicoRule = {
+  action: string;
+  protocol?: string | number;
+  ipVersion?: number;
+  icmp?: { type?: number; code?: number };
+  source?: CalicoEntity;
+  destination?: CalicoEntity;
+};
 
 function calicoEntityMatches(e: CalicoEntity | undefined, policyNs: string, p: Packet): boolean {
   if (!e) return true;
@@ -165,8 +181,9 @@ function calicoEntityMatches(e: CalicoEntity | undefined, policyNs: string, p: P
   if (e.selector || e.namespaceSelector) {
     if (!('pod' in p.peer) || peerIp(p) === undefined) return false;
     const pod = p.peer.pod;
-    if (e.namespaceSelector) { if (!calicoSelectorMatches(e.namespaceSelector, namespaceLabels(pod.namespace))) return false; }
-    else if (pod.namespace !== policyNs) return false;
+    if (e.namespaceSelector) {
+      if (!calicoSelectorMatches(e.namespaceSelector, namespaceLabels(pod.namespace))) return false;
+    } else if (pod.namespace !== policyNs) return false;
     if (e.selector && !calicoSelectorMatches(e.selector, pod.labels)) return false;
   }
   return true;
@@ -237,14 +254,20 @@ export interface Endpoint {
 }
 
 export type PortPeer = { endpoint: Endpoint } | { ip: string };
-export interface PortPacket extends Omit<Packet, 'peer'> { peer: PortPeer }
+export interface PortPacket extends Omit<Packet, 'peer'> {
+  peer: PortPeer;
+}
 
 /** Endpoints of every NIC of every VM of a plan; pod addresses from podCidr (a /16) in plan order. */
 export function endpointsOf(inv: Inventory, objects: KubeObject[], podCidrBase = '10.244'): Endpoint[] {
   const endpoints: Endpoint[] = [];
   let n = 0;
   for (const vm of objects.filter((o) => o.kind === 'VirtualMachine')) {
-    const template = (vm.spec as { template: { metadata: { labels: Record<string, string> }; spec: { networks: ({ name: string; pod?: object; multus?: { networkName: string } })[] } } }).template;
+    const template = (
+      vm.spec as {
+        template: { metadata: { labels: Record<string, string> }; spec: { networks: { name: string; pod?: object; multus?: { networkName: string } }[] } };
+      }
+    ).template;
     const serverId = vm.metadata.annotations!['openstack-migrate.io/source-id'];
     const server = inv.servers.find((s) => s.id === serverId)!;
     const namespace = vm.metadata.namespace!;
@@ -272,12 +295,15 @@ function portOf(inv: Inventory, portId: string) {
 /** The address a peer sends from in OpenStack: its port's fixed IP of the family, or the outside address. */
 function neutronPeerIp(inv: Inventory, peer: PortPeer, ipVersion: 4 | 6): string | undefined {
   if ('ip' in peer) return (isIPv6(peer.ip) ? 6 : 4) === ipVersion ? peer.ip : undefined;
-  return portOf(inv, peer.endpoint.portId).fixedIps.map((f) => f.ipAddress).find((a) => (isIPv6(a) ? 6 : 4) === ipVersion);
+  return portOf(inv, peer.endpoint.portId)
+    .fixedIps.map((f) => f.ipAddress)
+    .find((a) => (isIPv6(a) ? 6 : 4) === ipVersion);
 }
 
 /** Every address Neutron puts in a remote group's set: fixed IPs and allowed address pairs of member ports. */
 function groupAddresses(inv: Inventory, groupId: string): string[] {
-  return inv.ports.filter((p) => p.securityGroupIds.includes(groupId) && p.portSecurityEnabled !== false)
+  return inv.ports
+    .filter((p) => p.securityGroupIds.includes(groupId) && p.portSecurityEnabled !== false)
     .flatMap((p) => [...p.fixedIps.map((f) => f.ipAddress), ...(p.allowedAddressPairs ?? []).map((a) => a.ipAddress)]);
 }
 
@@ -314,7 +340,11 @@ function clusterPeerIp(peer: PortPeer, ipVersion: 4 | 6): string | undefined {
 function policyFor(o: KubeObject): string[] {
   const raw = o.metadata.annotations?.['k8s.v1.cni.cncf.io/policy-for'];
   if (!raw) return [];
-  return raw.split(',').map((s) => s.replace(/\s/g, '')).filter(Boolean).map((s) => (s.includes('/') ? s : `${o.metadata.namespace}/${s}`));
+  return raw
+    .split(',')
+    .map((s) => s.replace(/\s/g, ''))
+    .filter(Boolean)
+    .map((s) => (s.includes('/') ? s : `${o.metadata.namespace}/${s}`));
 }
 
 function mnpAllows(objects: KubeObject[], target: Endpoint, p: PortPacket): boolean {
@@ -330,10 +360,21 @@ function mnpAllows(objects: KubeObject[], target: Endpoint, p: PortPacket): bool
     if (!(spec.policyTypes as string[]).includes(dirType)) continue;
     isolated = true;
     for (const rule of (spec[p.direction] as NpRule[] | undefined) ?? []) {
-      if (rule.ports && rule.ports.length > 0 && !rule.ports.some((port) => K8S_PROTOCOLS[port.protocol ?? 'TCP'] === p.protocol
-        && (port.port === undefined || (p.port !== undefined && p.port >= port.port && p.port <= (port.endPort ?? port.port))))) continue;
+      if (
+        rule.ports &&
+        rule.ports.length > 0 &&
+        !rule.ports.some(
+          (port) =>
+            K8S_PROTOCOLS[port.protocol ?? 'TCP'] === p.protocol &&
+            (port.port === undefined || (p.port !== undefined && p.port >= port.port && p.port <= (port.endPort ?? port.port))),
+        )
+      )
+        continue;
       const peers = p.direction === 'ingress' ? rule.from : rule.to;
-      if (!peers || peers.length === 0) { allowed = true; continue; }
+      if (!peers || peers.length === 0) {
+        allowed = true;
+        continue;
+      }
       for (const peer of peers) {
         // The plan writes ipBlock peers only on secondary networks (their NADs have no IPAM).
         if (!peer.ipBlock) throw new Error('only ipBlock peers are evaluated on secondary networks');
@@ -350,23 +391,43 @@ export function clusterPortAllows(objects: KubeObject[], target: Endpoint, p: Po
   const ip = clusterPeerIp(p.peer, p.ipVersion);
   if (ip === undefined) return false; // nothing to send from on this network
   const pod: Pod = { serverId: target.serverId, namespace: target.namespace, labels: target.labels, ip: target.clusterIps[4] ?? '' };
-  const peer: Peer = 'ip' in p.peer ? { ip: p.peer.ip } : {
-    pod: { serverId: p.peer.endpoint.serverId, namespace: p.peer.endpoint.namespace, labels: p.peer.endpoint.labels, ip },
-  };
+  const peer: Peer =
+    'ip' in p.peer
+      ? { ip: p.peer.ip }
+      : {
+          pod: { serverId: p.peer.endpoint.serverId, namespace: p.peer.endpoint.namespace, labels: p.peer.endpoint.labels, ip },
+        };
   return clusterAllows(objects, pod, { ...p, peer });
 }
 
-export interface Comparison { packets: number; allowed: number; mismatches: string[] }
+export interface Comparison {
+  packets: number;
+  allowed: number;
+  mismatches: string[];
+}
 
 /** Compare the two verdicts over every ordered pair of endpoints on a common cluster network, and outside peers. */
-export function compareAllPairs(inv: Inventory, objects: KubeObject[], endpoints: Endpoint[], options: {
-  externals?: string[]; l4Ports?: number[]; icmp?: [number, number][]; otherProtocols?: number[];
-  /** Mismatches the plan reports (e.g. ICMP on a secondary network): return true to not count them. */
-  explained?: (target: Endpoint, p: PortPacket, neutron: boolean) => boolean;
-} = {}): Comparison {
+export function compareAllPairs(
+  inv: Inventory,
+  objects: KubeObject[],
+  endpoints: Endpoint[],
+  options: {
+    externals?: string[];
+    l4Ports?: number[];
+    icmp?: [number, number][];
+    otherProtocols?: number[];
+    /** Mismatches the plan reports (e.g. ICMP on a secondary network): return true to not count them. */
+    explained?: (target: Endpoint, p: PortPacket, neutron: boolean) => boolean;
+  } = {},
+): Comparison {
   const externals = options.externals ?? ['8.8.8.8', '10.1.2.3', '192.168.1.5', '172.16.5.5', '203.0.113.9', '2001:db8::1', 'fd00::5'];
   const l4Ports = options.l4Ports ?? [22, 53, 80, 123, 443, 1433, 3389, 3868, 5060, 5432, 8000, 8080, 8443, 9100, 30000];
-  const icmp = options.icmp ?? [[8, 0], [0, 0], [3, 4], [128, 0]];
+  const icmp = options.icmp ?? [
+    [8, 0],
+    [0, 0],
+    [3, 4],
+    [128, 0],
+  ];
   const other = options.otherProtocols ?? [112, 47];
   const result: Comparison = { packets: 0, allowed: 0, mismatches: [] };
   for (const target of endpoints) {
@@ -391,7 +452,9 @@ export function compareAllPairs(inv: Inventory, objects: KubeObject[], endpoints
             if (neutron) result.allowed++;
             if (neutron === cluster || options.explained?.(target, p, neutron)) continue;
             const who = 'ip' in peer ? peer.ip : `${peer.endpoint.serverId}#${peer.endpoint.nicIndex}`;
-            result.mismatches.push(`${target.serverId}#${target.nicIndex} (${target.network}) ${direction} v${ipVersion} proto ${p.protocol} port ${p.port ?? '-'} icmp ${p.icmpType ?? '-'}/${p.icmpCode ?? '-'} peer ${who}: openstack ${neutron}, cluster ${cluster}`);
+            result.mismatches.push(
+              `${target.serverId}#${target.nicIndex} (${target.network}) ${direction} v${ipVersion} proto ${p.protocol} port ${p.port ?? '-'} icmp ${p.icmpType ?? '-'}/${p.icmpCode ?? '-'} peer ${who}: openstack ${neutron}, cluster ${cluster}`,
+            );
           }
         }
       }

@@ -29,7 +29,8 @@ function closeObjects(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(closeObjects);
   if (!node || typeof node !== 'object') return node;
   const out: Json = {};
-  for (const [k, v] of Object.entries(node as Json)) out[k] = k === 'properties' ? Object.fromEntries(Object.entries(v as Json).map(([p, s]) => [p, closeObjects(s)])) : closeObjects(v);
+  for (const [k, v] of Object.entries(node as Json))
+    out[k] = k === 'properties' ? Object.fromEntries(Object.entries(v as Json).map(([p, s]) => [p, closeObjects(s)])) : closeObjects(v);
   if (out.properties && out.additionalProperties === undefined && !out['x-kubernetes-preserve-unknown-fields']) out.additionalProperties = false;
   return out;
 }
@@ -81,24 +82,42 @@ function setUpAjv(ajv: Ajv): Ajv {
 function schemaFor(apiVersion: string, kind: string): Json | undefined {
   const ref = (doc: string, name: string) => ({ $ref: `k8s:${doc}#/components/schemas/${name}` });
   switch (`${apiVersion}/${kind}`) {
-    case 'v1/Namespace': return ref('api__v1_openapi.json', 'io.k8s.api.core.v1.Namespace');
-    case 'v1/Secret': return ref('api__v1_openapi.json', 'io.k8s.api.core.v1.Secret');
-    case 'v1/ConfigMap': return ref('api__v1_openapi.json', 'io.k8s.api.core.v1.ConfigMap');
-    case 'v1/Service': return ref('api__v1_openapi.json', 'io.k8s.api.core.v1.Service');
-    case 'v1/ServiceAccount': return ref('api__v1_openapi.json', 'io.k8s.api.core.v1.ServiceAccount');
-    case 'v1/PersistentVolumeClaim': return ref('api__v1_openapi.json', 'io.k8s.api.core.v1.PersistentVolumeClaim');
-    case 'v1/PersistentVolume': return ref('api__v1_openapi.json', 'io.k8s.api.core.v1.PersistentVolume');
-    case 'batch/v1/Job': return undefined;
-    case 'networking.k8s.io/v1/NetworkPolicy': return ref('apis__networking.k8s.io__v1_openapi.json', 'io.k8s.api.networking.v1.NetworkPolicy');
-    case 'rbac.authorization.k8s.io/v1/RoleBinding': return ref('apis__rbac.authorization.k8s.io__v1_openapi.json', 'io.k8s.api.rbac.v1.RoleBinding');
-    case 'rbac.authorization.k8s.io/v1/Role': return ref('apis__rbac.authorization.k8s.io__v1_openapi.json', 'io.k8s.api.rbac.v1.Role');
-    case 'rbac.authorization.k8s.io/v1/ClusterRole': return ref('apis__rbac.authorization.k8s.io__v1_openapi.json', 'io.k8s.api.rbac.v1.ClusterRole');
-    case 'kubevirt.io/v1/VirtualMachine': return readJson('kubevirt/virtualmachine_v1.json'); // datree: already closed
-    case 'cdi.kubevirt.io/v1beta1/DataVolume': return readJson('cdi/datavolume_v1beta1.json');
-    case 'projectcalico.org/v3/NetworkPolicy': return closeObjects(crdSchema('calico/projectcalico.org_v3/projectcalico.org_networkpolicies.yaml')) as Json;
-    case 'projectcalico.org/v3/GlobalNetworkPolicy': return closeObjects(crdSchema('calico/projectcalico.org_v3/projectcalico.org_globalnetworkpolicies.yaml')) as Json;
-    case 'crd.projectcalico.org/v1/NetworkPolicy': return closeObjects(crdSchema('calico/crd.projectcalico.org_v1/crd.projectcalico.org_networkpolicies.yaml')) as Json;
-    case 'crd.projectcalico.org/v1/GlobalNetworkPolicy': return closeObjects(crdSchema('calico/crd.projectcalico.org_v1/crd.projectcalico.org_globalnetworkpolicies.yaml')) as Json;
+    case 'v1/Namespace':
+      return ref('api__v1_openapi.json', 'io.k8s.api.core.v1.Namespace');
+    case 'v1/Secret':
+      return ref('api__v1_openapi.json', 'io.k8s.api.core.v1.Secret');
+    case 'v1/ConfigMap':
+      return ref('api__v1_openapi.json', 'io.k8s.api.core.v1.ConfigMap');
+    case 'v1/Service':
+      return ref('api__v1_openapi.json', 'io.k8s.api.core.v1.Service');
+    case 'v1/ServiceAccount':
+      return ref('api__v1_openapi.json', 'io.k8s.api.core.v1.ServiceAccount');
+    case 'v1/PersistentVolumeClaim':
+      return ref('api__v1_openapi.json', 'io.k8s.api.core.v1.PersistentVolumeClaim');
+    case 'v1/PersistentVolume':
+      return ref('api__v1_openapi.json', 'io.k8s.api.core.v1.PersistentVolume');
+    case 'batch/v1/Job':
+      return undefined;
+    case 'networking.k8s.io/v1/NetworkPolicy':
+      return ref('apis__networking.k8s.io__v1_openapi.json', 'io.k8s.api.networking.v1.NetworkPolicy');
+    case 'rbac.authorization.k8s.io/v1/RoleBinding':
+      return ref('apis__rbac.authorization.k8s.io__v1_openapi.json', 'io.k8s.api.rbac.v1.RoleBinding');
+    case 'rbac.authorization.k8s.io/v1/Role':
+      return ref('apis__rbac.authorization.k8s.io__v1_openapi.json', 'io.k8s.api.rbac.v1.Role');
+    case 'rbac.authorization.k8s.io/v1/ClusterRole':
+      return ref('apis__rbac.authorization.k8s.io__v1_openapi.json', 'io.k8s.api.rbac.v1.ClusterRole');
+    case 'kubevirt.io/v1/VirtualMachine':
+      return readJson('kubevirt/virtualmachine_v1.json'); // datree: already closed
+    case 'cdi.kubevirt.io/v1beta1/DataVolume':
+      return readJson('cdi/datavolume_v1beta1.json');
+    case 'projectcalico.org/v3/NetworkPolicy':
+      return closeObjects(crdSchema('calico/projectcalico.org_v3/projectcalico.org_networkpolicies.yaml')) as Json;
+    case 'projectcalico.org/v3/GlobalNetworkPolicy':
+      return closeObjects(crdSchema('calico/projectcalico.org_v3/projectcalico.org_globalnetworkpolicies.yaml')) as Json;
+    case 'crd.projectcalico.org/v1/NetworkPolicy':
+      return closeObjects(crdSchema('calico/crd.projectcalico.org_v1/crd.projectcalico.org_networkpolicies.yaml')) as Json;
+    case 'crd.projectcalico.org/v1/GlobalNetworkPolicy':
+      return closeObjects(crdSchema('calico/crd.projectcalico.org_v1/crd.projectcalico.org_globalnetworkpolicies.yaml')) as Json;
     case 'k8s.cni.cncf.io/v1/NetworkAttachmentDefinition':
       return crdObjectSchema('multus/networkattachmentdefinition-crd.yaml', 'v1');
     case 'k8s.cni.cncf.io/v1beta1/MultiNetworkPolicy':
@@ -110,11 +129,24 @@ function schemaFor(apiVersion: string, kind: string): Json | undefined {
 
 /** Every apiVersion/kind with a schema (the keys of schemaFor), plus the ObjectMeta check. */
 const KINDS = [
-  'v1/Namespace', 'v1/Secret', 'v1/ConfigMap', 'v1/Service', 'v1/ServiceAccount', 'v1/PersistentVolumeClaim', 'v1/PersistentVolume',
-  'networking.k8s.io/v1/NetworkPolicy', 'rbac.authorization.k8s.io/v1/RoleBinding', 'rbac.authorization.k8s.io/v1/Role',
-  'rbac.authorization.k8s.io/v1/ClusterRole', 'kubevirt.io/v1/VirtualMachine', 'cdi.kubevirt.io/v1beta1/DataVolume',
-  'projectcalico.org/v3/NetworkPolicy', 'projectcalico.org/v3/GlobalNetworkPolicy', 'crd.projectcalico.org/v1/NetworkPolicy',
-  'crd.projectcalico.org/v1/GlobalNetworkPolicy', 'k8s.cni.cncf.io/v1/NetworkAttachmentDefinition',
+  'v1/Namespace',
+  'v1/Secret',
+  'v1/ConfigMap',
+  'v1/Service',
+  'v1/ServiceAccount',
+  'v1/PersistentVolumeClaim',
+  'v1/PersistentVolume',
+  'networking.k8s.io/v1/NetworkPolicy',
+  'rbac.authorization.k8s.io/v1/RoleBinding',
+  'rbac.authorization.k8s.io/v1/Role',
+  'rbac.authorization.k8s.io/v1/ClusterRole',
+  'kubevirt.io/v1/VirtualMachine',
+  'cdi.kubevirt.io/v1beta1/DataVolume',
+  'projectcalico.org/v3/NetworkPolicy',
+  'projectcalico.org/v3/GlobalNetworkPolicy',
+  'crd.projectcalico.org/v1/NetworkPolicy',
+  'crd.projectcalico.org/v1/GlobalNetworkPolicy',
+  'k8s.cni.cncf.io/v1/NetworkAttachmentDefinition',
 ];
 const OBJECT_META = 'ObjectMeta';
 const OBJECT_META_SCHEMA = { $ref: 'k8s:api__v1_openapi.json#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta' };
@@ -133,10 +165,17 @@ function cacheKey(): string {
   const hash = createHash('sha256');
   hash.update(readFileSync(import.meta.filename));
   hash.update(readFileSync(require.resolve('ajv/package.json')));
-  const files = ['kubernetes/v1.33/api__v1_openapi.json', 'kubernetes/v1.33/apis__networking.k8s.io__v1_openapi.json',
-    'kubernetes/v1.33/apis__rbac.authorization.k8s.io__v1_openapi.json', 'kubevirt/virtualmachine_v1.json', 'cdi/datavolume_v1beta1.json',
-    'calico/projectcalico.org_v3/projectcalico.org_networkpolicies.yaml', 'calico/projectcalico.org_v3/projectcalico.org_globalnetworkpolicies.yaml',
-    'calico/crd.projectcalico.org_v1/crd.projectcalico.org_networkpolicies.yaml', 'calico/crd.projectcalico.org_v1/crd.projectcalico.org_globalnetworkpolicies.yaml'];
+  const files = [
+    'kubernetes/v1.33/api__v1_openapi.json',
+    'kubernetes/v1.33/apis__networking.k8s.io__v1_openapi.json',
+    'kubernetes/v1.33/apis__rbac.authorization.k8s.io__v1_openapi.json',
+    'kubevirt/virtualmachine_v1.json',
+    'cdi/datavolume_v1beta1.json',
+    'calico/projectcalico.org_v3/projectcalico.org_networkpolicies.yaml',
+    'calico/projectcalico.org_v3/projectcalico.org_globalnetworkpolicies.yaml',
+    'calico/crd.projectcalico.org_v1/crd.projectcalico.org_networkpolicies.yaml',
+    'calico/crd.projectcalico.org_v1/crd.projectcalico.org_globalnetworkpolicies.yaml',
+  ];
   for (const f of files) hash.update(readFileSync(join(SCHEMAS_DIR, f)));
   return hash.digest('hex').slice(0, 16);
 }
@@ -162,7 +201,10 @@ export function buildCachedValidators(): string {
   });
   standaloneAjv.addSchema({ $id: 'osm:objectMeta', ...OBJECT_META_SCHEMA });
   refs[OBJECT_META] = 'osm:objectMeta';
-  const standaloneCode = ((standaloneCodeModule as unknown as { default?: typeof standaloneCodeModule }).default ?? standaloneCodeModule) as unknown as (ajv: Ajv, refs: Record<string, string>) => string;
+  const standaloneCode = ((standaloneCodeModule as unknown as { default?: typeof standaloneCodeModule }).default ?? standaloneCodeModule) as unknown as (
+    ajv: Ajv,
+    refs: Record<string, string>,
+  ) => string;
   const code = standaloneCode(standaloneAjv, refs);
   mkdirSync(CACHE_DIR, { recursive: true });
   const tmp = `${path}.${process.pid}.tmp`;
@@ -202,7 +244,8 @@ export function qualifiedNameProblems(key: string): string[] {
   const name = slash >= 0 ? key.slice(slash + 1) : key;
   const problems: string[] = [];
   if (slash >= 0 && (!prefix || prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix))) problems.push(`key "${key}": prefix must be a DNS subdomain`);
-  if (!name || name.length > 63 || !LABEL_NAME.test(name)) problems.push(`key "${key}": name part must be ≤63 chars of [A-Za-z0-9_.-], alphanumeric at both ends`);
+  if (!name || name.length > 63 || !LABEL_NAME.test(name))
+    problems.push(`key "${key}": name part must be ≤63 chars of [A-Za-z0-9_.-], alphanumeric at both ends`);
   return problems;
 }
 
@@ -217,7 +260,8 @@ function metadataProblems(object: Json): string[] {
   if (LABEL_NAMED.has(kind) ? !(name.length <= 63 && DNS_LABEL.test(name)) : !(name.length <= 253 && DNS_SUBDOMAIN.test(name))) {
     problems.push(`metadata.name "${name}" is not a valid ${LABEL_NAMED.has(kind) ? 'DNS label' : 'DNS subdomain'}`);
   }
-  if (meta.namespace !== undefined && !(meta.namespace.length <= 63 && DNS_LABEL.test(meta.namespace))) problems.push(`metadata.namespace "${meta.namespace}" is not a DNS label`);
+  if (meta.namespace !== undefined && !(meta.namespace.length <= 63 && DNS_LABEL.test(meta.namespace)))
+    problems.push(`metadata.namespace "${meta.namespace}" is not a DNS label`);
   for (const [k, v] of Object.entries(meta.labels ?? {})) {
     problems.push(...qualifiedNameProblems(k).map((p) => `metadata.labels ${p}`));
     if (typeof v !== 'string' || v.length > 63 || !LABEL_VALUE.test(v)) problems.push(`metadata.labels["${k}"] value "${v}" is not a valid label value`);

@@ -59,12 +59,22 @@ export function novaConfigDrive(inventory: Inventory, server: Server, userData: 
     }
     const routes = [
       ...(subnet.gatewayIp ? [{ network: '0.0.0.0', netmask: '0.0.0.0', gateway: subnet.gatewayIp }] : []),
-      ...(subnet.hostRoutes ?? []).map((r) => ({ network: r.destination.split('/')[0], netmask: prefixToNetmask(Number(r.destination.split('/')[1])), gateway: r.nexthop })),
+      ...(subnet.hostRoutes ?? []).map((r) => ({
+        network: r.destination.split('/')[0],
+        netmask: prefixToNetmask(Number(r.destination.split('/')[1])),
+        gateway: r.nexthop,
+      })),
     ];
     for (const ns of subnet.dnsNameservers ?? []) services.add(ns);
     networks.push({
-      id: `network${i}`, type: 'ipv4', link, ip_address: v4.ipAddress, netmask: prefixToNetmask(Number(subnet.cidr.split('/')[1])),
-      routes, network_id: nic.networkId, services: (subnet.dnsNameservers ?? []).map((address) => ({ type: 'dns', address })),
+      id: `network${i}`,
+      type: 'ipv4',
+      link,
+      ip_address: v4.ipAddress,
+      netmask: prefixToNetmask(Number(subnet.cidr.split('/')[1])),
+      routes,
+      network_id: nic.networkId,
+      services: (subnet.dnsNameservers ?? []).map((address) => ({ type: 'dns', address })),
     });
   });
   const files: Record<string, string> = {
@@ -83,7 +93,9 @@ export function novaConfigDrive(inventory: Inventory, server: Server, userData: 
 }
 
 function secretValue(objects: KubeObject[], namespace: string, name: string, keys: string[]): string | undefined {
-  const secret = objects.find((o) => o.kind === 'Secret' && o.metadata.namespace === namespace && o.metadata.name === name) as { data?: Record<string, string> } | undefined;
+  const secret = objects.find((o) => o.kind === 'Secret' && o.metadata.namespace === namespace && o.metadata.name === name) as
+    | { data?: Record<string, string> }
+    | undefined;
   for (const key of keys) {
     const v = secret?.data?.[key];
     if (v !== undefined) return Buffer.from(v, 'base64').toString('utf8');
@@ -109,13 +121,18 @@ export function kubevirtSeed(vm: KubeObject & { spec: any }, objects: KubeObject
   const configDrive = Boolean(volume.cloudInitConfigDrive);
   const source = volume.cloudInitConfigDrive ?? volume.cloudInitNoCloud;
   const userData = source.userData ?? (source.secretRef ? secretValue(objects, ns, source.secretRef.name, ['userdata', 'userData']) : undefined) ?? '';
-  const networkData = source.networkData ?? (source.networkDataSecretRef ? secretValue(objects, ns, source.networkDataSecretRef.name, ['networkdata', 'networkData']) : undefined) ?? '';
+  const networkData =
+    source.networkData ??
+    (source.networkDataSecretRef ? secretValue(objects, ns, source.networkDataSecretRef.name, ['networkdata', 'networkData']) : undefined) ??
+    '';
   // accessCredentials with this propagation method: every line of every key of the Secret, numbered (cloud-init.go L170-212).
   const publicKeys: string[] = [];
   for (const cred of spec.accessCredentials ?? []) {
     const method = cred.sshPublicKey?.propagationMethod ?? {};
     if (!(configDrive ? method.configDrive : method.noCloud)) continue;
-    const secret = objects.find((o) => o.kind === 'Secret' && o.metadata.namespace === ns && o.metadata.name === cred.sshPublicKey.source.secret.secretName) as unknown as { data: Record<string, string> };
+    const secret = objects.find(
+      (o) => o.kind === 'Secret' && o.metadata.namespace === ns && o.metadata.name === cred.sshPublicKey.source.secret.secretName,
+    ) as unknown as { data: Record<string, string> };
     for (const value of Object.values(secret.data)) {
       for (const line of Buffer.from(value, 'base64').toString('utf8').split('\n')) if (line.trim()) publicKeys.push(line.trim());
     }
@@ -143,6 +160,10 @@ export function kubevirtSeed(vm: KubeObject & { spec: any }, objects: KubeObject
   const disk = spec.domain.devices.disks.find((d: any) => d.name === volume.name);
   const device: KubevirtSeed['device'] = disk.cdrom
     ? 'sata-cdrom'
-    : disk.disk.bus === 'scsi' ? 'scsi-disk' : disk.disk.bus === 'sata' ? 'sata-disk' : 'virtio-disk';
+    : disk.disk.bus === 'scsi'
+      ? 'scsi-disk'
+      : disk.disk.bus === 'sata'
+        ? 'sata-disk'
+        : 'virtio-disk';
   return { datasource: configDrive ? 'configdrive' : 'nocloud', device, uuid, serial: spec.domain.firmware.serial, hostname, publicKeys };
 }

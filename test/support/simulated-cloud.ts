@@ -9,8 +9,17 @@ import type { DiskCopy } from '../../src/workflow/ledger.js';
 import { diskKey } from '../../src/workflow/backup.js';
 import type { ServerWork } from '../../src/workflow/import.js';
 
-interface SimServer { status: string; ports: string[]; target?: { status: string; at: number } }
-interface SimFip { id: string; address: string; portId: string | null; fixedIp?: string }
+interface SimServer {
+  status: string;
+  ports: string[];
+  target?: { status: string; at: number };
+}
+interface SimFip {
+  id: string;
+  address: string;
+  portId: string | null;
+  fixedIp?: string;
+}
 
 export class SimulatedCloud implements SourceCloud {
   requests = 0;

@@ -56,9 +56,7 @@ export function translateRow(row: VmRow): VmResult {
 
 /** The findings about one attribute (exact match, or prefix match when it ends with '*'). */
 export function findingsFor(findings: Finding[], attribute: string): Finding[] {
-  return attribute.endsWith('*')
-    ? findings.filter((f) => f.attribute.startsWith(attribute.slice(0, -1)))
-    : findings.filter((f) => f.attribute === attribute);
+  return attribute.endsWith('*') ? findings.filter((f) => f.attribute.startsWith(attribute.slice(0, -1))) : findings.filter((f) => f.attribute === attribute);
 }
 
 export function outcomeOf(findings: Finding[], attribute: string): string | undefined {

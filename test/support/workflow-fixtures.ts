@@ -13,14 +13,23 @@ import { readRecord, StateStore } from '../../src/workflow/ledger.js';
 /** The state record of one server, as the workflow stored it in the cluster. */
 export const readServerState = (k: Kube, w: ServerWork) => readRecord(new StateStore(k), w);
 
-export function serverWork(i: number, namespace: string, options: { volumes?: number; runStrategy?: string; guestAgent?: boolean; service?: boolean; policy?: string } = {}): ServerWork {
+export function serverWork(
+  i: number,
+  namespace: string,
+  options: { volumes?: number; runStrategy?: string; guestAgent?: boolean; service?: boolean; policy?: string } = {},
+): ServerWork {
   const serverId = `${String(i).padStart(8, '0')}-aaaa-bbbb-cccc-${String(i).padStart(12, '0')}`;
   const vmName = `vm-${i}`;
   const labels = { [LABELS.managedBy]: MANAGER, [LABELS.serverId]: serverId, [LABELS.component]: 'disk' };
   const dv = (suffix: string, role: string, source: Record<string, unknown>, size: string): KubeObject => ({
     apiVersion: 'cdi.kubevirt.io/v1beta1',
     kind: 'DataVolume',
-    metadata: { name: `${vmName}-${suffix}`, namespace, labels, annotations: { [ANNOTATIONS.serverId]: serverId, [ANNOTATIONS.diskRole]: role, [ANNOTATIONS.phase]: 'planned' } },
+    metadata: {
+      name: `${vmName}-${suffix}`,
+      namespace,
+      labels,
+      annotations: { [ANNOTATIONS.serverId]: serverId, [ANNOTATIONS.diskRole]: role, [ANNOTATIONS.phase]: 'planned' },
+    },
     spec: { source, storage: { resources: { requests: { storage: size } } } },
   });
   const dataVolumes = [dv('root', 'root', { upload: {} }, '1Gi'), dv('ephemeral0', 'ephemeral', { blank: {} }, '1Gi')];
@@ -41,9 +50,26 @@ export function serverWork(i: number, namespace: string, options: { volumes?: nu
     },
   };
   const services: KubeObject[] = options.service
-    ? [{ apiVersion: 'v1', kind: 'Service', metadata: { name: `${vmName}-fip`, namespace, labels: { [LABELS.managedBy]: MANAGER, [LABELS.serverId]: serverId } }, spec: { type: 'LoadBalancer', selector: { [LABELS.serverId]: serverId }, ports: [{ name: 'tcp-22', port: 22, protocol: 'TCP' }] } }]
+    ? [
+        {
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { name: `${vmName}-fip`, namespace, labels: { [LABELS.managedBy]: MANAGER, [LABELS.serverId]: serverId } },
+          spec: { type: 'LoadBalancer', selector: { [LABELS.serverId]: serverId }, ports: [{ name: 'tcp-22', port: 22, protocol: 'TCP' }] },
+        },
+      ]
     : [];
-  return { serverId, serverName: `server-${i}`, namespace, vmName, dataVolumes, vm, services, guestAgent: options.guestAgent ?? false, policies: options.policy ? [options.policy] : [] };
+  return {
+    serverId,
+    serverName: `server-${i}`,
+    namespace,
+    vmName,
+    dataVolumes,
+    vm,
+    services,
+    guestAgent: options.guestAgent ?? false,
+    policies: options.policy ? [options.policy] : [],
+  };
 }
 
 export async function startWorkflowApiServer(): Promise<{ api: TestApiServer; kube: Kube }> {
@@ -67,6 +93,11 @@ export async function startWorkflowApiServer(): Promise<{ api: TestApiServer; ku
 export async function ensureNamespace(kube: Kube, name: string, policies: string[] = []): Promise<void> {
   await kube.create('Namespace', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
   for (const p of policies) {
-    await kube.create('NetworkPolicy', { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: p, namespace: name }, spec: { podSelector: {}, policyTypes: ['Ingress'] } });
+    await kube.create('NetworkPolicy', {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: p, namespace: name },
+      spec: { podSelector: {}, policyTypes: ['Ingress'] },
+    });
   }
 }

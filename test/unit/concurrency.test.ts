@@ -14,11 +14,13 @@ describe('Limiter and inPool', () => {
     const limiter = new Limiter(2);
     const gates = [gate(), gate(), gate(), gate()];
     const started: number[] = [];
-    const runs = gates.map((g, i) => limiter.run(async () => {
-      started.push(i);
-      await g.opened;
-      return i;
-    }));
+    const runs = gates.map((g, i) =>
+      limiter.run(async () => {
+        started.push(i);
+        await g.opened;
+        return i;
+      }),
+    );
     await Promise.resolve();
     expect(started).toEqual([0, 1]);
     gates[1]!.open();

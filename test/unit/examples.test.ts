@@ -36,8 +36,7 @@ const withImageProp = (key: string, value?: string) =>
   servers((s) => (value === undefined ? key in imagePropsOf(idx, s) : imagePropsOf(idx, s)[key] === value));
 const withExtraSpec = (key: string, value?: string) =>
   servers((s) => (value === undefined ? key in flavorOf(idx, s).extraSpecs : flavorOf(idx, s).extraSpecs[key] === value));
-const rules = (pred: (r: SecurityGroupRule, g: SecurityGroup) => boolean) =>
-  inv.securityGroups.flatMap((g) => g.rules.filter((r) => pred(r, g)));
+const rules = (pred: (r: SecurityGroupRule, g: SecurityGroup) => boolean) => inv.securityGroups.flatMap((g) => g.rules.filter((r) => pred(r, g)));
 const usedGroups = new Set(inv.servers.flatMap((s) => s.securityGroupIds));
 const isDefaultNeutronGroup = (g: SecurityGroup) =>
   g.name === 'default' &&
@@ -55,16 +54,22 @@ const decode = (b64: string) => Buffer.from(b64, 'base64').toString('utf8');
 
 // One row per case the issue and the mapping reference ask the example to cover: [case, how many found].
 const coverage: [string, () => number][] = [
-  ['2+ domains besides Default', () => inv.domains.filter((d) => d.id !== 'default').length >= 2 ? 1 : 0],
+  ['2+ domains besides Default', () => (inv.domains.filter((d) => d.id !== 'default').length >= 2 ? 1 : 0)],
   ['3+ projects with servers', () => (new Set(inv.servers.map((s) => s.projectId)).size >= 3 ? 1 : 0)],
-  ['two projects whose <domain>-<project> namespaces collide after sanitizing', () => {
-    const seen = new Map<string, number>();
-    for (const p of inv.projects) seen.set(namespaceOf(p.id), (seen.get(namespaceOf(p.id)) ?? 0) + 1);
-    return [...seen.values()].filter((n) => n > 1).length;
-  }],
-  ['project names that are not DNS-safe (upper case, underscore, dot, space, unicode)', () =>
-    ['_', '.', ' ', 'é'].filter((c) => inv.projects.some((p) => p.name.includes(c))).length === 4 && inv.projects.some((p) => /[A-Z]/.test(p.name)) ? 1 : 0],
-  ['server names that are not DNS labels', () => servers((s) => !isDnsLabel(s.name)).length >= 4 ? 1 : 0],
+  [
+    'two projects whose <domain>-<project> namespaces collide after sanitizing',
+    () => {
+      const seen = new Map<string, number>();
+      for (const p of inv.projects) seen.set(namespaceOf(p.id), (seen.get(namespaceOf(p.id)) ?? 0) + 1);
+      return [...seen.values()].filter((n) => n > 1).length;
+    },
+  ],
+  [
+    'project names that are not DNS-safe (upper case, underscore, dot, space, unicode)',
+    () =>
+      ['_', '.', ' ', 'é'].filter((c) => inv.projects.some((p) => p.name.includes(c))).length === 4 && inv.projects.some((p) => /[A-Z]/.test(p.name)) ? 1 : 0,
+  ],
+  ['server names that are not DNS labels', () => (servers((s) => !isDnsLabel(s.name)).length >= 4 ? 1 : 0)],
   ['a unicode server name', () => servers((s) => /[^\x00-\x7f]/.test(s.name)).length],
   ['a disabled user', () => inv.users.filter((u) => u.enabled === false).length],
   ['the same user name in two domains', () => inv.users.filter((u) => inv.users.some((o) => o !== u && o.name === u.name && o.domainId !== u.domainId)).length],
@@ -77,21 +82,55 @@ const coverage: [string, () => number][] = [
   ['a disabled user with a role', () => inv.roleAssignments.filter((a) => a.userId && idx.users.get(a.userId)?.enabled === false).length],
   ['12+ servers', () => (inv.servers.length >= 12 ? 1 : 0)],
   ['image-booted server', () => servers((s) => !!s.imageId).length],
-  ['volume-booted server (no image, boot volume with image metadata)', () =>
-    servers((s) => !s.imageId && s.blockDevices.some((b) => b.bootIndex === 0 && idx.volumes.get(b.volumeId)?.bootable && !!idx.volumes.get(b.volumeId)?.volumeImageMetadata)).length],
-  ['extra volumes on /dev/vdb and /dev/vdc', () => servers((s) => ['/dev/vdb', '/dev/vdc'].every((d) => s.blockDevices.some((b) => b.device === d && b.bootIndex === undefined))).length],
+  [
+    'volume-booted server (no image, boot volume with image metadata)',
+    () =>
+      servers(
+        (s) =>
+          !s.imageId &&
+          s.blockDevices.some((b) => b.bootIndex === 0 && idx.volumes.get(b.volumeId)?.bootable && !!idx.volumes.get(b.volumeId)?.volumeImageMetadata),
+      ).length,
+  ],
+  [
+    'extra volumes on /dev/vdb and /dev/vdc',
+    () => servers((s) => ['/dev/vdb', '/dev/vdc'].every((d) => s.blockDevices.some((b) => b.device === d && b.bootIndex === undefined))).length,
+  ],
   ['flavor with ephemeral and swap', () => servers((s) => flavorOf(idx, s).ephemeral > 0 && flavorOf(idx, s).swap > 0).length],
   ['CPU topology flavor', () => servers((s) => ['hw:cpu_sockets', 'hw:cpu_cores', 'hw:cpu_threads'].every((k) => k in flavorOf(idx, s).extraSpecs)).length],
-  ['image CPU topology overriding the flavor', () => servers((s) => 'hw:cpu_sockets' in flavorOf(idx, s).extraSpecs && 'hw_cpu_cores' in imagePropsOf(idx, s)).length],
-  ['dedicated CPUs with NUMA and huge pages', () =>
-    servers((s) => { const x = flavorOf(idx, s).extraSpecs; return x['hw:cpu_policy'] === 'dedicated' && !!x['hw:numa_nodes'] && x['hw:mem_page_size'] === 'large'; }).length],
+  [
+    'image CPU topology overriding the flavor',
+    () => servers((s) => 'hw:cpu_sockets' in flavorOf(idx, s).extraSpecs && 'hw_cpu_cores' in imagePropsOf(idx, s)).length,
+  ],
+  [
+    'dedicated CPUs with NUMA and huge pages',
+    () =>
+      servers((s) => {
+        const x = flavorOf(idx, s).extraSpecs;
+        return x['hw:cpu_policy'] === 'dedicated' && !!x['hw:numa_nodes'] && x['hw:mem_page_size'] === 'large';
+      }).length,
+  ],
   ['UEFI image', () => withImageProp('hw_firmware_type', 'uefi').length],
-  ['UEFI + secure boot + q35 image', () =>
-    servers((s) => { const p = imagePropsOf(idx, s); return p.hw_firmware_type === 'uefi' && p.os_secure_boot === 'required' && p.hw_machine_type === 'q35'; }).length],
-  ['Windows (os_type, sata, e1000) with a TPM 2.0 flavor', () =>
-    servers((s) => { const p = imagePropsOf(idx, s); return p.os_type === 'windows' && p.hw_disk_bus === 'sata' && p.hw_vif_model === 'e1000' && flavorOf(idx, s).extraSpecs['hw:tpm_version'] === '2.0'; }).length],
+  [
+    'UEFI + secure boot + q35 image',
+    () =>
+      servers((s) => {
+        const p = imagePropsOf(idx, s);
+        return p.hw_firmware_type === 'uefi' && p.os_secure_boot === 'required' && p.hw_machine_type === 'q35';
+      }).length,
+  ],
+  [
+    'Windows (os_type, sata, e1000) with a TPM 2.0 flavor',
+    () =>
+      servers((s) => {
+        const p = imagePropsOf(idx, s);
+        return p.os_type === 'windows' && p.hw_disk_bus === 'sata' && p.hw_vif_model === 'e1000' && flavorOf(idx, s).extraSpecs['hw:tpm_version'] === '2.0';
+      }).length,
+  ],
   ['ide disk bus', () => withImageProp('hw_disk_bus', 'ide').length],
-  ['scsi disk bus with virtio-scsi', () => servers((s) => imagePropsOf(idx, s).hw_disk_bus === 'scsi' && imagePropsOf(idx, s).hw_scsi_model === 'virtio-scsi').length],
+  [
+    'scsi disk bus with virtio-scsi',
+    () => servers((s) => imagePropsOf(idx, s).hw_disk_bus === 'scsi' && imagePropsOf(idx, s).hw_scsi_model === 'virtio-scsi').length,
+  ],
   ['vmxnet3 NIC', () => withImageProp('hw_vif_model', 'vmxnet3').length],
   ['rtl8139 NIC', () => withImageProp('hw_vif_model', 'rtl8139').length],
   ['an i440fx machine type KubeVirt rejects', () => servers((s) => /i440fx/.test(imagePropsOf(idx, s).hw_machine_type ?? '')).length],
@@ -106,7 +145,7 @@ const coverage: [string, () => number][] = [
   ['server with two NICs on two networks', () => servers((s) => new Set(s.interfaces.map((n) => n.networkId)).size >= 2).length],
   ['server with a config drive', () => servers((s) => s.configDrive === true).length],
   ['#cloud-config user data', () => servers((s) => !!s.userData && decode(s.userData).startsWith('#cloud-config')).length],
-  ['key pairs of 2+ users used by servers', () => new Set(inv.servers.map((s) => keypairOfServer(idx, s)?.userId).filter(Boolean)).size >= 2 ? 1 : 0],
+  ['key pairs of 2+ users used by servers', () => (new Set(inv.servers.map((s) => keypairOfServer(idx, s)?.userId).filter(Boolean)).size >= 2 ? 1 : 0)],
   ['a key pair name owned by two users', () => inv.keypairs.filter((k) => inv.keypairs.some((o) => o !== k && o.name === k.name)).length],
   ['server metadata', () => servers((s) => Object.keys(s.metadata).length > 0).length],
   ['anti-affinity group with 2 members', () => inv.serverGroups.filter((g) => g.policy === 'anti-affinity' && g.members.length >= 2).length],
@@ -123,17 +162,37 @@ const coverage: [string, () => number][] = [
   ['SCTP rule', () => rules((r) => r.protocol === 'sctp').length],
   ['protocol number 112', () => rules((r) => r.protocol === '112').length],
   ['any-protocol rule from a CIDR', () => rules((r) => !r.protocol && !!r.remoteIpPrefix && r.direction === 'ingress').length],
-  ['egress-restricted group (no allow-all egress)', () =>
-    inv.securityGroups.filter((g) => usedGroups.has(g.id) && g.rules.some((r) => r.direction === 'egress') && !g.rules.some((r) => r.direction === 'egress' && !r.protocol && !r.remoteIpPrefix && !r.remoteGroupId)).length],
+  [
+    'egress-restricted group (no allow-all egress)',
+    () =>
+      inv.securityGroups.filter(
+        (g) =>
+          usedGroups.has(g.id) &&
+          g.rules.some((r) => r.direction === 'egress') &&
+          !g.rules.some((r) => r.direction === 'egress' && !r.protocol && !r.remoteIpPrefix && !r.remoteGroupId),
+      ).length,
+  ],
   ['stateless group', () => inv.securityGroups.filter((g) => g.stateful === false).length],
   ['default group as Neutron creates it, on a server', () => inv.securityGroups.filter((g) => isDefaultNeutronGroup(g) && usedGroups.has(g.id)).length],
-  ['floating IP associated to a server port', () => inv.floatingIps.filter((f) => f.portId && idx.ports.get(f.portId)?.deviceId && idx.servers.has(idx.ports.get(f.portId)!.deviceId!)).length],
+  [
+    'floating IP associated to a server port',
+    () => inv.floatingIps.filter((f) => f.portId && idx.ports.get(f.portId)?.deviceId && idx.servers.has(idx.ports.get(f.portId)!.deviceId!)).length,
+  ],
   ['unassociated floating IP', () => inv.floatingIps.filter((f) => !f.portId).length],
   ['multi-attach volume on two servers (blocker)', () => inv.volumes.filter((v) => v.multiattach && v.attachments.length >= 2).length],
-  ['network with IPv4 and IPv6 subnets', () => inv.networks.filter((n) => { const v = inv.subnets.filter((s) => s.networkId === n.id).map((s) => s.ipVersion); return v.includes(4) && v.includes(6); }).length],
+  [
+    'network with IPv4 and IPv6 subnets',
+    () =>
+      inv.networks.filter((n) => {
+        const v = inv.subnets.filter((s) => s.networkId === n.id).map((s) => s.ipVersion);
+        return v.includes(4) && v.includes(6);
+      }).length,
+  ],
   ['external network', () => inv.networks.filter((n) => n.external).length],
-  ['subnet without DHCP carrying a server NIC (static IP)', () =>
-    servers((s) => s.interfaces.some((n) => n.fixedIps.some((ip) => ip.subnetId && idx.subnets.get(ip.subnetId)?.enableDhcp === false))).length],
+  [
+    'subnet without DHCP carrying a server NIC (static IP)',
+    () => servers((s) => s.interfaces.some((n) => n.fixedIps.some((ip) => ip.subnetId && idx.subnets.get(ip.subnetId)?.enableDhcp === false))).length,
+  ],
 ];
 
 describe('examples/cloud.yaml', () => {
@@ -153,8 +212,19 @@ describe('examples/cloud.yaml', () => {
     for (const x of [...inv.projects, ...inv.users, ...inv.groups, ...inv.roles, ...inv.domains.filter((d) => d.id !== 'default')]) {
       expect(x.id, x.name).toMatch(KEYSTONE_ID);
     }
-    for (const x of [...inv.servers, ...inv.images, ...inv.volumes, ...inv.networks, ...inv.subnets, ...inv.ports, ...inv.securityGroups,
-      ...inv.securityGroups.flatMap((g) => g.rules), ...inv.floatingIps, ...inv.serverGroups, ...inv.volumeTypes]) {
+    for (const x of [
+      ...inv.servers,
+      ...inv.images,
+      ...inv.volumes,
+      ...inv.networks,
+      ...inv.subnets,
+      ...inv.ports,
+      ...inv.securityGroups,
+      ...inv.securityGroups.flatMap((g) => g.rules),
+      ...inv.floatingIps,
+      ...inv.serverGroups,
+      ...inv.volumeTypes,
+    ]) {
       expect(x.id).toMatch(UUID);
     }
     for (const k of inv.keypairs) expect(k.publicKey).toMatch(/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp256) AAAA[0-9A-Za-z+/]+=* \S+$/);
@@ -268,7 +338,10 @@ function consistencyProblems(i: Inventory): string[] {
     const portGroups = new Set<string>();
     for (const nic of s.interfaces) {
       const p = nic.portId ? ix.ports.get(nic.portId) : undefined;
-      if (!p) { problems.push(`server ${s.name}: interface without a port`); continue; }
+      if (!p) {
+        problems.push(`server ${s.name}: interface without a port`);
+        continue;
+      }
       if (p.deviceId !== s.id) problems.push(`server ${s.name}: port ${p.id} belongs to ${p.deviceId}`);
       if (p.macAddress !== nic.macAddress || p.networkId !== nic.networkId || JSON.stringify(p.fixedIps) !== JSON.stringify(nic.fixedIps)) {
         problems.push(`server ${s.name}: interface differs from port ${p.id}`);
@@ -278,7 +351,8 @@ function consistencyProblems(i: Inventory): string[] {
     if ([...portGroups].sort().join() !== [...s.securityGroupIds].sort().join()) problems.push(`server ${s.name}: securityGroupIds differ from its ports'`);
     for (const b of s.blockDevices) {
       const v = ix.volumes.get(b.volumeId);
-      if (!v?.attachments.some((a) => a.serverId === s.id && a.device === b.device)) problems.push(`server ${s.name}: volume ${b.volumeId} has no matching attachment`);
+      if (!v?.attachments.some((a) => a.serverId === s.id && a.device === b.device))
+        problems.push(`server ${s.name}: volume ${b.volumeId} has no matching attachment`);
     }
     if (s.serverGroupId && !ix.serverGroups.get(s.serverGroupId)?.members.includes(s.id)) problems.push(`server ${s.name}: not a member of its server group`);
     if (s.keyName && !keypairOfServer(ix, s)) problems.push(`server ${s.name}: key pair ${s.keyName} not found`);
@@ -289,7 +363,8 @@ function consistencyProblems(i: Inventory): string[] {
   }
   for (const v of i.volumes) {
     for (const a of v.attachments) {
-      if (!ix.servers.get(a.serverId)?.blockDevices.some((b) => b.volumeId === v.id)) problems.push(`volume ${v.id}: attachment to ${a.serverId} not among its block devices`);
+      if (!ix.servers.get(a.serverId)?.blockDevices.some((b) => b.volumeId === v.id))
+        problems.push(`volume ${v.id}: attachment to ${a.serverId} not among its block devices`);
     }
     if (v.attachments.length > 1 && !v.multiattach) problems.push(`volume ${v.id}: attached twice without multiattach`);
     if ((v.status === 'in-use') !== v.attachments.length > 0) problems.push(`volume ${v.id}: status ${v.status} with ${v.attachments.length} attachments`);
@@ -312,8 +387,10 @@ function consistencyProblems(i: Inventory): string[] {
   if (new Set(fipAddresses).size !== fipAddresses.length) problems.push('duplicate floating IP addresses');
   for (const g of i.securityGroups) {
     for (const r of g.rules) {
-      if (r.remoteGroupId && ix.securityGroups.get(r.remoteGroupId)?.projectId !== g.projectId) problems.push(`security group ${g.name}: remote group of another project`);
-      if (r.remoteIpPrefix && (r.remoteIpPrefix.includes(':') !== (r.ethertype === 'IPv6'))) problems.push(`security group ${g.name}: prefix ${r.remoteIpPrefix} vs ${r.ethertype}`);
+      if (r.remoteGroupId && ix.securityGroups.get(r.remoteGroupId)?.projectId !== g.projectId)
+        problems.push(`security group ${g.name}: remote group of another project`);
+      if (r.remoteIpPrefix && r.remoteIpPrefix.includes(':') !== (r.ethertype === 'IPv6'))
+        problems.push(`security group ${g.name}: prefix ${r.remoteIpPrefix} vs ${r.ethertype}`);
     }
   }
   for (const n of i.networks) {

@@ -59,7 +59,12 @@ describe('diffSentStored', () => {
   const cases: { name: string; sent: unknown; stored: unknown; diffs: unknown[] }[] = [
     { name: 'server defaults and extra metadata are fine', sent: { spec: { a: 1 } }, stored: { spec: { a: 1, b: 2 }, metadata: { uid: 'u' } }, diffs: [] },
     { name: 'a pruned leaf', sent: { spec: { a: 1, x: true } }, stored: { spec: { a: 1 } }, diffs: [{ path: '.spec.x', kind: 'pruned', sent: true }] },
-    { name: 'a pruned empty object (efi: {} means "use EFI")', sent: { b: { efi: {} } }, stored: { b: {} }, diffs: [{ path: '.b.efi', kind: 'pruned', sent: {} }] },
+    {
+      name: 'a pruned empty object (efi: {} means "use EFI")',
+      sent: { b: { efi: {} } },
+      stored: { b: {} },
+      diffs: [{ path: '.b.efi', kind: 'pruned', sent: {} }],
+    },
     { name: 'a changed scalar', sent: { p: 80 }, stored: { p: '80' }, diffs: [{ path: '.p', kind: 'changed', sent: 80, stored: '80' }] },
     { name: 'list items compared in place, defaults inside allowed', sent: { l: [{ n: 'a' }] }, stored: { l: [{ n: 'a', d: 1 }] }, diffs: [] },
     { name: 'a list that lost an item', sent: { l: [1, 2] }, stored: { l: [1] }, diffs: [{ path: '.l', kind: 'changed', sent: [1, 2], stored: [1] }] },
@@ -79,7 +84,12 @@ describe('sameStoredObject', () => {
     data: { a: '1' },
   } as KubeObject;
   it('ignores managedFields timestamps and key order', () => {
-    const after = { data: { a: '1' }, kind: 'ConfigMap', apiVersion: 'v1', metadata: { ...base.metadata, managedFields: [{ manager: 'm', time: '2026-02-02T00:00:00Z', fieldsV1: { f: 1 } }] } } as KubeObject;
+    const after = {
+      data: { a: '1' },
+      kind: 'ConfigMap',
+      apiVersion: 'v1',
+      metadata: { ...base.metadata, managedFields: [{ manager: 'm', time: '2026-02-02T00:00:00Z', fieldsV1: { f: 1 } }] },
+    } as KubeObject;
     expect(sameStoredObject(base, after)).toBe(true);
   });
   it('sees a new resourceVersion, data or manager', () => {

@@ -111,7 +111,13 @@ export function fixtureCloud(): ServedCloud {
     volumeTypes: body('volume/types.json').volume_types,
     volumes: body('volume/volumes-detail-all-tenants.json').volumes,
     logins: [
-      { id: FIXTURE_IDS.admin, name: 'admin', domainId: 'default', password: TEST_PASSWORD, projectRoles: { [FIXTURE_IDS.adminProject]: ['admin', 'member', 'reader'] } },
+      {
+        id: FIXTURE_IDS.admin,
+        name: 'admin',
+        domainId: 'default',
+        password: TEST_PASSWORD,
+        projectRoles: { [FIXTURE_IDS.adminProject]: ['admin', 'member', 'reader'] },
+      },
       { id: alice.id, name: 'alice', domainId: alice.domain_id, password: TEST_PASSWORD, projectRoles: { [FIXTURE_IDS.acmeProd]: ['member'] } },
     ],
     appCredentials: [],

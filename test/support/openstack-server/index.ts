@@ -147,7 +147,12 @@ export async function startOpenStackServer(cloud: ServedCloud, options: ServerOp
     res.end(text);
   };
   const keystoneError = (res: http.ServerResponse, status: number, message: string) =>
-    send(res, status, { error: { code: status, message, title: status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : status === 404 ? 'Not Found' : 'Error' } }, { Vary: 'X-Auth-Token' });
+    send(
+      res,
+      status,
+      { error: { code: status, message, title: status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : status === 404 ? 'Not Found' : 'Error' } },
+      { Vary: 'X-Auth-Token' },
+    );
   const errorBody = (service: string, status: number, message: string): Obj => {
     if (service === 'compute') {
       const key = status === 403 ? 'forbidden' : status === 404 ? 'itemNotFound' : status === 400 ? 'badRequest' : status === 401 ? 'error' : 'computeFault';
@@ -183,7 +188,15 @@ export async function startOpenStackServer(cloud: ServedCloud, options: ServerOp
       id: randomUUID().replace(/-/g, ''),
       type,
       name,
-      endpoints: regions.flatMap((region) => ['public', 'internal', 'admin'].map((iface) => ({ id: randomUUID().replace(/-/g, ''), interface: iface, region_id: region, url: path(region, iface), region }))),
+      endpoints: regions.flatMap((region) =>
+        ['public', 'internal', 'admin'].map((iface) => ({
+          id: randomUUID().replace(/-/g, ''),
+          interface: iface,
+          region_id: region,
+          url: path(region, iface),
+          region,
+        })),
+      ),
     });
     const all = [
       svc('identity', 'keystone', () => `${base}/identity/v3/`),
@@ -197,11 +210,12 @@ export async function startOpenStackServer(cloud: ServedCloud, options: ServerOp
     return all.filter((s) => !(options.omitServices ?? []).includes(s.type));
   };
 
-  const readBody = (req: http.IncomingMessage) => new Promise<string>((resolve) => {
-    let data = '';
-    req.on('data', (c) => (data += c));
-    req.on('end', () => resolve(data));
-  });
+  const readBody = (req: http.IncomingMessage) =>
+    new Promise<string>((resolve) => {
+      let data = '';
+      req.on('data', (c) => (data += c));
+      req.on('end', () => resolve(data));
+    });
 
   // ------------------------------------------------------------------ Keystone
   const issueToken = async (ctx: Ctx) => {
@@ -218,7 +232,11 @@ export async function startOpenStackServer(cloud: ServedCloud, options: ServerOp
     const methods: string[] = identity.methods ?? [];
     if (methods.includes('password')) {
       const u = identity.password?.user ?? {};
-      const domainOk = (login: ServedCloud['logins'][number]) => !u.domain || u.domain.id === login.domainId || cloud.domains.find((d) => d.id === login.domainId)?.name === u.domain.name || (u.domain.name === 'Default' && login.domainId === 'default');
+      const domainOk = (login: ServedCloud['logins'][number]) =>
+        !u.domain ||
+        u.domain.id === login.domainId ||
+        cloud.domains.find((d) => d.id === login.domainId)?.name === u.domain.name ||
+        (u.domain.name === 'Default' && login.domainId === 'default');
       const login = cloud.logins.find((l) => (u.id ? l.id === u.id : l.name === u.name && domainOk(l)));
       if (!login || login.password !== u.password) return keystoneError(ctx.res, 401, 'The request you have made requires authentication.');
       userId = login.id;
@@ -251,32 +269,60 @@ export async function startOpenStackServer(cloud: ServedCloud, options: ServerOp
     issuedTokens.push(token);
     const project = cloud.projects.find((p) => p.id === projectId) as Obj;
     const roleObjs = roles.map((name) => cloud.roles.find((r) => r.name === name) ?? { id: `role-${name}`, name });
-    send(ctx.res, 201, {
-      token: {
-        methods,
-        user: { domain: { id: login.domainId, name: cloud.domains.find((d) => d.id === login.domainId)?.name ?? 'Default' }, id: login.id, name: login.name, password_expires_at: null },
-        audit_ids: ['49ywOApmS2ySMY0LACLtFw'],
-        expires_at: new Date(expiresAt).toISOString().replace(/\.\d+Z$/, '.000000Z'),
-        issued_at: new Date().toISOString().replace(/\.\d+Z$/, '.000000Z'),
-        project: { domain: { id: project.domain_id, name: cloud.domains.find((d) => d.id === project.domain_id)?.name ?? 'Default' }, id: project.id, name: project.name },
-        is_domain: false,
-        roles: roleObjs.map((r) => ({ id: r.id, name: r.name })),
-        catalog: catalog(projectId),
+    send(
+      ctx.res,
+      201,
+      {
+        token: {
+          methods,
+          user: {
+            domain: { id: login.domainId, name: cloud.domains.find((d) => d.id === login.domainId)?.name ?? 'Default' },
+            id: login.id,
+            name: login.name,
+            password_expires_at: null,
+          },
+          audit_ids: ['49ywOApmS2ySMY0LACLtFw'],
+          expires_at: new Date(expiresAt).toISOString().replace(/\.\d+Z$/, '.000000Z'),
+          issued_at: new Date().toISOString().replace(/\.\d+Z$/, '.000000Z'),
+          project: {
+            domain: { id: project.domain_id, name: cloud.domains.find((d) => d.id === project.domain_id)?.name ?? 'Default' },
+            id: project.id,
+            name: project.name,
+          },
+          is_domain: false,
+          roles: roleObjs.map((r) => ({ id: r.id, name: r.name })),
+          catalog: catalog(projectId),
+        },
       },
-    }, { 'X-Subject-Token': token, Vary: 'X-Auth-Token' });
+      { 'X-Subject-Token': token, Vary: 'X-Auth-Token' },
+    );
   };
 
   const keystoneList = (ctx: Ctx, key: string, items: Obj[], path: string) => {
     const limit = options.keystoneListLimit;
     const truncated = limit !== undefined && items.length > limit;
-    send(ctx.res, 200, { [key]: truncated ? items.slice(0, limit) : items, links: { next: null, self: `${base}/identity/v3${path}`, previous: null }, ...(truncated ? { truncated: true } : {}) }, { Vary: 'X-Auth-Token' });
+    send(
+      ctx.res,
+      200,
+      {
+        [key]: truncated ? items.slice(0, limit) : items,
+        links: { next: null, self: `${base}/identity/v3${path}`, previous: null },
+        ...(truncated ? { truncated: true } : {}),
+      },
+      { Vary: 'X-Auth-Token' },
+    );
   };
 
   const identity = (ctx: Ctx, path: string) => {
     const t = ctx.token as TokenRecord;
     if (path === '/auth/projects') {
       const login = cloud.logins.find((l) => l.id === t.userId);
-      return keystoneList(ctx, 'projects', cloud.projects.filter((p) => login?.projectRoles[p.id]?.length), path);
+      return keystoneList(
+        ctx,
+        'projects',
+        cloud.projects.filter((p) => login?.projectRoles[p.id]?.length),
+        path,
+      );
     }
     const adminOnly: Record<string, [string, Obj[]]> = {
       '/domains': ['domains', cloud.domains],
@@ -302,11 +348,19 @@ export async function startOpenStackServer(cloud: ServedCloud, options: ServerOp
   // ------------------------------------------------------------------ Nova
   const compute = (ctx: Ctx, path: string, prefix: string) => {
     const t = ctx.token as TokenRecord;
-    const asked = (ctx.req.headers['openstack-api-version'] as string | undefined)?.replace(/^compute\s+/, '') ?? (ctx.req.headers['x-openstack-nova-api-version'] as string | undefined) ?? '2.1';
+    const asked =
+      (ctx.req.headers['openstack-api-version'] as string | undefined)?.replace(/^compute\s+/, '') ??
+      (ctx.req.headers['x-openstack-nova-api-version'] as string | undefined) ??
+      '2.1';
     const mv = asked === 'latest' ? maxMv : asked;
     const headers = { 'OpenStack-API-Version': `compute ${mv}`, 'X-OpenStack-Nova-API-Version': mv, Vary: 'OpenStack-API-Version' };
     if (!/^\d+\.\d+$/.test(mv) || mvCompare(mv, maxMv) > 0 || mvCompare(mv, '2.1') < 0) {
-      return send(ctx.res, 406, { computeFault: { code: 406, message: `Version ${mv} is not supported by the API. Minimum is 2.1 and maximum is ${maxMv}.` } }, headers);
+      return send(
+        ctx.res,
+        406,
+        { computeFault: { code: 406, message: `Version ${mv} is not supported by the API. Minimum is 2.1 and maximum is ${maxMv}.` } },
+        headers,
+      );
     }
     const forbid = (rule: string) => send(ctx.res, 403, { forbidden: { code: 403, message: `Policy doesn't allow ${rule} to be performed.` } }, headers);
     const linkPage = (key: string, items: Obj[], extra: Obj = {}) => {
@@ -340,7 +394,8 @@ export async function startOpenStackServer(cloud: ServedCloud, options: ServerOp
     }
     if (path === '/flavors/detail') {
       let flavors = cloud.flavors;
-      if (!ctx.admin) flavors = flavors.filter((f) => f['os-flavor-access:is_public'] !== false || (cloud.flavorAccess[f.id] ?? []).includes(t.projectId as string));
+      if (!ctx.admin)
+        flavors = flavors.filter((f) => f['os-flavor-access:is_public'] !== false || (cloud.flavorAccess[f.id] ?? []).includes(t.projectId as string));
       if (mvCompare(mv, '2.61') < 0) flavors = flavors.map(({ extra_specs: _drop, ...f }) => f);
       return linkPage('flavors', flavors);
     }
@@ -374,14 +429,25 @@ export async function startOpenStackServer(cloud: ServedCloud, options: ServerOp
     let images = cloud.images;
     if (!ctx.admin) {
       const vis = ctx.query.visibility;
-      images = images.filter((i) => i.visibility === 'public' || i.owner === t.projectId || i.visibility === 'shared' || (vis === 'all' || vis === 'community' ? i.visibility === 'community' : false));
+      images = images.filter(
+        (i) =>
+          i.visibility === 'public' ||
+          i.owner === t.projectId ||
+          i.visibility === 'shared' ||
+          (vis === 'all' || vis === 'community' ? i.visibility === 'community' : false),
+      );
     }
     const p = page(images, ctx.query);
     if (p.error) return send(ctx.res, 400, errorBody('image', 400, p.error));
     const q = new URLSearchParams(ctx.query);
     q.delete('marker');
     const first = `/v2/images${q.size ? `?${q}` : ''}`;
-    return send(ctx.res, 200, { images: p.items, first, schema: '/v2/schemas/images', ...(p.next ? { next: `/v2/images?${nextQuery(ctx.query, p.next)}` } : {}) });
+    return send(ctx.res, 200, {
+      images: p.items,
+      first,
+      schema: '/v2/schemas/images',
+      ...(p.next ? { next: `/v2/images?${nextQuery(ctx.query, p.next)}` } : {}),
+    });
   };
 
   // ------------------------------------------------------------------ Neutron
@@ -391,11 +457,19 @@ export async function startOpenStackServer(cloud: ServedCloud, options: ServerOp
     if (!m) return send(ctx.res, 404, errorBody('network', 404, 'The resource could not be found.'));
     const coll = m[1];
     const key = coll === 'security-groups' ? 'security_groups' : coll;
-    const sourceOf: Record<string, Obj[]> = { networks: cloud.networks, subnets: cloud.subnets, ports: cloud.ports, 'security-groups': cloud.securityGroups, floatingips: cloud.floatingIps };
+    const sourceOf: Record<string, Obj[]> = {
+      networks: cloud.networks,
+      subnets: cloud.subnets,
+      ports: cloud.ports,
+      'security-groups': cloud.securityGroups,
+      floatingips: cloud.floatingIps,
+    };
     let items = sourceOf[coll];
     if (!ctx.admin) {
       const visibleNets = new Set(cloud.networks.filter((n) => n.project_id === t.projectId || n.shared || n['router:external']).map((n) => n.id));
-      items = items.filter((i) => (coll === 'networks' || coll === 'subnets' ? visibleNets.has(coll === 'networks' ? i.id : i.network_id) : i.project_id === t.projectId));
+      items = items.filter((i) =>
+        coll === 'networks' || coll === 'subnets' ? visibleNets.has(coll === 'networks' ? i.id : i.network_id) : i.project_id === t.projectId,
+      );
     }
     // Neutron filters a list by any top-level attribute given in the query (?device_id=..., ?port_id=...).
     const filters = Object.entries(ctx.query).filter(([k]) => !['limit', 'marker', 'page_reverse', 'fields', 'sort_key', 'sort_dir'].includes(k));
@@ -425,7 +499,12 @@ export async function startOpenStackServer(cloud: ServedCloud, options: ServerOp
     if (!ctx.admin) vols = vols.map(({ 'os-vol-tenant-attr:tenant_id': _drop, 'os-vol-host-attr:host': _h, ...v }) => v);
     const p = page(vols, ctx.query);
     if (p.error) return send(ctx.res, 400, { badRequest: { code: 400, message: p.error } }, headers);
-    return send(ctx.res, 200, { volumes: p.items, ...(p.next ? { volumes_links: [{ rel: 'next', href: `${base}${prefix}${path}?${nextQuery(ctx.query, p.next)}` }] } : {}) }, headers);
+    return send(
+      ctx.res,
+      200,
+      { volumes: p.items, ...(p.next ? { volumes_links: [{ rel: 'next', href: `${base}${prefix}${path}?${nextQuery(ctx.query, p.next)}` }] } : {}) },
+      headers,
+    );
   };
 
   const handler: http.RequestListener = async (req, res) => {
@@ -449,8 +528,23 @@ export async function startOpenStackServer(cloud: ServedCloud, options: ServerOp
       return send(res, 404, { error: { code: 404, message: 'unknown path', title: 'Not Found' } });
     }
     const tokenHeader = req.headers['x-auth-token'] as string | undefined;
-    requests.push({ method: req.method ?? 'GET', path: url.pathname, query, service, region, iface, microversion: req.headers['openstack-api-version'] as string | undefined, token: tokenHeader });
-    const inj = injections.find((i) => i.times > 0 && (!i.service || i.service === service) && (!i.pathIncludes || url.pathname.includes(i.pathIncludes)) && (!i.method || i.method === req.method));
+    requests.push({
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query,
+      service,
+      region,
+      iface,
+      microversion: req.headers['openstack-api-version'] as string | undefined,
+      token: tokenHeader,
+    });
+    const inj = injections.find(
+      (i) =>
+        i.times > 0 &&
+        (!i.service || i.service === service) &&
+        (!i.pathIncludes || url.pathname.includes(i.pathIncludes)) &&
+        (!i.method || i.method === req.method),
+    );
     if (inj?.afterHandling) {
       inj.times -= 1;
       // The request is served as usual; its answer is lost with the connection.
@@ -473,7 +567,20 @@ export async function startOpenStackServer(cloud: ServedCloud, options: ServerOp
       }
       if (!inj.revokeTokens) {
         const status = inj.status ?? 500;
-        return send(res, status, errorBody(service, status, status === 401 ? 'The request you have made requires authentication.' : status === 403 ? 'Forbidden by injection' : 'Internal Server Error (injected)'), inj.headers);
+        return send(
+          res,
+          status,
+          errorBody(
+            service,
+            status,
+            status === 401
+              ? 'The request you have made requires authentication.'
+              : status === 403
+                ? 'Forbidden by injection'
+                : 'Internal Server Error (injected)',
+          ),
+          inj.headers,
+        );
       }
     }
     const ctx: Ctx = { req, res, query, admin: false, base };
@@ -486,10 +593,22 @@ export async function startOpenStackServer(cloud: ServedCloud, options: ServerOp
     ctx.token = token;
     ctx.admin = token.roles.includes('admin');
     if (options.extraRoutes && service !== 'identity') {
-      const handled = await options.extraRoutes({ service, method: req.method ?? 'GET', path: rest, query, headers: req.headers, token, admin: ctx.admin, base, body: () => readBody(req), send: (status, b, h) => send(res, status, b, h), sendRaw: (status, b, h) => {
-        res.writeHead(status, { 'Content-Type': 'application/octet-stream', 'Content-Length': b.length, ...h });
-        res.end(b);
-      } });
+      const handled = await options.extraRoutes({
+        service,
+        method: req.method ?? 'GET',
+        path: rest,
+        query,
+        headers: req.headers,
+        token,
+        admin: ctx.admin,
+        base,
+        body: () => readBody(req),
+        send: (status, b, h) => send(res, status, b, h),
+        sendRaw: (status, b, h) => {
+          res.writeHead(status, { 'Content-Type': 'application/octet-stream', 'Content-Length': b.length, ...h });
+          res.end(b);
+        },
+      });
       if (handled) return;
     }
     if (service === 'identity') return identity(ctx, rest);
@@ -511,10 +630,11 @@ export async function startOpenStackServer(cloud: ServedCloud, options: ServerOp
     issuedTokens,
     inject: (i) => injections.push({ ...i }),
     revokeAllTokens: () => tokens.clear(),
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 

@@ -22,12 +22,34 @@ export function syntheticCloud(size: SyntheticSize): ServedCloud {
     volume: base.volumes.find((v) => v.attachments?.length)!,
     fip: base.floatingIps.find((f) => f.port_id)!,
   };
-  const projects = Array.from({ length: projectCount }, (_, i) => ({ ...base.projects[1], id: uuid(1, i).replace(/-/g, ''), name: `project-${i}`, domain_id: 'default' }));
+  const projects = Array.from({ length: projectCount }, (_, i) => ({
+    ...base.projects[1],
+    id: uuid(1, i).replace(/-/g, ''),
+    name: `project-${i}`,
+    domain_id: 'default',
+  }));
   const networks = projects.map((p, i) => ({ ...tpl.network, id: uuid(2, i), name: `net-${i}`, project_id: p.id, tenant_id: p.id, subnets: [uuid(3, i)] }));
-  const subnets = projects.map((p, i) => ({ ...tpl.subnet, id: uuid(3, i), name: `subnet-${i}`, network_id: uuid(2, i), project_id: p.id, tenant_id: p.id, cidr: `10.${Math.floor(i / 256)}.${i % 256}.0/24` }));
+  const subnets = projects.map((p, i) => ({
+    ...tpl.subnet,
+    id: uuid(3, i),
+    name: `subnet-${i}`,
+    network_id: uuid(2, i),
+    project_id: p.id,
+    tenant_id: p.id,
+    cidr: `10.${Math.floor(i / 256)}.${i % 256}.0/24`,
+  }));
   const securityGroups = projects.map((p, i) => ({
-    ...tpl.sg, id: uuid(4, i), name: `sg-${i}`, project_id: p.id, tenant_id: p.id,
-    security_group_rules: tpl.sg.security_group_rules.map((r: Record<string, unknown>, j: number) => ({ ...r, id: uuid(5, i * 100 + j), security_group_id: uuid(4, i), remote_group_id: null })),
+    ...tpl.sg,
+    id: uuid(4, i),
+    name: `sg-${i}`,
+    project_id: p.id,
+    tenant_id: p.id,
+    security_group_rules: tpl.sg.security_group_rules.map((r: Record<string, unknown>, j: number) => ({
+      ...r,
+      id: uuid(5, i * 100 + j),
+      security_group_id: uuid(4, i),
+      remote_group_id: null,
+    })),
   }));
   const servers = [];
   const ports = [];
@@ -41,17 +63,48 @@ export function syntheticCloud(size: SyntheticSize): ServedCloud {
     const ip = `10.${Math.floor(p / 256)}.${p % 256}.${(i % 250) + 2}`;
     const withVolume = i % 2 === 0;
     servers.push({
-      ...tpl.server, id, name: `vm-${i}`, tenant_id: project.id, user_id: FIXTURE_IDS.alice,
+      ...tpl.server,
+      id,
+      name: `vm-${i}`,
+      tenant_id: project.id,
+      user_id: FIXTURE_IDS.alice,
       addresses: { [`net-${p}`]: [{ version: 4, addr: ip, 'OS-EXT-IPS:type': 'fixed', 'OS-EXT-IPS-MAC:mac_addr': mac }] },
       'os-extended-volumes:volumes_attached': withVolume ? [{ id: uuid(7, i), delete_on_termination: false }] : [],
       key_name: 'alice-key',
     });
-    ports.push({ ...tpl.port, id: uuid(8, i), name: '', network_id: uuid(2, p), project_id: project.id, tenant_id: project.id, mac_address: mac, device_id: id, fixed_ips: [{ subnet_id: uuid(3, p), ip_address: ip }], security_groups: [uuid(4, p)], allowed_address_pairs: [] });
+    ports.push({
+      ...tpl.port,
+      id: uuid(8, i),
+      name: '',
+      network_id: uuid(2, p),
+      project_id: project.id,
+      tenant_id: project.id,
+      mac_address: mac,
+      device_id: id,
+      fixed_ips: [{ subnet_id: uuid(3, p), ip_address: ip }],
+      security_groups: [uuid(4, p)],
+      allowed_address_pairs: [],
+    });
     if (withVolume) {
-      volumes.push({ ...tpl.volume, id: uuid(7, i), name: `vol-${i}`, 'os-vol-tenant-attr:tenant_id': project.id, attachments: [{ ...tpl.volume.attachments[0], id: uuid(7, i), volume_id: uuid(7, i), attachment_id: uuid(9, i), server_id: id, device: '/dev/vdb' }] });
+      volumes.push({
+        ...tpl.volume,
+        id: uuid(7, i),
+        name: `vol-${i}`,
+        'os-vol-tenant-attr:tenant_id': project.id,
+        attachments: [{ ...tpl.volume.attachments[0], id: uuid(7, i), volume_id: uuid(7, i), attachment_id: uuid(9, i), server_id: id, device: '/dev/vdb' }],
+      });
     }
     if (i % 10 === 0) {
-      floatingIps.push({ ...tpl.fip, id: uuid(10, i), project_id: project.id, tenant_id: project.id, port_id: uuid(8, i), fixed_ip_address: ip, floating_ip_address: `198.18.${Math.floor(i / 250) % 256}.${i % 250}`, floating_network_id: base.networks.find((n) => n['router:external'])!.id });
+      floatingIps.push({
+        ...tpl.fip,
+        id: uuid(10, i),
+        project_id: project.id,
+        tenant_id: project.id,
+        port_id: uuid(8, i),
+        fixed_ip_address: ip,
+        floating_ip_address: `198.18.${Math.floor(i / 250) % 256}.${i % 250}`,
+        floating_network_id: base.networks.find((n) => n['router:external'])!.id,
+      });
     }
   }
   return {

@@ -12,7 +12,14 @@ import { runMain } from './run-main.js';
 
 describe('durations (--timeout, --request-timeout)', () => {
   it.each([
-    ['90s', 90_000], ['5m', 300_000], ['1h30m', 5_400_000], ['1.5h', 5_400_000], ['300ms', 300], ['2h45m10s', 9_910_000], ['0', 0], ['.5s', 500],
+    ['90s', 90_000],
+    ['5m', 300_000],
+    ['1h30m', 5_400_000],
+    ['1.5h', 5_400_000],
+    ['300ms', 300],
+    ['2h45m10s', 9_910_000],
+    ['0', 0],
+    ['.5s', 500],
   ])('%s is %d ms', (text, ms) => expect(parseDuration(text, '--timeout')).toBe(ms));
 
   it.each(['5x', '5', '90', 'm', '', '1h 30m', '-5m', '5m!', 'NaN'])('%j is a usage error', (text) => {
@@ -36,14 +43,14 @@ describe('durations (--timeout, --request-timeout)', () => {
 });
 
 describe('--dry-run', () => {
-  it('a bare --dry-run is client, with kubectl\'s warning; the next word stays a word', () => {
+  it("a bare --dry-run is client, with kubectl's warning; the next word stays a word", () => {
     expect(normalizeDryRun(['cutover', '--dry-run', 'web-1'])).toEqual({
       argv: ['cutover', '--dry-run=client', 'web-1'],
       warnings: ['--dry-run is deprecated and can be replaced with --dry-run=client.'],
     });
   });
 
-  it('--dry-run=true/false are client/none with kubectl\'s warning; after -- nothing is touched', () => {
+  it("--dry-run=true/false are client/none with kubectl's warning; after -- nothing is touched", () => {
     expect(normalizeDryRun(['--dry-run=true', '--', '--dry-run'])).toEqual({
       argv: ['--dry-run=client', '--', '--dry-run'],
       warnings: ['--dry-run=true is deprecated (boolean value) and can be replaced with --dry-run=client.'],
@@ -104,7 +111,11 @@ describe('-o means a format', () => {
     expect(run.code).toBe(2);
   });
 
-  it.each([['status', '-o', 'xml'], ['backup', '-i', 'examples/cloud.yaml', '--all', '-o', 'xml'], ['plan', '-i', 'examples/cloud.yaml', '-o', 'xml']])('%j is a usage error', async (...argv) => {
+  it.each([
+    ['status', '-o', 'xml'],
+    ['backup', '-i', 'examples/cloud.yaml', '--all', '-o', 'xml'],
+    ['plan', '-i', 'examples/cloud.yaml', '-o', 'xml'],
+  ])('%j is a usage error', async (...argv) => {
     const run = await runMain(argv);
     expect(run.code).toBe(2);
   });
@@ -165,7 +176,13 @@ describe('connection flags (genericclioptions)', () => {
   });
 
   it('--server, --token, --as, --certificate-authority, --insecure-skip-tls-verify override', () => {
-    const t = loaded({ server: 'http://127.0.0.1:8001', token: 'flag-token', impersonate: 'jane', impersonateGroups: ['g1', 'g2'], certificateAuthority: '/ca.pem' });
+    const t = loaded({
+      server: 'http://127.0.0.1:8001',
+      token: 'flag-token',
+      impersonate: 'jane',
+      impersonateGroups: ['g1', 'g2'],
+      certificateAuthority: '/ca.pem',
+    });
     expect(t.server).toBe('http://127.0.0.1:8001');
     expect(t.kc.getCurrentUser()).toMatchObject({ token: 'flag-token', impersonateUser: 'jane' });
     expect(t.kc.getCurrentCluster()).toMatchObject({ caFile: '/ca.pem', caData: undefined });
@@ -176,7 +193,10 @@ describe('connection flags (genericclioptions)', () => {
   it('unknown names and contradictory flags are errors naming what exists', () => {
     expect(loadKubeConfig({ kubeconfig: path, cluster: 'zz' })).toMatchObject({ ok: false, error: { message: expect.stringContaining('clusters: a, b') } });
     expect(loadKubeConfig({ kubeconfig: path, user: 'zz' })).toMatchObject({ ok: false, error: { message: expect.stringContaining('users: alice, bob') } });
-    expect(loadKubeConfig({ kubeconfig: path, insecureSkipTlsVerify: true, certificateAuthority: '/ca.pem' })).toMatchObject({ ok: false, error: { message: 'specifying a root certificates file with the insecure flag is not allowed' } });
+    expect(loadKubeConfig({ kubeconfig: path, insecureSkipTlsVerify: true, certificateAuthority: '/ca.pem' })).toMatchObject({
+      ok: false,
+      error: { message: 'specifying a root certificates file with the insecure flag is not allowed' },
+    });
     expect(loadKubeConfig({ kubeconfig: path, server: 'ftp://x' })).toMatchObject({ ok: false });
   });
 
@@ -189,7 +209,9 @@ describe('connection flags (genericclioptions)', () => {
       expect(r).toMatchObject({ ok: true, value: { server: 'http://127.0.0.1:8001', namespace: 'default' } });
       expect(loadKubeConfig({})).toMatchObject({ ok: false });
     } finally {
-      for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+      for (const [k, v] of Object.entries(saved))
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
     }
   });
 

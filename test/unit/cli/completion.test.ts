@@ -82,7 +82,9 @@ describe('completion answers (--get-yargs-completions)', () => {
       expect(run.code).toBe(0);
       return run.stdout.split('\n').filter(Boolean);
     } finally {
-      for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+      for (const [k, v] of Object.entries(saved))
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
     }
   };
 
@@ -94,14 +96,20 @@ describe('completion answers (--get-yargs-completions)', () => {
 
   it('server names from the inventory for cutover, backup and import', async () => {
     for (const cmd of ['cutover', 'backup', 'import']) {
-      expect(await ask({ SHELL: 'fish' }, cmd, '-i', 'examples/cloud.yaml', 'web-')).toEqual([expect.stringMatching(/^web-1\tserver /), expect.stringMatching(/^web-2\tserver /)]);
+      expect(await ask({ SHELL: 'fish' }, cmd, '-i', 'examples/cloud.yaml', 'web-')).toEqual([
+        expect.stringMatching(/^web-1\tserver /),
+        expect.stringMatching(/^web-2\tserver /),
+      ]);
     }
   });
 
   it('contexts, clusters and users from the kubeconfig named on the line', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'compl-'));
     const kubeconfig = join(dir, 'config');
-    writeFileSync(kubeconfig, 'apiVersion: v1\nkind: Config\nclusters:\n- name: c1\n  cluster: {server: "https://c1:6443"}\nusers:\n- name: u1\n  user: {token: t}\ncontexts:\n- name: prod\n  context: {cluster: c1, user: u1}\n- name: staging\n  context: {cluster: c1, user: u1}\ncurrent-context: prod\n');
+    writeFileSync(
+      kubeconfig,
+      'apiVersion: v1\nkind: Config\nclusters:\n- name: c1\n  cluster: {server: "https://c1:6443"}\nusers:\n- name: u1\n  user: {token: t}\ncontexts:\n- name: prod\n  context: {cluster: c1, user: u1}\n- name: staging\n  context: {cluster: c1, user: u1}\ncurrent-context: prod\n',
+    );
     expect(await ask({ SHELL: 'bash' }, 'status', '--kubeconfig', kubeconfig, '--context', '')).toEqual(['prod', 'staging']);
     expect(await ask({ SHELL: 'bash' }, 'status', '--kubeconfig', kubeconfig, '--context', 'st')).toEqual(['staging']);
     expect(await ask({ SHELL: 'zsh' }, 'status', '--kubeconfig', kubeconfig, '--cluster', '')).toEqual(['c1:https://c1:6443']);

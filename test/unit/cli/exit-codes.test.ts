@@ -8,7 +8,11 @@ describe('exit codes', () => {
     { argv: ['plan', '-i', 'examples/cloud.yaml', '--bogus-flag'], code: 2, stderr: /Unknown arguments?: bogus-flag/ },
     { argv: ['plan'], code: 2, stderr: /Missing required argument: inventory/ },
     { argv: ['plan', '-i', 'x.yaml', '--report-format', 'xml'], code: 2, stderr: /Invalid values/ },
-    { argv: ['no-such-command'], code: 2, stderr: /unknown command "no-such-command" for "kubectl openstack-migrate"\n\nRun 'kubectl openstack-migrate --help' for usage/ },
+    {
+      argv: ['no-such-command'],
+      code: 2,
+      stderr: /unknown command "no-such-command" for "kubectl openstack-migrate"\n\nRun 'kubectl openstack-migrate --help' for usage/,
+    },
     { argv: ['pln', '-i', 'x.yaml'], code: 2, stderr: /unknown command "pln" .*\n\nDid you mean this\?\n\tplan\n/ },
     { argv: [], code: 2, stderr: /Name a command/ },
     { argv: ['version', '-o', 'xml', '--client'], code: 2, stderr: /Invalid values/ },

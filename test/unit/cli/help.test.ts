@@ -12,14 +12,25 @@ describe('help and unknown commands', () => {
   });
 
   it.each([
-    ['pln', ['plan']], ['cutovr', ['cutover']], ['statsu', ['status']], ['inv', ['inventory']], ['xyz', []],
+    ['pln', ['plan']],
+    ['cutovr', ['cutover']],
+    ['statsu', ['status']],
+    ['inv', ['inventory']],
+    ['xyz', []],
   ])('%s suggests %j', (typed, expected) => {
-    expect(suggestionsFor(typed, COMMANDS.map((c) => String(c.command).split(' ')[0]))).toEqual(expected);
+    expect(
+      suggestionsFor(
+        typed,
+        COMMANDS.map((c) => String(c.command).split(' ')[0]),
+      ),
+    ).toEqual(expected);
   });
 
   it('names the unknown command (also after global flags and in `help X`), never a flag value', () => {
     expect(unknownCommandError(['-n', 'plan', 'status'], COMMANDS)).toBeUndefined();
-    expect(unknownCommandError(['--kubeconfig', 'x', 'pln'], COMMANDS)?.message).toMatch(/^unknown command "pln" for "kubectl openstack-migrate"\n\nDid you mean this\?\n\tplan\n/);
+    expect(unknownCommandError(['--kubeconfig', 'x', 'pln'], COMMANDS)?.message).toMatch(
+      /^unknown command "pln" for "kubectl openstack-migrate"\n\nDid you mean this\?\n\tplan\n/,
+    );
     expect(unknownCommandError(['help', 'nope'], COMMANDS)?.exitCode).toBe(2);
     expect(unknownCommandError(['--get-yargs-completions', 'x', 'pl'], COMMANDS)).toBeUndefined();
     expect(unknownCommandError([], COMMANDS)).toBeUndefined();

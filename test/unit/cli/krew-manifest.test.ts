@@ -14,7 +14,11 @@ const validate = ajv.compile(schema);
 
 type Manifest = {
   metadata: { name: string };
-  spec: { version: string; caveats: string; platforms: { selector: unknown; sha256: string; bin: string; uri: string; files: { from: string; to: string }[] }[] } & Record<string, unknown>;
+  spec: {
+    version: string;
+    caveats: string;
+    platforms: { selector: unknown; sha256: string; bin: string; uri: string; files: { from: string; to: string }[] }[];
+  } & Record<string, unknown>;
 } & Record<string, unknown>;
 const manifest = yaml.load(readFileSync('krew-manifest.yaml', 'utf8')) as Manifest;
 

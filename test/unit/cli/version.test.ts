@@ -27,7 +27,16 @@ describe('version', () => {
   });
 
   const info: VersionInfo = {
-    clientVersion: { major: '1', minor: '2', gitVersion: 'v1.2.3', gitCommit: 'abc', gitTreeState: 'clean', buildDate: '2024-01-02T03:04:05Z', nodeVersion: 'v20.1.0', platform: 'linux/amd64' },
+    clientVersion: {
+      major: '1',
+      minor: '2',
+      gitVersion: 'v1.2.3',
+      gitCommit: 'abc',
+      gitTreeState: 'clean',
+      buildDate: '2024-01-02T03:04:05Z',
+      nodeVersion: 'v20.1.0',
+      platform: 'linux/amd64',
+    },
   };
 
   it('prints JSON and YAML that parse back to the same object', async () => {

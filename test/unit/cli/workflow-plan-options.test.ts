@@ -16,7 +16,11 @@ const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 describe('plan options on the workflow commands', () => {
   const plan = optionsOf(planCommand);
-  it.each([['backup', backupCommand], ['import', importCommand], ['cutover', cutoverCommand]] as const)('%s takes every plan-shaping option of plan, and --replan', (_name, command) => {
+  it.each([
+    ['backup', backupCommand],
+    ['import', importCommand],
+    ['cutover', cutoverCommand],
+  ] as const)('%s takes every plan-shaping option of plan, and --replan', (_name, command) => {
     const options = optionsOf(command);
     for (const key of PLAN_OPTION_KEYS) {
       expect(plan.has(kebab(key)), `plan --${kebab(key)}`).toBe(true);

@@ -34,7 +34,11 @@ const corpus: [string, string | Buffer, 0 | 1][] = [
   ['a js-yaml function tag', `${HEAD}servers: !!js/function 'function () { return 1 }'\n`, 1],
   ['an unknown tag', `${HEAD}servers: !shell 'rm -rf /'\n`, 1],
   ['deep nesting', `${HEAD}servers: ${'['.repeat(20000)}${']'.repeat(20000)}\n`, 1],
-  ['a billion laughs', `${HEAD}  a0: &a0 ["lol"]\n${Array.from({ length: 25 }, (_, i) => `  a${i + 1}: &a${i + 1} [${Array(10).fill(`*a${i}`).join(',')}]\n`).join('')}servers: []\n`, 1],
+  [
+    'a billion laughs',
+    `${HEAD}  a0: &a0 ["lol"]\n${Array.from({ length: 25 }, (_, i) => `  a${i + 1}: &a${i + 1} [${Array(10).fill(`*a${i}`).join(',')}]\n`).join('')}servers: []\n`,
+    1,
+  ],
   ['servers is a mapping', `${HEAD}servers: {a: 1}\n`, 1],
   ['schemaVersion from the future', EXAMPLE.replace(/^schemaVersion: 1$/m, 'schemaVersion: 99'), 1],
   ['apiVersion of something else', EXAMPLE.replace(/^apiVersion: .*$/m, 'apiVersion: v1'), 1],
@@ -52,29 +56,33 @@ const corpus: [string, string | Buffer, 0 | 1][] = [
 ];
 
 describe('the hostile-input corpus', () => {
-  it.each(corpus)('%s', async (_name, content, expected) => {
-    const dir = mkdtempSync(join(tmpdir(), 'corpus-'));
-    writeFileSync(join(dir, 'inv.yaml'), content);
-    const out = join(dir, 'plan');
-    const unhandled: unknown[] = [];
-    const onUnhandled = (e: unknown) => unhandled.push(e);
-    process.on('unhandledRejection', onUnhandled);
-    let r: Awaited<ReturnType<typeof runCli>> | undefined;
-    try {
-      r = await runCli(['plan', '-i', join(dir, 'inv.yaml'), '--out', out]);
-    } finally {
-      process.off('unhandledRejection', onUnhandled);
-    }
-    expect(unhandled).toEqual([]);
-    expect(r.err).not.toMatch(/\n\s+at .*\(.*:\d+:\d+\)|node:internal|RangeError|TypeError|Maximum call stack/);
-    expect(r.out + r.err).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/);
-    expect(r.code, r.err.slice(0, 500)).toBe(expected);
-    if (expected === 1) {
-      expect(r.err.startsWith('error: ')).toBe(true);
-      expect(existsSync(out)).toBe(false);
-      expect(readdirSync(dir)).toEqual(['inv.yaml']);
-    } else {
-      expect(existsSync(join(out, 'report.txt'))).toBe(true);
-    }
-  }, 60_000);
+  it.each(corpus)(
+    '%s',
+    async (_name, content, expected) => {
+      const dir = mkdtempSync(join(tmpdir(), 'corpus-'));
+      writeFileSync(join(dir, 'inv.yaml'), content);
+      const out = join(dir, 'plan');
+      const unhandled: unknown[] = [];
+      const onUnhandled = (e: unknown) => unhandled.push(e);
+      process.on('unhandledRejection', onUnhandled);
+      let r: Awaited<ReturnType<typeof runCli>> | undefined;
+      try {
+        r = await runCli(['plan', '-i', join(dir, 'inv.yaml'), '--out', out]);
+      } finally {
+        process.off('unhandledRejection', onUnhandled);
+      }
+      expect(unhandled).toEqual([]);
+      expect(r.err).not.toMatch(/\n\s+at .*\(.*:\d+:\d+\)|node:internal|RangeError|TypeError|Maximum call stack/);
+      expect(r.out + r.err).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/);
+      expect(r.code, r.err.slice(0, 500)).toBe(expected);
+      if (expected === 1) {
+        expect(r.err.startsWith('error: ')).toBe(true);
+        expect(existsSync(out)).toBe(false);
+        expect(readdirSync(dir)).toEqual(['inv.yaml']);
+      } else {
+        expect(existsSync(join(out, 'report.txt'))).toBe(true);
+      }
+    },
+    60_000,
+  );
 });

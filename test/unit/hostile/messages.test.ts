@@ -92,7 +92,10 @@ describe('an alias bomb (issue 11 item 5)', () => {
 
   it('a billion laughs (nested aliases) is refused the same way', async () => {
     let text = 'apiVersion: openstack-migrate.io/v1alpha1\nkind: Inventory\nschemaVersion: 1\nservers: []\nmetadata:\n  cloud: x\n  l0: &l0 ["lol"]\n';
-    for (let i = 1; i <= 30; i++) text += `  l${i}: &l${i} [${Array(10).fill(`*l${i - 1}`).join(', ')}]\n`;
+    for (let i = 1; i <= 30; i++)
+      text += `  l${i}: &l${i} [${Array(10)
+        .fill(`*l${i - 1}`)
+        .join(', ')}]\n`;
     const r = await runCli(['plan', '-i', file('laughs.yaml', text), '-o', 'name']);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/aliases expand to more than/);

@@ -43,7 +43,7 @@ describe('saving an inventory', () => {
     const d = mkdtempSync(join(tmpdir(), 'inv-'));
     const dead = deadPid();
     writeFileSync(join(d, `.inv.yaml.${dead}.tmp`), formatInventory(inv, 'yaml').slice(0, 5000));
-    writeFileSync(join(d, `.inv.yaml.${dead + 1}.tmp`), 'somebody else\'s file');
+    writeFileSync(join(d, `.inv.yaml.${dead + 1}.tmp`), "somebody else's file");
     writeFileSync(join(d, `.inv.yaml.${process.ppid}.tmp`), '');
     await saveInventoryFile(inv, join(d, 'inv.yaml'));
     expect(readdirSync(d).sort()).toEqual([`.inv.yaml.${dead + 1}.tmp`, `.inv.yaml.${process.ppid}.tmp`, 'inv.yaml'].sort());

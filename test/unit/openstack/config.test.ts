@@ -49,7 +49,11 @@ describe('loadCloudConfig: the OpenStack CLI precedence (flags > OS_* > secure.y
   it.each([
     ['clouds.yaml + secure.yaml merged', {}, { password: 'from-secure', projectName: 'infra', region: 'RegionA' }],
     ['OS_* over the file', { env: { OS_PASSWORD: 'from-env', OS_REGION_NAME: 'RegionZ' } }, { password: 'from-env', projectName: 'infra', region: 'RegionZ' }],
-    ['flags over OS_*', { env: { OS_PASSWORD: 'from-env' }, flags: { OS_PASSWORD: 'from-flag', OS_PROJECT_NAME: 'other' } }, { password: 'from-flag', projectName: 'other', region: 'RegionA' }],
+    [
+      'flags over OS_*',
+      { env: { OS_PASSWORD: 'from-env' }, flags: { OS_PASSWORD: 'from-flag', OS_PROJECT_NAME: 'other' } },
+      { password: 'from-flag', projectName: 'other', region: 'RegionA' },
+    ],
     ['OS_CLOUD selects the cloud', { env: { OS_CLOUD: 'prod' }, cloud: undefined }, { password: 'from-secure', projectName: 'infra', region: 'RegionA' }],
     ['empty env values count as unset', { env: { OS_PASSWORD: '' } }, { password: 'from-secure', projectName: 'infra', region: 'RegionA' }],
   ] as const)('%s', (_name, input, expected) => {
@@ -71,7 +75,10 @@ describe('loadCloudConfig: the OpenStack CLI precedence (flags > OS_* > secure.y
   });
 
   it('environment-only: the "envvars" cloud, token auth inferred, interface and TLS settings', () => {
-    const c = loadCloudConfig({ env: { OS_AUTH_URL: 'https://k:5000/v3', OS_TOKEN: 'tok', OS_PROJECT_ID: 'p1', OS_INTERFACE: 'adminURL', OS_INSECURE: 'true', OS_CACERT: '/etc/ca.pem' }, cwd: '/nonexistent' });
+    const c = loadCloudConfig({
+      env: { OS_AUTH_URL: 'https://k:5000/v3', OS_TOKEN: 'tok', OS_PROJECT_ID: 'p1', OS_INTERFACE: 'adminURL', OS_INSECURE: 'true', OS_CACERT: '/etc/ca.pem' },
+      cwd: '/nonexistent',
+    });
     expect(c).toMatchObject({ name: 'envvars', authType: 'token', interface: 'admin', verify: false, cacert: '/etc/ca.pem' });
     expect(c.auth).toMatchObject({ token: 'tok', projectId: 'p1' });
   });
@@ -84,7 +91,10 @@ describe('loadCloudConfig: the OpenStack CLI precedence (flags > OS_* > secure.y
 
   it('--insecure and verify: false turn verification off; a verify path is a CA bundle', () => {
     expect(load({ cloud: 'prod', insecure: true }).verify).toBe(false);
-    const c = load({ cloud: 'v' }, { 'clouds.yaml': 'clouds:\n  v:\n    verify: /etc/ssl/ca.pem\n    auth: {auth_url: "https://k/v3", username: u, password: p}\n' });
+    const c = load(
+      { cloud: 'v' },
+      { 'clouds.yaml': 'clouds:\n  v:\n    verify: /etc/ssl/ca.pem\n    auth: {auth_url: "https://k/v3", username: u, password: p}\n' },
+    );
     expect(c).toMatchObject({ verify: true, cacert: '/etc/ssl/ca.pem' });
   });
 
@@ -96,7 +106,13 @@ describe('loadCloudConfig: the OpenStack CLI precedence (flags > OS_* > secure.y
     ['bad auth_type', { cloud: 'prod', env: { OS_AUTH_TYPE: 'v3oidcpassword' } }, 'config', /auth_type "v3oidcpassword" is not supported/],
   ] as const)('error: %s', (name, input, kind, pattern) => {
     const files: Record<string, string> = name === 'missing password' ? { 'clouds.yaml': CLOUDS } : { 'clouds.yaml': CLOUDS, 'secure.yaml': SECURE };
-    const err = (() => { try { load(input as Partial<ConfigInput>, files); } catch (e) { return e; } })();
+    const err = (() => {
+      try {
+        load(input as Partial<ConfigInput>, files);
+      } catch (e) {
+        return e;
+      }
+    })();
     expect(err).toBeInstanceOf(OpenStackError);
     expect((err as OpenStackError).kind).toBe(kind);
     expect((err as Error).message).toMatch(pattern);
@@ -104,7 +120,9 @@ describe('loadCloudConfig: the OpenStack CLI precedence (flags > OS_* > secure.y
   });
 
   it('error: malformed clouds.yaml names the file and the line', () => {
-    expect(() => load({ cloud: 'prod' }, { 'clouds.yaml': 'clouds:\n  prod:\n    auth: [unclosed\n' })).toThrow(/clouds\.yaml is not valid YAML \(.* at line \d+\); fix it/);
+    expect(() => load({ cloud: 'prod' }, { 'clouds.yaml': 'clouds:\n  prod:\n    auth: [unclosed\n' })).toThrow(
+      /clouds\.yaml is not valid YAML \(.* at line \d+\); fix it/,
+    );
     expect(() => load({ cloud: 'prod' }, { 'clouds.yaml': 'clouds: [1, 2]\n' })).toThrow(/has no "clouds:" mapping/);
   });
 

@@ -8,15 +8,29 @@ import { fixtureCloud } from '../../support/openstack-server/data.js';
 function rawFromFixtures(): RawCloud {
   const c = fixtureCloud();
   return {
-    cloud: 'fixture', scopeProjectIds: [], warnings: [],
-    domains: c.domains as never, projects: c.projects as never, users: c.users as never, groups: c.groups as never,
+    cloud: 'fixture',
+    scopeProjectIds: [],
+    warnings: [],
+    domains: c.domains as never,
+    projects: c.projects as never,
+    users: c.users as never,
+    groups: c.groups as never,
     groupMembers: Object.fromEntries(Object.entries(c.groupUsers).map(([g, us]) => [g, us.map((u) => u.id)])),
-    roles: c.roles as never, roleAssignments: c.roleAssignments as never,
-    flavors: c.flavors as never, flavorAccess: c.flavorAccess,
+    roles: c.roles as never,
+    roleAssignments: c.roleAssignments as never,
+    flavors: c.flavors as never,
+    flavorAccess: c.flavorAccess,
     keypairs: Object.entries(c.keypairs).flatMap(([userId, ks]) => ks.map((k) => ({ ...k, user_id: userId }))) as never,
-    serverGroups: c.serverGroups as never, servers: c.servers as never, images: c.images as never,
-    networks: c.networks as never, subnets: c.subnets as never, ports: c.ports as never, securityGroups: c.securityGroups as never,
-    floatingIps: c.floatingIps as never, volumeTypes: c.volumeTypes as never, volumes: c.volumes as never,
+    serverGroups: c.serverGroups as never,
+    servers: c.servers as never,
+    images: c.images as never,
+    networks: c.networks as never,
+    subnets: c.subnets as never,
+    ports: c.ports as never,
+    securityGroups: c.securityGroups as never,
+    floatingIps: c.floatingIps as never,
+    volumeTypes: c.volumeTypes as never,
+    volumes: c.volumes as never,
   };
 }
 
@@ -67,14 +81,24 @@ describe('toInventory', () => {
     data.attachments = [{ server_id: bfv.id, device: '/dev/sdb', attachment_id: 'a1' }];
     const inv = toInventory(raw);
     const s = inv.servers.find((x) => x.name === 'bfv-1')!;
-    expect(s.blockDevices.map((b) => [b.device, b.bootIndex])).toEqual([['/dev/sda', 0], ['/dev/sdb', undefined]]);
+    expect(s.blockDevices.map((b) => [b.device, b.bootIndex])).toEqual([
+      ['/dev/sda', 0],
+      ['/dev/sdb', undefined],
+    ]);
   });
 });
 
 describe('orderServerPorts', () => {
   const port = (id: string, mac: string, created: string): NeutronPort => ({ id, mac_address: mac, network_id: 'n', fixed_ips: [], created_at: created });
   it.each([
-    ['by the MAC order of addresses', { a: [{ version: 4, addr: '1', 'OS-EXT-IPS-MAC:mac_addr': 'fa:00:00:00:00:02' }], b: [{ version: 4, addr: '2', 'OS-EXT-IPS-MAC:mac_addr': 'FA:00:00:00:00:01' }] }, ['p2', 'p1', 'p3']],
+    [
+      'by the MAC order of addresses',
+      {
+        a: [{ version: 4, addr: '1', 'OS-EXT-IPS-MAC:mac_addr': 'fa:00:00:00:00:02' }],
+        b: [{ version: 4, addr: '2', 'OS-EXT-IPS-MAC:mac_addr': 'FA:00:00:00:00:01' }],
+      },
+      ['p2', 'p1', 'p3'],
+    ],
     ['unknown MACs last, by creation time', {}, ['p3', 'p1', 'p2']],
   ])('%s', (_name, addresses, expected) => {
     const server = { id: 's', addresses } as unknown as NovaServer;

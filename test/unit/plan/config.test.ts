@@ -29,7 +29,12 @@ networkMap:
 loadBalancer: { mode: spec }
 `);
     const fromFile = await loadPlanConfigFile(path);
-    const c = resolvePlanConfig(fromFile, { storageClass: 'fast', roleMapping: ['auditor=view'], networkMap: ['web-net=pod'], nodeSelector: ['hw:cpu_policy=dedicated,cpumanager=true'] });
+    const c = resolvePlanConfig(fromFile, {
+      storageClass: 'fast',
+      roleMapping: ['auditor=view'],
+      networkMap: ['web-net=pod'],
+      nodeSelector: ['hw:cpu_policy=dedicated,cpumanager=true'],
+    });
     expect(c.storageClassName).toBe('fast');
     expect(c.roleMapping).toEqual({ member: 'view', auditor: 'view' });
     expect(c.networkMap).toEqual({ 'prod-net': { type: 'multus', networkName: 'prod-vlan', generate: true }, 'web-net': { type: 'pod' } });

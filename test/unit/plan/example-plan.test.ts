@@ -117,5 +117,4 @@ describe('plan command', () => {
     expect(await cliCode(['plan', '-i', EXAMPLE, '--no-such-flag'])).toBe(2);
     expect(await cliCode(['plan', '-i', EXAMPLE, '--out', '/tmp/x', '-o', 'yaml'])).toBe(2);
   });
-
 });

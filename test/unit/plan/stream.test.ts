@@ -22,10 +22,15 @@ beforeAll(async () => {
 
 async function streamed(inv: Inventory, namespace?: string) {
   const files = new Map<string, string>();
-  const result = await streamPlanFiles(inv, preparePlan(inv), (path, content) => {
-    expect(files.has(path), path).toBe(false);
-    files.set(path, content.toString('utf8'));
-  }, namespace);
+  const result = await streamPlanFiles(
+    inv,
+    preparePlan(inv),
+    (path, content) => {
+      expect(files.has(path), path).toBe(false);
+      files.set(path, content.toString('utf8'));
+    },
+    namespace,
+  );
   return { files, result };
 }
 
@@ -80,7 +85,10 @@ describe('plan written namespace by namespace', () => {
 describe('plan id', () => {
   const reference = (inv: Inventory) => {
     const { metadata, ...content } = inv;
-    return createHash('sha256').update(JSON.stringify({ cloud: metadata.cloud, content })).digest('hex').slice(0, 10);
+    return createHash('sha256')
+      .update(JSON.stringify({ cloud: metadata.cloud, content }))
+      .digest('hex')
+      .slice(0, 10);
   };
 
   it('is the hash of the inventory as one JSON text, though it is hashed piece by piece', () => {

@@ -5,9 +5,20 @@ import { assignVmNames } from '../../../src/plan/build.js';
 import type { Server } from '../../../src/inventory/types.js';
 
 const server = (id: string, name: string, projectId = 'p1'): Server => ({
-  id, name, projectId, status: 'ACTIVE', flavorId: 'f', blockDevices: [], interfaces: [], securityGroupIds: [], metadata: {},
+  id,
+  name,
+  projectId,
+  status: 'ACTIVE',
+  flavorId: 'f',
+  blockDevices: [],
+  interfaces: [],
+  securityGroupIds: [],
+  metadata: {},
 });
-const ns = new Map([['p1', 'acme-prod'], ['p2', 'acme-dev']]);
+const ns = new Map([
+  ['p1', 'acme-prod'],
+  ['p2', 'acme-dev'],
+]);
 
 describe('assignVmNames', () => {
   it.each([
@@ -20,7 +31,8 @@ describe('assignVmNames', () => {
     const { vmNameByServer, findings } = assignVmNames([server('id-1', name)], ns);
     if (typeof expected === 'string') expect(vmNameByServer.get('id-1')).toBe(expected);
     else expect(vmNameByServer.get('id-1')).toMatch(expected);
-    if (reason) expect(findings[0]).toMatchObject({ attribute: 'server.name', outcome: 'approximate', serverId: 'id-1', reason: expect.stringContaining(reason) });
+    if (reason)
+      expect(findings[0]).toMatchObject({ attribute: 'server.name', outcome: 'approximate', serverId: 'id-1', reason: expect.stringContaining(reason) });
     else expect(findings).toEqual([]);
   });
 

@@ -11,7 +11,11 @@ import { PLAN_MARKER } from '../../../src/plan/owned-directory.js';
 import { runCli } from '../../support/cli-run.js';
 import type { KubeObject } from '../../../src/translate/model.js';
 
-const obj = (apiVersion: string, kind: string, name: string, namespace?: string): KubeObject => ({ apiVersion, kind, metadata: { name, ...(namespace ? { namespace } : {}) } });
+const obj = (apiVersion: string, kind: string, name: string, namespace?: string): KubeObject => ({
+  apiVersion,
+  kind,
+  metadata: { name, ...(namespace ? { namespace } : {}) },
+});
 
 const objects = orderObjects([
   obj('kubevirt.io/v1', 'VirtualMachine', 'web-1', 'acme-prod'),
@@ -27,7 +31,17 @@ const objects = orderObjects([
 
 describe('plan directory', () => {
   it('orders kinds by dependency', () => {
-    expect(objects.map((o) => o.kind)).toEqual(['Namespace', 'Namespace', 'Secret', 'RoleBinding', 'NetworkPolicy', 'NetworkPolicy', 'Service', 'DataVolume', 'VirtualMachine']);
+    expect(objects.map((o) => o.kind)).toEqual([
+      'Namespace',
+      'Namespace',
+      'Secret',
+      'RoleBinding',
+      'NetworkPolicy',
+      'NetworkPolicy',
+      'Service',
+      'DataVolume',
+      'VirtualMachine',
+    ]);
     expect(objects[5]?.apiVersion).toBe('projectcalico.org/v3');
   });
 
@@ -50,7 +64,14 @@ describe('plan directory', () => {
   it('replaces a previous plan of its own atomically and leaves no staging directory', async () => {
     const parent = mkdtempSync(join(tmpdir(), 'plan-'));
     const out = join(parent, 'plan');
-    await writePlanDirectory(out, [['cluster/00-namespaces.yaml', 'old'], ['namespaces/gone/20-secrets.yaml', 'old']], 'plan-1');
+    await writePlanDirectory(
+      out,
+      [
+        ['cluster/00-namespaces.yaml', 'old'],
+        ['namespaces/gone/20-secrets.yaml', 'old'],
+      ],
+      'plan-1',
+    );
     await writePlanDirectory(out, planFiles(objects), 'plan-2');
     expect(existsSync(join(out, 'namespaces/gone'))).toBe(false);
     expect(readFileSync(join(out, 'cluster/00-namespaces.yaml'), 'utf8')).toContain('name: acme-prod');

@@ -19,7 +19,10 @@ function readWithGo(values: unknown[]): unknown[] {
   const input = values.map((v) => `---\n${toYaml(v)}`).join('');
   const r = spawnSync(decoder, { input, encoding: 'utf8', maxBuffer: 1 << 28 });
   if (r.status !== 0) throw new Error(`decoder failed: ${r.stderr}`);
-  return r.stdout.trimEnd().split('\n').map((line) => (line.startsWith('OK ') ? JSON.parse(line.slice(3)) : { goError: line.slice(4) }));
+  return r.stdout
+    .trimEnd()
+    .split('\n')
+    .map((line) => (line.startsWith('OK ') ? JSON.parse(line.slice(3)) : { goError: line.slice(4) }));
 }
 
 /**
@@ -39,11 +42,89 @@ function expected(value: unknown): unknown {
 
 // Characters that have tripped YAML writers: controls, DEL, C1 (NEL U+0085), separators, BOM,
 // noncharacters, lone surrogates, YAML indicators and quotes, plus anything at all.
-const tricky = fc.constantFrom('\t', '\n', '\r', '\u0000', '\u0007', '\u001b', '\u007f', '\u0080', '\u0085', '\u009f', '\u00a0', '\u2028', '\u2029', '\ufeff', '\ufffe', '\uffff', '\ud800', '\udfff', '😀', ' ', ':', '#', '-', '?', '"', "'", '\\', '|', '>', '&', '*', '!', '%', '@', '`', '{', '}', '[', ']', ',', '~', '=', 'y', 'n', 'on', 'no', '0x1F', '1e3', '.5', '---', '...', '<<');
+const tricky = fc.constantFrom(
+  '\t',
+  '\n',
+  '\r',
+  '\u0000',
+  '\u0007',
+  '\u001b',
+  '\u007f',
+  '\u0080',
+  '\u0085',
+  '\u009f',
+  '\u00a0',
+  '\u2028',
+  '\u2029',
+  '\ufeff',
+  '\ufffe',
+  '\uffff',
+  '\ud800',
+  '\udfff',
+  '😀',
+  ' ',
+  ':',
+  '#',
+  '-',
+  '?',
+  '"',
+  "'",
+  '\\',
+  '|',
+  '>',
+  '&',
+  '*',
+  '!',
+  '%',
+  '@',
+  '`',
+  '{',
+  '}',
+  '[',
+  ']',
+  ',',
+  '~',
+  '=',
+  'y',
+  'n',
+  'on',
+  'no',
+  '0x1F',
+  '1e3',
+  '.5',
+  '---',
+  '...',
+  '<<',
+);
 const text = fc.oneof(
   fc.string({ unit: fc.oneof(tricky, fc.string({ unit: 'binary', minLength: 1, maxLength: 1 })), maxLength: 12 }),
   fc.string({ unit: 'grapheme', maxLength: 20 }),
-  fc.constantFrom('', 'true', 'null', 'Yes', '~', '0', '-1', '1.0', '0o17', '+1', '2001-12-14', '12:30', 'a: b', '- a', '#x', ' x', 'x ', '\tx', 'x\n', '\n', '\tline\nline', 'a\n\n', 'a\n \n', ' a\nb'),
+  fc.constantFrom(
+    '',
+    'true',
+    'null',
+    'Yes',
+    '~',
+    '0',
+    '-1',
+    '1.0',
+    '0o17',
+    '+1',
+    '2001-12-14',
+    '12:30',
+    'a: b',
+    '- a',
+    '#x',
+    ' x',
+    'x ',
+    '\tx',
+    'x\n',
+    '\n',
+    '\tline\nline',
+    'a\n\n',
+    'a\n \n',
+    ' a\nb',
+  ),
 );
 const number = fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constantFrom(0, 1e21, 1e308, 5e-324, 2 ** 53, -(2 ** 63), 0.1));
 const { value } = fc.letrec((tie) => ({
@@ -52,12 +133,15 @@ const { value } = fc.letrec((tie) => ({
   map: fc.dictionary(text, tie('value'), { maxKeys: 4 }),
 }));
 
-describe('the manifest writer read back by kubectl\'s YAML reader (sigs.k8s.io/yaml)', () => {
+describe("the manifest writer read back by kubectl's YAML reader (sigs.k8s.io/yaml)", () => {
   it('reads back every generated value identically', () => {
-    fc.assert(fc.property(fc.dictionary(text, value, { maxKeys: 6 }), (doc) => {
-      const [back] = readWithGo([doc]);
-      expect(back).toEqual(expected(doc));
-    }), { numRuns: 300 });
+    fc.assert(
+      fc.property(fc.dictionary(text, value, { maxKeys: 6 }), (doc) => {
+        const [back] = readWithGo([doc]);
+        expect(back).toEqual(expected(doc));
+      }),
+      { numRuns: 300 },
+    );
   }, 300_000);
 
   it('reads back a large sample in one go', () => {

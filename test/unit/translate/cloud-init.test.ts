@@ -19,13 +19,22 @@ describe('user data + key pair → cloud-init', () => {
     // The seed sits on the boot disk's bus, which the guest can read.
     { option: undefined, server: { configDrive: true }, props: { hw_disk_bus: 'scsi' }, ...CD, disk: { bus: 'scsi' }, cdrom: undefined },
     // Windows: cloudbase-init reads a config drive on a CD-ROM, with no virtio driver needed.
-    { option: 'nocloud' as const, server: { configDrive: false }, props: { os_type: 'windows' }, ...CD, disk: undefined, cdrom: { bus: 'sata', readonly: true } },
+    {
+      option: 'nocloud' as const,
+      server: { configDrive: false },
+      props: { os_type: 'windows' },
+      ...CD,
+      disk: undefined,
+      cdrom: { bus: 'sata', readonly: true },
+    },
   ])('--guest-datasource $option, config drive $server.configDrive, $props → $method', ({ option, server, props, method, propagation, disk, cdrom }) => {
     const r = translateRow({
       server: { ...server, userData: USER_DATA, keyName: 'alice-key' },
       imageProperties: props,
       config: option ? { guestDatasource: option } : {},
-      setup: (inv) => { addKeypair(inv); },
+      setup: (inv) => {
+        addKeypair(inv);
+      },
     });
     const seed = r.d.devices.disks.find((d: any) => d.name === 'cloudinit');
     expect(seed).toEqual(disk ? { name: 'cloudinit', disk } : { name: 'cloudinit', cdrom });
@@ -47,7 +56,12 @@ describe('user data + key pair → cloud-init', () => {
   });
 
   it('a key pair without user data still gets a cloud-init disk (KubeVirt needs one for noCloud keys)', () => {
-    const r = translateRow({ server: { keyName: 'alice-key' }, setup: (inv) => { addKeypair(inv); } });
+    const r = translateRow({
+      server: { keyName: 'alice-key' },
+      setup: (inv) => {
+        addKeypair(inv);
+      },
+    });
     expect(r.schemaErrors).toEqual([]);
     expect(r.t.volumes.find((v: any) => v.name === 'cloudinit').cloudInitConfigDrive).toEqual({ userData: '#cloud-config\n' });
   });
@@ -58,19 +72,30 @@ describe('user data + key pair → cloud-init', () => {
   });
   it.each([
     { setup: () => undefined, outcome: 'lost' },
-    { setup: (inv: any) => { addKeypair(inv, { type: 'x509' }); }, outcome: 'lost' },
+    {
+      setup: (inv: any) => {
+        addKeypair(inv, { type: 'x509' });
+      },
+      outcome: 'lost',
+    },
   ])('unusable key pair → lost (row %#)', ({ setup, outcome }) => {
     const r = translateRow({ server: { keyName: 'alice-key' }, setup });
     expect(outcomeOf(r.findings, 'server.key_name')).toBe(outcome);
     expect(r.t.accessCredentials).toBeUndefined();
   });
 
-  it('reports per server what of Nova\'s metadata the guest no longer sees', () => {
-    const r = translateRow({ server: { userData: USER_DATA, availabilityZone: 'az-1', metadata: { role: 'db' }, keyName: 'alice-key' }, setup: (inv) => { addKeypair(inv); } });
+  it("reports per server what of Nova's metadata the guest no longer sees", () => {
+    const r = translateRow({
+      server: { userData: USER_DATA, availabilityZone: 'az-1', metadata: { role: 'db' }, keyName: 'alice-key' },
+      setup: (inv) => {
+        addKeypair(inv);
+      },
+    });
     const f = r.findings.find((x) => x.attribute === 'server.instance_metadata')!;
     expect(f.outcome).toBe('lost');
     expect(f.severity).toBe('warning');
-    for (const word of ['name', 'availability_zone az-1', 'launch_index', 'meta (role', 'keys', 'vendor data', 'password', '169.254.169.254']) expect(f.reason).toContain(word);
+    for (const word of ['name', 'availability_zone az-1', 'launch_index', 'meta (role', 'keys', 'vendor data', 'password', '169.254.169.254'])
+      expect(f.reason).toContain(word);
     const windows = translateRow({ imageProperties: { os_type: 'windows' }, server: { userData: USER_DATA } });
     expect(windows.findings.find((x) => x.attribute === 'server.instance_metadata')!.reason).toContain('admin password');
   });

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { addNetwork } from '../../support/inventory-builder.js';
 import { outcomeOf, translateRow } from '../../support/vm-fixture.js';
 
-const withNic = { setup: (inv: any, server: any) => { const n = addNetwork(inv, {}, {}); server.interfaces.push({ networkId: n.id, macAddress: 'fa:16:3e:aa:bb:cc', fixedIps: [] }); } };
+const withNic = {
+  setup: (inv: any, server: any) => {
+    const n = addNetwork(inv, {}, {});
+    server.interfaces.push({ networkId: n.id, macAddress: 'fa:16:3e:aa:bb:cc', fixedIps: [] });
+  },
+};
 
 describe('hw_disk_bus → disks[].disk.bus', () => {
   it.each([
@@ -71,7 +76,13 @@ describe('hw_vif_model, multiqueue → interfaces[].model, networkInterfaceMulti
     { specs: { 'hw:vif_multiqueue_enabled': 'true' }, props: {}, value: true, attr: 'flavor.extra_specs.hw:vif_multiqueue_enabled', outcome: 'exact' },
     { specs: {}, props: { hw_vif_multiqueue_enabled: 'true' }, value: true, attr: 'image.hw_vif_multiqueue_enabled', outcome: 'exact' },
     { specs: { 'hw:vif_multiqueue_enabled': 'false' }, props: {}, value: undefined, attr: 'flavor.extra_specs.hw:vif_multiqueue_enabled', outcome: 'exact' },
-    { specs: { 'hw:vif_multiqueue_enabled': 'false' }, props: { hw_vif_multiqueue_enabled: 'true' }, value: undefined, attr: 'image.hw_vif_multiqueue_enabled', outcome: 'blocker' },
+    {
+      specs: { 'hw:vif_multiqueue_enabled': 'false' },
+      props: { hw_vif_multiqueue_enabled: 'true' },
+      value: undefined,
+      attr: 'image.hw_vif_multiqueue_enabled',
+      outcome: 'blocker',
+    },
   ])('multiqueue $specs $props → $value', ({ specs, props, value, attr, outcome }) => {
     const r = translateRow({ extraSpecs: specs, imageProperties: props, ...withNic });
     expect(r.schemaErrors).toEqual([]);
@@ -117,10 +128,34 @@ describe('RNG, watchdog, TPM, guest agent, boot menu, pointer', () => {
     expect(outcomeOf(r.findings, attr)).toBe(outcome);
   });
   it.each([
-    { props: { hw_watchdog_action: 'reset' }, specs: {}, watchdog: { name: 'watchdog', i6300esb: { action: 'reset' } }, attr: 'image.hw_watchdog_action', outcome: 'exact' },
-    { props: { hw_watchdog_action: 'poweroff' }, specs: {}, watchdog: { name: 'watchdog', i6300esb: { action: 'poweroff' } }, attr: 'image.hw_watchdog_action', outcome: 'exact' },
-    { props: {}, specs: { 'hw:watchdog_action': 'reset' }, watchdog: { name: 'watchdog', i6300esb: { action: 'reset' } }, attr: 'flavor.extra_specs.hw:watchdog_action', outcome: 'exact' },
-    { props: { hw_watchdog_action: 'poweroff' }, specs: { 'hw:watchdog_action': 'reset' }, watchdog: { name: 'watchdog', i6300esb: { action: 'poweroff' } }, attr: 'image.hw_watchdog_action', outcome: 'exact' },
+    {
+      props: { hw_watchdog_action: 'reset' },
+      specs: {},
+      watchdog: { name: 'watchdog', i6300esb: { action: 'reset' } },
+      attr: 'image.hw_watchdog_action',
+      outcome: 'exact',
+    },
+    {
+      props: { hw_watchdog_action: 'poweroff' },
+      specs: {},
+      watchdog: { name: 'watchdog', i6300esb: { action: 'poweroff' } },
+      attr: 'image.hw_watchdog_action',
+      outcome: 'exact',
+    },
+    {
+      props: {},
+      specs: { 'hw:watchdog_action': 'reset' },
+      watchdog: { name: 'watchdog', i6300esb: { action: 'reset' } },
+      attr: 'flavor.extra_specs.hw:watchdog_action',
+      outcome: 'exact',
+    },
+    {
+      props: { hw_watchdog_action: 'poweroff' },
+      specs: { 'hw:watchdog_action': 'reset' },
+      watchdog: { name: 'watchdog', i6300esb: { action: 'poweroff' } },
+      attr: 'image.hw_watchdog_action',
+      outcome: 'exact',
+    },
     { props: { hw_watchdog_action: 'pause' }, specs: {}, watchdog: undefined, attr: 'image.hw_watchdog_action', outcome: 'lost' },
     { props: { hw_watchdog_action: 'none' }, specs: {}, watchdog: undefined, attr: 'image.hw_watchdog_action', outcome: 'lost' },
     { props: { hw_watchdog_action: 'disabled' }, specs: {}, watchdog: undefined, attr: 'image.hw_watchdog_action', outcome: 'exact' },
@@ -132,7 +167,13 @@ describe('RNG, watchdog, TPM, guest agent, boot menu, pointer', () => {
   });
   it.each([
     { props: { hw_tpm_version: '2.0' }, specs: {}, tpm: { persistent: true }, attr: 'image.hw_tpm_version', outcome: 'approximate' },
-    { props: {}, specs: { 'hw:tpm_version': '2.0', 'hw:tpm_model': 'tpm-crb' }, tpm: { persistent: true }, attr: 'flavor.extra_specs.hw:tpm_model', outcome: 'exact' },
+    {
+      props: {},
+      specs: { 'hw:tpm_version': '2.0', 'hw:tpm_model': 'tpm-crb' },
+      tpm: { persistent: true },
+      attr: 'flavor.extra_specs.hw:tpm_model',
+      outcome: 'exact',
+    },
     { props: { hw_tpm_version: '1.2' }, specs: {}, tpm: undefined, attr: 'image.hw_tpm_version', outcome: 'lost' },
     { props: { hw_tpm_version: '1.2' }, specs: { 'hw:tpm_version': '2.0' }, tpm: { persistent: true }, attr: 'image.hw_tpm_version', outcome: 'blocker' },
   ])('tpm $props $specs', ({ props, specs, tpm, attr, outcome }) => {
@@ -155,7 +196,12 @@ describe('RNG, watchdog, TPM, guest agent, boot menu, pointer', () => {
   });
   it.each([
     { props: { hw_pointer_model: 'usbtablet' }, inputs: [{ name: 'tablet', type: 'tablet', bus: 'usb' }], attr: 'image.hw_pointer_model', outcome: 'exact' },
-    { props: { hw_pointer_model: 'usbtablet', hw_input_bus: 'virtio' }, inputs: [{ name: 'tablet', type: 'tablet', bus: 'virtio' }], attr: 'image.hw_input_bus', outcome: 'exact' },
+    {
+      props: { hw_pointer_model: 'usbtablet', hw_input_bus: 'virtio' },
+      inputs: [{ name: 'tablet', type: 'tablet', bus: 'virtio' }],
+      attr: 'image.hw_input_bus',
+      outcome: 'exact',
+    },
     { props: { hw_pointer_model: 'ps2mouse' }, inputs: undefined, attr: 'image.hw_pointer_model', outcome: 'lost' },
   ])('pointer $props', ({ props, inputs, attr, outcome }) => {
     const r = translateRow({ imageProperties: props });

@@ -65,7 +65,9 @@ describe('DataVolumes: planned, never an empty root, standalone', () => {
         attachVolume(server, addVolume(inv, { name: 'boot2' }), '/dev/vdz', 1);
       },
     });
-    const names = r.dataVolumes.filter((dv) => dv.metadata.annotations![ANNOTATIONS.diskRole] === 'volume').map((dv) => dv.metadata.annotations![ANNOTATIONS.deviceName]);
+    const names = r.dataVolumes
+      .filter((dv) => dv.metadata.annotations![ANNOTATIONS.diskRole] === 'volume')
+      .map((dv) => dv.metadata.annotations![ANNOTATIONS.deviceName]);
     expect(names).toEqual(['/dev/vdz', '/dev/vdb', '/dev/vdc', '/dev/vdaa']);
     expect(r.d.devices.disks.find((d: any) => d.name !== 'root' && d.bootOrder)?.bootOrder).toBe(2);
   });
@@ -90,8 +92,14 @@ describe('DataVolumes: planned, never an empty root, standalone', () => {
   it.each([
     { config: {}, storage: { resources: { requests: { storage: '10Gi' } } } },
     { config: { storageClassName: 'ceph-rbd' }, storage: { resources: { requests: { storage: '10Gi' } }, storageClassName: 'ceph-rbd' } },
-    { config: { storageClassName: 'ceph-rbd', volumeTypeStorageClasses: { fast: 'nvme' } }, storage: { resources: { requests: { storage: '10Gi' } }, storageClassName: 'nvme' } },
-    { config: { accessModes: ['ReadWriteMany' as const], volumeMode: 'Block' as const }, storage: { resources: { requests: { storage: '10Gi' } }, accessModes: ['ReadWriteMany'], volumeMode: 'Block' } },
+    {
+      config: { storageClassName: 'ceph-rbd', volumeTypeStorageClasses: { fast: 'nvme' } },
+      storage: { resources: { requests: { storage: '10Gi' } }, storageClassName: 'nvme' },
+    },
+    {
+      config: { accessModes: ['ReadWriteMany' as const], volumeMode: 'Block' as const },
+      storage: { resources: { requests: { storage: '10Gi' } }, accessModes: ['ReadWriteMany'], volumeMode: 'Block' },
+    },
   ])('storage of a "fast" volume with $config', ({ config, storage }) => {
     const r = translateRow({ config, setup: (inv, server) => attachVolume(server, addVolume(inv, { volumeType: 'fast' }), '/dev/vdb') });
     expect(r.schemaErrors).toEqual([]);
@@ -111,7 +119,11 @@ describe('DataVolumes: planned, never an empty root, standalone', () => {
     expect(outcomeOf(r.findings, 'server.volumes_attached[gone]')).toBe('blocker');
   });
   it('more disks than KubeVirt accepts is a blocker', () => {
-    const r = translateRow({ setup: (inv, server) => { for (let i = 0; i < 256; i++) attachVolume(server, addVolume(inv, { size: 1 }), `/dev/vd${i}`); } });
+    const r = translateRow({
+      setup: (inv, server) => {
+        for (let i = 0; i < 256; i++) attachVolume(server, addVolume(inv, { size: 1 }), `/dev/vd${i}`);
+      },
+    });
     expect(outcomeOf(r.findings, 'server.volumes_attached')).toBe('blocker');
   });
   it('child names stay within 63 characters and distinct for long VM names', () => {

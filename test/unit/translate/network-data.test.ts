@@ -8,8 +8,21 @@ import type { Inventory, Server } from '../../../src/inventory/types.js';
 // port (.2, held by no port in the inventory) and a real DNS server as nameservers, has a gateway, a host
 // route, and MTU 1450.
 function twoNics(inv: Inventory, server: Server) {
-  const a = addNetwork(inv, { name: 'frontend', mtu: 1400 }, { cidr: '10.0.0.0/24', gatewayIp: '10.0.0.1', dnsNameservers: ['10.0.0.2'], hostRoutes: [{ destination: '10.9.0.0/16', nexthop: '10.0.0.254' }] });
-  const b = addNetwork(inv, { name: 'backend', mtu: 1450 }, { cidr: '192.168.5.0/24', gatewayIp: '192.168.5.1', dnsNameservers: ['192.168.5.2', '192.0.2.53'], hostRoutes: [{ destination: '172.16.0.0/16', nexthop: '192.168.5.254' }] });
+  const a = addNetwork(
+    inv,
+    { name: 'frontend', mtu: 1400 },
+    { cidr: '10.0.0.0/24', gatewayIp: '10.0.0.1', dnsNameservers: ['10.0.0.2'], hostRoutes: [{ destination: '10.9.0.0/16', nexthop: '10.0.0.254' }] },
+  );
+  const b = addNetwork(
+    inv,
+    { name: 'backend', mtu: 1450 },
+    {
+      cidr: '192.168.5.0/24',
+      gatewayIp: '192.168.5.1',
+      dnsNameservers: ['192.168.5.2', '192.0.2.53'],
+      hostRoutes: [{ destination: '172.16.0.0/16', nexthop: '192.168.5.254' }],
+    },
+  );
   const sa = inv.subnets.find((s) => s.networkId === a.id)!;
   const sb = inv.subnets.find((s) => s.networkId === b.id)!;
   server.interfaces.push({ networkId: a.id, portId: 'port-a', macAddress: 'fa:16:3e:00:00:01', fixedIps: [{ ipAddress: '10.0.0.10', subnetId: sa.id }] });
@@ -33,7 +46,10 @@ describe('guest network data', () => {
     ]);
     expect(data.networks[0]).toMatchObject({ link: 'nic0', type: 'ipv4_dhcp' });
     expect(data.networks[1]).toMatchObject({
-      link: 'nic1', type: 'ipv4', ip_address: '192.168.5.20', netmask: '255.255.255.0',
+      link: 'nic1',
+      type: 'ipv4',
+      ip_address: '192.168.5.20',
+      netmask: '255.255.255.0',
       routes: [{ network: '172.16.0.0', netmask: '255.255.0.0', gateway: '192.168.5.254' }],
       services: [{ type: 'dns', address: '192.0.2.53' }],
     });
@@ -66,7 +82,10 @@ describe('guest network data', () => {
       config: { guestDatasource: 'nocloud', networkMap: { frontend: { type: 'multus', networkName: 'front' } } },
     });
     const eth = networkData(r).ethernets;
-    expect(eth.nic0.routes).toEqual([{ to: '0.0.0.0/0', via: '10.0.0.1' }, { to: '10.9.0.0/16', via: '10.0.0.254' }]);
+    expect(eth.nic0.routes).toEqual([
+      { to: '0.0.0.0/0', via: '10.0.0.1' },
+      { to: '10.9.0.0/16', via: '10.0.0.254' },
+    ]);
     expect(eth.nic1.routes).toEqual([{ to: '172.16.0.0/16', via: '192.168.5.254' }]);
   });
 

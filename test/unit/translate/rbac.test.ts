@@ -9,7 +9,11 @@ import type { RoleBinding } from '../../../src/kube-types/index.js';
 // Two domains, three projects; alice exists in both domains (same name).
 function cloud(roleAssignments: RoleAssignment[]): Inventory {
   return inventoryWith({
-    domains: [{ id: 'd1', name: 'Default' }, { id: 'd2', name: 'acme' }, { id: 'd3', name: 'off', enabled: false }],
+    domains: [
+      { id: 'd1', name: 'Default' },
+      { id: 'd2', name: 'acme' },
+      { id: 'd3', name: 'off', enabled: false },
+    ],
     projects: [project('p-demo', 'demo', 'd1'), project('p-web', 'web', 'd2'), project('p-db', 'db', 'd2'), project('p-off', 'x', 'd3')],
     users: [
       { id: 'u-alice1', name: 'alice', domainId: 'd1', enabled: true },
@@ -20,8 +24,11 @@ function cloud(roleAssignments: RoleAssignment[]): Inventory {
     ],
     groups: [{ id: 'g-ops', name: 'ops', domainId: 'd2', members: ['u-bob'] }],
     roles: [
-      { id: 'r-admin', name: 'admin' }, { id: 'r-member', name: 'member' }, { id: 'r-m2', name: '_member_' },
-      { id: 'r-reader', name: 'reader' }, { id: 'r-aud', name: 'auditor' },
+      { id: 'r-admin', name: 'admin' },
+      { id: 'r-member', name: 'member' },
+      { id: 'r-m2', name: '_member_' },
+      { id: 'r-reader', name: 'reader' },
+      { id: 'r-aud', name: 'auditor' },
     ],
     roleAssignments,
   });

@@ -6,10 +6,34 @@ import { translateServer } from '../../../src/translate/vm.js';
 
 describe('flavor extra specs → nodeSelector', () => {
   it.each([
-    { specs: { 'aggregate_instance_extra_specs:ssd': 'true' }, mapping: {}, selector: { ssd: 'true' }, attr: 'flavor.extra_specs.aggregate_instance_extra_specs:ssd', outcome: 'exact' },
-    { specs: { 'hw:cpu_policy': 'dedicated' }, mapping: { 'hw:cpu_policy=dedicated': { 'cpumanager': 'true' } }, selector: { cpumanager: 'true' }, attr: 'flavor.extra_specs.hw:cpu_policy', outcome: 'exact' },
-    { specs: { 'custom:gold': 'yes' }, mapping: { 'custom:gold': { 'example.com/tier': 'gold' } }, selector: { 'example.com/tier': 'gold' }, attr: 'flavor.extra_specs.custom:gold', outcome: 'exact' },
-    { specs: { 'aggregate_instance_extra_specs:bad key': 'x' }, mapping: {}, selector: undefined, attr: 'flavor.extra_specs.aggregate_instance_extra_specs:bad key', outcome: 'lost' },
+    {
+      specs: { 'aggregate_instance_extra_specs:ssd': 'true' },
+      mapping: {},
+      selector: { ssd: 'true' },
+      attr: 'flavor.extra_specs.aggregate_instance_extra_specs:ssd',
+      outcome: 'exact',
+    },
+    {
+      specs: { 'hw:cpu_policy': 'dedicated' },
+      mapping: { 'hw:cpu_policy=dedicated': { cpumanager: 'true' } },
+      selector: { cpumanager: 'true' },
+      attr: 'flavor.extra_specs.hw:cpu_policy',
+      outcome: 'exact',
+    },
+    {
+      specs: { 'custom:gold': 'yes' },
+      mapping: { 'custom:gold': { 'example.com/tier': 'gold' } },
+      selector: { 'example.com/tier': 'gold' },
+      attr: 'flavor.extra_specs.custom:gold',
+      outcome: 'exact',
+    },
+    {
+      specs: { 'aggregate_instance_extra_specs:bad key': 'x' },
+      mapping: {},
+      selector: undefined,
+      attr: 'flavor.extra_specs.aggregate_instance_extra_specs:bad key',
+      outcome: 'lost',
+    },
     { specs: { 'trait:HW_CPU_X86_AVX2': 'required' }, mapping: {}, selector: undefined, attr: 'flavor.extra_specs.trait:HW_CPU_X86_AVX2', outcome: 'lost' },
     { specs: { 'pci_passthrough:alias': 'a1:2' }, mapping: {}, selector: undefined, attr: 'flavor.extra_specs.pci_passthrough:alias', outcome: 'blocker' },
     { specs: { 'resources:VGPU': '1' }, mapping: {}, selector: undefined, attr: 'flavor.extra_specs.resources:VGPU', outcome: 'blocker' },
@@ -31,7 +55,9 @@ describe('availability zone → node affinity', () => {
     const r = translateRow({ server: { availabilityZone: az }, config: { availabilityZoneLabel: label } });
     expect(r.schemaErrors).toEqual([]);
     if (affinity) {
-      expect(r.t.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms).toEqual([{ matchExpressions: [{ key: label, operator: 'In', values: [az] }] }]);
+      expect(r.t.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms).toEqual([
+        { matchExpressions: [{ key: label, operator: 'In', values: [az] }] },
+      ]);
     } else {
       expect(r.t.affinity).toBeUndefined();
     }
@@ -66,7 +92,11 @@ describe('server group → pod (anti-)affinity on kubernetes.io/hostname', () =>
     expect(outcomeOf(r.findings, `serverGroup/${group.id}.policy`)).toBe('exact');
   });
   it('max_server_per_host > 1 is reported lost', () => {
-    const r = translateRow({ setup: (inv, server) => { addServerGroup(inv, { policy: 'anti-affinity', members: [server.id], rules: { maxServerPerHost: 2 } }); } });
+    const r = translateRow({
+      setup: (inv, server) => {
+        addServerGroup(inv, { policy: 'anti-affinity', members: [server.id], rules: { maxServerPerHost: 2 } });
+      },
+    });
     expect(outcomeOf(r.findings, `serverGroup/${r.inventory.serverGroups[0]!.id}.rules.max_server_per_host`)).toBe('lost');
   });
 });

@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  networkPoliciesFor, normalizeCidr, podNetworkInterfaceIndex, rulePortRange, ruleProtocol,
-} from '../../../src/translate/security-groups.js';
+import { networkPoliciesFor, normalizeCidr, podNetworkInterfaceIndex, rulePortRange, ruleProtocol } from '../../../src/translate/security-groups.js';
 import { calicoPoliciesFor } from '../../../src/translate/calico-policies.js';
 import { multiNetworkPoliciesFor } from '../../../src/translate/multi-network-policies.js';
 import { nicSecurityOf, secondaryGroupLabelKey, securityLabelsWithFindings, templateSecurityLabels } from '../../../src/translate/security-labels.js';
@@ -21,7 +19,11 @@ function single(rules: SecurityGroupRule[], extra: Partial<SecurityGroup> = {}):
   // An address outside every prefix of the rows: resolving prefixes to migrated VMs has its own tests.
   vm.interfaces[0].fixedIps = [{ ipAddress: '198.18.0.10' }];
   const inv = inventoryWith({
-    domains: [{ id: 'd1', name: 'default' }], projects: [project('p1', 'p1', 'd1')], securityGroups: [group], servers: [vm], ports: portsOf(vm),
+    domains: [{ id: 'd1', name: 'default' }],
+    projects: [project('p1', 'p1', 'd1')],
+    securityGroups: [group],
+    servers: [vm],
+    ports: portsOf(vm),
   });
   return { inv, group };
 }
@@ -74,8 +76,13 @@ describe('rule analysis', () => {
   });
 
   const ranges: [number | null, number | null, unknown][] = [
-    [null, null, undefined], [80, 80, { min: 80, max: 80 }], [80, null, { min: 80, max: 80 }], [8000, 8080, { min: 8000, max: 8080 }],
-    [1, 65535, undefined], [0, 65535, undefined], [0, 1024, { min: 1, max: 1024 }],
+    [null, null, undefined],
+    [80, 80, { min: 80, max: 80 }],
+    [80, null, { min: 80, max: 80 }],
+    [8000, 8080, { min: 8000, max: 8080 }],
+    [1, 65535, undefined],
+    [0, 65535, undefined],
+    [0, 1024, { min: 1, max: 1024 }],
   ];
   it.each(ranges)('port range %s-%s', (min, max, expected) => {
     expect(rulePortRange(rule({ protocol: 'tcp', portRangeMin: min, portRangeMax: max }))).toEqual(expected);
@@ -85,19 +92,71 @@ describe('rule analysis', () => {
 describe('networkPoliciesFor: one row per rule shape', () => {
   const rows: { name: string; rules: Partial<SecurityGroupRule>[]; ingress?: unknown[]; egress?: unknown[] }[] = [
     { name: 'no rules: deny both directions', rules: [], ingress: [], egress: [] },
-    { name: 'tcp port', rules: [{ protocol: 'tcp', portRangeMin: 22, portRangeMax: 22 }], ingress: [{ ports: [{ protocol: 'TCP', port: 22 }], from: [{ ipBlock: { cidr: '0.0.0.0/0' } }] }] },
-    { name: 'tcp range → endPort', rules: [{ protocol: 'tcp', portRangeMin: 8000, portRangeMax: 8080 }], ingress: [{ ports: [{ protocol: 'TCP', port: 8000, endPort: 8080 }], from: [{ ipBlock: { cidr: '0.0.0.0/0' } }] }] },
+    {
+      name: 'tcp port',
+      rules: [{ protocol: 'tcp', portRangeMin: 22, portRangeMax: 22 }],
+      ingress: [{ ports: [{ protocol: 'TCP', port: 22 }], from: [{ ipBlock: { cidr: '0.0.0.0/0' } }] }],
+    },
+    {
+      name: 'tcp range → endPort',
+      rules: [{ protocol: 'tcp', portRangeMin: 8000, portRangeMax: 8080 }],
+      ingress: [{ ports: [{ protocol: 'TCP', port: 8000, endPort: 8080 }], from: [{ ipBlock: { cidr: '0.0.0.0/0' } }] }],
+    },
     { name: 'tcp all ports', rules: [{ protocol: 'tcp' }], ingress: [{ ports: [{ protocol: 'TCP' }], from: [{ ipBlock: { cidr: '0.0.0.0/0' } }] }] },
-    { name: 'udp from prefix', rules: [{ protocol: 'udp', portRangeMin: 53, portRangeMax: 53, remoteIpPrefix: '192.168.1.0/24' }], ingress: [{ ports: [{ protocol: 'UDP', port: 53 }], from: [{ ipBlock: { cidr: '192.168.1.0/24' } }] }] },
-    { name: 'sctp by number', rules: [{ protocol: '132', portRangeMin: 3868, portRangeMax: 3868 }], ingress: [{ ports: [{ protocol: 'SCTP', port: 3868 }], from: [{ ipBlock: { cidr: '0.0.0.0/0' } }] }] },
-    { name: 'prefix with host bits is normalized', rules: [{ protocol: 'tcp', portRangeMin: 22, portRangeMax: 22, remoteIpPrefix: '10.1.2.3/8' }], ingress: [{ ports: [{ protocol: 'TCP', port: 22 }], from: [{ ipBlock: { cidr: '10.0.0.0/8' } }] }] },
-    { name: 'IPv6 tcp', rules: [{ protocol: 'tcp', portRangeMin: 443, portRangeMax: 443, ethertype: 'IPv6' }], ingress: [{ ports: [{ protocol: 'TCP', port: 443 }], from: [{ ipBlock: { cidr: '::/0' } }] }] },
-    { name: 'IPv4 + IPv6 on the same port merge into everyone', rules: [{ protocol: 'tcp', portRangeMin: 443, portRangeMax: 443 }, { protocol: 'tcp', portRangeMin: 443, portRangeMax: 443, ethertype: 'IPv6' }], ingress: [{ ports: [{ protocol: 'TCP', port: 443 }] }] },
+    {
+      name: 'udp from prefix',
+      rules: [{ protocol: 'udp', portRangeMin: 53, portRangeMax: 53, remoteIpPrefix: '192.168.1.0/24' }],
+      ingress: [{ ports: [{ protocol: 'UDP', port: 53 }], from: [{ ipBlock: { cidr: '192.168.1.0/24' } }] }],
+    },
+    {
+      name: 'sctp by number',
+      rules: [{ protocol: '132', portRangeMin: 3868, portRangeMax: 3868 }],
+      ingress: [{ ports: [{ protocol: 'SCTP', port: 3868 }], from: [{ ipBlock: { cidr: '0.0.0.0/0' } }] }],
+    },
+    {
+      name: 'prefix with host bits is normalized',
+      rules: [{ protocol: 'tcp', portRangeMin: 22, portRangeMax: 22, remoteIpPrefix: '10.1.2.3/8' }],
+      ingress: [{ ports: [{ protocol: 'TCP', port: 22 }], from: [{ ipBlock: { cidr: '10.0.0.0/8' } }] }],
+    },
+    {
+      name: 'IPv6 tcp',
+      rules: [{ protocol: 'tcp', portRangeMin: 443, portRangeMax: 443, ethertype: 'IPv6' }],
+      ingress: [{ ports: [{ protocol: 'TCP', port: 443 }], from: [{ ipBlock: { cidr: '::/0' } }] }],
+    },
+    {
+      name: 'IPv4 + IPv6 on the same port merge into everyone',
+      rules: [
+        { protocol: 'tcp', portRangeMin: 443, portRangeMax: 443 },
+        { protocol: 'tcp', portRangeMin: 443, portRangeMax: 443, ethertype: 'IPv6' },
+      ],
+      ingress: [{ ports: [{ protocol: 'TCP', port: 443 }] }],
+    },
     { name: 'any protocol from prefix → no ports', rules: [{ remoteIpPrefix: '10.0.0.0/8' }], ingress: [{ from: [{ ipBlock: { cidr: '10.0.0.0/8' } }] }] },
-    { name: 'two prefixes on the same port share a rule', rules: [{ protocol: 'tcp', portRangeMin: 22, portRangeMax: 22, remoteIpPrefix: '10.0.0.0/8' }, { protocol: 'tcp', portRangeMin: 22, portRangeMax: 22, remoteIpPrefix: '172.16.0.0/12' }], ingress: [{ ports: [{ protocol: 'TCP', port: 22 }], from: [{ ipBlock: { cidr: '10.0.0.0/8' } }, { ipBlock: { cidr: '172.16.0.0/12' } }] }] },
-    { name: 'remote group (own) → podSelector', rules: [{ protocol: 'tcp', portRangeMin: 5432, portRangeMax: 5432, remoteGroupId: 'sg-1111aaaa' }], ingress: [{ ports: [{ protocol: 'TCP', port: 5432 }], from: [{ podSelector: { matchLabels: { [webKey]: 'member' } } }] }] },
-    { name: 'Neutron default egress (IPv4 + IPv6 any) → allow all egress', rules: [{ direction: 'egress' }, { direction: 'egress', ethertype: 'IPv6' }], ingress: [], egress: [{}] },
-    { name: 'egress tcp to prefix', rules: [{ direction: 'egress', protocol: 'tcp', portRangeMin: 443, portRangeMax: 443, remoteIpPrefix: '203.0.113.0/24' }], ingress: [], egress: [{ ports: [{ protocol: 'TCP', port: 443 }], to: [{ ipBlock: { cidr: '203.0.113.0/24' } }] }] },
+    {
+      name: 'two prefixes on the same port share a rule',
+      rules: [
+        { protocol: 'tcp', portRangeMin: 22, portRangeMax: 22, remoteIpPrefix: '10.0.0.0/8' },
+        { protocol: 'tcp', portRangeMin: 22, portRangeMax: 22, remoteIpPrefix: '172.16.0.0/12' },
+      ],
+      ingress: [{ ports: [{ protocol: 'TCP', port: 22 }], from: [{ ipBlock: { cidr: '10.0.0.0/8' } }, { ipBlock: { cidr: '172.16.0.0/12' } }] }],
+    },
+    {
+      name: 'remote group (own) → podSelector',
+      rules: [{ protocol: 'tcp', portRangeMin: 5432, portRangeMax: 5432, remoteGroupId: 'sg-1111aaaa' }],
+      ingress: [{ ports: [{ protocol: 'TCP', port: 5432 }], from: [{ podSelector: { matchLabels: { [webKey]: 'member' } } }] }],
+    },
+    {
+      name: 'Neutron default egress (IPv4 + IPv6 any) → allow all egress',
+      rules: [{ direction: 'egress' }, { direction: 'egress', ethertype: 'IPv6' }],
+      ingress: [],
+      egress: [{}],
+    },
+    {
+      name: 'egress tcp to prefix',
+      rules: [{ direction: 'egress', protocol: 'tcp', portRangeMin: 443, portRangeMax: 443, remoteIpPrefix: '203.0.113.0/24' }],
+      ingress: [],
+      egress: [{ ports: [{ protocol: 'TCP', port: 443 }], to: [{ ipBlock: { cidr: '203.0.113.0/24' } }] }],
+    },
     { name: 'icmp only → NetworkPolicy isolates, Calico allows', rules: [{ protocol: 'icmp' }], ingress: [], egress: [] },
     { name: 'address group → not carried', rules: [{ protocol: 'tcp', portRangeMin: 22, portRangeMax: 22, remoteAddressGroupId: 'ag-1' }], ingress: [] },
     { name: 'bad prefix family → not carried', rules: [{ protocol: 'tcp', portRangeMin: 22, portRangeMax: 22, remoteIpPrefix: '2001:db8::/32' }], ingress: [] },
@@ -126,7 +185,10 @@ describe('networkPoliciesFor: findings', () => {
     { name: 'remote group not in the inventory', rules: [{ id: 'r-miss', remoteGroupId: 'sg-missing' }], attribute: 'rule/r-miss', outcome: 'approximate' },
   ];
   it.each(rows)('$name → $outcome on $attribute', ({ rules, extra, attribute, outcome }) => {
-    const { inv } = single(rules.map((r) => rule(r)), extra);
+    const { inv } = single(
+      rules.map((r) => rule(r)),
+      extra,
+    );
     const { findings } = networkPoliciesFor(contextFor(inv));
     expect(findings).toContainEqual(expect.objectContaining({ source: 'securityGroup/sg-1111aaaa', attribute, outcome }));
   });
@@ -142,7 +204,9 @@ describe('networkPoliciesFor: label collisions', () => {
     const a = securityGroup('abcdef12-0000-0000-0000-000000000001', 'default', 'p1', []);
     const b = securityGroup('abcdef12-0000-0000-0000-000000000002', 'default', 'p2', []);
     const inv = inventoryWith({
-      domains: [{ id: 'd1', name: 'd' }], projects: [project('p1', 'one', 'd1'), project('p2', 'two', 'd1')], securityGroups: [a, b],
+      domains: [{ id: 'd1', name: 'd' }],
+      projects: [project('p1', 'one', 'd1'), project('p2', 'two', 'd1')],
+      securityGroups: [a, b],
       servers: [server('v1', 'p1', [a.id]), server('v2', 'p2', [b.id])],
     });
     const blockers = networkPoliciesFor(contextFor(inv)).findings.filter((f) => f.severity === 'blocker');
@@ -156,7 +220,12 @@ describe('networkPoliciesFor: servers', () => {
     const inv = inventoryWith({ domains: [{ id: 'd1', name: 'default' }], projects: [project('p1', 'p1', 'd1')], servers: [vm], ports: portsOf(vm) });
     const { objects } = networkPoliciesFor(contextFor(inv));
     expect(objects).toHaveLength(1);
-    expect((objects[0] as KubeObject).spec).toEqual({ podSelector: { matchLabels: { [LABELS.serverId]: 'vm-none' } }, policyTypes: ['Ingress', 'Egress'], ingress: [], egress: [] });
+    expect((objects[0] as KubeObject).spec).toEqual({
+      podSelector: { matchLabels: { [LABELS.serverId]: 'vm-none' } },
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [],
+      egress: [],
+    });
     expect(validateObjects(objects)).toEqual([]);
   });
 
@@ -167,14 +236,20 @@ describe('networkPoliciesFor: servers', () => {
     expect(networkPoliciesFor(contextFor(inv)).objects).toEqual([]);
   });
 
-  it('labels the pod for the pod-network port only; the other port\'s groups go to MultiNetworkPolicies (issue 9 item 1)', () => {
+  it("labels the pod for the pod-network port only; the other port's groups go to MultiNetworkPolicies (issue 9 item 1)", () => {
     const g1 = securityGroup('sg-a', 'a', 'p1', []);
     const g2 = securityGroup('sg-b', 'b', 'p1', []);
     const vm = server('vm2', 'p1', ['sg-a', 'sg-b'], ['net-1', 'net-2']);
     const ports = portsOf(vm);
     ports[0].securityGroupIds = ['sg-a'];
     ports[1].securityGroupIds = ['sg-b'];
-    const inv = inventoryWith({ domains: [{ id: 'd1', name: 'default' }], projects: [project('p1', 'p1', 'd1')], servers: [vm], ports, securityGroups: [g1, g2] });
+    const inv = inventoryWith({
+      domains: [{ id: 'd1', name: 'default' }],
+      projects: [project('p1', 'p1', 'd1')],
+      servers: [vm],
+      ports,
+      securityGroups: [g1, g2],
+    });
     const ctx = contextFor(inv);
     expect(podNetworkInterfaceIndex(ctx, vm)).toBe(0);
     const { labels } = templateSecurityLabels(ctx, vm);
@@ -185,7 +260,9 @@ describe('networkPoliciesFor: servers', () => {
     // The old report (groups of other NICs "now also open the pod NIC") is gone with the cause.
     expect(networkPoliciesFor(ctx).findings).not.toContainEqual(expect.objectContaining({ serverId: 'vm2', attribute: 'securityGroups' }));
     // Default NADs are Linux bridges, which nothing known filters: reported lost per NIC.
-    expect(multiNetworkPoliciesFor(ctx).findings).toContainEqual(expect.objectContaining({ serverId: 'vm2', attribute: 'interfaces[1].securityGroups', outcome: 'lost' }));
+    expect(multiNetworkPoliciesFor(ctx).findings).toContainEqual(
+      expect.objectContaining({ serverId: 'vm2', attribute: 'interfaces[1].securityGroups', outcome: 'lost' }),
+    );
     // With the network map sending net-2 to the pod network, the pod NIC is the second one.
     expect(podNetworkInterfaceIndex(contextFor(inv, { networkMap: { 'net-2': { type: 'pod' }, 'net-1': { type: 'multus', networkName: 'n1' } } }), vm)).toBe(1);
   });
@@ -205,7 +282,13 @@ describe('networkPoliciesFor: servers', () => {
     const vm = server('vm4', 'p1', [], ['net-1']);
     const other = server('vm5', 'p1', ['sg-a'], ['net-1']);
     const ports = [...portsOf(vm).map((p) => ({ ...p, portSecurityEnabled: false })), ...portsOf(other)];
-    const inv = inventoryWith({ domains: [{ id: 'd1', name: 'default' }], projects: [project('p1', 'p1', 'd1')], servers: [vm, other], ports, securityGroups: [g1] });
+    const inv = inventoryWith({
+      domains: [{ id: 'd1', name: 'default' }],
+      projects: [project('p1', 'p1', 'd1')],
+      servers: [vm, other],
+      ports,
+      securityGroups: [g1],
+    });
     const ctx = contextFor(inv);
     const { labels } = templateSecurityLabels(ctx, vm);
     expect(Object.keys(labels).filter((k) => k.startsWith('sg.'))).toEqual([]);
@@ -288,7 +371,12 @@ describe('union semantics: generated policies ≡ Neutron rules, packet by packe
 
   const externals = ['10.1.2.3', '192.168.1.5', '8.8.8.8', '2001:db8::1', 'fd00::5'];
   const l4Ports = [22, 53, 80, 123, 443, 3868, 5432, 7999, 8000, 8080, 8081];
-  const icmpCases = [[8, 0], [8, 1], [0, 0], [3, 4]];
+  const icmpCases = [
+    [8, 0],
+    [8, 1],
+    [0, 0],
+    [3, 4],
+  ];
   const packets: Packet[] = [];
   for (const direction of ['ingress', 'egress'] as const) {
     const peers = [...externals.map((ip) => ({ ip })), ...pods.map((pod) => ({ pod }))];
@@ -318,7 +406,9 @@ describe('union semantics: generated policies ≡ Neutron rules, packet by packe
       if (expected) allowed++;
       if (expected !== actual) {
         const peer = 'ip' in p.peer ? p.peer.ip : `pod ${p.peer.pod.serverId}`;
-        mismatches.push(`${p.direction} v${p.ipVersion} proto ${p.protocol} port ${p.port ?? '-'} icmp ${p.icmpType ?? '-'}/${p.icmpCode ?? '-'} peer ${peer}: neutron ${expected}, cluster ${actual}`);
+        mismatches.push(
+          `${p.direction} v${p.ipVersion} proto ${p.protocol} port ${p.port ?? '-'} icmp ${p.icmpType ?? '-'}/${p.icmpCode ?? '-'} peer ${peer}: neutron ${expected}, cluster ${actual}`,
+        );
       }
     }
     expect(mismatches).toEqual([]);
@@ -342,10 +432,12 @@ describe('union semantics: generated policies ≡ Neutron rules, packet by packe
     const ingress = ((web as KubeObject).spec as { ingress: { from?: unknown[] }[] }).ingress;
     expect(ingress).toContainEqual({
       ports: [{ protocol: 'TCP', port: 22 }],
-      from: [{
-        namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: ['acme-ops'] }] },
-        podSelector: { matchLabels: { [securityGroupLabelKey({ id: 'sg-adm00001', name: 'admin' })]: 'member' } },
-      }],
+      from: [
+        {
+          namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: ['acme-ops'] }] },
+          podSelector: { matchLabels: { [securityGroupLabelKey({ id: 'sg-adm00001', name: 'admin' })]: 'member' } },
+        },
+      ],
     });
   });
 

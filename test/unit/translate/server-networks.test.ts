@@ -9,7 +9,11 @@ import type { Inventory, Server } from '../../../src/inventory/types.js';
 
 function twoNics(inv: Inventory, server: Server) {
   const a = addNetwork(inv, { name: 'frontend' }, { cidr: '10.0.0.0/24', gatewayIp: '10.0.0.1', dnsNameservers: ['10.0.0.2'] });
-  const b = addNetwork(inv, { name: 'backend', providerNetworkType: 'vlan', providerSegmentationId: 120 }, { cidr: '192.168.5.0/24', gatewayIp: '192.168.5.1', hostRoutes: [{ destination: '172.16.0.0/16', nexthop: '192.168.5.254' }] });
+  const b = addNetwork(
+    inv,
+    { name: 'backend', providerNetworkType: 'vlan', providerSegmentationId: 120 },
+    { cidr: '192.168.5.0/24', gatewayIp: '192.168.5.1', hostRoutes: [{ destination: '172.16.0.0/16', nexthop: '192.168.5.254' }] },
+  );
   const sa = inv.subnets.find((s) => s.networkId === a.id)!;
   const sb = inv.subnets.find((s) => s.networkId === b.id)!;
   server.interfaces.push({ networkId: a.id, macAddress: 'FA:16:3E:00:00:01', fixedIps: [{ ipAddress: '10.0.0.10', subnetId: sa.id }] });
@@ -24,7 +28,10 @@ describe('NICs → interfaces and networks', () => {
       { name: 'nic0', macAddress: 'fa:16:3e:00:00:01', masquerade: {} },
       { name: 'nic1', macAddress: 'fa:16:3e:00:00:02', bridge: {} },
     ]);
-    expect(r.t.networks).toEqual([{ name: 'nic0', pod: {} }, { name: 'nic1', multus: { networkName: 'backend' } }]);
+    expect(r.t.networks).toEqual([
+      { name: 'nic0', pod: {} },
+      { name: 'nic1', multus: { networkName: 'backend' } },
+    ]);
     // The pod network cannot keep 10.0.0.10: reported with the address.
     const lost = r.findings.find((f) => f.attribute === 'server.interfaces[0].fixed_ips')!;
     expect(lost.outcome).toBe('lost');
@@ -52,9 +59,30 @@ describe('NICs → interfaces and networks', () => {
   });
 
   it.each([
-    { map: (inv: Inventory) => ({ [inv.networks[0].id]: { type: 'multus' as const, networkName: 'infra/frontend-net' } }), nets: [{ name: 'nic0', multus: { networkName: 'infra/frontend-net' } }, { name: 'nic1', multus: { networkName: 'backend' } }], blocker: false },
-    { map: () => ({ backend: { type: 'pod' as const } }), nets: [{ name: 'nic0', pod: {} }, { name: 'nic1', pod: {} }], blocker: true },
-    { map: () => ({ backend: { type: 'multus' as const, networkName: 'vlan120' } }), nets: [{ name: 'nic0', pod: {} }, { name: 'nic1', multus: { networkName: 'vlan120' } }], blocker: false },
+    {
+      map: (inv: Inventory) => ({ [inv.networks[0].id]: { type: 'multus' as const, networkName: 'infra/frontend-net' } }),
+      nets: [
+        { name: 'nic0', multus: { networkName: 'infra/frontend-net' } },
+        { name: 'nic1', multus: { networkName: 'backend' } },
+      ],
+      blocker: false,
+    },
+    {
+      map: () => ({ backend: { type: 'pod' as const } }),
+      nets: [
+        { name: 'nic0', pod: {} },
+        { name: 'nic1', pod: {} },
+      ],
+      blocker: true,
+    },
+    {
+      map: () => ({ backend: { type: 'multus' as const, networkName: 'vlan120' } }),
+      nets: [
+        { name: 'nic0', pod: {} },
+        { name: 'nic1', multus: { networkName: 'vlan120' } },
+      ],
+      blocker: false,
+    },
   ])('network map by id or name (row %#)', ({ map, nets, blocker }) => {
     const inv = emptyInventory();
     const server = addServer(inv);
@@ -71,7 +99,6 @@ describe('NICs → interfaces and networks', () => {
     expect(r.d.devices.interfaces.map((i: any) => i.model)).toEqual(['e1000', 'e1000']);
   });
 });
-
 
 describe('networkAttachmentDefinitions', () => {
   it('one NAD per namespace/network for NICs after the first, with the configured CNI type', () => {
@@ -101,7 +128,9 @@ describe('networkAttachmentDefinitions', () => {
     const s1 = addServer(inv);
     twoNics(inv, s1);
     expect(networkAttachmentDefinitions(contextFor(inv, { networkMap: { backend: { type: 'multus', networkName: 'existing' } } })).objects).toEqual([]);
-    const generated = networkAttachmentDefinitions(contextFor(inv, { networkMap: { backend: { type: 'multus', networkName: 'infra/b', generate: true } } })).objects;
+    const generated = networkAttachmentDefinitions(
+      contextFor(inv, { networkMap: { backend: { type: 'multus', networkName: 'infra/b', generate: true } } }),
+    ).objects;
     expect(generated.map((o) => `${o.metadata.namespace}/${o.metadata.name}`)).toEqual(['infra/b']);
   });
   it('NAD names are DNS labels, with a hash when names collide or had to change', () => {

@@ -10,11 +10,19 @@ type Rules = Partial<SecurityGroupRule>[];
 
 /** One server "web-1" with two NICs (net-1 → pod network, net-2 → Multus), its group, and a floating IP on NIC 0. */
 function cloud(rules: Rules, fipPort = 'web-1-p0'): Inventory {
-  const group = securityGroup('sg-1', 'web', 'p1', rules.map((r) => rule(r)));
+  const group = securityGroup(
+    'sg-1',
+    'web',
+    'p1',
+    rules.map((r) => rule(r)),
+  );
   const vm = server('web-1', 'p1', ['sg-1'], ['net-1', 'net-2']);
   return inventoryWith({
-    domains: [{ id: 'd1', name: 'acme' }], projects: [project('p1', 'shop', 'd1')],
-    securityGroups: [group], servers: [vm], ports: portsOf(vm),
+    domains: [{ id: 'd1', name: 'acme' }],
+    projects: [project('p1', 'shop', 'd1')],
+    securityGroups: [group],
+    servers: [vm],
+    ports: portsOf(vm),
     floatingIps: [floatingIp('fip-1', '203.0.113.10', 'p1', fipPort, '10.0.0.10')],
   });
 }
@@ -32,16 +40,79 @@ describe('servicesFor: ports from the ingress rules, one row per rule shape', ()
   const rows: { name: string; rules: Rules; ports: string[]; finding?: { outcome: string; attribute?: string } }[] = [
     { name: 'tcp port from anywhere', rules: [{ protocol: 'tcp', portRangeMin: 80, portRangeMax: 80 }], ports: ['TCP/80'] },
     { name: 'tcp from a prefix', rules: [{ protocol: 'tcp', portRangeMin: 22, portRangeMax: 22, remoteIpPrefix: '198.51.100.0/24' }], ports: ['TCP/22'] },
-    { name: 'udp and sctp', rules: [{ protocol: 'udp', portRangeMin: 53, portRangeMax: 53 }, { protocol: 'sctp', portRangeMin: 3868, portRangeMax: 3868 }], ports: ['UDP/53', 'SCTP/3868'] },
-    { name: 'same port tcp and udp', rules: [{ protocol: 'udp', portRangeMin: 53, portRangeMax: 53 }, { protocol: 'tcp', portRangeMin: 53, portRangeMax: 53 }], ports: ['TCP/53', 'UDP/53'] },
-    { name: 'small range is expanded', rules: [{ protocol: 'tcp', portRangeMin: 8000, portRangeMax: 8003 }], ports: ['TCP/8000', 'TCP/8001', 'TCP/8002', 'TCP/8003'], finding: { outcome: 'exact' } },
-    { name: 'large range is not forwarded', rules: [{ protocol: 'tcp', portRangeMin: 443, portRangeMax: 443 }, { protocol: 'udp', portRangeMin: 10000, portRangeMax: 20000 }], ports: ['TCP/443'], finding: { outcome: 'lost' } },
-    { name: 'any protocol → explicit + well-known ports', rules: [{}, { protocol: 'tcp', portRangeMin: 8443, portRangeMax: 8443 }], ports: ['TCP/22', 'TCP/80', 'TCP/443', 'TCP/3389', 'TCP/8443'], finding: { outcome: 'approximate', attribute: 'ports' } },
-    { name: 'tcp all ports → well-known ports', rules: [{ protocol: 'tcp' }], ports: ['TCP/22', 'TCP/80', 'TCP/443', 'TCP/3389'], finding: { outcome: 'approximate', attribute: 'ports' } },
-    { name: 'icmp is reported, not forwarded', rules: [{ protocol: 'icmp' }, { protocol: 'tcp', portRangeMin: 80, portRangeMax: 80 }], ports: ['TCP/80'], finding: { outcome: 'lost', attribute: 'ports' } },
-    { name: 'remote-group rules do not open the floating IP', rules: [{ protocol: 'tcp', portRangeMin: 5432, portRangeMax: 5432, remoteGroupId: 'sg-1' }, { protocol: 'tcp', portRangeMin: 80, portRangeMax: 80 }], ports: ['TCP/80'] },
-    { name: 'IPv6 rules do not open an IPv4 floating IP', rules: [{ protocol: 'tcp', portRangeMin: 443, portRangeMax: 443, ethertype: 'IPv6' }, { protocol: 'tcp', portRangeMin: 80, portRangeMax: 80 }], ports: ['TCP/80'] },
-    { name: 'egress rules do not count', rules: [{ direction: 'egress', protocol: 'tcp', portRangeMin: 25, portRangeMax: 25 }, { protocol: 'tcp', portRangeMin: 80, portRangeMax: 80 }], ports: ['TCP/80'] },
+    {
+      name: 'udp and sctp',
+      rules: [
+        { protocol: 'udp', portRangeMin: 53, portRangeMax: 53 },
+        { protocol: 'sctp', portRangeMin: 3868, portRangeMax: 3868 },
+      ],
+      ports: ['UDP/53', 'SCTP/3868'],
+    },
+    {
+      name: 'same port tcp and udp',
+      rules: [
+        { protocol: 'udp', portRangeMin: 53, portRangeMax: 53 },
+        { protocol: 'tcp', portRangeMin: 53, portRangeMax: 53 },
+      ],
+      ports: ['TCP/53', 'UDP/53'],
+    },
+    {
+      name: 'small range is expanded',
+      rules: [{ protocol: 'tcp', portRangeMin: 8000, portRangeMax: 8003 }],
+      ports: ['TCP/8000', 'TCP/8001', 'TCP/8002', 'TCP/8003'],
+      finding: { outcome: 'exact' },
+    },
+    {
+      name: 'large range is not forwarded',
+      rules: [
+        { protocol: 'tcp', portRangeMin: 443, portRangeMax: 443 },
+        { protocol: 'udp', portRangeMin: 10000, portRangeMax: 20000 },
+      ],
+      ports: ['TCP/443'],
+      finding: { outcome: 'lost' },
+    },
+    {
+      name: 'any protocol → explicit + well-known ports',
+      rules: [{}, { protocol: 'tcp', portRangeMin: 8443, portRangeMax: 8443 }],
+      ports: ['TCP/22', 'TCP/80', 'TCP/443', 'TCP/3389', 'TCP/8443'],
+      finding: { outcome: 'approximate', attribute: 'ports' },
+    },
+    {
+      name: 'tcp all ports → well-known ports',
+      rules: [{ protocol: 'tcp' }],
+      ports: ['TCP/22', 'TCP/80', 'TCP/443', 'TCP/3389'],
+      finding: { outcome: 'approximate', attribute: 'ports' },
+    },
+    {
+      name: 'icmp is reported, not forwarded',
+      rules: [{ protocol: 'icmp' }, { protocol: 'tcp', portRangeMin: 80, portRangeMax: 80 }],
+      ports: ['TCP/80'],
+      finding: { outcome: 'lost', attribute: 'ports' },
+    },
+    {
+      name: 'remote-group rules do not open the floating IP',
+      rules: [
+        { protocol: 'tcp', portRangeMin: 5432, portRangeMax: 5432, remoteGroupId: 'sg-1' },
+        { protocol: 'tcp', portRangeMin: 80, portRangeMax: 80 },
+      ],
+      ports: ['TCP/80'],
+    },
+    {
+      name: 'IPv6 rules do not open an IPv4 floating IP',
+      rules: [
+        { protocol: 'tcp', portRangeMin: 443, portRangeMax: 443, ethertype: 'IPv6' },
+        { protocol: 'tcp', portRangeMin: 80, portRangeMax: 80 },
+      ],
+      ports: ['TCP/80'],
+    },
+    {
+      name: 'egress rules do not count',
+      rules: [
+        { direction: 'egress', protocol: 'tcp', portRangeMin: 25, portRangeMax: 25 },
+        { protocol: 'tcp', portRangeMin: 80, portRangeMax: 80 },
+      ],
+      ports: ['TCP/80'],
+    },
     { name: 'no port open → no Service', rules: [{ protocol: 'icmp' }], ports: [], finding: { outcome: 'lost', attribute: 'ports' } },
   ];
   it.each(rows)('$name', ({ rules, ports, finding }) => {
@@ -59,16 +130,25 @@ describe('servicesFor: ports from the ingress rules, one row per rule shape', ()
 });
 
 describe('servicesFor: the Service', () => {
-  const web: Rules = [{ protocol: 'tcp', portRangeMin: 80, portRangeMax: 80 }, { protocol: 'tcp', portRangeMin: 443, portRangeMax: 443 }];
+  const web: Rules = [
+    { protocol: 'tcp', portRangeMin: 80, portRangeMax: 80 },
+    { protocol: 'tcp', portRangeMin: 443, portRangeMax: 443 },
+  ];
 
   it('selects the VM by server id and carries the source', () => {
     const [svc] = run(cloud(web)).objects;
     expect(svc).toMatchObject({
-      apiVersion: 'v1', kind: 'Service',
+      apiVersion: 'v1',
+      kind: 'Service',
       metadata: { name: 'web-1-fip-203-0-113-10', namespace: 'acme-shop', annotations: { [ANNOTATIONS.sourceId]: 'fip-1', [ANNOTATIONS.serverId]: 'web-1' } },
       spec: {
-        type: 'LoadBalancer', selector: { [LABELS.serverId]: 'web-1' }, externalTrafficPolicy: 'Local',
-        ports: [{ name: 'tcp-80', protocol: 'TCP', port: 80, targetPort: 80 }, { name: 'tcp-443', protocol: 'TCP', port: 443, targetPort: 443 }],
+        type: 'LoadBalancer',
+        selector: { [LABELS.serverId]: 'web-1' },
+        externalTrafficPolicy: 'Local',
+        ports: [
+          { name: 'tcp-80', protocol: 'TCP', port: 80, targetPort: 80 },
+          { name: 'tcp-443', protocol: 'TCP', port: 443, targetPort: 443 },
+        ],
       },
     });
   });
@@ -121,7 +201,14 @@ describe('servicesFor: floating IPs that cannot become a Service as they are', (
 
   it('on a port that is not a server NIC (VIP) → finding, no Service', () => {
     const inv = cloud(web);
-    inv.ports.push({ id: 'vip-port', networkId: 'net-1', macAddress: 'fa:16:3e:ff:ff:ff', fixedIps: [{ ipAddress: '10.0.0.100' }], deviceOwner: 'neutron:LOADBALANCERV2', securityGroupIds: [] });
+    inv.ports.push({
+      id: 'vip-port',
+      networkId: 'net-1',
+      macAddress: 'fa:16:3e:ff:ff:ff',
+      fixedIps: [{ ipAddress: '10.0.0.100' }],
+      deviceOwner: 'neutron:LOADBALANCERV2',
+      securityGroupIds: [],
+    });
     inv.floatingIps = [floatingIp('fip-vip', '203.0.113.20', 'p1', 'vip-port')];
     const result = run(inv);
     expect(result.objects).toEqual([]);
@@ -172,13 +259,22 @@ describe('servicesFor: floating IPs that cannot become a Service as they are', (
 describe('floating IPs: outbound identity and VIPs (issue 9 items 6, 8)', () => {
   it('reports that outbound traffic no longer leaves with the floating IP (SNAT)', () => {
     const result = run(cloud([{ protocol: 'tcp', portRangeMin: 22, portRangeMax: 22 }]));
-    expect(result.findings).toContainEqual(expect.objectContaining({ source: 'floatingIp/fip-1', serverId: 'web-1', attribute: 'outbound source address', outcome: 'lost' }));
+    expect(result.findings).toContainEqual(
+      expect.objectContaining({ source: 'floatingIp/fip-1', serverId: 'web-1', attribute: 'outbound source address', outcome: 'lost' }),
+    );
   });
 
   it('names the VIP holders when a floating IP points at a keepalived VIP (allowed_address_pairs)', () => {
     const inv = cloud([{ protocol: 'tcp', portRangeMin: 80, portRangeMax: 80 }]);
     inv.ports[0].allowedAddressPairs = [{ ipAddress: '10.0.0.100' }];
-    inv.ports.push({ id: 'vip-port', networkId: 'net-1', macAddress: 'fa:16:3e:ff:ff:fe', fixedIps: [{ ipAddress: '10.0.0.100' }], deviceOwner: '', securityGroupIds: [] });
+    inv.ports.push({
+      id: 'vip-port',
+      networkId: 'net-1',
+      macAddress: 'fa:16:3e:ff:ff:fe',
+      fixedIps: [{ ipAddress: '10.0.0.100' }],
+      deviceOwner: '',
+      securityGroupIds: [],
+    });
     inv.floatingIps = [floatingIp('fip-vip', '203.0.113.20', 'p1', 'vip-port')];
     const result = run(inv);
     expect(result.objects).toEqual([]);

@@ -92,7 +92,9 @@ describe('assignNamespaces: objects and findings', () => {
     const ns = translation.objects.find((o) => o.metadata.name === 'default-demo-project')!;
     expect(ns).toMatchObject({ apiVersion: 'v1', kind: 'Namespace' });
     expect(ns.metadata.annotations).toMatchObject({
-      [ANNOTATIONS.domainName]: 'Default', [ANNOTATIONS.projectName]: 'Demo Project', [ANNOTATIONS.sourceId]: 'p1',
+      [ANNOTATIONS.domainName]: 'Default',
+      [ANNOTATIONS.projectName]: 'Demo Project',
+      [ANNOTATIONS.sourceId]: 'p1',
     });
     expect(ns.metadata.labels).toEqual({ [LABELS.managedBy]: MANAGER, [LABELS.planId]: 'plan-1', [LABELS.projectId]: 'p1' });
     expect(validateObjects(translation.objects)).toEqual([]);

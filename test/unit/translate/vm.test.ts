@@ -83,7 +83,10 @@ describe('every attribute considered', () => {
     expect(r.findings.find((f) => f.attribute === 'image.{image_type,owner_specified_x}')?.outcome).toBe('lost');
   });
   it('every finding names the server and says why', () => {
-    const r = translateRow({ extraSpecs: { 'hw:cpu_policy': 'dedicated', 'hw:mem_page_size': 'large' }, imageProperties: { hw_disk_bus: 'ide', hw_vif_model: 'vmxnet3', os_type: 'windows' } });
+    const r = translateRow({
+      extraSpecs: { 'hw:cpu_policy': 'dedicated', 'hw:mem_page_size': 'large' },
+      imageProperties: { hw_disk_bus: 'ide', hw_vif_model: 'vmxnet3', os_type: 'windows' },
+    });
     for (const f of r.findings) {
       expect(f.source).toBe(`server/${r.server.id}`);
       expect(f.serverId).toBe(r.server.id);
@@ -102,8 +105,36 @@ describe('every attribute considered', () => {
 describe('a rich server validates and is deterministic', () => {
   function build() {
     const inv = emptyInventory();
-    const flavor = addFlavor(inv, { id: 'f-1', vcpus: 8, ram: 16384, disk: 40, ephemeral: 10, swap: 1024, extraSpecs: { 'hw:cpu_policy': 'dedicated', 'hw:cpu_sockets': '2', 'hw:mem_page_size': '1GB', 'hw:numa_nodes': '2', 'hw:emulator_threads_policy': 'isolate' } });
-    const image = addImage(inv, { id: 'i-1', properties: { hw_firmware_type: 'uefi', os_secure_boot: 'required', hw_tpm_version: '2.0', hw_rng_model: 'virtio', hw_watchdog_action: 'reset', hw_video_model: 'qxl', hw_pointer_model: 'usbtablet', os_type: 'windows', hw_machine_type: 'q35', hw_vif_multiqueue_enabled: 'true' } });
+    const flavor = addFlavor(inv, {
+      id: 'f-1',
+      vcpus: 8,
+      ram: 16384,
+      disk: 40,
+      ephemeral: 10,
+      swap: 1024,
+      extraSpecs: {
+        'hw:cpu_policy': 'dedicated',
+        'hw:cpu_sockets': '2',
+        'hw:mem_page_size': '1GB',
+        'hw:numa_nodes': '2',
+        'hw:emulator_threads_policy': 'isolate',
+      },
+    });
+    const image = addImage(inv, {
+      id: 'i-1',
+      properties: {
+        hw_firmware_type: 'uefi',
+        os_secure_boot: 'required',
+        hw_tpm_version: '2.0',
+        hw_rng_model: 'virtio',
+        hw_watchdog_action: 'reset',
+        hw_video_model: 'qxl',
+        hw_pointer_model: 'usbtablet',
+        os_type: 'windows',
+        hw_machine_type: 'q35',
+        hw_vif_multiqueue_enabled: 'true',
+      },
+    });
     const server = addServer(inv, { id: 's-1', name: 'win-app', flavor, image, availabilityZone: 'az1', metadata: { b: '2', a: '1' }, tags: ['prod'] });
     return { inv, server };
   }
@@ -111,7 +142,14 @@ describe('a rich server validates and is deterministic', () => {
     const { inv, server } = build();
     const vm = translateServer(contextFor(inv), server).objects.find((o) => o.kind === 'VirtualMachine') as any;
     expect(validateObject(vm)).toEqual([]);
-    expect(vm.spec.template.spec.domain.cpu).toEqual({ dedicatedCpuPlacement: true, sockets: 2, cores: 4, threads: 1, isolateEmulatorThread: true, numa: { guestMappingPassthrough: {} } });
+    expect(vm.spec.template.spec.domain.cpu).toEqual({
+      dedicatedCpuPlacement: true,
+      sockets: 2,
+      cores: 4,
+      threads: 1,
+      isolateEmulatorThread: true,
+      numa: { guestMappingPassthrough: {} },
+    });
     expect(vm.spec.template.spec.domain.features.smm).toEqual({ enabled: true });
   });
   it('same inventory → byte-identical output', () => {

@@ -1,8 +1,21 @@
 // The state ConfigMap of a server: builders and parser (pure), and the in-memory store's semantics.
 import { describe, expect, it } from 'vitest';
-import { MemoryStateStore, StateConflictError, applyStateChange, updateRecord, buildStateConfigMap, liveEntries, newServerRecord, parseStateConfigMap, recordCreated, recordDeleted, stateConfigMapName } from '../../../src/workflow/ledger.js';
+import {
+  MemoryStateStore,
+  StateConflictError,
+  applyStateChange,
+  updateRecord,
+  buildStateConfigMap,
+  liveEntries,
+  newServerRecord,
+  parseStateConfigMap,
+  recordCreated,
+  recordDeleted,
+  stateConfigMapName,
+} from '../../../src/workflow/ledger.js';
 
-const base = () => newServerRecord({ namespace: 'acme-prod', vmName: 'web-1', serverId: '6097a3b1-4278-475a-a102-8163efba52b2', serverName: 'web 1', projectId: 'f59e587c' });
+const base = () =>
+  newServerRecord({ namespace: 'acme-prod', vmName: 'web-1', serverId: '6097a3b1-4278-475a-a102-8163efba52b2', serverName: 'web 1', projectId: 'f59e587c' });
 
 describe('state ConfigMap', () => {
   it('round-trips a record through the ConfigMap', () => {
@@ -15,21 +28,41 @@ describe('state ConfigMap', () => {
     r.backup = { statusBefore: 'ACTIVE', stoppedByPlugin: true };
     const cm = buildStateConfigMap(r) as any;
     expect(cm.metadata.name).toBe('web-1-migration');
-    expect(cm.metadata.labels).toEqual({ 'app.kubernetes.io/managed-by': 'kubectl-openstack-migrate', 'openstack-migrate.io/server-id': r.serverId, 'openstack-migrate.io/component': 'migration', 'openstack-migrate.io/project-id': 'f59e587c' });
+    expect(cm.metadata.labels).toEqual({
+      'app.kubernetes.io/managed-by': 'kubectl-openstack-migrate',
+      'openstack-migrate.io/server-id': r.serverId,
+      'openstack-migrate.io/component': 'migration',
+      'openstack-migrate.io/project-id': 'f59e587c',
+    });
     expect(cm.metadata.annotations['openstack-migrate.io/phase']).toBe('backing-up');
     expect(cm.metadata.annotations['openstack-migrate.io/progress']).toBe('50.0');
     expect(cm.data['source.json']).toBeUndefined();
     const back = parseStateConfigMap(cm);
     expect(back).not.toBeInstanceOf(Error);
-    expect(back).toMatchObject({ namespace: 'acme-prod', vmName: 'web-1', serverId: r.serverId, serverName: 'web 1', generation: 1, disks: r.disks, backup: r.backup });
-    expect((back as any).ledger).toEqual([{ type: 'snapshot', id: 'snap-1', name: 'osm-6097a3b1-root', disk: 'root', purpose: 'temporary', createdAt: '2026-01-01T00:00:01Z', deleted: true }]);
+    expect(back).toMatchObject({
+      namespace: 'acme-prod',
+      vmName: 'web-1',
+      serverId: r.serverId,
+      serverName: 'web 1',
+      generation: 1,
+      disks: r.disks,
+      backup: r.backup,
+    });
+    expect((back as any).ledger).toEqual([
+      { type: 'snapshot', id: 'snap-1', name: 'osm-6097a3b1-root', disk: 'root', purpose: 'temporary', createdAt: '2026-01-01T00:00:01Z', deleted: true },
+    ]);
     expect(liveEntries(back as any)).toEqual([]);
   });
 
-  it('round-trips cutover\'s source.json and leaves it out when there is none', () => {
+  it("round-trips cutover's source.json and leaves it out when there is none", () => {
     const r = base();
     expect((buildStateConfigMap(r) as any).data['source.json']).toBeUndefined();
-    r.source = { statusBefore: 'ACTIVE', floatingIps: [{ floatingIpId: 'f1', floatingIpAddress: '203.0.113.5', portId: 'p1', fixedIp: '10.0.0.5' }], recordedAt: '2026-01-01T00:00:00Z', rollbackReason: 'import failed' };
+    r.source = {
+      statusBefore: 'ACTIVE',
+      floatingIps: [{ floatingIpId: 'f1', floatingIpAddress: '203.0.113.5', portId: 'p1', fixedIp: '10.0.0.5' }],
+      recordedAt: '2026-01-01T00:00:00Z',
+      rollbackReason: 'import failed',
+    };
     const cm = buildStateConfigMap(r) as any;
     expect(JSON.parse(cm.data['source.json'])).toEqual(r.source);
     expect((parseStateConfigMap(cm) as any).source).toEqual(r.source);
@@ -37,22 +70,31 @@ describe('state ConfigMap', () => {
     expect(String(parseStateConfigMap(cm))).toMatch(/data\.source\.json: not valid JSON/);
   });
 
-  it('updateRecord re-applies a change on a conflict and refuses another server\'s object', async () => {
+  it("updateRecord re-applies a change on a conflict and refuses another server's object", async () => {
     const store = new MemoryStateStore();
     const id = { serverId: base().serverId, serverName: 'web 1', namespace: 'acme-prod', vmName: 'web-1' };
-    await updateRecord(store, id, (r) => { r.state = applyStateChange(r.state, { phase: 'importing', lastError: 'x' }); });
+    await updateRecord(store, id, (r) => {
+      r.state = applyStateChange(r.state, { phase: 'importing', lastError: 'x' });
+    });
     // A writer that saves between our load and our save: our change is applied again on its version.
     let interfere = true;
-    const racing = { ...store, load: store.load.bind(store), list: store.list.bind(store), save: async (r: any) => {
-      if (interfere) {
-        interfere = false;
-        const other = (await store.load('acme-prod', 'web-1'))!;
-        other.disks = [{ disk: 'root', diskRole: 'root', dataVolume: 'web-1-root', imageId: 'img-2' }];
-        await store.save(other);
-      }
-      return store.save(r);
-    } };
-    const out = await updateRecord(racing, id, (r) => { r.state = applyStateChange(r.state, { phase: 'imported', lastError: null }); });
+    const racing = {
+      ...store,
+      load: store.load.bind(store),
+      list: store.list.bind(store),
+      save: async (r: any) => {
+        if (interfere) {
+          interfere = false;
+          const other = (await store.load('acme-prod', 'web-1'))!;
+          other.disks = [{ disk: 'root', diskRole: 'root', dataVolume: 'web-1-root', imageId: 'img-2' }];
+          await store.save(other);
+        }
+        return store.save(r);
+      },
+    };
+    const out = await updateRecord(racing, id, (r) => {
+      r.state = applyStateChange(r.state, { phase: 'imported', lastError: null });
+    });
     expect(out.state.phase).toBe('imported');
     expect(out.state.lastError).toBeUndefined();
     expect(out.disks.map((d) => d.imageId)).toEqual(['img-2']);

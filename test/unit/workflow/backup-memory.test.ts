@@ -7,7 +7,13 @@ import { MemoryStateStore } from '../../../src/workflow/ledger.js';
 import { memoryCloud } from '../../support/memory-source.js';
 
 const PROJECT = 'p-1';
-const IMAGE_BOOTED = { id: '11111111-0000-0000-0000-000000000001', name: 'web', status: 'ACTIVE' as const, imageId: 'img-base', volumes: [{ id: '22222222-0000-0000-0000-000000000002', size: 2 }] };
+const IMAGE_BOOTED = {
+  id: '11111111-0000-0000-0000-000000000001',
+  name: 'web',
+  status: 'ACTIVE' as const,
+  imageId: 'img-base',
+  volumes: [{ id: '22222222-0000-0000-0000-000000000002', size: 2 }],
+};
 const target: BackupTarget = {
   serverId: IMAGE_BOOTED.id,
   serverName: 'web',

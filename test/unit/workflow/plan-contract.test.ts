@@ -7,7 +7,13 @@ import { diffContracts, enforceContract, planContract, type RecordedPlan } from 
 
 function memoryStore() {
   let saved: RecordedPlan | undefined;
-  return { load: async () => saved, save: async (p: RecordedPlan) => void (saved = structuredClone(p)), get saved() { return saved; } };
+  return {
+    load: async () => saved,
+    save: async (p: RecordedPlan) => void (saved = structuredClone(p)),
+    get saved() {
+      return saved;
+    },
+  };
 }
 
 const base = { cloud: 'example', inventoryDigest: 'abc', toolVersion: 'v0.1.0' };
@@ -19,7 +25,9 @@ describe('plan contract', () => {
     expect(a.planId).toBe(b.planId);
     expect(planContract({ ...base, inventoryDigest: 'abd', config: a.config }).planId).not.toBe(a.planId);
     expect(planContract({ ...base, toolVersion: 'v0.2.0', config: a.config }).planId).not.toBe(a.planId);
-    expect(planContract({ ...base, config: resolvePlanConfig({}, { storageClass: 'fast', accessMode: ['ReadWriteMany'], volumeMode: 'Block' }) }).planId).not.toBe(a.planId);
+    expect(
+      planContract({ ...base, config: resolvePlanConfig({}, { storageClass: 'fast', accessMode: ['ReadWriteMany'], volumeMode: 'Block' }) }).planId,
+    ).not.toBe(a.planId);
   });
 
   it('records the first plan, accepts the same one, stops on another with the diff, and --replan records it', async () => {
@@ -29,8 +37,15 @@ describe('plan contract', () => {
     expect(store.saved?.planId).toBe(first.planId);
     expect((await enforceContract(store, first, {})).action).toBe('matches');
 
-    const other = planContract({ ...base, inventoryDigest: 'xyz', config: resolvePlanConfig({}, { storageClass: 'slow', volumeMode: 'Block', networkMap: ['ext-net=multus:ext'], loadBalancerMode: 'spec' }) });
-    const error = await enforceContract(store, other, {}).then(() => undefined, (e: unknown) => e);
+    const other = planContract({
+      ...base,
+      inventoryDigest: 'xyz',
+      config: resolvePlanConfig({}, { storageClass: 'slow', volumeMode: 'Block', networkMap: ['ext-net=multus:ext'], loadBalancerMode: 'spec' }),
+    });
+    const error = await enforceContract(store, other, {}).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(MigrateError);
     expect((error as MigrateError).exitCode).toBe(1);
     const message = (error as Error).message;

@@ -8,7 +8,11 @@ function sink(isTTY: boolean) {
 
 describe('progress display', () => {
   it.each([
-    [0, '0s'], [12_400, '12s'], [245_000, '4m05s'], [3_720_000, '1h02m'], [-1, '?'],
+    [0, '0s'],
+    [12_400, '12s'],
+    [245_000, '4m05s'],
+    [3_720_000, '1h02m'],
+    [-1, '?'],
   ])('formatDuration(%d) = %s', (ms, text) => expect(formatDuration(ms)).toBe(text));
 
   it('draws bars proportionally', () => {
@@ -17,7 +21,15 @@ describe('progress display', () => {
   });
 
   it('extrapolates the overall ETA from the mean progress', () => {
-    expect(overallEta([{ percent: 25, startedAt: 0 }, { percent: 75, startedAt: 0 }], 60_000)).toEqual({ percent: 50, etaMs: 60_000 });
+    expect(
+      overallEta(
+        [
+          { percent: 25, startedAt: 0 },
+          { percent: 75, startedAt: 0 },
+        ],
+        60_000,
+      ),
+    ).toEqual({ percent: 50, etaMs: 60_000 });
     expect(overallEta([{ percent: 0, startedAt: 0 }], 1000).etaMs).toBeUndefined();
   });
 
@@ -26,7 +38,13 @@ describe('progress display', () => {
     const d = new ProgressDisplay({ stream, now: () => 0 });
     for (const p of [0, 5, 10, 26, 30, 51, 99]) d.update('a', { label: 'vm/root', percent: p, phase: 'importing' });
     d.update('a', { label: 'vm/root', percent: 100, phase: 'imported' });
-    expect(out).toEqual(['vm/root: importing 0.0%\n', 'vm/root: importing 26.0%\n', 'vm/root: importing 51.0%\n', 'vm/root: importing 99.0%\n', 'vm/root: imported 100.0%\n']);
+    expect(out).toEqual([
+      'vm/root: importing 0.0%\n',
+      'vm/root: importing 26.0%\n',
+      'vm/root: importing 51.0%\n',
+      'vm/root: importing 99.0%\n',
+      'vm/root: imported 100.0%\n',
+    ]);
     expect(out.join('')).not.toContain('\u001b');
   });
 

@@ -19,15 +19,33 @@ const names = (ws: { serverName: string }[]) => ws.map((w) => w.serverName).sort
 
 /** The state ConfigMaps the workflow writes for these works: what status selects from. */
 const snapshot = {
-  configMaps: works.map((w) => buildStateConfigMap(newServerRecord({ namespace: w.namespace, vmName: w.vmName, serverId: w.serverId, serverName: w.serverName, projectId: w.projectId, selection: w.selection })) as StoredObject),
+  configMaps: works.map(
+    (w) =>
+      buildStateConfigMap(
+        newServerRecord({
+          namespace: w.namespace,
+          vmName: w.vmName,
+          serverId: w.serverId,
+          serverName: w.serverName,
+          projectId: w.projectId,
+          selection: w.selection,
+        }),
+      ) as StoredObject,
+  ),
   dataVolumes: [],
   vms: [],
 };
-const statusNames = (flags: Parameters<typeof selectSnapshot>[1]) => selectSnapshot(snapshot, flags).configMaps.map((cm) => works.find((w) => cm.metadata.name === `${w.vmName}-migration` && cm.metadata.namespace === w.namespace)!.serverName).sort();
+const statusNames = (flags: Parameters<typeof selectSnapshot>[1]) =>
+  selectSnapshot(snapshot, flags)
+    .configMaps.map((cm) => works.find((w) => cm.metadata.name === `${w.vmName}-migration` && cm.metadata.namespace === w.namespace)!.serverName)
+    .sort();
 
 describe('server selection', () => {
   it('-l role=web picks the servers whose Nova metadata says role=web, the same in status as in backup/import/cutover', () => {
-    const expected = inventory.servers.filter((s) => s.metadata.role === 'web').map((s) => s.name).sort();
+    const expected = inventory.servers
+      .filter((s) => s.metadata.role === 'web')
+      .map((s) => s.name)
+      .sort();
     expect(expected.length).toBeGreaterThan(1);
     expect(names(selectPlannedWorks(works, { selector: 'role=web' }))).toEqual(expected);
     expect(statusNames({ selector: 'role=web' })).toEqual(expected);
@@ -46,7 +64,11 @@ describe('server selection', () => {
   });
 
   it('unknown names and projects are NotFound errors (exit 1) in every command', () => {
-    for (const pick of [() => selectPlannedWorks(works, { names: ['web-1', 'nope'] }), () => statusNames({ names: ['nope'] }), () => selectPlannedWorks(works, { projects: ['no-such-project'] })]) {
+    for (const pick of [
+      () => selectPlannedWorks(works, { names: ['web-1', 'nope'] }),
+      () => statusNames({ names: ['nope'] }),
+      () => selectPlannedWorks(works, { projects: ['no-such-project'] }),
+    ]) {
       let error: unknown;
       try {
         pick();
@@ -61,7 +83,8 @@ describe('server selection', () => {
 
   it('names pick by server name, id, VM name or NAMESPACE/VM', () => {
     const w = works.find((x) => x.serverName === 'db-1')!;
-    for (const n of [w.serverName, w.serverId, w.vmName, `${w.namespace}/${w.vmName}`]) expect(names(selectPlannedWorks(works, { names: [n] }))).toEqual(['db-1']);
+    for (const n of [w.serverName, w.serverId, w.vmName, `${w.namespace}/${w.vmName}`])
+      expect(names(selectPlannedWorks(works, { names: [n] }))).toEqual(['db-1']);
   });
 
   it('a name shared by two servers is an error naming their ids', () => {

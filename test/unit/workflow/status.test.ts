@@ -10,7 +10,12 @@ function cm(i: number, ns: string, annotations: Record<string, string>): StoredO
   return o;
 }
 function dv(i: number, ns: string, name: string, annotations: Record<string, string>, status?: Record<string, unknown>): StoredObject {
-  return { apiVersion: 'cdi.kubevirt.io/v1beta1', kind: 'DataVolume', metadata: { name, namespace: ns, labels: { [LABELS.serverId]: `id-${i}` }, annotations }, status };
+  return {
+    apiVersion: 'cdi.kubevirt.io/v1beta1',
+    kind: 'DataVolume',
+    metadata: { name, namespace: ns, labels: { [LABELS.serverId]: `id-${i}` }, annotations },
+    status,
+  };
 }
 
 const now = Date.parse('2025-01-01T01:00:00Z');
@@ -18,7 +23,12 @@ const snapshot = {
   configMaps: [
     cm(2, 'b', { [ANNOTATIONS.phase]: 'running', [ANNOTATIONS.startedAt]: '2025-01-01T00:00:00Z', [ANNOTATIONS.finishedAt]: '2025-01-01T00:10:00Z' }),
     cm(1, 'a', { [ANNOTATIONS.phase]: 'importing', [ANNOTATIONS.startedAt]: '2025-01-01T00:30:00Z' }),
-    cm(3, 'a', { [ANNOTATIONS.phase]: 'rolled-back', [ANNOTATIONS.lastError]: 'import failed: image is corrupt', [ANNOTATIONS.startedAt]: '2025-01-01T00:00:00Z', [ANNOTATIONS.finishedAt]: '2025-01-01T00:05:00Z' }),
+    cm(3, 'a', {
+      [ANNOTATIONS.phase]: 'rolled-back',
+      [ANNOTATIONS.lastError]: 'import failed: image is corrupt',
+      [ANNOTATIONS.startedAt]: '2025-01-01T00:00:00Z',
+      [ANNOTATIONS.finishedAt]: '2025-01-01T00:05:00Z',
+    }),
   ],
   dataVolumes: [
     dv(1, 'a', 'vm-1-root', { [ANNOTATIONS.phase]: 'importing' }, { phase: 'ImportInProgress', progress: '40.00%' }),
