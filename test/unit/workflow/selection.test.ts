@@ -117,7 +117,7 @@ describe('server selection', () => {
     const selectors: string[] = [];
     for (const command of ['backup', 'import', 'cutover', 'status']) {
       const source = readFileSync(new URL(`../../../src/cli/${command}.ts`, import.meta.url), 'utf8');
-      for (const m of source.matchAll(/\.example\('[^']*\s-l\s+([^\s']+)/g)) selectors.push(m[1]!);
+      for (const m of source.matchAll(/\.example\(\s*'[^']*\s-l\s+([^\s']+)/g)) selectors.push(m[1]!);
     }
     expect(selectors.length).toBeGreaterThanOrEqual(3);
     for (const selector of selectors) expect(selectPlannedWorks(works, { selector }).length, selector).toBeGreaterThan(0);
