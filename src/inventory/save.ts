@@ -4,6 +4,7 @@ import { closeSync, lstatSync, openSync, readSync, readdirSync, rmSync, statSync
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { MigrateError, fileError } from '../errors.js';
+import { processGone } from '../plan/owned-directory.js';
 import { INVENTORY_API_VERSION } from './types.js';
 
 /** The temporary file a run of process `pid` writes before renaming it to `file`. */
@@ -31,17 +32,6 @@ export function checkInventoryTarget(file: string): void {
     if (!statSync(dirname(full)).isDirectory()) throw new Error('not a directory');
   } catch {
     throw new MigrateError('usage', `cannot write inventory file ${file}: folder ${dirname(full)} does not exist`, { where: file });
-  }
-}
-
-/** Is `pid` no longer running (so a temporary file it left is stale)? */
-function processGone(pid: number): boolean {
-  if (pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'ESRCH';
   }
 }
 

@@ -110,8 +110,8 @@ export function checkReplaceable(target: string): void {
   }
 }
 
-/** Is this process id gone (so its leftovers are stale)? */
-function processGone(pid: number): boolean {
+/** Is this process id gone (so its leftovers are stale)? Also used for stale inventory temp files (inventory/save.ts). */
+export function processGone(pid: number): boolean {
   if (pid === process.pid) return false;
   try {
     process.kill(pid, 0);

@@ -17,7 +17,7 @@ import type { PlanContext } from './context.js';
 import type { MultiNetworkPolicy } from '../kube-types/index.js';
 import type { Finding, PlanObject, Translation } from './model.js';
 import { LABELS, SECURITY_GROUP_LABEL_VALUE, shortHash, toDnsLabel, toLabelValue } from './naming.js';
-import { describeRule, rulePeer, rulePortRange, ruleProtocol, securityGroupPolicyName, sortedRules } from './security-groups.js';
+import { describeRule, rulePeer, rulePorts, ruleProtocol, securityGroupPolicyName, sortedRules } from './security-groups.js';
 import { type NicSecurity, nicSecurityOf, secondaryGroupLabelKey } from './security-labels.js';
 import { generatedNadKind } from './server-networks.js';
 import { planLabels, sourceAnnotations } from './tenancy.js';
@@ -108,14 +108,7 @@ function mnpRules(ctx: PlanContext, group: SecurityGroup, direction: 'ingress' |
     if (peer.kind !== 'anyone' && cidrs.length === 0) continue; // nobody: an empty peer list would mean everyone
     let ports: MnpPort[] | undefined;
     if (protocol.kind === 'l4') {
-      const range = rulePortRange(rule);
-      ports = [
-        range === undefined
-          ? { protocol: protocol.name }
-          : range.max > range.min
-            ? { protocol: protocol.name, port: range.min, endPort: range.max }
-            : { protocol: protocol.name, port: range.min },
-      ];
+      ports = [rulePorts(rule, protocol.name)];
     }
     const [port] = ports ?? []; // ports, when set, holds exactly one entry
     const key = port ? `${port.protocol}/${port.port ?? ''}/${port.endPort ?? ''}` : '';

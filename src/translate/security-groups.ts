@@ -98,6 +98,13 @@ export function rulePortRange(rule: SecurityGroupRule): { min: number; max: numb
   return { min, max };
 }
 
+/** A TCP/UDP/SCTP rule's ports as NetworkPolicy and MultiNetworkPolicy say them (no port: every port). */
+export function rulePorts(rule: SecurityGroupRule, protocol: 'TCP' | 'UDP' | 'SCTP'): NpPort {
+  const range = rulePortRange(rule);
+  if (range === undefined) return { protocol };
+  return range.max > range.min ? { protocol, port: range.min, endPort: range.max } : { protocol, port: range.min };
+}
+
 function parseIPv4(text: string): bigint | undefined {
   const parts = text.split('.');
   if (parts.length !== 4) return undefined;
@@ -322,7 +329,7 @@ export function podNetworkInterfaceIndex(ctx: PlanContext, srv: Server): number 
 // ---------------------------------------------------------------------------------------------------
 // NetworkPolicy
 
-interface NpPort {
+export interface NpPort {
   protocol: 'TCP' | 'UDP' | 'SCTP';
   port?: number;
   endPort?: number;
@@ -416,14 +423,7 @@ function networkPolicyRules(ctx: PlanContext, group: SecurityGroup, direction: '
     if (peer.kind === 'invalid' || (protocol.kind !== 'any' && protocol.kind !== 'l4')) continue;
     let ports: NpPort[] | undefined;
     if (protocol.kind === 'l4') {
-      const range = rulePortRange(rule);
-      ports = [
-        range === undefined
-          ? { protocol: protocol.name }
-          : range.max > range.min
-            ? { protocol: protocol.name, port: range.min, endPort: range.max }
-            : { protocol: protocol.name, port: range.min },
-      ];
+      ports = [rulePorts(rule, protocol.name)];
     }
     const peers: { peer: NpPeer; key: string }[] =
       peer.kind === 'group'
