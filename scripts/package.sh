@@ -72,6 +72,8 @@ rm -rf "$sea" "$exe" "$out/kubectl-openstack_migrate" "$out/.source-hash"
 mkdir -p "$sea"
 
 version="$(node -p 'require("./package.json").version')"
+# The plan id hashes the tool version from src/tool-version.ts; a release must not disagree with it.
+grep -q "TOOL_VERSION = '$version'" src/tool-version.ts || { echo "package.sh: package.json version $version differs from src/tool-version.ts" >&2; exit 1; }
 # Reproducible builds set SOURCE_DATE_EPOCH; otherwise the time of the build, as kubectl's buildDate.
 build_date="$(node -p 'new Date((Number(process.env.SOURCE_DATE_EPOCH) || Date.now() / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, "Z")')"
 build_info="$(node -e 'console.log(JSON.stringify({version: process.argv[1], gitCommit: process.argv[2], gitTreeState: process.argv[3], buildDate: process.argv[4]}))' "$version" "$commit" "$tree" "$build_date")"

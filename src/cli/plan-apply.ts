@@ -6,6 +6,7 @@
 // and a Service must not claim the floating IP while OpenStack still routes it). --include-workloads
 // applies them too, for a cluster where the source is already retired or for a server-side dry run.
 import type { KubeObject } from '../translate/model.js';
+import type { PlanContract } from '../workflow/plan-contract.js';
 import type { PlanArgs } from './plan.js';
 import { note } from './output.js';
 import { resourceName } from '../plan/order.js';
@@ -20,11 +21,47 @@ export function objectsToApply(objects: KubeObject[], includeWorkloads: boolean)
   };
 }
 
-export async function applyPlanObjects(objects: KubeObject[], args: PlanArgs): Promise<boolean> {
+/**
+ * Records the plan in the cluster as the contract backup/import/cutover execute (workflow/plan-contract.ts),
+ * before any object is applied: a cluster that holds another plan stops the apply with the difference
+ * unless --replan. A server-side dry run only compares; a client dry run does not contact the cluster.
+ */
+async function recordPlanContract(contract: PlanContract, args: PlanArgs): Promise<void> {
+  const [
+    { loadKubeConfig },
+    { Kube },
+    { PlanRecordStore, enforceContract, diffContracts, PLAN_NAMESPACE, planRecordName },
+    { connectionOptions },
+    { MigrateError },
+  ] = await Promise.all([
+    import('../kube/config.js'),
+    import('../workflow/kube-ops.js'),
+    import('../workflow/plan-contract.js'),
+    import('./common-flags.js'),
+    import('../errors.js'),
+  ]);
+  const target = loadKubeConfig(connectionOptions(args));
+  if (!target.ok) throw new MigrateError('kubernetes', target.error.message);
+  const dryRun = args.dryRun === 'server';
+  const outcome = await enforceContract(new PlanRecordStore(new Kube(target.value)), contract, {
+    replan: args.replan,
+    dryRun,
+    inventoryFile: args.inventory,
+  });
+  const where = `ConfigMap ${PLAN_NAMESPACE}/${planRecordName(contract.cloud)}`;
+  if (outcome.action === 'recorded') note(`plan ${contract.planId} ${dryRun ? 'would be recorded' : 'recorded'} in the cluster (${where})`);
+  if (outcome.action === 'replanned' && outcome.recorded)
+    note(
+      `plan ${contract.planId} ${dryRun ? 'would replace' : 'replaces'} ${outcome.recorded.planId} (${where}):\n  ${diffContracts(outcome.recorded, contract).join('\n  ')}`,
+    );
+}
+
+export async function applyPlanObjects(objects: KubeObject[], args: PlanArgs, contract: PlanContract): Promise<boolean> {
   const { apply, deferred } = objectsToApply(objects, args.includeWorkloads);
   if (args.dryRun === 'client') {
     for (const o of apply) note(`${resourceName(o)}${o.metadata.namespace ? ` -n ${o.metadata.namespace}` : ''} would be applied (dry run)`);
   } else {
+    await recordPlanContract(contract, args);
     const { applyPlanToCluster } = await import('../kube/plan-apply.js');
     const { connectionOptions } = await import('./common-flags.js');
     const outcome = await applyPlanToCluster(apply, {

@@ -64,12 +64,14 @@ export async function runPlan(args: PlanArgs): Promise<number> {
   const namespace = args.namespace || undefined;
 
   let report: PlanReport;
+  let identity: Pick<Plan, 'cloud' | 'identity'>;
   let objects: Plan['objects'] = [];
   let written: number;
   if (args.out) {
     // The directory is written namespace by namespace as the servers are translated (see plan/stream.ts);
     // input the target rejects still leaves nothing behind: the staging directory is discarded.
     const builder = preparePlan(inventory, config);
+    identity = builder;
     if (namespace) checkNamespaceInPlan(namespace, builder.shared.objects, args.inventory);
     const dir = new StagedDirectory(args.out, builder.planId);
     try {
@@ -87,6 +89,7 @@ export async function runPlan(args: PlanArgs): Promise<number> {
     }
   } else {
     const plan = buildPlan(inventory, config);
+    identity = plan;
     // Input the target rejects (an unknown disk bus, an impossible CPU topology): nothing is written.
     const errors = errorsOf(plan);
     if (errors.length) throw invalidInput(args.inventory, errors);
@@ -116,10 +119,10 @@ export async function runPlan(args: PlanArgs): Promise<number> {
   if (args.out && !args.apply) note(nextStepAfterOut(args, written));
 
   if (args.apply) {
-    const { applyPlanObjects } = await import('./plan-apply.js');
+    const [{ applyPlanObjects }, { contractOfPlan }] = await Promise.all([import('./plan-apply.js'), import('../workflow/plan-contract.js')]);
     // --apply needs the objects themselves: with --out they were written, not kept, so plan them again.
     if (args.out) objects = buildPlanObjects(inventory, config, namespace);
-    const ok = await applyPlanObjects(objects, args);
+    const ok = await applyPlanObjects(objects, args, contractOfPlan(identity));
     if (!ok) return 1;
   }
 

@@ -4,6 +4,7 @@ import { MigrateError } from '../errors.js';
 import type { PlanFlags } from '../plan/config.js';
 import { dryRunOption, type DryRun, type GlobalFlags } from './common-flags.js';
 import { note } from './output.js';
+import { planConfigOptions } from './plan-options.js';
 
 export interface PlanArgs extends GlobalFlags, PlanFlags {
   inventory: string;
@@ -18,10 +19,11 @@ export interface PlanArgs extends GlobalFlags, PlanFlags {
   forceConflicts: boolean;
   includeWorkloads: boolean;
   showExact: boolean;
+  replan: boolean;
 }
 
 function builder(argv: Argv) {
-  return dryRunOption(argv)
+  return planConfigOptions(dryRunOption(argv))
     .option('inventory', { alias: 'i', type: 'string', demandOption: true, describe: 'Inventory file (YAML or JSON) written by `inventory`' })
     .option('out', {
       type: 'string',
@@ -41,53 +43,21 @@ function builder(argv: Argv) {
     })
     .option('report', { type: 'string', describe: 'Also write the report to this file' })
     .option('strict', { type: 'boolean', default: false, describe: 'Exit 1 when any attribute is lost or any server is blocked' })
-    .option('config', { type: 'string', describe: 'Plan config file (kind: PlanConfig); flags override it' })
-    .option('storage-class', { type: 'string', describe: 'StorageClass of every DataVolume (default: the cluster default)' })
-    .option('access-mode', { type: 'array', string: true, describe: 'Access mode(s) of DataVolumes (default: from the StorageProfile)' })
-    .option('volume-mode', { type: 'string', choices: ['Filesystem', 'Block'] as const })
-    .option('namespace-template', { type: 'string', describe: 'Namespace names, from {domain}, {project}, {projectId} (default {domain}-{project})' })
-    .option('role-mapping', { type: 'array', string: true, describe: 'KEYSTONE_ROLE=CLUSTER_ROLE (repeatable; default admin=admin member=edit reader=view)' })
-    .option('load-balancer-mode', { type: 'string', choices: ['metallb', 'spec', 'none'] as const, describe: 'How Services request the floating IP address' })
-    .option('node-selector', {
-      type: 'array',
-      string: true,
-      describe: 'EXTRA_SPEC[=VALUE],LABEL=VALUE: flavors with that extra spec select nodes with that label (repeatable)',
-    })
-    .option('network-map', {
-      type: 'array',
-      string: true,
-      describe:
-        'NETWORK=pod | multus:NAD[:generate] | ovn-layer2[:NAD] | ovn-localnet[:NAD][:vlan=N][:physnet=P] | bridge:BRIDGE[:vlan=N][:NAD] (network name or id; repeatable; docs/networking.md)',
-    })
-    .option('multi-network-policy', {
+    .option('apply', {
       type: 'boolean',
-      describe: 'Generate MultiNetworkPolicies for security groups on secondary networks (default true; --no-multi-network-policy reports them lost)',
+      default: false,
+      describe: 'Apply the plan to the cluster of the current context (server-side apply), and record it there as the plan backup, import and cutover execute',
     })
-    .option('multi-network-policy-plugins', {
-      type: 'array',
-      string: true,
-      describe: 'CNI types multi-networkpolicy-iptables enforces (its --network-plugins; default macvlan,bond)',
-    })
-    .option('pod-cidr', {
-      type: 'array',
-      string: true,
-      describe: "The cluster's pod CIDR(s): address rules overlapping them are narrowed with except and reported",
-    })
-    .option('service-cidr', { type: 'array', string: true, describe: "The cluster's service CIDR(s), as --pod-cidr" })
-    .option('guest-datasource', {
-      type: 'string',
-      choices: ['configdrive', 'nocloud', 'as-source'] as const,
-      describe: 'cloud-init seed of Linux guests (default configdrive, in OpenStack format; as-source: config drive only where Nova used one)',
-    })
-    .option('nova-machine-type', {
-      type: 'string',
-      describe: "The source cloud's default x86_64 machine type (nova.conf [libvirt]hw_machine_type; default pc)",
-    })
-    .option('apply', { type: 'boolean', default: false, describe: 'Apply the plan to the cluster of the current context (server-side apply)' })
     .option('include-workloads', {
       type: 'boolean',
       default: false,
       describe: 'With --apply: also apply DataVolumes, VirtualMachines and Services (normally created by import and cutover)',
+    })
+    .option('replan', {
+      type: 'boolean',
+      default: false,
+      describe:
+        'With --apply: record this plan in the cluster even when another plan is recorded (without it, a different recorded plan stops the apply with the difference)',
     })
     .option('force-conflicts', { type: 'boolean', default: false, describe: 'With --apply: take over fields another manager owns' })
     .option('show-exact', { type: 'boolean', default: false, describe: 'List exact mappings in the report too' })

@@ -2,10 +2,10 @@
 // scripts that read kubectl's output read ours the same way. Without --client the API server of the current
 // context is asked too, as kubectl does; the Kubernetes client is loaded only then.
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import type { GlobalFlags } from './common-flags.js';
 import { MigrateError } from '../errors.js';
+import { TOOL_VERSION } from '../tool-version.js';
 
 /** Filled in by the single-binary build (esbuild `define`, see scripts/package.sh); absent when run from dist/ or tsx. */
 declare const __KOM_BUILD_INFO__: { version: string; gitCommit: string; gitTreeState: string; buildDate: string } | undefined;
@@ -47,14 +47,9 @@ export function goArch(arch: string): string {
 /** Build facts embedded by the bundler, else read from the source tree (development runs). */
 function buildFacts(): { version: string; gitCommit: string; gitTreeState: string; buildDate: string } {
   if (typeof __KOM_BUILD_INFO__ !== 'undefined') return __KOM_BUILD_INFO__;
-  // Running from dist/ or src/: package.json and .git are one level above; import.meta works here (ESM).
+  // Running from dist/ or src/: .git is two levels above; the version is the build's constant (tool-version.ts).
   const root = new URL('../../', import.meta.url);
-  let version = '0.0.0';
-  try {
-    version = (JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { version: string }).version;
-  } catch {
-    // a copied dist/ without package.json: keep 0.0.0 rather than fail `version`
-  }
+  const version = TOOL_VERSION;
   const git = (args: string[]) => spawnSync('git', args, { cwd: root, encoding: 'utf8', timeout: 2000 });
   const head = git(['rev-parse', 'HEAD']);
   const gitCommit = head.status === 0 ? head.stdout.trim() : 'unknown';

@@ -5,6 +5,7 @@
 import type { Argv } from 'yargs';
 import type { GlobalFlags } from './common-flags.js';
 import type { PlanFlags } from '../plan/config.js';
+import { PLAN_OPTION_KEYS, planConfigOptions } from './plan-options.js';
 
 /** The options that shape the plan, exactly as `plan` takes them. */
 export interface PlanOptionArgs extends PlanFlags {
@@ -28,32 +29,10 @@ export interface WorkflowArgs extends GlobalFlags, PlanOptionArgs, SelectionArgs
   pollInterval: number;
 }
 
-/** Flags that change the plan; when none is given, the workflow uses the configuration recorded in the cluster. */
-export const PLAN_OPTION_KEYS = [
-  'config',
-  'storageClass',
-  'accessMode',
-  'volumeMode',
-  'namespaceTemplate',
-  'roleMapping',
-  'loadBalancerMode',
-  'nodeSelector',
-  'networkMap',
-] as const;
-
 /** -i and every option of `plan` that shapes the plan, plus --replan. */
 export function planOptions<T>(argv: Argv<T>) {
-  return argv
+  return planConfigOptions(argv)
     .option('inventory', { alias: 'i', type: 'string', demandOption: true, describe: 'Inventory file the plan was made from' })
-    .option('config', { type: 'string', describe: 'Plan config file (kind: PlanConfig), as given to `plan`' })
-    .option('storage-class', { type: 'string', describe: 'As given to `plan`' })
-    .option('access-mode', { type: 'array', string: true, describe: 'As given to `plan`' })
-    .option('volume-mode', { type: 'string', choices: ['Filesystem', 'Block'] as const, describe: 'As given to `plan`' })
-    .option('namespace-template', { type: 'string', describe: 'As given to `plan`' })
-    .option('role-mapping', { type: 'array', string: true, describe: 'As given to `plan`' })
-    .option('load-balancer-mode', { type: 'string', choices: ['metallb', 'spec', 'none'] as const, describe: 'As given to `plan`' })
-    .option('node-selector', { type: 'array', string: true, describe: 'As given to `plan`' })
-    .option('network-map', { type: 'array', string: true, describe: 'As given to `plan`' })
     .option('replan', {
       type: 'boolean',
       default: false,
@@ -88,18 +67,12 @@ export function workflowOptions<T>(argv: Argv<T>) {
     .option('poll-interval', { type: 'number', default: 2000, hidden: true, describe: 'First polling interval in ms of OpenStack waits (grows to 15 s)' });
 }
 
-/** The version recorded with the plan: a new version of the tool may plan differently. */
-async function toolVersion(): Promise<string> {
-  const { clientVersion } = await import('./version.js');
-  return clientVersion().gitVersion;
-}
-
 /**
  * The inventory, the plan held to the one recorded in the cluster (records it when there is none, unless
  * dryRun; `kube` undefined skips the check, for a dry run without a cluster), and every server's work.
  */
 export async function loadWorkflowPlan(args: PlanOptionArgs, kube: import('../workflow/kube-ops.js').Kube | undefined, options: { dryRun?: boolean } = {}) {
-  const [{ loadInventoryFile }, { buildPlan, planIdOf }, { loadPlanConfigFile, resolvePlanConfig }, { serverWorks }, contract, out] = await Promise.all([
+  const [{ loadInventoryFile }, { buildPlan }, { loadPlanConfigFile, resolvePlanConfig }, { serverWorks }, contract, out] = await Promise.all([
     import('../inventory/load.js'),
     import('../plan/build.js'),
     import('../plan/config.js'),
@@ -116,7 +89,9 @@ export async function loadWorkflowPlan(args: PlanOptionArgs, kube: import('../wo
   });
   // No plan option given: the recorded configuration is the plan's (not the defaults).
   const config = !given && recorded ? recorded.config : resolvePlanConfig(args.config ? await loadPlanConfigFile(args.config) : {}, args);
-  const planned = contract.planContract({ cloud: inventory.metadata.cloud, inventoryDigest: planIdOf(inventory), config, toolVersion: await toolVersion() });
+  // The plan is built before it is held to the record: its id, labels and contract are one computation.
+  const plan = buildPlan(inventory, config);
+  const planned = contract.contractOfPlan(plan);
   if (store) {
     const outcome = await contract.enforceContract({ load: async () => recorded, save: (p) => store.save(p) }, planned, {
       replan: args.replan,
@@ -130,7 +105,6 @@ export async function loadWorkflowPlan(args: PlanOptionArgs, kube: import('../wo
     if (outcome.action === 'replanned')
       out.note(`plan ${planned.planId} replaces ${outcome.recorded?.planId}:\n  ${contract.diffContracts(outcome.recorded!, planned).join('\n  ')}`);
   }
-  const plan = buildPlan(inventory, config);
   return { inventory, plan, contract: planned, works: serverWorks(plan, inventory) };
 }
 

@@ -1,7 +1,6 @@
 // Assembles the whole plan: names first (namespaces, VM names), then every translation module, then a
 // stable order. Pure: the same inventory and options always give byte-identical objects and findings.
 import { enforceServerLimits, enforceSharedLimits } from './limits.js';
-import { createHash, type Hash } from 'node:crypto';
 import { indexInventory } from '../inventory/index.js';
 import type { Inventory, Server } from '../inventory/types.js';
 import type { PlanContext } from '../translate/context.js';
@@ -17,9 +16,13 @@ import { networkAttachmentDefinitions } from '../translate/server-networks.js';
 import { multiNetworkPoliciesFor } from '../translate/multi-network-policies.js';
 import { translateServer } from '../translate/vm.js';
 import { orderObjects } from './order.js';
+import { inventoryDigestOf, planIdOf, TOOL_GIT_VERSION, type PlanIdentity } from './plan-id.js';
 
 export interface Plan {
+  /** plan/plan-id.ts: over the inventory, the configuration and the tool version (or the user's planId). */
   planId: string;
+  /** What the plan id was made of, as the workflow records it in the cluster (workflow/plan-contract.ts). */
+  identity: PlanIdentity;
   cloud: string;
   objects: PlanObject[];
   findings: Finding[];
@@ -33,65 +36,6 @@ export interface PlannedServer {
   status: string;
   namespace: string;
   vmName: string;
-}
-
-/** A stable id of the inventory content: the same inventory gives the same plan id. */
-export function planIdOf(inventory: Inventory): string {
-  // Hash the content without the collection timestamp, so re-collecting an unchanged cloud keeps the id.
-  // The hash is of JSON.stringify({ cloud, content }), fed to it piece by piece (each server, each
-  // port, …) so that a large inventory is never one 30 MB string; the bytes, and so the id, are the same.
-  const { metadata, ...content } = inventory;
-  const hash = createHash('sha256');
-  updateJson(hash, { cloud: metadata.cloud, content }, 3);
-  return hash.digest('hex').slice(0, 10);
-}
-
-/**
- * Feed JSON.stringify(value) to `hash`, stringifying separately below `depth` levels of nesting. The
- * pieces are gathered into ~64 KB chunks before each `hash.update` (one call into the native hash per
- * chunk rather than per piece: a 10,000-server inventory is ~150,000 pieces).
- */
-function updateJson(hash: Hash, value: unknown, depth: number): void {
-  const chunk = { parts: [] as string[], size: 0 };
-  const push = (text: string) => {
-    chunk.parts.push(text);
-    chunk.size += text.length;
-    if (chunk.size >= 65_536) {
-      hash.update(chunk.parts.join(''));
-      chunk.parts = [];
-      chunk.size = 0;
-    }
-  };
-  pushJson(push, value, depth);
-  if (chunk.parts.length > 0) hash.update(chunk.parts.join(''));
-}
-
-function pushJson(push: (text: string) => void, value: unknown, depth: number): void {
-  if (depth === 0 || value === null || typeof value !== 'object' || typeof (value as { toJSON?: unknown }).toJSON === 'function') {
-    push(JSON.stringify(value) ?? 'null');
-    return;
-  }
-  if (Array.isArray(value)) {
-    push('[');
-    for (let i = 0; i < value.length; i++) {
-      if (i > 0) push(',');
-      pushJson(push, value[i], depth - 1);
-    }
-    push(']');
-    return;
-  }
-  push('{');
-  let first = true;
-  const record = value as Record<string, unknown>;
-  for (const key of Object.keys(record)) {
-    const v = record[key];
-    // What JSON.stringify leaves out of an object.
-    if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
-    push(`${first ? '' : ','}${JSON.stringify(key)}:`);
-    first = false;
-    pushJson(push, v, depth - 1);
-  }
-  push('}');
 }
 
 /**
@@ -145,6 +89,7 @@ function stampPlanLabels(objects: PlanObject[], planId: string): void {
  */
 export interface PlanBuilder {
   planId: string;
+  identity: PlanIdentity;
   cloud: string;
   /** Servers in report order (namespace/vmName), with where they go. */
   servers: PlannedServer[];
@@ -154,8 +99,9 @@ export interface PlanBuilder {
   translate(server: Server): Translation;
 }
 
-export function preparePlan(inventory: Inventory, config: PlanConfig = defaultPlanConfig()): PlanBuilder {
-  const planId = config.planId ?? planIdOf(inventory);
+export function preparePlan(inventory: Inventory, config: PlanConfig = defaultPlanConfig(), toolVersion = TOOL_GIT_VERSION): PlanBuilder {
+  const identity: PlanIdentity = { inventoryDigest: inventoryDigestOf(inventory), config, toolVersion };
+  const planId = config.planId ?? planIdOf(identity);
   const index = indexInventory(inventory);
   const tenancy = assignNamespaces(inventory, config, planId);
   const names = assignVmNames(inventory.servers, tenancy.namespaceByProject);
@@ -198,6 +144,7 @@ export function preparePlan(inventory: Inventory, config: PlanConfig = defaultPl
 
   return {
     planId,
+    identity,
     cloud: inventory.metadata.cloud,
     servers,
     shared,
@@ -210,8 +157,8 @@ export function preparePlan(inventory: Inventory, config: PlanConfig = defaultPl
   };
 }
 
-export function buildPlan(inventory: Inventory, config: PlanConfig = defaultPlanConfig()): Plan {
-  const builder = preparePlan(inventory, config);
+export function buildPlan(inventory: Inventory, config: PlanConfig = defaultPlanConfig(), toolVersion = TOOL_GIT_VERSION): Plan {
+  const builder = preparePlan(inventory, config, toolVersion);
   const objects: PlanObject[] = builder.shared.objects.slice();
   const findings: Finding[] = builder.shared.findings.slice();
   for (const server of inventory.servers) {
@@ -219,7 +166,14 @@ export function buildPlan(inventory: Inventory, config: PlanConfig = defaultPlan
     for (const o of part.objects) objects.push(o);
     for (const f of part.findings) findings.push(f);
   }
-  return { planId: builder.planId, cloud: builder.cloud, objects: orderObjects(objects), findings: sortFindings(findings), servers: builder.servers };
+  return {
+    planId: builder.planId,
+    identity: builder.identity,
+    cloud: builder.cloud,
+    objects: orderObjects(objects),
+    findings: sortFindings(findings),
+    servers: builder.servers,
+  };
 }
 
 /**

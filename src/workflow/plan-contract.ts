@@ -4,8 +4,9 @@
 // was reviewed. A command given other options, another inventory or run by another version stops with a
 // readable diff; `--replan` records the new plan on purpose (docs/workflow.md, "The plan is the contract").
 // The contract and its diff are pure; PlanRecordStore reads and writes the ConfigMap.
-import { createHash } from 'node:crypto';
 import { MigrateError } from '../errors.js';
+import type { Plan } from '../plan/build.js';
+import { canonicalJson, planIdOf } from '../plan/plan-id.js';
 import type { PlanConfig } from '../translate/model.js';
 import { LABELS, MANAGER, toDnsLabel } from '../translate/naming.js';
 import type { Kube } from './kube-ops.js';
@@ -14,7 +15,7 @@ export const PLAN_NAMESPACE = 'openstack-migrate';
 export const PLAN_COMPONENT = 'plan';
 
 export interface PlanContract {
-  /** sha256 (16 hex) over inventory digest + configuration + tool version. */
+  /** The plan id (plan/plan-id.ts): sha256 (16 hex) over inventory digest + configuration + tool version. */
   planId: string;
   cloud: string;
   /** Digest of the inventory content (the plan's own inventory hash: collection time excluded). */
@@ -30,29 +31,19 @@ export interface RecordedPlan extends PlanContract {
   inventoryFile?: string;
 }
 
-/** JSON with object keys sorted, so that the id does not depend on the order options were given in. */
-export function canonicalJson(value: unknown): string {
-  const sort = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(sort);
-    if (v && typeof v === 'object')
-      return Object.fromEntries(
-        Object.keys(v)
-          .sort()
-          .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
-          .map((k) => [k, sort((v as Record<string, unknown>)[k])]),
-      );
-    return v;
-  };
-  return JSON.stringify(sort(value));
-}
-
+/**
+ * The contract of a plan: the same id as the plan's labels and report (plan/plan-id.ts), with what it was
+ * made of. `config.planId`, a name the user gave the plan, is the id when set, and is recorded (and diffed).
+ */
 export function planContract(input: { cloud: string; inventoryDigest: string; config: PlanConfig; toolVersion: string }): PlanContract {
   const config = JSON.parse(canonicalJson(input.config)) as PlanConfig;
-  const planId = createHash('sha256')
-    .update(canonicalJson({ inventory: input.inventoryDigest, config, toolVersion: input.toolVersion }))
-    .digest('hex')
-    .slice(0, 16);
+  const planId = config.planId ?? planIdOf({ inventoryDigest: input.inventoryDigest, config, toolVersion: input.toolVersion });
   return { planId, cloud: input.cloud, inventoryDigest: input.inventoryDigest, toolVersion: input.toolVersion, config };
+}
+
+/** The contract of a built plan: what `plan` printed and labelled is what the workflow records. */
+export function contractOfPlan(plan: Pick<Plan, 'cloud' | 'identity'>): PlanContract {
+  return planContract({ cloud: plan.cloud, ...plan.identity });
 }
 
 /** Leaf values of a configuration by dotted path (`loadBalancer.mode`, `networkMap.ext-net`). */
@@ -141,12 +132,14 @@ export async function enforceContract(
     if (!options.dryRun) await store.save(record());
     return { action: 'recorded' };
   }
-  if (recorded.planId === contract.planId) return { action: 'matches', recorded };
+  // Same content, not only the same id: a plan named by the user (config.planId) keeps its id when its
+  // inventory or options change.
+  const diff = diffContracts(recorded, contract);
+  if (recorded.planId === contract.planId && diff.length === 0) return { action: 'matches', recorded };
   if (options.replan) {
     if (!options.dryRun) await store.save(record());
     return { action: 'replanned', recorded };
   }
-  const diff = diffContracts(recorded, contract);
   throw new MigrateError(
     'conflict',
     [

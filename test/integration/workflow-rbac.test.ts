@@ -66,6 +66,8 @@ function grants(role: Role): Set<string> {
 const NOT_EXERCISED: Record<string, string> = {
   'get /secrets':
     'import adopting an import already under way (a rerun after an interrupted one) reads its token Secret for the expiry: src/workflow/import.ts',
+  'create /namespaces':
+    'the first workflow command on a cluster where plan --apply has not recorded the plan creates namespace openstack-migrate for it: src/workflow/plan-contract.ts (here plan --apply ran first)',
 };
 
 /** One Kubernetes request the plugin sent with a given token. */

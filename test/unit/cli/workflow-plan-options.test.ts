@@ -6,7 +6,7 @@ import { backupCommand } from '../../../src/cli/backup.js';
 import { cutoverCommand } from '../../../src/cli/cutover.js';
 import { importCommand } from '../../../src/cli/import.js';
 import { planCommand } from '../../../src/cli/plan.js';
-import { PLAN_OPTION_KEYS } from '../../../src/cli/workflow-common.js';
+import { PLAN_OPTION_KEYS } from '../../../src/cli/plan-options.js';
 
 const optionsOf = (command: { builder?: unknown }) => {
   const argv = (command.builder as (a: Argv) => Argv)(yargs([]));
@@ -27,5 +27,29 @@ describe('plan options on the workflow commands', () => {
       expect(options.has(kebab(key)), `--${kebab(key)}`).toBe(true);
     }
     expect(options.has('replan')).toBe(true);
+  });
+
+  // Options of `plan` that decide what it outputs or applies, not what is planned.
+  const OUTPUT_ONLY = new Set([
+    'inventory',
+    'out',
+    'output',
+    'report-format',
+    'report',
+    'strict',
+    'apply',
+    'include-workloads',
+    'force-conflicts',
+    'show-exact',
+    'dry-run',
+    'replan',
+  ]);
+  it('every other option of plan is a plan-shaping option the workflow commands take (none forgotten)', () => {
+    const shaping = [...plan].filter((k) => !OUTPUT_ONLY.has(k) && k.length > 1 && !/[A-Z]/.test(k) && k !== 'help' && k !== 'version' && k !== '$0');
+    expect(shaping.sort()).toEqual(PLAN_OPTION_KEYS.map(kebab).sort());
+    for (const command of [backupCommand, importCommand, cutoverCommand]) {
+      const options = optionsOf(command);
+      expect(shaping.filter((k) => !options.has(k))).toEqual([]);
+    }
   });
 });

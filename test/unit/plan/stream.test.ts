@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadInventoryFile } from '../../../src/inventory/load.js';
 import type { Inventory } from '../../../src/inventory/types.js';
-import { buildPlan, planIdOf, preparePlan } from '../../../src/plan/build.js';
+import { buildPlan, preparePlan } from '../../../src/plan/build.js';
+import { inventoryDigestOf as planIdOf } from '../../../src/plan/plan-id.js';
 import { streamPlanFiles } from '../../../src/plan/stream.js';
 import { StagedDirectory, planFileEntries } from '../../../src/plan/write.js';
 import { assembleReport, buildReport } from '../../../src/report/summary.js';
@@ -82,7 +83,7 @@ describe('plan written namespace by namespace', () => {
   });
 });
 
-describe('plan id', () => {
+describe('inventory digest (part of the plan id)', () => {
   const reference = (inv: Inventory) => {
     const { metadata, ...content } = inv;
     return createHash('sha256')

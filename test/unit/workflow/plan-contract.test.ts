@@ -1,9 +1,15 @@
 // The plan is the contract (src/workflow/plan-contract.ts): recorded once, then held to; a different plan
 // stops with a readable diff unless --replan.
+import { readFileSync } from 'node:fs';
+import yaml from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { MigrateError } from '../../../src/errors.js';
+import type { Inventory } from '../../../src/inventory/types.js';
+import { buildPlan } from '../../../src/plan/build.js';
 import { resolvePlanConfig } from '../../../src/plan/config.js';
-import { diffContracts, enforceContract, planContract, type RecordedPlan } from '../../../src/workflow/plan-contract.js';
+import { TOOL_GIT_VERSION } from '../../../src/plan/plan-id.js';
+import { LABELS } from '../../../src/translate/naming.js';
+import { contractOfPlan, diffContracts, enforceContract, planContract, type RecordedPlan } from '../../../src/workflow/plan-contract.js';
 
 function memoryStore() {
   let saved: RecordedPlan | undefined;
@@ -73,5 +79,39 @@ describe('plan contract', () => {
     const a = planContract({ ...base, config: resolvePlanConfig({}, {}) });
     expect(diffContracts(a, a)).toEqual([]);
     expect(diffContracts(a, planContract({ ...base, toolVersion: 'v9', config: a.config }))).toEqual(['tool version: v0.1.0 → v9']);
+  });
+});
+
+describe('one plan id for the plan, its objects and its contract (issue 12 item 1)', () => {
+  const inventory = yaml.load(readFileSync(new URL('../../../examples/cloud.yaml', import.meta.url), 'utf8')) as Inventory;
+
+  it('the id plan prints and stamps is the contract id, and changes with the options and the tool version', () => {
+    const config = resolvePlanConfig({}, {});
+    const plan = buildPlan(inventory, config);
+    expect(plan.planId).toMatch(/^[0-9a-f]{16}$/);
+    expect(contractOfPlan(plan).planId).toBe(plan.planId);
+    expect(new Set(plan.objects.map((o) => o.metadata.labels?.[LABELS.planId]))).toEqual(new Set([plan.planId]));
+    expect(plan.identity.toolVersion).toBe(TOOL_GIT_VERSION);
+    // The recorded (canonical) configuration rebuilds the same plan id, as the workflow does without options.
+    expect(buildPlan(inventory, contractOfPlan(plan).config).planId).toBe(plan.planId);
+    const other = buildPlan(inventory, resolvePlanConfig({}, { volumeMode: 'Block' }));
+    expect(other.planId).not.toBe(plan.planId);
+    expect(contractOfPlan(other).planId).toBe(other.planId);
+    expect(buildPlan(inventory, config, 'v9.9.9').planId).not.toBe(plan.planId);
+  });
+
+  it('a plan named by the user keeps its name, and a changed plan under the same name still stops', async () => {
+    const named = buildPlan(inventory, { ...resolvePlanConfig({}, {}), planId: 'wave-1' });
+    expect(named.planId).toBe('wave-1');
+    expect(contractOfPlan(named).planId).toBe('wave-1');
+    const store = memoryStore();
+    await enforceContract(store, contractOfPlan(named), {});
+    const changed = contractOfPlan(buildPlan(inventory, { ...resolvePlanConfig({}, { volumeMode: 'Block' }), planId: 'wave-1' }));
+    const error = await enforceContract(store, changed, {}).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(MigrateError);
+    expect((error as Error).message).toContain('config volumeMode: (unset) → "Block"');
   });
 });
