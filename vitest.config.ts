@@ -2,8 +2,9 @@ import { defineConfig } from 'vitest/config';
 
 // Three projects: `unit` (pure, fast, no servers), `integration` (real kube-apiserver, local OpenStack
 // API server, and the minicloud when it is up) and `guest` (a Debian guest booted under QEMU TCG, minutes
-// per boot on one core: its own project so that it runs beside the integration files, which take one core
-// at a time). `npm test` runs all three; see scripts/test.sh.
+// per boot on one core: its own project, which scripts/test.sh runs in a second vitest process beside the
+// other two, since in one process vitest runs the integration project's files in a phase of their own).
+// `npm test` runs all three; `npx vitest run` alone runs them one after the other.
 export default defineConfig({
   test: {
     projects: [
