@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +6,7 @@ import { completionScript, NPM_EXECUTABLE, PLUGIN_EXECUTABLE } from '../../../sr
 import { runMain } from './run-main.js';
 
 describe('completion', () => {
-  it('bash: registers a yargs completion function for both executable names, and bash accepts it', async () => {
+  it('bash: registers a yargs completion function for both executable names', async () => {
     const script = await completionScript('bash');
     for (const name of [PLUGIN_EXECUTABLE, NPM_EXECUTABLE]) {
       expect(script).toContain(`complete -o bashdefault -o default -F _${name}_yargs_completions ${name}\n`);
@@ -15,10 +14,7 @@ describe('completion', () => {
       expect(script).toContain(`< <(${name} --get-yargs-completions "\${args[@]}")`);
     }
     expect(script).toContain(`${PLUGIN_EXECUTABLE} completion bash >> ~/.bashrc`);
-    const bash = spawnSync('bash', ['-c', `set -e; eval "$(cat)"; complete -p ${PLUGIN_EXECUTABLE} ${NPM_EXECUTABLE}`], { input: script, encoding: 'utf8' });
-    expect(bash.stderr).toBe('');
-    expect(bash.status).toBe(0);
-    expect(bash.stdout.trim().split('\n')).toHaveLength(2);
+    // bash itself accepts it: test/integration/completion-shells.test.ts
   });
 
   it('zsh: one #compdef line naming both executables, a _describe-based function for each', async () => {

@@ -1,18 +1,14 @@
 // `inventory -o FILE` writes a file atomically and never leaves temporary files: a directory or `/` is
 // refused before anything is read or written, and temporary files of killed runs are removed (issue 11 item 4).
 import { describe, expect, it } from 'vitest';
+import { NO_SUCH_PID } from '../../support/pids.js';
 import { mkdtempSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatInventory, loadInventoryFile, saveInventoryFile } from '../../../src/inventory/load.js';
 import { runCli } from '../../support/cli-run.js';
 
 const EXAMPLE = join(import.meta.dirname, '../../../examples/cloud.yaml');
-
-function deadPid(): number {
-  return Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
-}
 
 describe('saving an inventory', () => {
   it('refuses a directory, with one clear line and no temporary file', async () => {
@@ -41,7 +37,7 @@ describe('saving an inventory', () => {
   it('removes temporary files that killed runs left, and keeps what is not its own', async () => {
     const inv = await loadInventoryFile(EXAMPLE);
     const d = mkdtempSync(join(tmpdir(), 'inv-'));
-    const dead = deadPid();
+    const dead = NO_SUCH_PID;
     writeFileSync(join(d, `.inv.yaml.${dead}.tmp`), formatInventory(inv, 'yaml').slice(0, 5000));
     writeFileSync(join(d, `.inv.yaml.${dead + 1}.tmp`), "somebody else's file");
     writeFileSync(join(d, `.inv.yaml.${process.ppid}.tmp`), '');

@@ -1,8 +1,8 @@
 // The directory layout must be applicable by `kubectl apply -R -f` in dependency order, and replacing a
 // previous plan directory must be all-or-nothing.
 import { describe, expect, it } from 'vitest';
+import { NO_SUCH_PID } from '../../support/pids.js';
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, existsSync, writeFileSync, mkdirSync, symlinkSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { orderObjects } from '../../../src/plan/order.js';
@@ -161,7 +161,7 @@ describe('plan --out never deletes what the tool did not write (issue 11 items 1
   it('removes the staging and swap directories killed runs left, and only those', async () => {
     const d = mkdtempSync(join(tmpdir(), 'plan-'));
     const out = join(d, 'plan');
-    const dead = deadPid();
+    const dead = NO_SUCH_PID;
     // What a plan killed while writing leaves: a staging directory with the marker and some files.
     const tmp = join(d, `.plan.tmp-${dead}`);
     mkdirSync(join(tmp, 'namespaces', 'a'), { recursive: true });
@@ -182,9 +182,3 @@ describe('plan --out never deletes what the tool did not write (issue 11 items 1
     expect(readdirSync(d).sort()).toEqual([`.plan.tmp-${dead + 1}`, `.plan.tmp-${process.ppid}`, 'plan'].sort());
   });
 });
-
-/** A process id that no process has now. */
-function deadPid(): number {
-  const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
-  return Number(child.stdout);
-}

@@ -5,7 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 
-const repo = join(import.meta.dirname, '../../..');
+const repo = join(import.meta.dirname, '../..');
 const entry = join(repo, 'test/support/cli-main-entry.ts');
 const EXAMPLE = join(repo, 'examples/cloud.yaml');
 

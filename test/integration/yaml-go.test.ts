@@ -6,9 +6,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { toYaml } from '../../../src/plan/yaml.js';
+import { toYaml } from '../../src/plan/yaml.js';
 
-const repo = join(import.meta.dirname, '../../..');
+const repo = join(import.meta.dirname, '../..');
 let decoder: string;
 beforeAll(() => {
   decoder = process.env.OSM_K8S_YAML_DECODE || execFileSync('bash', [join(repo, 'scripts/k8s-yaml-decode.sh')], { encoding: 'utf8' }).trim();
