@@ -3,6 +3,7 @@
 import type { Flavor, Image, Inventory, Server } from '../../src/inventory/types.js';
 import type { Finding, KubeObject, PlanConfig } from '../../src/translate/model.js';
 import { translateServer } from '../../src/translate/vm.js';
+import { at } from './must.js';
 import { addFlavor, addImage, addServer, contextFor, emptyInventory } from './inventory-builder.js';
 import { validateObjects } from './schema-validate.js';
 
@@ -63,6 +64,6 @@ export function outcomeOf(findings: Finding[], attribute: string): string | unde
   const list = findingsFor(findings, attribute);
   if (list.length === 0) return undefined;
   // 'error' (invalid input: plan refuses to write) and 'blocker' outrank the outcome in table rows.
-  const f = list.find((x) => x.severity === 'error') ?? list.find((x) => x.severity === 'blocker') ?? list[0];
+  const f = list.find((x) => x.severity === 'error') ?? list.find((x) => x.severity === 'blocker') ?? at(list, 0, 'finding');
   return f.severity === 'error' || f.severity === 'blocker' ? f.severity : f.outcome;
 }
