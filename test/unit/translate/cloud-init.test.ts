@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { addKeypair } from '../../support/inventory-builder.js';
 import { outcomeOf, translateRow } from '../../support/vm-fixture.js';
+import { must } from '../../support/must.js';
 
 const USER_DATA = Buffer.from('#cloud-config\npassword: s3cret-in-user-data\n').toString('base64');
 
@@ -47,7 +48,7 @@ describe('user data + key pair → cloud-init', () => {
     expect(JSON.stringify(r.vm)).not.toContain('s3cret');
     expect(JSON.stringify(r.vm)).not.toContain(USER_DATA);
     const keySecret = r.secrets.find((s) => s.data['alice-key'])!;
-    expect(Buffer.from(keySecret.data['alice-key'], 'base64').toString()).toMatch(/^ssh-ed25519 /);
+    expect(Buffer.from(must(keySecret.data['alice-key'], 'the alice-key entry'), 'base64').toString()).toMatch(/^ssh-ed25519 /);
     expect(r.t.accessCredentials).toEqual([{ sshPublicKey: { source: { secret: { secretName: keySecret.metadata.name } }, propagationMethod: propagation } }]);
     expect(outcomeOf(r.findings, 'server.key_name')).toBe('exact');
     // Identity kept, so user data does not run again.

@@ -3,6 +3,7 @@ import { inCidr, netmaskOf } from '../../../src/translate/network-data.js';
 import { addNetwork } from '../../support/inventory-builder.js';
 import { translateRow } from '../../support/vm-fixture.js';
 import type { Inventory, Server } from '../../../src/inventory/types.js';
+import { must } from '../../support/must.js';
 
 // A server on a pod network (frontend) and a secondary network (backend) whose subnet names Neutron's DHCP
 // port (.2, held by no port in the inventory) and a real DNS server as nameservers, has a gateway, a host
@@ -31,7 +32,7 @@ function twoNics(inv: Inventory, server: Server) {
 
 function networkData(r: ReturnType<typeof translateRow>): any {
   const secret = r.secrets.find((s) => s.data.networkdata)!;
-  return JSON.parse(Buffer.from(secret.data.networkdata, 'base64').toString('utf8'));
+  return JSON.parse(Buffer.from(must(secret.data.networkdata, 'the networkdata entry'), 'base64').toString('utf8'));
 }
 
 describe('guest network data', () => {

@@ -6,6 +6,7 @@ import { addNetwork, addServer, contextFor, emptyInventory } from '../../support
 import { outcomeOf, translateRow } from '../../support/vm-fixture.js';
 import { validateObjects } from '../../support/schema-validate.js';
 import type { Inventory, Server } from '../../../src/inventory/types.js';
+import { at, must } from '../../support/must.js';
 
 function twoNics(inv: Inventory, server: Server) {
   const a = addNetwork(inv, { name: 'frontend' }, { cidr: '10.0.0.0/24', gatewayIp: '10.0.0.1', dnsNameservers: ['10.0.0.2'] });
@@ -43,7 +44,7 @@ describe('NICs → interfaces and networks', () => {
     const r = translateRow({ setup: twoNics, config: { guestDatasource: 'nocloud' } });
     const secret = r.secrets.find((s) => s.data.networkdata)!;
     expect(r.t.volumes.find((v: any) => v.name === 'cloudinit').cloudInitNoCloud.networkDataSecretRef).toEqual({ name: secret.metadata.name });
-    const data = yaml.load(Buffer.from(secret.data.networkdata, 'base64').toString('utf8'));
+    const data = yaml.load(Buffer.from(must(secret.data.networkdata, 'the networkdata entry'), 'base64').toString('utf8'));
     expect(data).toEqual({
       version: 2,
       ethernets: {
@@ -60,7 +61,7 @@ describe('NICs → interfaces and networks', () => {
 
   it.each([
     {
-      map: (inv: Inventory) => ({ [inv.networks[0].id]: { type: 'multus' as const, networkName: 'infra/frontend-net' } }),
+      map: (inv: Inventory) => ({ [at(inv.networks, 0, 'network').id]: { type: 'multus' as const, networkName: 'infra/frontend-net' } }),
       nets: [
         { name: 'nic0', multus: { networkName: 'infra/frontend-net' } },
         { name: 'nic1', multus: { networkName: 'backend' } },

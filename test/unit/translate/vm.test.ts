@@ -4,6 +4,7 @@ import { metadataAnnotationKey, translateServer } from '../../../src/translate/v
 import { addFlavor, addImage, addNetwork, addSecurityGroup, addServer, contextFor, emptyInventory } from '../../support/inventory-builder.js';
 import { validateObject } from '../../support/schema-validate.js';
 import { outcomeOf, translateRow } from '../../support/vm-fixture.js';
+import { at } from '../../support/must.js';
 
 describe('VirtualMachine identity, labels and annotations', () => {
   it('name/namespace from the context; plugin labels on VM and template; one label per security group on the template', () => {
@@ -18,7 +19,8 @@ describe('VirtualMachine identity, labels and annotations', () => {
     });
     expect(r.schemaErrors).toEqual([]);
     expect(r.vm.metadata).toMatchObject({ name: 'web-1', namespace: 'web' });
-    const [web, ssh] = r.inventory.securityGroups;
+    const web = at(r.inventory.securityGroups, 0, 'security group');
+    const ssh = at(r.inventory.securityGroups, 1, 'security group');
     const expectedTemplate = {
       [LABELS.managedBy]: MANAGER,
       [LABELS.serverId]: r.server.id,
@@ -33,7 +35,7 @@ describe('VirtualMachine identity, labels and annotations', () => {
       [ANNOTATIONS.sourceId]: r.server.id,
       [ANNOTATIONS.sourceName]: 'web-1',
       [ANNOTATIONS.flavorName]: 'm1.small',
-      [ANNOTATIONS.imageId]: r.inventory.images[0].id,
+      [ANNOTATIONS.imageId]: at(r.inventory.images, 0, 'image').id,
       [ANNOTATIONS.phase]: 'planned',
     });
   });
@@ -48,7 +50,7 @@ describe('VirtualMachine identity, labels and annotations', () => {
     const out = metadataAnnotationKey(key);
     if (typeof annotation === 'string') expect(out.key).toBe(annotation);
     else expect(out.key).toMatch(annotation);
-    expect(out.key.split('/')[1].length).toBeLessThanOrEqual(63);
+    expect(at(out.key.split('/'), 1, 'name part of the key').length).toBeLessThanOrEqual(63);
     expect(out.changed).toBe(changed);
     const r = translateRow({ server: { metadata: { [key]: 'v' } } });
     expect(r.schemaErrors).toEqual([]);
