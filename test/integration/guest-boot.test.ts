@@ -32,6 +32,7 @@ import { bootGuest, guestImageDir, newDisk, type GuestReport } from '../support/
 import type { Finding } from '../../src/translate/model.js';
 import { kubevirtSeed, novaConfigDrive } from '../support/seed-builders.js';
 import { addKeypair, addNetwork, addServer, emptyInventory } from '../support/inventory-builder.js';
+import { at, must } from '../support/must.js';
 
 const EXAMPLE = join(import.meta.dirname, '../../examples/cloud.yaml');
 const imageDir = guestImageDir();
@@ -144,7 +145,7 @@ function expectSameMachine(p: Planned, nova: GuestReport, kubevirt: GuestReport,
   expect(kubevirt.instanceId).toBe(p.server.id);
   expect(kubevirt.hostKeys).toEqual(nova.hostKeys);
   expect(kubevirt.runcmdMarker).toBe(1);
-  expect(kubevirt.dmi.product_uuid.toLowerCase()).toBe(p.server.id);
+  expect(must(kubevirt.dmi.product_uuid, 'the DMI product_uuid').toLowerCase()).toBe(p.server.id);
   expect(kubevirt.dmi.sys_vendor).toBe('KubeVirt');
   expect(kubevirt.hostname).toBe(p.vm.spec.template.spec.hostname);
   // The authorized key of the default user, as on Nova, and the one the VM's accessCredentials carry.
@@ -172,7 +173,8 @@ describe.skipIf(!imageDir)('a guest moved from Nova to KubeVirt wakes up as the 
       expectSameMachine(p, nova, kubevirt, seed.publicKeys);
       // cloud-init keeps its cached Nova datasource (the SMBIOS UUID still matches): the config drive it read on Nova.
       expect(kubevirt.datasource).toBe(nova.datasource);
-      const [pod, second] = server.interfaces.map((n) => nicOf(kubevirt, n.macAddress));
+      const pod = nicOf(kubevirt, at(server.interfaces, 0, 'interface').macAddress);
+      const second = nicOf(kubevirt, at(server.interfaces, 1, 'interface').macAddress);
       // nic0 was static on Nova (subnet without DHCP) and stays so: no masquerade DHCP address. Reported lost.
       expect(outcome(p, 'server.interfaces[0] (guest network configuration)')).toBe('lost');
       expect(pod.addrs).toContain('10.11.0.20/24');
@@ -230,7 +232,8 @@ describe.skipIf(!imageDir)('a guest moved from Nova to KubeVirt wakes up as the 
       expect(guest.hostname).toBe('db-1');
       for (const key of seed.publicKeys) expect(guest.authorizedKeys.some((k) => k.includes('/home/') && k.endsWith(key))).toBe(true);
       // nic0 (pod): DHCP from the masquerade stand-in, the only default route.
-      const [pod, second] = server.interfaces.map((n) => nicOf(guest, n.macAddress));
+      const pod = nicOf(guest, at(server.interfaces, 0, 'interface').macAddress);
+      const second = nicOf(guest, at(server.interfaces, 1, 'interface').macAddress);
       expect(pod.addrs.some((a) => a.startsWith('10.0.2.'))).toBe(true);
       expect(guest.routes4.filter((r) => r.dst === 'default')).toEqual([{ dst: 'default', gateway: '10.0.2.1', dev: pod.ifname }]);
       // nic1: its Neutron addresses, its subnet's host route, MTU 1450, its subnet's DNS server (not Neutron's DHCP port).

@@ -19,6 +19,7 @@ import { LABELS } from '../../src/translate/naming.js';
 import { admit, admitToolsPresent } from '../support/kubevirt-admit.js';
 import { translateRow } from '../support/vm-fixture.js';
 import { addNetwork } from '../support/inventory-builder.js';
+import { at, must } from '../support/must.js';
 
 const EXAMPLE = join(import.meta.dirname, '../../examples/cloud.yaml');
 const hasCloudInit = (() => {
@@ -89,7 +90,7 @@ function netConvert(name: string, kind: 'yaml' | 'network_data.json', data: stri
   for (const [i, mac] of macs.entries()) args.push('--mac', `nic${i},${mac}`);
   execFileSync('cloud-init', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const netplanDir = join(dir, 'etc/netplan');
-  const file = readdirSync(netplanDir)[0];
+  const file = at(readdirSync(netplanDir), 0, 'netplan file');
   const doc = yaml.load(readFileSync(join(netplanDir, file), 'utf8')) as { network: { ethernets: Record<string, RenderedNic> } };
   const byMac: Record<string, RenderedNic> = {};
   for (const eth of Object.values(doc.network.ethernets)) byMac[eth.match!.macaddress!] = eth;
@@ -149,11 +150,9 @@ describe.skipIf(!hasCloudInit)("cloud-init's own reading of each VM's seed", () 
         if (podMacs.length > 0) expect(defaults, `${server.name} ${mac}: default route on a secondary NIC`).toEqual([]);
         expect(nic.dhcp4 === true, `${server.name} ${mac}: DHCP only on the pod NIC`).toBe(podMacs.includes(mac));
       }
-      const expected = EXPECTED[server.name];
-      expect(expected, `no expectation written for ${server.name}`).toBeDefined();
+      const expected = must(EXPECTED[server.name], `an expectation for ${server.name}`);
       for (const [mac, want] of Object.entries(expected)) {
-        const got = nics[mac];
-        expect(got, `${server.name} ${mac}`).toBeDefined();
+        const got = must(nics[mac], `${server.name} ${mac}`);
         expect(
           { dhcp4: got.dhcp4, addresses: got.addresses, routes: got.routes, nameservers: got.nameservers?.addresses, mtu: got.mtu },
           `${server.name} ${mac}`,
