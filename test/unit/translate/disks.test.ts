@@ -18,7 +18,7 @@ describe('root disk size = max(flavor disk, image min_disk, image virtual size)'
     const r = translateRow({ flavor: { disk }, image: { minDisk, virtualSize } });
     expect(r.schemaErrors).toEqual([]);
     const root = r.dataVolumes.find((dv) => dv.metadata.annotations?.[ANNOTATIONS.diskRole] === 'root')!;
-    expect(root.spec.storage.resources.requests.storage).toBe(size);
+    expect(root.spec.storage?.resources?.requests?.storage).toBe(size);
     expect(root.metadata.annotations?.[ANNOTATIONS.imageId]).toBe(r.inventory.images[0]?.id);
   });
   it('unknown size → blocker', () => {

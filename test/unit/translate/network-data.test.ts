@@ -38,7 +38,7 @@ function networkData(r: ReturnType<typeof translateRow>): any {
 describe('guest network data', () => {
   it('config drive: OpenStack network_data.json (links/networks), not cloud-init v2', () => {
     const r = translateRow({ setup: twoNics });
-    expect(r.t.volumes.find((v: any) => v.name === 'cloudinit').cloudInitConfigDrive.networkDataSecretRef).toBeDefined();
+    expect(r.t.volumes.find((v) => v.name === 'cloudinit')?.cloudInitConfigDrive?.networkDataSecretRef).toBeDefined();
     const data = networkData(r);
     expect(data.version).toBeUndefined();
     expect(data.links).toEqual([

@@ -43,7 +43,7 @@ describe('NICs → interfaces and networks', () => {
   it('static addresses of Multus NICs go to cloud-init network data (v2 for NoCloud) in the Secret; the default route stays on the pod NIC', () => {
     const r = translateRow({ setup: twoNics, config: { guestDatasource: 'nocloud' } });
     const secret = r.secrets.find((s) => s.data.networkdata)!;
-    expect(r.t.volumes.find((v: any) => v.name === 'cloudinit').cloudInitNoCloud.networkDataSecretRef).toEqual({ name: secret.metadata.name });
+    expect(r.t.volumes.find((v) => v.name === 'cloudinit')?.cloudInitNoCloud?.networkDataSecretRef).toEqual({ name: secret.metadata.name });
     const data = yaml.load(Buffer.from(must(secret.data.networkdata, 'the networkdata entry'), 'base64').toString('utf8'));
     expect(data).toEqual({
       version: 2,
@@ -97,7 +97,7 @@ describe('NICs → interfaces and networks', () => {
 
   it('hw_vif_model applies to every NIC', () => {
     const r = translateRow({ setup: twoNics, imageProperties: { hw_vif_model: 'e1000' } });
-    expect(r.d.devices.interfaces.map((i: any) => i.model)).toEqual(['e1000', 'e1000']);
+    expect(r.d.devices.interfaces.map((i) => i.model)).toEqual(['e1000', 'e1000']);
   });
 });
 

@@ -28,7 +28,7 @@ describe('VirtualMachine identity, labels and annotations', () => {
       [securityGroupLabelKey(web)]: SECURITY_GROUP_LABEL_VALUE,
       [securityGroupLabelKey(ssh)]: SECURITY_GROUP_LABEL_VALUE,
     };
-    expect(r.vm.spec.template.metadata.labels).toEqual(expectedTemplate);
+    expect(r.vm.spec.template.metadata?.labels).toEqual(expectedTemplate);
     expect(r.vm.metadata.labels).toEqual({ ...expectedTemplate, [LABELS.component]: 'vm' });
     expect(r.vm.metadata.annotations).toMatchObject({
       [ANNOTATIONS.sourceKind]: 'server',
