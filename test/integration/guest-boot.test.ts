@@ -30,6 +30,8 @@ import type { KubeObject, PlanConfig } from '../../src/translate/model.js';
 import { LABELS } from '../../src/translate/naming.js';
 import { bootGuest, guestImageDir, newDisk, type GuestReport } from '../support/guest-boot.js';
 import type { Finding } from '../../src/translate/model.js';
+import type { VirtualMachine } from '../../src/kube-types/index.js';
+import { translatedTemplateSpec } from '../support/vm-fixture.js';
 import { kubevirtSeed, novaConfigDrive } from '../support/seed-builders.js';
 import { addKeypair, addNetwork, addServer, emptyInventory } from '../support/inventory-builder.js';
 import { at, must } from '../support/must.js';
@@ -51,7 +53,7 @@ const BOOT_TEST_TIMEOUT = 40 * 60_000;
 
 interface Planned {
   server: Server;
-  vm: KubeObject & { spec: any };
+  vm: VirtualMachine;
   objects: KubeObject[];
   findings: Finding[];
   dir: string;
@@ -64,7 +66,10 @@ function planFor(inventory: Inventory, server: Server, config: PlanConfig, label
   mkdirSync(dir, { recursive: true });
   server.userData = Buffer.from(USER_DATA).toString('base64');
   const plan = buildPlan(inventory, config);
-  const vm = plan.objects.find((o) => o.kind === 'VirtualMachine' && o.metadata.labels?.[LABELS.serverId] === server.id) as Planned['vm'];
+  const vm = must(
+    plan.objects.find((o): o is VirtualMachine => o.kind === 'VirtualMachine' && o.metadata.labels?.[LABELS.serverId] === server.id),
+    `the VirtualMachine of ${server.name}`,
+  );
   const disk = join(dir, 'disk.qcow2');
   newDisk(imageDir!, disk);
   return {
@@ -74,7 +79,7 @@ function planFor(inventory: Inventory, server: Server, config: PlanConfig, label
     findings: plan.findings.filter((f) => f.serverId === server.id),
     dir,
     disk,
-    uefi: Boolean(vm.spec.template.spec.domain.firmware?.bootloader?.efi),
+    uefi: Boolean(translatedTemplateSpec(vm).domain.firmware?.bootloader?.efi),
   };
 }
 
@@ -105,7 +110,7 @@ function bootAsNova(inventory: Inventory, p: Planned): Promise<GuestReport> {
 
 async function bootAsKubevirt(p: Planned): Promise<{ report: GuestReport; seed: ReturnType<typeof kubevirtSeed> }> {
   const seed = kubevirtSeed(p.vm, p.objects, join(p.dir, 'kubevirt-seed'), join(p.dir, 'kubevirt-seed.iso'));
-  const interfaces = p.vm.spec.template.spec.domain.devices.interfaces as { macAddress: string; masquerade?: object }[];
+  const { interfaces } = translatedTemplateSpec(p.vm).domain.devices;
   const report = await bootGuest(
     imageDir!,
     {
@@ -116,7 +121,7 @@ async function bootAsKubevirt(p: Planned): Promise<{ report: GuestReport; seed: 
       scratch: p.dir,
       smbios: { manufacturer: 'KubeVirt', product: 'None', family: 'KubeVirt', uuid: seed.uuid, serial: seed.serial },
       seed: { iso: join(p.dir, 'kubevirt-seed.iso'), device: seed.device },
-      nics: interfaces.map((i) => ({ mac: i.macAddress, network: i.masquerade ? 'user' : 'socket' })),
+      nics: interfaces.map((i) => ({ mac: must(i.macAddress, `the MAC of interface ${i.name}`), network: i.masquerade ? 'user' : 'socket' })),
     },
     1_200_000,
   );
@@ -147,7 +152,7 @@ function expectSameMachine(p: Planned, nova: GuestReport, kubevirt: GuestReport,
   expect(kubevirt.runcmdMarker).toBe(1);
   expect(must(kubevirt.dmi.product_uuid, 'the DMI product_uuid').toLowerCase()).toBe(p.server.id);
   expect(kubevirt.dmi.sys_vendor).toBe('KubeVirt');
-  expect(kubevirt.hostname).toBe(p.vm.spec.template.spec.hostname);
+  expect(kubevirt.hostname).toBe(translatedTemplateSpec(p.vm).hostname);
   // The authorized key of the default user, as on Nova, and the one the VM's accessCredentials carry.
   const userKeys = (r: GuestReport) => r.authorizedKeys.filter((k) => k.includes('/home/'));
   expect(userKeys(kubevirt)).toEqual(userKeys(nova));

@@ -94,7 +94,7 @@ function hasData(secret: Secret): secret is VmResult['secrets'][number] {
 }
 
 /** The VM's spec.template.spec, checked to have the lists translateServer always writes. */
-function translatedTemplateSpec(vm: VirtualMachine): TranslatedTemplateSpec {
+export function translatedTemplateSpec(vm: VirtualMachine): TranslatedTemplateSpec {
   const t = must(vm.spec.template?.spec, 'spec.template.spec of the VirtualMachine');
   const { devices } = t.domain;
   const lists = { volumes: t.volumes, networks: t.networks, 'domain.devices.disks': devices.disks, 'domain.devices.interfaces': devices.interfaces };
