@@ -114,3 +114,11 @@ export function outcomeOf(findings: Finding[], attribute: string): string | unde
   const f = list.find((x) => x.severity === 'error') ?? list.find((x) => x.severity === 'blocker') ?? at(list, 0, 'finding');
   return f.severity === 'error' || f.severity === 'blocker' ? f.severity : f.outcome;
 }
+
+/** The VirtualMachine among `objects` (the one named `name` when given), or a thrown Error saying so. */
+export function vmIn(objects: readonly PlanObject[], name?: string): VirtualMachine {
+  return must(
+    objects.find((o): o is VirtualMachine => o.kind === 'VirtualMachine' && (name === undefined || o.metadata.name === name)),
+    name === undefined ? 'a VirtualMachine' : `the VirtualMachine ${name}`,
+  );
+}

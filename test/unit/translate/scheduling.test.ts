@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LABELS } from '../../../src/translate/naming.js';
 import { addServer, addServerGroup, contextFor } from '../../support/inventory-builder.js';
-import { outcomeOf, translateRow } from '../../support/vm-fixture.js';
+import { outcomeOf, translateRow, vmIn } from '../../support/vm-fixture.js';
 import { translateServer } from '../../../src/translate/vm.js';
 import { must } from '../../support/must.js';
 
@@ -88,8 +88,8 @@ describe('server group → pod (anti-)affinity on kubernetes.io/hostname', () =>
     else expect(affinity).toEqual({ preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term }] });
     // The selector must match the template labels of every member, this VM included.
     expect(r.vm.spec.template.metadata?.labels?.[LABELS.serverGroup]).toBe(group.id);
-    const peerVm = translateServer(contextFor(r.inventory), r.inventory.servers[1]!).objects.find((o) => o.kind === 'VirtualMachine') as any;
-    expect(peerVm.spec.template.metadata.labels[LABELS.serverGroup]).toBe(group.id);
+    const peerVm = vmIn(translateServer(contextFor(r.inventory), r.inventory.servers[1]!).objects);
+    expect(peerVm.spec.template.metadata?.labels?.[LABELS.serverGroup]).toBe(group.id);
     expect(outcomeOf(r.findings, `serverGroup/${group.id}.policy`)).toBe('exact');
   });
   it('max_server_per_host > 1 is reported lost', () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { translateServer } from '../../../src/translate/vm.js';
 import { defaultNadName, networkAttachmentDefinitions } from '../../../src/translate/server-networks.js';
 import { addNetwork, addServer, contextFor, emptyInventory } from '../../support/inventory-builder.js';
-import { outcomeOf, translateRow } from '../../support/vm-fixture.js';
+import { outcomeOf, translateRow, vmIn } from '../../support/vm-fixture.js';
 import { validateObjects } from '../../support/schema-validate.js';
 import type { Inventory, Server } from '../../../src/inventory/types.js';
 import { at, must } from '../../support/must.js';
@@ -90,8 +90,8 @@ describe('NICs → interfaces and networks', () => {
     twoNics(inv, server);
     const ctx = contextFor(inv, { networkMap: map(inv) });
     const { objects, findings } = translateServer(ctx, server);
-    const vm = objects.find((o) => o.kind === 'VirtualMachine') as any;
-    expect(vm.spec.template.spec.networks).toEqual(nets);
+    const vm = vmIn(objects);
+    expect(vm.spec.template?.spec?.networks).toEqual(nets);
     expect(findings.some((f) => f.attribute === 'server.interfaces' && f.severity === 'blocker')).toBe(blocker);
   });
 
@@ -112,10 +112,11 @@ describe('networkAttachmentDefinitions', () => {
       const { objects } = networkAttachmentDefinitions(contextFor(inv, { nadCniType: cni }));
       expect(objects).toHaveLength(1);
       expect(validateObjects(objects as unknown as Record<string, unknown>[])).toEqual([]);
-      const nad = objects[0] as any;
+      const nad = at(objects, 0, 'NAD');
+      if (nad.kind !== 'NetworkAttachmentDefinition') throw new Error(`expected a NetworkAttachmentDefinition, got a ${nad.kind}`);
       expect(nad.apiVersion).toBe('k8s.cni.cncf.io/v1');
       expect(nad.metadata).toMatchObject({ name: 'backend', namespace: 'web' });
-      const config = JSON.parse(nad.spec.config);
+      const config = JSON.parse(must(nad.spec?.config, 'spec.config of the NAD'));
       expect(config.type).toBe(cni);
       expect(config.name).toBe('backend');
       if (cni === 'bridge') {

@@ -3,8 +3,8 @@ import { ANNOTATIONS, LABELS, MANAGER, SECURITY_GROUP_LABEL_VALUE, securityGroup
 import { metadataAnnotationKey, translateServer } from '../../../src/translate/vm.js';
 import { addFlavor, addImage, addNetwork, addSecurityGroup, addServer, contextFor, emptyInventory } from '../../support/inventory-builder.js';
 import { validateObject } from '../../support/schema-validate.js';
-import { outcomeOf, translateRow } from '../../support/vm-fixture.js';
-import { at } from '../../support/must.js';
+import { outcomeOf, translateRow, translatedTemplateSpec, vmIn } from '../../support/vm-fixture.js';
+import { at, must } from '../../support/must.js';
 
 describe('VirtualMachine identity, labels and annotations', () => {
   it('name/namespace from the context; plugin labels on VM and template; one label per security group on the template', () => {
@@ -142,9 +142,10 @@ describe('a rich server validates and is deterministic', () => {
   }
   it('validates against the KubeVirt schema', () => {
     const { inv, server } = build();
-    const vm = translateServer(contextFor(inv), server).objects.find((o) => o.kind === 'VirtualMachine') as any;
+    const vm = vmIn(translateServer(contextFor(inv), server).objects);
     expect(validateObject(vm)).toEqual([]);
-    expect(vm.spec.template.spec.domain.cpu).toEqual({
+    const { domain } = translatedTemplateSpec(vm);
+    expect(domain.cpu).toEqual({
       dedicatedCpuPlacement: true,
       sockets: 2,
       cores: 4,
@@ -152,7 +153,7 @@ describe('a rich server validates and is deterministic', () => {
       isolateEmulatorThread: true,
       numa: { guestMappingPassthrough: {} },
     });
-    expect(vm.spec.template.spec.domain.features.smm).toEqual({ enabled: true });
+    expect(domain.features?.smm).toEqual({ enabled: true });
   });
   it('same inventory → byte-identical output', () => {
     const a = build();
@@ -161,8 +162,9 @@ describe('a rich server validates and is deterministic', () => {
   });
   it('the schema validator rejects unknown fields (the tests above would catch a typo)', () => {
     const { inv, server } = build();
-    const vm = translateServer(contextFor(inv), server).objects.find((o) => o.kind === 'VirtualMachine') as any;
-    vm.spec.template.spec.domain.cpu.socket = 2;
+    const vm = vmIn(translateServer(contextFor(inv), server).objects);
+    // A misspelt field on purpose (sockets → socket): only a cast lets it past the compiler.
+    (must(translatedTemplateSpec(vm).domain.cpu, 'domain.cpu') as Record<string, unknown>).socket = 2;
     expect(validateObject(vm).length).toBeGreaterThan(0);
   });
 });
