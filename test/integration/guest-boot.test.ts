@@ -30,8 +30,11 @@ import type { KubeObject, PlanConfig } from '../../src/translate/model.js';
 import { LABELS } from '../../src/translate/naming.js';
 import { bootGuest, guestImageDir, newDisk, type GuestReport } from '../support/guest-boot.js';
 import type { Finding } from '../../src/translate/model.js';
+import type { VirtualMachine } from '../../src/kube-types/index.js';
+import { translatedTemplateSpec } from '../support/vm-fixture.js';
 import { kubevirtSeed, novaConfigDrive } from '../support/seed-builders.js';
 import { addKeypair, addNetwork, addServer, emptyInventory } from '../support/inventory-builder.js';
+import { at, must } from '../support/must.js';
 
 const EXAMPLE = join(import.meta.dirname, '../../examples/cloud.yaml');
 const imageDir = guestImageDir();
@@ -50,7 +53,7 @@ const BOOT_TEST_TIMEOUT = 40 * 60_000;
 
 interface Planned {
   server: Server;
-  vm: KubeObject & { spec: any };
+  vm: VirtualMachine;
   objects: KubeObject[];
   findings: Finding[];
   dir: string;
@@ -63,7 +66,10 @@ function planFor(inventory: Inventory, server: Server, config: PlanConfig, label
   mkdirSync(dir, { recursive: true });
   server.userData = Buffer.from(USER_DATA).toString('base64');
   const plan = buildPlan(inventory, config);
-  const vm = plan.objects.find((o) => o.kind === 'VirtualMachine' && o.metadata.labels?.[LABELS.serverId] === server.id) as Planned['vm'];
+  const vm = must(
+    plan.objects.find((o): o is VirtualMachine => o.kind === 'VirtualMachine' && o.metadata.labels?.[LABELS.serverId] === server.id),
+    `the VirtualMachine of ${server.name}`,
+  );
   const disk = join(dir, 'disk.qcow2');
   newDisk(imageDir!, disk);
   return {
@@ -73,7 +79,7 @@ function planFor(inventory: Inventory, server: Server, config: PlanConfig, label
     findings: plan.findings.filter((f) => f.serverId === server.id),
     dir,
     disk,
-    uefi: Boolean(vm.spec.template.spec.domain.firmware?.bootloader?.efi),
+    uefi: Boolean(translatedTemplateSpec(vm).domain.firmware?.bootloader?.efi),
   };
 }
 
@@ -104,7 +110,7 @@ function bootAsNova(inventory: Inventory, p: Planned): Promise<GuestReport> {
 
 async function bootAsKubevirt(p: Planned): Promise<{ report: GuestReport; seed: ReturnType<typeof kubevirtSeed> }> {
   const seed = kubevirtSeed(p.vm, p.objects, join(p.dir, 'kubevirt-seed'), join(p.dir, 'kubevirt-seed.iso'));
-  const interfaces = p.vm.spec.template.spec.domain.devices.interfaces as { macAddress: string; masquerade?: object }[];
+  const { interfaces } = translatedTemplateSpec(p.vm).domain.devices;
   const report = await bootGuest(
     imageDir!,
     {
@@ -115,7 +121,7 @@ async function bootAsKubevirt(p: Planned): Promise<{ report: GuestReport; seed: 
       scratch: p.dir,
       smbios: { manufacturer: 'KubeVirt', product: 'None', family: 'KubeVirt', uuid: seed.uuid, serial: seed.serial },
       seed: { iso: join(p.dir, 'kubevirt-seed.iso'), device: seed.device },
-      nics: interfaces.map((i) => ({ mac: i.macAddress, network: i.masquerade ? 'user' : 'socket' })),
+      nics: interfaces.map((i) => ({ mac: must(i.macAddress, `the MAC of interface ${i.name}`), network: i.masquerade ? 'user' : 'socket' })),
     },
     1_200_000,
   );
@@ -144,9 +150,9 @@ function expectSameMachine(p: Planned, nova: GuestReport, kubevirt: GuestReport,
   expect(kubevirt.instanceId).toBe(p.server.id);
   expect(kubevirt.hostKeys).toEqual(nova.hostKeys);
   expect(kubevirt.runcmdMarker).toBe(1);
-  expect(kubevirt.dmi.product_uuid.toLowerCase()).toBe(p.server.id);
+  expect(must(kubevirt.dmi.product_uuid, 'the DMI product_uuid').toLowerCase()).toBe(p.server.id);
   expect(kubevirt.dmi.sys_vendor).toBe('KubeVirt');
-  expect(kubevirt.hostname).toBe(p.vm.spec.template.spec.hostname);
+  expect(kubevirt.hostname).toBe(translatedTemplateSpec(p.vm).hostname);
   // The authorized key of the default user, as on Nova, and the one the VM's accessCredentials carry.
   const userKeys = (r: GuestReport) => r.authorizedKeys.filter((k) => k.includes('/home/'));
   expect(userKeys(kubevirt)).toEqual(userKeys(nova));
@@ -172,7 +178,8 @@ describe.skipIf(!imageDir)('a guest moved from Nova to KubeVirt wakes up as the 
       expectSameMachine(p, nova, kubevirt, seed.publicKeys);
       // cloud-init keeps its cached Nova datasource (the SMBIOS UUID still matches): the config drive it read on Nova.
       expect(kubevirt.datasource).toBe(nova.datasource);
-      const [pod, second] = server.interfaces.map((n) => nicOf(kubevirt, n.macAddress));
+      const pod = nicOf(kubevirt, at(server.interfaces, 0, 'interface').macAddress);
+      const second = nicOf(kubevirt, at(server.interfaces, 1, 'interface').macAddress);
       // nic0 was static on Nova (subnet without DHCP) and stays so: no masquerade DHCP address. Reported lost.
       expect(outcome(p, 'server.interfaces[0] (guest network configuration)')).toBe('lost');
       expect(pod.addrs).toContain('10.11.0.20/24');
@@ -230,7 +237,8 @@ describe.skipIf(!imageDir)('a guest moved from Nova to KubeVirt wakes up as the 
       expect(guest.hostname).toBe('db-1');
       for (const key of seed.publicKeys) expect(guest.authorizedKeys.some((k) => k.includes('/home/') && k.endsWith(key))).toBe(true);
       // nic0 (pod): DHCP from the masquerade stand-in, the only default route.
-      const [pod, second] = server.interfaces.map((n) => nicOf(guest, n.macAddress));
+      const pod = nicOf(guest, at(server.interfaces, 0, 'interface').macAddress);
+      const second = nicOf(guest, at(server.interfaces, 1, 'interface').macAddress);
       expect(pod.addrs.some((a) => a.startsWith('10.0.2.'))).toBe(true);
       expect(guest.routes4.filter((r) => r.dst === 'default')).toEqual([{ dst: 'default', gateway: '10.0.2.1', dev: pod.ifname }]);
       // nic1: its Neutron addresses, its subnet's host route, MTU 1450, its subnet's DNS server (not Neutron's DHCP port).

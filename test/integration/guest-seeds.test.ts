@@ -14,11 +14,13 @@ import { loadInventoryFile } from '../../src/inventory/load.js';
 import type { Inventory } from '../../src/inventory/types.js';
 import { buildPlan, type Plan } from '../../src/plan/build.js';
 import { defaultPlanConfig } from '../../src/translate/defaults.js';
-import type { KubeObject } from '../../src/translate/model.js';
+
 import { LABELS } from '../../src/translate/naming.js';
 import { admit, admitToolsPresent } from '../support/kubevirt-admit.js';
-import { translateRow } from '../support/vm-fixture.js';
+import type { VirtualMachine } from '../../src/kube-types/index.js';
+import { translateRow, translatedTemplateSpec } from '../support/vm-fixture.js';
 import { addNetwork } from '../support/inventory-builder.js';
+import { at, must } from '../support/must.js';
 
 const EXAMPLE = join(import.meta.dirname, '../../examples/cloud.yaml');
 const hasCloudInit = (() => {
@@ -89,15 +91,18 @@ function netConvert(name: string, kind: 'yaml' | 'network_data.json', data: stri
   for (const [i, mac] of macs.entries()) args.push('--mac', `nic${i},${mac}`);
   execFileSync('cloud-init', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const netplanDir = join(dir, 'etc/netplan');
-  const file = readdirSync(netplanDir)[0];
+  const file = at(readdirSync(netplanDir), 0, 'netplan file');
   const doc = yaml.load(readFileSync(join(netplanDir, file), 'utf8')) as { network: { ethernets: Record<string, RenderedNic> } };
   const byMac: Record<string, RenderedNic> = {};
   for (const eth of Object.values(doc.network.ethernets)) byMac[eth.match!.macaddress!] = eth;
   return byMac;
 }
 
-function vmOf(plan: Plan, serverId: string): KubeObject & { spec: any } {
-  return plan.objects.find((o) => o.kind === 'VirtualMachine' && o.metadata.labels?.[LABELS.serverId] === serverId) as never;
+function vmOf(plan: Plan, serverId: string): VirtualMachine {
+  return must(
+    plan.objects.find((o): o is VirtualMachine => o.kind === 'VirtualMachine' && o.metadata.labels?.[LABELS.serverId] === serverId),
+    `the VirtualMachine of server ${serverId}`,
+  );
 }
 function secretData(plan: Plan, namespace: string, name: string, key: string): string | undefined {
   const s = plan.objects.find((o) => o.kind === 'Secret' && o.metadata.namespace === namespace && o.metadata.name === name) as
@@ -136,24 +141,23 @@ describe.skipIf(!hasCloudInit)("cloud-init's own reading of each VM's seed", () 
     const seen: string[] = [];
     for (const server of inventory.servers) {
       const vm = vmOf(plan, server.id);
-      const volume = vm.spec.template.spec.volumes.find((v: any) => v.cloudInitConfigDrive || v.cloudInitNoCloud);
+      const spec = translatedTemplateSpec(vm);
+      const volume = spec.volumes.find((v) => v.cloudInitConfigDrive || v.cloudInitNoCloud);
       const source = volume?.cloudInitConfigDrive ?? volume?.cloudInitNoCloud;
-      if (!source?.networkDataSecretRef) continue;
+      if (!volume || !source?.networkDataSecretRef) continue;
       expect(volume.cloudInitConfigDrive ? 'configdrive' : 'nocloud').toBe(ds);
-      const data = secretData(plan, vm.metadata.namespace!, source.networkDataSecretRef.name, 'networkdata')!;
-      const macs = vm.spec.template.spec.domain.devices.interfaces.map((i: any) => i.macAddress);
+      const data = secretData(plan, vm.metadata.namespace!, must(source.networkDataSecretRef.name, 'the network data Secret name'), 'networkdata')!;
+      const macs = spec.domain.devices.interfaces.map((i) => must(i.macAddress, `the MAC of ${server.name} ${i.name}`));
       const nics = netConvert(`${server.name}-${ds}`, ds === 'configdrive' ? 'network_data.json' : 'yaml', data, macs);
-      const podMacs = vm.spec.template.spec.domain.devices.interfaces.filter((i: any) => i.masquerade).map((i: any) => i.macAddress);
+      const podMacs = spec.domain.devices.interfaces.filter((i) => i.masquerade).map((i) => i.macAddress);
       for (const [mac, nic] of Object.entries(nics)) {
         const defaults = (nic.routes ?? []).filter((r) => r.to === '0.0.0.0/0' || r.to === '::/0' || r.to === 'default');
         if (podMacs.length > 0) expect(defaults, `${server.name} ${mac}: default route on a secondary NIC`).toEqual([]);
         expect(nic.dhcp4 === true, `${server.name} ${mac}: DHCP only on the pod NIC`).toBe(podMacs.includes(mac));
       }
-      const expected = EXPECTED[server.name];
-      expect(expected, `no expectation written for ${server.name}`).toBeDefined();
+      const expected = must(EXPECTED[server.name], `an expectation for ${server.name}`);
       for (const [mac, want] of Object.entries(expected)) {
-        const got = nics[mac];
-        expect(got, `${server.name} ${mac}`).toBeDefined();
+        const got = must(nics[mac], `${server.name} ${mac}`);
         expect(
           { dhcp4: got.dhcp4, addresses: got.addresses, routes: got.routes, nameservers: got.nameservers?.addresses, mtu: got.mtu },
           `${server.name} ${mac}`,

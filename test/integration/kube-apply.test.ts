@@ -9,8 +9,10 @@ import { FIELD_MANAGER, applyObjects, type ApplyResult } from '../../src/kube/ap
 import { checkRequiredApis } from '../../src/kube/discovery.js';
 import { applyPlanToCluster } from '../../src/kube/plan-apply.js';
 import { readBack } from '../../src/kube/readback.js';
+import type { NetworkPolicy, VirtualMachine } from '../../src/kube-types/index.js';
 import type { KubeObject } from '../../src/translate/model.js';
 import { BUILD_TIMEOUT_MS, documentedClusterRole, startTestApiServer, type TestApiServer } from '../support/apiserver.js';
+import { at, must } from '../support/must.js';
 
 /** A project's worth of objects, shaped like the plan of one OpenStack project with one server. */
 function projectObjects(ns: string): KubeObject[] {
@@ -208,10 +210,11 @@ describe('server-side apply against a real kube-apiserver', () => {
   });
 
   it('rejects a field the CRD schema does not know (apply), and read-back catches one a plain create pruned', async () => {
-    const vm = structuredClone(objects[0]!);
+    const vm = structuredClone(objects[0]!) as VirtualMachine;
     vm.metadata.name = 'web-unknown-field';
-    delete (vm.spec as any).dataVolumeTemplates;
-    (vm.spec as any).template.spec.domain.firmware.bootloader.efi.notAKubeVirtField = true;
+    delete vm.spec.dataVolumeTemplates;
+    // A field KubeVirt does not know, on purpose: only a cast lets it past the compiler.
+    (must(vm.spec.template?.spec?.domain.firmware?.bootloader?.efi, 'the EFI bootloader of the VM') as Record<string, unknown>).notAKubeVirtField = true;
     // Server-side apply builds a typed object from the CRD schema: an unknown field is an error, not a loss.
     const report = await applyObjects(admin, [vm]);
     expect(report.results.map((r) => [r.status, r.message])).toEqual([
@@ -256,8 +259,8 @@ describe('server-side apply against a real kube-apiserver', () => {
 
   it('reports a field another manager changed as a conflict and leaves it, unless forced', async () => {
     const np = objects.find((o) => o.apiVersion === 'networking.k8s.io/v1')!;
-    const theirs = structuredClone(np);
-    (theirs.spec as any).ingress[0].ports[0].endPort = 8200;
+    const theirs = structuredClone(np) as NetworkPolicy;
+    at(at(theirs.spec?.ingress ?? [], 0, 'ingress rule').ports ?? [], 0, 'port').endPort = 8200;
     const other = await applyObjects(admin, [theirs], { fieldManager: 'someone-else', forceConflicts: true });
     expect(other.results[0]?.status).toBe('configured');
 

@@ -17,6 +17,7 @@ import { startWorkflowApiServer } from '../support/workflow-fixtures.js';
 import { startBackupCloud, type BackupCloud } from '../support/backup-harness.js';
 import { TEST_PASSWORD } from '../support/openstack-server/index.js';
 import type { Kube } from '../../src/workflow/kube-ops.js';
+import { at, must } from '../support/must.js';
 
 interface Recorded {
   method: string;
@@ -88,12 +89,14 @@ beforeAll(async () => {
     users: { user: { token: string } }[];
     clusters: { cluster: Record<string, string> }[];
   };
-  adminToken = config.users[0].user.token;
-  const cluster = config.clusters[0].cluster;
+  adminToken = at(config.users, 0, 'kubeconfig user').user.token;
+  const cluster = at(config.clusters, 0, 'kubeconfig cluster').cluster;
   caFile = join(dir, 'ca.crt');
   writeFileSync(
     caFile,
-    cluster['certificate-authority-data'] ? Buffer.from(cluster['certificate-authority-data'], 'base64') : readFileSync(cluster['certificate-authority']),
+    cluster['certificate-authority-data']
+      ? Buffer.from(cluster['certificate-authority-data'], 'base64')
+      : readFileSync(must(cluster['certificate-authority'], 'certificate-authority or certificate-authority-data in the kubeconfig')),
   );
   bc = await startBackupCloud({ ticks: 1 });
   const env = { ...bc.env, OS_CLOUD: '', OS_CLIENT_CONFIG_FILE: join(dir, 'none.yaml'), KUBECONFIG: join(dir, 'no-kubeconfig') };

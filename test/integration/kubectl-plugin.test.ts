@@ -13,6 +13,7 @@ import yaml from 'js-yaml';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import pkg from '../../package.json' with { type: 'json' };
+import { at } from '../support/must.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const build = join(root, 'build');
@@ -192,7 +193,7 @@ describe('help', () => {
       .trim()
       .split('\n')
       .map((line) => {
-        const [name, describe = ''] = line.split('\t');
+        const [name = '', describe = ''] = line.split('\t'); // split returns at least one element
         return { name, describe };
       });
   }
@@ -379,14 +380,14 @@ describe('release archive and krew manifest', () => {
     expect(validate(manifest), JSON.stringify(validate.errors)).toBe(true);
     expect(manifest.spec.version).toBe(`v${pkg.version}`);
     expect(manifest.spec.platforms).toHaveLength(2);
-    expect(manifest.spec.platforms[0].sha256).toBe(sha);
-    expect((manifest.spec.platforms[1] as unknown as { selector: unknown }).selector).toEqual({ matchLabels: { os: 'linux', arch: 'arm64' } });
-    expect(manifest.spec.platforms[1].sha256).toBe(
+    expect(at(manifest.spec.platforms, 0, 'platform').sha256).toBe(sha);
+    expect((at(manifest.spec.platforms, 1, 'platform') as unknown as { selector: unknown }).selector).toEqual({ matchLabels: { os: 'linux', arch: 'arm64' } });
+    expect(at(manifest.spec.platforms, 1, 'platform').sha256).toBe(
       createHash('sha256')
         .update(readFileSync(join(out, armArchive)))
         .digest('hex'),
     );
-    expect(manifest.spec.platforms[0].uri.endsWith(`/v${pkg.version}/${archive}`)).toBe(true);
+    expect(at(manifest.spec.platforms, 0, 'platform').uri.endsWith(`/v${pkg.version}/${archive}`)).toBe(true);
     // The descriptions and the header comment are kept.
     expect(readFileSync(manifestPath, 'utf8')).toMatch(/^# krew plugin manifest/);
 
@@ -399,8 +400,8 @@ describe('release archive and krew manifest', () => {
     const unpacked = join(tmp, 'unpacked');
     mkdirSync(unpacked);
     expect(run('tar', ['-xzf', join(out, archive), '-C', unpacked], { env: { PATH: '/usr/bin:/bin' } }).status).toBe(0);
-    expect(statSync(join(unpacked, manifest.spec.platforms[0].bin)).mode & 0o111).not.toBe(0);
-    expect(run(join(unpacked, manifest.spec.platforms[0].bin), ['version', '--client']).status).toBe(0);
+    expect(statSync(join(unpacked, at(manifest.spec.platforms, 0, 'platform').bin)).mode & 0o111).not.toBe(0);
+    expect(run(join(unpacked, at(manifest.spec.platforms, 0, 'platform').bin), ['version', '--client']).status).toBe(0);
     // The arm64 archive's binary answers under qemu-user, as an arm64 machine would run it.
     const armDir = join(tmp, 'unpacked-arm64');
     mkdirSync(armDir);

@@ -7,6 +7,7 @@ import { collectInventory, type CollectResult } from '../../src/openstack/collec
 import { loadCloudConfig } from '../../src/openstack/config.js';
 import { parseInventory } from '../../src/inventory/load.js';
 import type { Inventory } from '../../src/inventory/types.js';
+import { at } from '../support/must.js';
 
 const enabled = Boolean(process.env.OSM_MINICLOUD);
 const cloudsFile = process.env.OS_CLIENT_CONFIG_FILE ?? '/tmp/minicloud/clouds.yaml';
@@ -63,8 +64,8 @@ describe.skipIf(!enabled)('inventory of the minicloud (real OpenStack Zed)', () 
     expect(byName(inv.servers, 'web-1').tags?.sort()).toEqual(['prod', 'web']);
     const netNames = (name: string) => byName(inv.servers, name).interfaces.map((i) => inv.networks.find((n) => n.id === i.networkId)?.name);
     expect(netNames('db-1')).toEqual(['prod-db-net', 'prod-net']);
-    expect(byName(inv.servers, 'db-1').interfaces[0].fixedIps.map((ip) => ip.ipAddress)).toEqual(['10.11.0.20']);
-    const web1Port = inv.ports.find((p) => p.id === byName(inv.servers, 'web-1').interfaces[0].portId)!;
+    expect(at(byName(inv.servers, 'db-1').interfaces, 0, 'interface').fixedIps.map((ip) => ip.ipAddress)).toEqual(['10.11.0.20']);
+    const web1Port = inv.ports.find((p) => p.id === at(byName(inv.servers, 'web-1').interfaces, 0, 'interface').portId)!;
     expect(web1Port.allowedAddressPairs).toEqual([{ ipAddress: '10.10.0.10', macAddress: web1Port.macAddress }]);
     const sgNames = (name: string) =>
       byName(inv.servers, name)
@@ -83,8 +84,8 @@ describe.skipIf(!enabled)('inventory of the minicloud (real OpenStack Zed)', () 
     const bfv = byName(inv.servers, 'bfv-1');
     expect(bfv.imageId).toBeUndefined();
     expect(bfv.blockDevices).toHaveLength(1);
-    expect(bfv.blockDevices[0].bootIndex).toBe(0);
-    expect(inv.volumes.find((v) => v.id === bfv.blockDevices[0].volumeId)?.bootable).toBe(true);
+    expect(at(bfv.blockDevices, 0, 'block device').bootIndex).toBe(0);
+    expect(inv.volumes.find((v) => v.id === at(bfv.blockDevices, 0, 'block device').volumeId)?.bootable).toBe(true);
     expect(inv.volumes.map((v) => v.name).sort()).toEqual(['', 'cirros-root', 'db-data', 'globex-data', 'scratch']);
     expect(byName(inv.volumes, 'db-data').volumeType).toBe('ssd');
     expect(byName(inv.volumes, 'cirros-root').volumeImageMetadata?.hw_disk_bus).toBe('virtio');
@@ -144,7 +145,7 @@ describe.skipIf(!enabled)('inventory of the minicloud (real OpenStack Zed)', () 
     expect(inv.securityGroups.find((g) => g.name === 'stateless-lb')?.stateful).toBe(false);
     expect(inv.floatingIps).toHaveLength(4);
     const web1 = byName(inv.servers, 'web-1');
-    expect(inv.floatingIps.find((f) => f.description === 'web-1 public')?.portId).toBe(web1.interfaces[0].portId);
+    expect(inv.floatingIps.find((f) => f.description === 'web-1 public')?.portId).toBe(at(web1.interfaces, 0, 'interface').portId);
     expect(inv.floatingIps.find((f) => f.description === 'vip')?.fixedIpAddress).toBe('10.10.0.10');
     expect(inv.floatingIps.filter((f) => !f.portId)).toHaveLength(2);
     expect(byName(inv.networks, 'public').external).toBe(true);

@@ -11,6 +11,7 @@ import type { Inventory } from '../../src/inventory/types.js';
 import { runCli } from '../support/cli-run.js';
 import { checkCloud } from '../support/network-check.js';
 import { validateObjects } from '../support/schema-validate.js';
+import { at } from '../support/must.js';
 
 const enabled = Boolean(process.env.OSM_MINICLOUD);
 
@@ -39,7 +40,7 @@ describe.skipIf(!enabled)('minicloud: per-port network fidelity of the plan', ()
     const { plan } = checkCloud(inv);
     const multiPort = inv.servers.filter((s) => s.interfaces.length > 1);
     expect(multiPort.length).toBeGreaterThan(0);
-    const secondaryGroups = multiPort.some((s) => inv.ports.some((p) => p.id === s.interfaces[1].portId && p.securityGroupIds.length > 0));
+    const secondaryGroups = multiPort.some((s) => inv.ports.some((p) => p.id === at(s.interfaces, 1, 'interface').portId && p.securityGroupIds.length > 0));
     if (secondaryGroups) expect(plan.objects.some((o) => o.kind === 'MultiNetworkPolicy')).toBe(true);
   });
 });

@@ -16,6 +16,7 @@ import {
   type OpenStackTestServer,
   type ServerOptions,
 } from '../support/openstack-server/index.js';
+import { at } from '../support/must.js';
 
 /** Everything any test printed, wrote or threw: scanned for secrets at the end. */
 const outputs: string[] = [];
@@ -156,8 +157,8 @@ describe('admin inventory of the recorded cloud, 2 objects per page', () => {
     const db = byName('db-1');
     // Nova lists prod-db-net first: the pre-made port was plugged first.
     expect(db.interfaces.map((i) => inv.networks.find((n) => n.id === i.networkId)?.name)).toEqual(['prod-db-net', 'prod-net']);
-    expect(db.interfaces[0].fixedIps[0].ipAddress).toBe('10.11.0.20');
-    expect(db.blockDevices[0].device).toBe('/dev/sdd');
+    expect(at(at(db.interfaces, 0, 'interface').fixedIps, 0, 'fixed IP').ipAddress).toBe('10.11.0.20');
+    expect(at(db.blockDevices, 0, 'block device').device).toBe('/dev/sdd');
     const sgNames = (ids: string[]) => ids.map((id) => inv.securityGroups.find((g) => g.id === id)?.name).sort();
     expect(sgNames(db.securityGroupIds)).toEqual(['db', 'default', 'ssh-bastion']);
     const web1 = byName('web-1');
@@ -172,7 +173,7 @@ describe('admin inventory of the recorded cloud, 2 objects per page', () => {
     expect(inv.flavors.find((f) => f.name === 'c2.topology')?.extraSpecs['hw:cpu_sockets']).toBe('2');
     expect(inv.images.find((i) => i.name === 'ubuntu-22.04')?.properties.hw_disk_bus).toBe('scsi');
     expect(inv.networks.find((n) => n.name === 'public')?.external).toBe(true);
-    expect(inv.floatingIps.find((f) => f.description === 'web-1 public')?.portId).toBe(web1.interfaces[0].portId);
+    expect(inv.floatingIps.find((f) => f.description === 'web-1 public')?.portId).toBe(at(web1.interfaces, 0, 'interface').portId);
     expect(inv.roleAssignments.some((a) => a.groupId && a.domainId)).toBe(true);
   });
 });
@@ -311,10 +312,11 @@ describe('member view and filters', () => {
     const r = await collect(envConfig(s), { servers: ['web-1'] });
     const inv = r.inventory;
     expect(inv.servers.map((x) => x.name)).toEqual(['web-1']);
-    expect(inv.ports.map((p) => p.id)).toEqual([inv.servers[0].interfaces[0].portId]);
+    const server = at(inv.servers, 0, 'server');
+    expect(inv.ports.map((p) => p.id)).toEqual([at(server.interfaces, 0, 'interface').portId]);
     expect(inv.floatingIps.map((f) => f.description)).toEqual(['web-1 public']);
     expect(inv.keypairs.map((k) => k.name)).toEqual(['alice-key']);
-    expect(inv.serverGroups[0].members).toEqual([inv.servers[0].id]);
+    expect(at(inv.serverGroups, 0, 'server group').members).toEqual([server.id]);
     expect(() => parseInventory(JSON.parse(JSON.stringify(inv)), 'slice')).not.toThrow();
   });
 

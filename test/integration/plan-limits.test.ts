@@ -54,7 +54,7 @@ describe('the limits, on the real kube-apiserver', () => {
       ['fast', 'ReadWriteEverything'],
       ['x'.repeat(254), 'ReadWriteOnce'],
       ['UPPER', 'ReadWriteOnce'],
-    ]) {
+    ] as [string, string][]) {
       expect(await create('/api/v1/namespaces/default/persistentvolumeclaims', pvc(sc, mode)), `${sc} ${mode}`).toBe(422);
       expect(() => checkStorageOptions({ storageClass: sc, accessModes: [mode] }), `${sc} ${mode}`).toThrow();
     }
@@ -63,7 +63,7 @@ describe('the limits, on the real kube-apiserver', () => {
       ['ceph.rbd-ssd', 'ReadWriteMany'],
       ['a', 'ReadWriteOncePod'],
       ['local', 'ReadOnlyMany'],
-    ]) {
+    ] as [string, string][]) {
       expect(await create('/api/v1/namespaces/default/persistentvolumeclaims', pvc(sc, mode)), `${sc} ${mode}`).toBe(201);
       expect(() => checkStorageOptions({ storageClass: sc, accessModes: [mode] })).not.toThrow();
     }

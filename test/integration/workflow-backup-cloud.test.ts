@@ -20,6 +20,7 @@ import {
 import { MemoryStateStore } from '../../src/workflow/ledger.js';
 import { FAST_WAIT, startBackupCloud, type BackupCloud } from '../support/backup-harness.js';
 import { syntheticCloud } from '../support/openstack-server/synthetic.js';
+import { at } from '../support/must.js';
 
 let bc: BackupCloud;
 let store: MemoryStateStore;
@@ -41,7 +42,7 @@ describe('backup (snapshot method)', () => {
     const r = await backupServer(deps, target, { wait: FAST_WAIT });
     expect(r.outcome).toBe('backed-up');
     expect(r.disks).toHaveLength(1);
-    const image = bc.cloud.images.find((i) => i.id === r.disks[0].imageId)!;
+    const image = bc.cloud.images.find((i) => i.id === at(r.disks, 0, 'disk').imageId)!;
     expect(image).toMatchObject({ name: resourceName(target.serverId, 'root', 1), status: 'active', disk_format: 'qcow2', [SERVER_ID_KEY]: target.serverId });
     expect(image.tags).toContain(BACKUP_TAG);
     expect(r.disks[0]).toMatchObject({ disk: 'root', diskRole: 'root', dataVolume: 'web-2-root', diskFormat: 'qcow2', virtualSize: 20 * 1024 ** 3 });
@@ -61,7 +62,7 @@ describe('backup (snapshot method)', () => {
     const live = osm();
     expect(live.images).toHaveLength(1);
     expect(live.images[0]).toMatchObject({ status: 'active', disk_format: 'raw', [SERVER_ID_KEY]: target.serverId, openstack_migrate_disk: 'root' });
-    expect(live.images[0].tags).toEqual([BACKUP_TAG]);
+    expect(at(live.images, 0, 'image').tags).toEqual([BACKUP_TAG]);
     expect(live.snapshots).toEqual([]);
     expect(live.volumes).toEqual([]);
     expect(bc.actions.created.snapshot).toHaveLength(1);
@@ -80,7 +81,11 @@ describe('backup (snapshot method)', () => {
     const targets = [bc.target('db-1'), bc.target('web-1'), bc.target('topo-1')];
     const results = await backupServers(deps, targets, { wait: FAST_WAIT, parallel: 3 });
     expect(results.map((r) => r.outcome)).toEqual(['backed-up', 'backed-up', 'backed-up']);
-    expect(results[0].disks.map((d) => d.disk).sort()).toEqual(['root', 'vol-7f49552f']);
+    expect(
+      at(results, 0, 'result')
+        .disks.map((d) => d.disk)
+        .sort(),
+    ).toEqual(['root', 'vol-7f49552f']);
     expect(osm().images).toHaveLength(4);
     expect(osm().snapshots).toHaveLength(0);
   });
@@ -107,7 +112,7 @@ describe('backup (snapshot method)', () => {
     expect(bc.actions.created.image).toHaveLength(1);
     const retake = await backupServer(deps, target, { wait: FAST_WAIT, retake: true });
     expect(retake.outcome).toBe('backed-up');
-    expect(retake.disks[0].imageId).not.toBe(first.disks[0].imageId);
+    expect(at(retake.disks, 0, 'disk').imageId).not.toBe(at(first.disks, 0, 'disk').imageId);
     expect(osm().images.map((i) => i.name)).toEqual([resourceName(target.serverId, 'root', 2)]);
   });
 
@@ -185,12 +190,12 @@ describe('backup (snapshot method)', () => {
     const copy = finalCopyVia(deps, () => target.projectId, { wait: FAST_WAIT });
     const disks = await copy({ serverId: target.serverId, serverName: 'bfv-1', namespace: 'acme-prod', vmName: 'bfv-1', dataVolumes });
     expect(disks).toHaveLength(1);
-    expect(disks[0].imageId).not.toBe(first.disks[0].imageId);
-    expect(disks[0]).toMatchObject({ diskRole: 'root', dataVolume: 'bfv-1-root', volumeId: target.disks[0].volumeId, diskFormat: 'qcow2' });
+    expect(at(disks, 0, 'disk').imageId).not.toBe(at(first.disks, 0, 'disk').imageId);
+    expect(disks[0]).toMatchObject({ diskRole: 'root', dataVolume: 'bfv-1-root', volumeId: at(target.disks, 0, 'disk').volumeId, diskFormat: 'qcow2' });
     const after = (await store.load('acme-prod', 'bfv-1'))!;
     expect(after.state.phase).toBe('cutting-over');
     expect(after.generation).toBe(2);
-    expect(osm().images.map((i) => i.id)).toEqual([disks[0].imageId]);
+    expect(osm().images.map((i) => i.id)).toEqual([at(disks, 0, 'disk').imageId]);
   });
 
   it("servers whose ids share their first 8 characters never adopt each other's copies", async () => {
@@ -213,7 +218,7 @@ describe('backup (snapshot method)', () => {
     deps = { clientFor: async () => bc.client, store };
     const r = await backupServer(deps, bc.target('web-2'), { wait: FAST_WAIT });
     expect(r.outcome, r.error).toBe('backed-up');
-    expect(bc.cloud.images.some((i) => i.id === r.disks[0].imageId && i.status === 'active')).toBe(true);
+    expect(bc.cloud.images.some((i) => i.id === at(r.disks, 0, 'disk').imageId && i.status === 'active')).toBe(true);
   });
 
   it('a failed upload (image killed) removes everything this run created, restarts the server and records the error', async () => {

@@ -7,6 +7,7 @@ import { loadCloudConfig } from '../../src/openstack/config.js';
 import { findImages, findSnapshots, findVolumes, getFloatingIp, getServer, getVolume, setFloatingIpPort } from '../../src/openstack/actions.js';
 import { BACKUP_TAG, SERVER_ID_KEY, backupServers, cleanupServers, diskKey, resourceName, type BackupTarget } from '../../src/workflow/backup.js';
 import { MemoryStateStore } from '../../src/workflow/ledger.js';
+import { at } from '../support/must.js';
 
 const enabled = Boolean(process.env.OSM_MINICLOUD);
 const CLOUDS = process.env.OS_CLIENT_CONFIG_FILE ?? '/tmp/minicloud/clouds.yaml';
@@ -59,7 +60,7 @@ describe.skipIf(!enabled)('backup against the minicloud', () => {
       const r = results.find((x) => x.serverId === t.serverId)!;
       expect(r.disks.map((d) => d.disk)).toEqual(t.disks.map((d) => d.disk));
       for (const d of r.disks) {
-        const [image] = await findImages(client, { name: resourceName(t.serverId, d.disk, 1) });
+        const image = at(await findImages(client, { name: resourceName(t.serverId, d.disk, 1) }), 0, 'backup image');
         expect(image.id).toBe(d.imageId);
         expect(image.status).toBe('active');
         expect(image.tags).toContain(BACKUP_TAG);

@@ -19,6 +19,7 @@ import {
 } from '../../src/workflow/backup-nfs.js';
 import type { BackupTarget } from '../../src/workflow/backup.js';
 import { validateObjects } from '../support/schema-validate.js';
+import { at } from '../support/must.js';
 
 const qemuImg = (...args: string[]) => execFileSync('qemu-img', args, { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
 
@@ -124,7 +125,7 @@ describe('qcow2 chains (real qemu-img)', () => {
       }),
       expect.objectContaining({ disk: 'vol-v9', path: '/backups/p1/s1/v9.qcow2', url: 'http://osm-file-server.openstack-migrate.svc/backups/p1/s1/v9.qcow2' }),
     ]);
-    expect(plan.records[1].flattenedPath).toBeUndefined();
+    expect(at(plan.records, 1, 'record').flattenedPath).toBeUndefined();
     expect(plan.jobs).toHaveLength(1);
     const script = (plan.jobs[0] as any).spec.template.spec.containers[0].command[2] as string;
     expect(script).toContain("qemu-img convert -U -p -O qcow2 '/backups/p1/s1/root.qcow2' '/flattened/osm-s1-root.qcow2.part'");
@@ -133,7 +134,7 @@ describe('qcow2 chains (real qemu-img)', () => {
   });
 
   it('fails the server naming the missing backing file', async () => {
-    const plan = await planNfsServer({ ...target, disks: [target.disks[0]] }, '/backups/{project_id}/{server_id}/broken.qcow2', o, share);
+    const plan = await planNfsServer({ ...target, disks: [at(target.disks, 0, 'disk')] }, '/backups/{project_id}/{server_id}/broken.qcow2', o, share);
     expect(plan.error).toMatch(/root disk: backing file .*gone-base\.qcow2.* is missing/);
   });
 

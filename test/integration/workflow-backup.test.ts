@@ -13,6 +13,7 @@ import { SimulatedKill, backupServer, cleanupServer, type BackupDeps } from '../
 import { StateStore, stateConfigMapName } from '../../src/workflow/ledger.js';
 import { BUILD_TIMEOUT_MS, startTestApiServer, type TestApiServer } from '../support/apiserver.js';
 import { FAST_WAIT, startBackupCloud, type BackupCloud } from '../support/backup-harness.js';
+import { at } from '../support/must.js';
 
 const repo = resolve(import.meta.dirname, '../..');
 let api: TestApiServer;
@@ -60,7 +61,7 @@ describe('backup state in the cluster', () => {
         expect(bc.cloud.servers.find((s) => s.name === 'bfv-1')!.status).toBe('ACTIVE');
         const stored = await store.load('acme-prod', target.vmName);
         expect(stored?.state.phase).toBe('backed-up');
-        expect(stored?.disks.map((d) => d.imageId)).toEqual([live.images[0].id]);
+        expect(stored?.disks.map((d) => d.imageId)).toEqual([at(live.images, 0, 'image').id]);
         summary.push(`${n}:${killed?.label ?? 'completed'}`);
         if (!killed) break;
       } finally {
@@ -153,7 +154,7 @@ describe('backup state in the cluster', () => {
       const firstDone = finish(first);
       // kill -9 once the temporary volume exists (snapshot recorded, volume maybe not yet)
       const deadline = Date.now() + 60_000;
-      while (!(bc.actions.calls.volume >= 1) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      while (!((bc.actions.calls.volume ?? 0) >= 1) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
       expect(bc.actions.calls.volume).toBe(1);
       first.kill('SIGKILL');
       const killed = await firstDone;

@@ -136,7 +136,7 @@ describe.skipIf(!enabled)('cutover against the minicloud (rollback paths)', () =
     expect(stops).toEqual(['SHUTOFF']);
     // The final copy is a real, tagged Glance image, and CDI read it from Glance with the token (200).
     const rec = (await store.load(work.namespace, work.vmName))!;
-    const imageId = rec.source?.finalCopy?.disks[0].imageId;
+    const imageId = rec.source?.finalCopy?.disks[0]?.imageId;
     expect(imageId).toBeTruthy();
     const images = (await findImages(client, { tag: BACKUP_TAG })).filter((i) => i.properties[SERVER_ID_KEY] === work.serverId);
     expect(images.map((i) => [i.id, i.status])).toEqual([[imageId, 'active']]);

@@ -164,7 +164,7 @@ describe('migration end to end through the CLI (local OpenStack over HTTP, real 
     ]);
     expect(web1.status).toBe('ACTIVE');
     expect(fip(WEB1_FIP).port_id).toBe(WEB1_PORT);
-    expect(fip(WEB1_FIP).fixed_ip_address).toBe((await store.load(NS, 'web-1'))?.source?.floatingIps[0].fixedIp);
+    expect(fip(WEB1_FIP).fixed_ip_address).toBe((await store.load(NS, 'web-1'))?.source?.floatingIps[0]?.fixedIp);
     expect(await kube.get('VirtualMachine', NS, 'web-1')).toBeUndefined();
     expect((await kube.list('Service', NS)).items).toEqual([]);
     expect((await status()).get('web-1')?.phase).toBe('rolled-back');

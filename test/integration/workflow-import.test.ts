@@ -14,6 +14,7 @@ import type { TestApiServer } from '../support/apiserver.js';
 import { FakeControllers } from '../support/fake-controllers.js';
 import { SimulatedCloud } from '../support/simulated-cloud.js';
 import { ensureNamespace, readServerState, serverWork, startWorkflowApiServer } from '../support/workflow-fixtures.js';
+import { at, must } from '../support/must.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 let api: TestApiServer;
@@ -108,8 +109,8 @@ describe('import', () => {
         const root = await kube.get('DataVolume', ns, `${w.vmName}-root`);
         expect(root?.metadata.annotations?.[ANNOTATIONS.phase]).toBe('imported');
         expect(root?.metadata.annotations?.[ANNOTATIONS.progress]).toBe('100.0');
-        expect(root?.metadata.annotations?.[ANNOTATIONS.backupImageId]).toBe(copies.get(w.serverId)![0].imageId);
-        expect((root?.spec as any).source.http.url).toBe(cloud.imageFileUrl(copies.get(w.serverId)![0].imageId));
+        expect(root?.metadata.annotations?.[ANNOTATIONS.backupImageId]).toBe(at(must(copies.get(w.serverId), 'the copies of the server'), 0, 'copy').imageId);
+        expect((root?.spec as any).source.http.url).toBe(cloud.imageFileUrl(at(must(copies.get(w.serverId), 'the copies of the server'), 0, 'copy').imageId));
         expect((root?.spec as any).source.http.secretExtraHeaders).toEqual([tokenSecretName(`${w.vmName}-root`)]);
         expect(await kube.get('Secret', ns, tokenSecretName(`${w.vmName}-root`))).toBeUndefined();
       }
@@ -172,9 +173,9 @@ describe('import', () => {
       const copies = await cloud.copyServer(w, true);
       const res = await importServer(deps(cloud, { tokenMarginMs: 300 }), w, copies);
       expect(res.ok).toBe(true);
-      expect(res.disks[0].reissued).toBeGreaterThanOrEqual(1);
+      expect(at(res.disks, 0, 'disk').reissued).toBeGreaterThanOrEqual(1);
       expect(cloud.tokens.size).toBeGreaterThanOrEqual(2);
-      expect(fake.importsStarted.filter((s) => s.key === `${ns}/${w.vmName}-root`).length).toBe(res.disks[0].reissued + 1);
+      expect(fake.importsStarted.filter((s) => s.key === `${ns}/${w.vmName}-root`).length).toBe(at(res.disks, 0, 'disk').reissued + 1);
     } finally {
       await fake.shutdown();
     }

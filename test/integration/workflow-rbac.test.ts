@@ -30,6 +30,7 @@ import type { TestApiServer } from '../support/apiserver.js';
 import { startBackupCloud, type BackupCloud } from '../support/backup-harness.js';
 import { FakeControllers } from '../support/fake-controllers.js';
 import { startWorkflowApiServer } from '../support/workflow-fixtures.js';
+import { must } from '../support/must.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const debug = Boolean(process.env.DEBUG_WF);
@@ -339,8 +340,7 @@ describe('the documented ClusterRoles run the whole migration (service account b
   it('docs/workflow.md shows the workflow role as shipped', () => {
     const doc = readFileSync(join(repoRoot, 'docs', 'workflow.md'), 'utf8');
     const block = /`deploy\/clusterrole-workflow.yaml`:\n\n```yaml\n([\s\S]*?)```/.exec(doc);
-    expect(block, 'the YAML block after `deploy/clusterrole-workflow.yaml`:').not.toBeNull();
-    expect(load(block![1])).toEqual(workflowRole);
+    expect(load(must(block?.[1], 'the YAML block after `deploy/clusterrole-workflow.yaml`'))).toEqual(workflowRole);
   });
 
   it("bound only to deploy/clusterrole.yaml, status is refused with the server's forbidden message (exit 1)", async () => {

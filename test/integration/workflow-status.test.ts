@@ -9,6 +9,7 @@ import { recordState } from '../../src/workflow/import.js';
 import { buildStatus, formatStatus, readSnapshot, watchStatus, type StatusReport } from '../../src/workflow/status.js';
 import type { TestApiServer } from '../support/apiserver.js';
 import { ensureNamespace, serverWork, startWorkflowApiServer } from '../support/workflow-fixtures.js';
+import { at } from '../support/must.js';
 
 let api: TestApiServer;
 let kube: Kube;
@@ -31,7 +32,7 @@ describe('status', () => {
       startedAt: '2025-01-01T00:00:00Z',
       finishedAt: '2025-01-01T00:02:00Z',
     });
-    const dv = structuredClone(a.dataVolumes[0]);
+    const dv = structuredClone(at(a.dataVolumes, 0, 'DataVolume'));
     dv.metadata.annotations = { ...dv.metadata.annotations, [ANNOTATIONS.phase]: 'importing', [ANNOTATIONS.progress]: '42.0' };
     await kube.create('DataVolume', dv);
 
@@ -47,9 +48,9 @@ describe('status', () => {
     const watching = watchStatus(kube, 'st', (r) => seen.push(r), stop.signal);
     await expect.poll(() => seen.length, { timeout: 10_000 }).toBeGreaterThan(0);
     await kube.mergePatch('ConfigMap', 'st', stateConfigMapName('vm-1'), { metadata: { annotations: { [ANNOTATIONS.phase]: 'imported' } } });
-    await expect.poll(() => seen.at(-1)?.servers[0].phase, { timeout: 10_000 }).toBe('imported');
+    await expect.poll(() => seen.at(-1)?.servers[0]?.phase, { timeout: 10_000 }).toBe('imported');
     await kube.mergePatch('DataVolume', 'st', dv.metadata.name, { metadata: { annotations: { [ANNOTATIONS.progress]: '77.0' } } });
-    await expect.poll(() => seen.at(-1)?.servers[0].disks[0]?.progress, { timeout: 10_000 }).toBe(77);
+    await expect.poll(() => seen.at(-1)?.servers[0]?.disks[0]?.progress, { timeout: 10_000 }).toBe(77);
     stop.abort();
     await watching;
   });

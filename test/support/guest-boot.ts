@@ -168,7 +168,7 @@ function parseReport(text: string, seconds: number): GuestReport {
     const line = raw.replace(/\r/g, '');
     const m = /^osm ([a-z0-9_-]+) ?(.*)$/.exec(line);
     if (!m) continue;
-    const [, key, value] = m;
+    const [, key = '', value = ''] = m; // both groups always take part in a match
     if (key === 'instance-id') r.instanceId = value.trim();
     else if (key === 'datasource') r.datasource = value.trim();
     else if (key === 'status') r.status = value.trim();

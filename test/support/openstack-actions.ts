@@ -15,6 +15,7 @@
 // - Neutron: GET/PUT /v2.0/floatingips/{id} → 200.
 // Status changes advance on each GET of the object ("ticks"), so tests need no timers.
 import { randomUUID } from 'node:crypto';
+import { must } from './must.js';
 import type { ExtraRoute, ServedCloud } from './openstack-server/index.js';
 
 type Obj = Record<string, any>;
@@ -189,7 +190,7 @@ export function cloudActions(cloud: ServedCloud, behaviour: Partial<ActionBehavi
       );
       if (base?.min_disk) image.min_disk = base.min_disk;
       order.push(`createImage ${s.id} ${image.id}`);
-      const [major, minor] = mv.split('.').map(Number);
+      const [major = 0, minor = 0] = mv.split('.').map(Number);
       if (major > 2 || (major === 2 && minor >= 45)) r.send(202, { image_id: image.id }, headers);
       else r.send(202, undefined, { ...headers, Location: `${r.base}/images/${image.id}` });
       return true;
@@ -225,7 +226,7 @@ export function cloudActions(cloud: ServedCloud, behaviour: Partial<ActionBehavi
     if (!i) return (glanceError(r, 404, `No image found with ID ${one[1]}`), true);
     if (one[2]) {
       if (r.method !== 'PUT' && r.method !== 'DELETE') return false;
-      const tag = decodeURIComponent(one[3]);
+      const tag = decodeURIComponent(must(one[3], 'the tag in the path'));
       count(`image-tag-${r.method}`);
       i.tags = r.method === 'PUT' ? [...new Set([...(i.tags ?? []), tag])] : (i.tags ?? []).filter((t: string) => t !== tag);
       r.send(204, undefined);
@@ -264,8 +265,7 @@ export function cloudActions(cloud: ServedCloud, behaviour: Partial<ActionBehavi
   const volume = async (r: ExtraRoute): Promise<boolean> => {
     const m = /^\/v3\/([^/]+)\/(.*)$/.exec(r.path);
     if (!m) return false;
-    const project = m[1];
-    const rest = m[2];
+    const [, project, rest = ''] = m; // both groups always take part in a match
     const visible = (v: Obj) => r.admin || projectOf(v) === r.token.projectId;
     if (rest === 'snapshots' && r.method === 'POST') {
       count('snapshot');

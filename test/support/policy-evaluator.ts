@@ -9,6 +9,7 @@
 import { BlockList, isIPv6 } from 'node:net';
 import type { Inventory, SecurityGroupRule, Server } from '../../src/inventory/types.js';
 import type { KubeObject } from '../../src/translate/model.js';
+import { must } from './must.js';
 
 export interface Pod {
   serverId: string;
@@ -42,7 +43,7 @@ function peerIp(p: Packet): string | undefined {
 
 function inCidr(ip: string | undefined, cidr: string): boolean {
   if (!ip) return false;
-  const [net, bits] = cidr.split('/');
+  const [net = '', bits] = cidr.split('/'); // split returns at least one element
   const family = isIPv6(net) ? 'ipv6' : 'ipv4';
   if ((family === 'ipv6') !== isIPv6(ip)) return false;
   const list = new BlockList();
@@ -97,9 +98,10 @@ function selects(sel: LabelSelector | undefined, labels: Record<string, string>)
   if (!sel) return true;
   for (const [k, v] of Object.entries(sel.matchLabels ?? {})) if (labels[k] !== v) return false;
   for (const e of sel.matchExpressions ?? []) {
-    const has = Object.hasOwn(labels, e.key);
-    if (e.operator === 'In' && !(has && e.values!.includes(labels[e.key]))) return false;
-    if (e.operator === 'NotIn' && has && e.values!.includes(labels[e.key])) return false;
+    const value = Object.hasOwn(labels, e.key) ? labels[e.key] : undefined;
+    const has = value !== undefined;
+    if (e.operator === 'In' && !(has && e.values!.includes(value))) return false;
+    if (e.operator === 'NotIn' && has && e.values!.includes(value)) return false;
     if (e.operator === 'Exists' && !has) return false;
     if (e.operator === 'DoesNotExist' && has) return false;
   }
@@ -118,14 +120,19 @@ export function calicoSelectorMatches(selector: string, labels: Record<string, s
     .filter(Boolean);
   return terms.every((term) => {
     let m: RegExpExecArray | null;
+    // Every group of the patterns below takes part in a match.
+    const group = (i: number) => must(m?.[i], `group ${i} of selector term ${term}`);
     if (term === 'all()') return true;
-    if ((m = /^has\(([^)]+)\)$/.exec(term))) return Object.hasOwn(labels, m[1].trim());
-    if ((m = /^!has\(([^)]+)\)$/.exec(term))) return !Object.hasOwn(labels, m[1].trim());
-    if ((m = /^(\S+)\s*==\s*'([^']*)'$/.exec(term))) return labels[m[1]] === m[2];
-    if ((m = /^(\S+)\s*!=\s*'([^']*)'$/.exec(term))) return labels[m[1]] !== m[2];
+    if ((m = /^has\(([^)]+)\)$/.exec(term))) return Object.hasOwn(labels, group(1).trim());
+    if ((m = /^!has\(([^)]+)\)$/.exec(term))) return !Object.hasOwn(labels, group(1).trim());
+    if ((m = /^(\S+)\s*==\s*'([^']*)'$/.exec(term))) return labels[group(1)] === group(2);
+    if ((m = /^(\S+)\s*!=\s*'([^']*)'$/.exec(term))) return labels[group(1)] !== group(2);
     if ((m = /^(\S+)\s+in\s+\{([^}]*)\}$/.exec(term))) {
-      const values = m[2].split(',').map((v) => v.trim().replace(/^'|'$/g, ''));
-      return Object.hasOwn(labels, m[1]) && values.includes(labels[m[1]]);
+      const values = group(2)
+        .split(',')
+        .map((v) => v.trim().replace(/^'|'$/g, ''));
+      const value = Object.hasOwn(labels, group(1)) ? labels[group(1)] : undefined;
+      return value !== undefined && values.includes(value);
     }
     throw new Error(`selector term not understood: ${term}`);
   });
@@ -268,11 +275,11 @@ export function endpointsOf(inv: Inventory, objects: KubeObject[], podCidrBase =
         template: { metadata: { labels: Record<string, string> }; spec: { networks: { name: string; pod?: object; multus?: { networkName: string } }[] } };
       }
     ).template;
-    const serverId = vm.metadata.annotations!['openstack-migrate.io/source-id'];
+    const serverId = must(vm.metadata.annotations?.['openstack-migrate.io/source-id'], `the source-id annotation of VM ${vm.metadata.name}`);
     const server = inv.servers.find((s) => s.id === serverId)!;
     const namespace = vm.metadata.namespace!;
     template.spec.networks.forEach((net, nicIndex) => {
-      const iface = server.interfaces[nicIndex];
+      const iface = must(server.interfaces[nicIndex], `interface ${nicIndex} of server ${serverId}`);
       const port = inv.ports.find((p) => p.id === iface.portId)!;
       const network = net.pod ? 'pod' : net.multus!.networkName.includes('/') ? net.multus!.networkName : `${namespace}/${net.multus!.networkName}`;
       const clusterIps: Endpoint['clusterIps'] = {};

@@ -11,8 +11,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Inventory, Server } from '../../src/inventory/types.js';
+import type { Secret, VirtualMachine } from '../../src/kube-types/index.js';
 import type { KubeObject } from '../../src/translate/model.js';
 import { makeIso, type GuestMachine } from './guest-boot.js';
+import { at, must } from './must.js';
 
 const NOVA_VERSIONS = ['2012-08-10', '2013-04-04', '2013-10-17', '2015-10-15', '2016-06-30', '2016-10-06', '2017-02-22', '2018-08-27', 'latest'];
 
@@ -113,33 +115,36 @@ export interface KubevirtSeed {
 }
 
 /** The seed ISO KubeVirt v1.9 would attach to `vm`, and how it attaches it. */
-export function kubevirtSeed(vm: KubeObject & { spec: any }, objects: KubeObject[], dir: string, iso: string): KubevirtSeed {
-  const spec = vm.spec.template.spec;
-  const ns = vm.metadata.namespace!;
-  const volume = spec.volumes.find((v: any) => v.cloudInitNoCloud || v.cloudInitConfigDrive);
+export function kubevirtSeed(vm: VirtualMachine, objects: KubeObject[], dir: string, iso: string): KubevirtSeed {
+  const spec = must(vm.spec.template?.spec, `spec.template.spec of ${vm.metadata.name}`);
+  const ns = must(vm.metadata.namespace, `the namespace of ${vm.metadata.name}`);
+  const volume = spec.volumes?.find((v) => v.cloudInitNoCloud || v.cloudInitConfigDrive);
   if (!volume) throw new Error(`${vm.metadata.name} has no cloud-init volume`);
   const configDrive = Boolean(volume.cloudInitConfigDrive);
-  const source = volume.cloudInitConfigDrive ?? volume.cloudInitNoCloud;
-  const userData = source.userData ?? (source.secretRef ? secretValue(objects, ns, source.secretRef.name, ['userdata', 'userData']) : undefined) ?? '';
+  const source = must(volume.cloudInitConfigDrive ?? volume.cloudInitNoCloud, `the cloud-init source of ${vm.metadata.name}`);
+  const secretName = (ref: { name?: string }) => must(ref.name, `a Secret name in the cloud-init volume of ${vm.metadata.name}`);
+  const userData = source.userData ?? (source.secretRef ? secretValue(objects, ns, secretName(source.secretRef), ['userdata', 'userData']) : undefined) ?? '';
   const networkData =
     source.networkData ??
-    (source.networkDataSecretRef ? secretValue(objects, ns, source.networkDataSecretRef.name, ['networkdata', 'networkData']) : undefined) ??
+    (source.networkDataSecretRef ? secretValue(objects, ns, secretName(source.networkDataSecretRef), ['networkdata', 'networkData']) : undefined) ??
     '';
   // accessCredentials with this propagation method: every line of every key of the Secret, numbered (cloud-init.go L170-212).
   const publicKeys: string[] = [];
   for (const cred of spec.accessCredentials ?? []) {
     const method = cred.sshPublicKey?.propagationMethod ?? {};
     if (!(configDrive ? method.configDrive : method.noCloud)) continue;
-    const secret = objects.find(
-      (o) => o.kind === 'Secret' && o.metadata.namespace === ns && o.metadata.name === cred.sshPublicKey.source.secret.secretName,
-    ) as unknown as { data: Record<string, string> };
-    for (const value of Object.values(secret.data)) {
+    const secretName = cred.sshPublicKey?.source.secret?.secretName;
+    const secret = must(
+      objects.find((o): o is Secret => o.kind === 'Secret' && o.metadata.namespace === ns && o.metadata.name === secretName),
+      `the key Secret ${secretName} of ${vm.metadata.name}`,
+    );
+    for (const value of Object.values(secret.data ?? {})) {
       for (const line of Buffer.from(value, 'base64').toString('utf8').split('\n')) if (line.trim()) publicKeys.push(line.trim());
     }
   }
   const keyMap = Object.fromEntries(publicKeys.map((k, i) => [String(i), k]));
-  const hostname = (spec.hostname ?? vm.metadata.name.split('.')[0]).slice(0, 63);
-  const uuid: string = spec.domain.firmware.uuid;
+  const hostname = (spec.hostname ?? at(vm.metadata.name.split('.'), 0)).slice(0, 63);
+  const uuid = must(spec.domain.firmware?.uuid, `the firmware UUID of ${vm.metadata.name}`);
   if (configDrive) {
     const latest = join(dir, 'openstack', 'latest');
     mkdirSync(latest, { recursive: true });
@@ -157,13 +162,18 @@ export function kubevirtSeed(vm: KubeObject & { spec: any }, objects: KubeObject
     if (networkData) writeFileSync(join(dir, 'network-config'), networkData);
   }
   makeIso(dir, configDrive ? 'config-2' : 'cidata', iso);
-  const disk = spec.domain.devices.disks.find((d: any) => d.name === volume.name);
-  const device: KubevirtSeed['device'] = disk.cdrom
-    ? 'sata-cdrom'
-    : disk.disk.bus === 'scsi'
-      ? 'scsi-disk'
-      : disk.disk.bus === 'sata'
-        ? 'sata-disk'
-        : 'virtio-disk';
-  return { datasource: configDrive ? 'configdrive' : 'nocloud', device, uuid, serial: spec.domain.firmware.serial, hostname, publicKeys };
+  const disk = must(
+    spec.domain.devices.disks?.find((d) => d.name === volume.name),
+    `the disk of volume ${volume.name} of ${vm.metadata.name}`,
+  );
+  const bus = disk.cdrom ? undefined : must(disk.disk, `disk or cdrom of disk ${disk.name}`).bus;
+  const device: KubevirtSeed['device'] = disk.cdrom ? 'sata-cdrom' : bus === 'scsi' ? 'scsi-disk' : bus === 'sata' ? 'sata-disk' : 'virtio-disk';
+  return {
+    datasource: configDrive ? 'configdrive' : 'nocloud',
+    device,
+    uuid,
+    serial: must(spec.domain.firmware?.serial, `the firmware serial of ${vm.metadata.name}`),
+    hostname,
+    publicKeys,
+  };
 }

@@ -292,7 +292,7 @@ function ipv4ToInt(ip: string): number {
   return ip.split('.').reduce((n, part) => n * 256 + Number(part), 0);
 }
 function inCidr(ip: string, cidr: string): boolean {
-  const [net, bitsText] = cidr.split('/');
+  const [net = '', bitsText] = cidr.split('/'); // split returns at least one element
   const bits = Number(bitsText);
   if (ip.includes(':') !== net.includes(':')) return false;
   if (!ip.includes(':')) {

@@ -54,7 +54,7 @@ export interface ServedCloud {
   appCredentials: ServedAppCredential[];
 }
 
-export function readFixture(path: string): { request: Obj; response: { status: number; headers: Record<string, string>; body: any }; note?: string } {
+export function readFixture(path: string): { request: Obj; response: { status: number; headers: Record<string, string>; body: Obj }; note?: string } {
   return JSON.parse(readFileSync(resolve(FIXTURES_DIR, path), 'utf8'));
 }
 

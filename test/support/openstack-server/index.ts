@@ -14,6 +14,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { must } from '../must.js';
 import { readFixture, type ServedCloud } from './data.js';
 
 type Obj = Record<string, any>;
@@ -117,8 +118,8 @@ export interface OpenStackTestServer {
 const MAX_MV = '2.93';
 
 function mvCompare(a: string, b: string): number {
-  const [am, an] = a.split('.').map(Number);
-  const [bm, bn] = b.split('.').map(Number);
+  const [am = 0, an = 0] = a.split('.').map(Number);
+  const [bm = 0, bn = 0] = b.split('.').map(Number);
   return am - bm || an - bn;
 }
 
@@ -175,7 +176,8 @@ export async function startOpenStackServer(cloud: ServedCloud, options: ServerOp
     }
     const slice = items.slice(start, start + limit);
     // A full page gets a next link, even when nothing follows (the services do not look ahead).
-    const next = slice.length === limit && slice.length > 0 ? String(slice[slice.length - 1][idKey]) : undefined;
+    const last = slice.at(-1);
+    const next = slice.length === limit && last ? String(last[idKey]) : undefined;
     return { items: slice, next };
   };
   const nextQuery = (query: Record<string, string>, marker: string) => {
@@ -337,10 +339,13 @@ export async function startOpenStackServer(cloud: ServedCloud, options: ServerOp
       const action = groupUsers ? 'list_users_in_group' : `list_${path.slice(1)}`;
       return keystoneError(ctx.res, 403, `You are not authorized to perform the requested action: identity:${action}.`);
     }
-    if (adminOnly[path]) return keystoneList(ctx, adminOnly[path][0], adminOnly[path][1], path);
+    const listed = adminOnly[path];
+    if (listed) return keystoneList(ctx, listed[0], listed[1], path);
     if (groupUsers) {
-      if (!cloud.groupUsers[groupUsers[1]]) return keystoneError(ctx.res, 404, `Could not find group: ${groupUsers[1]}.`);
-      return keystoneList(ctx, 'users', cloud.groupUsers[groupUsers[1]], path);
+      const group = must(groupUsers[1], 'the group id in the path');
+      const users = cloud.groupUsers[group];
+      if (!users) return keystoneError(ctx.res, 404, `Could not find group: ${group}.`);
+      return keystoneList(ctx, 'users', users, path);
     }
     return keystoneError(ctx.res, 404, 'The resource could not be found.');
   };
@@ -455,7 +460,7 @@ export async function startOpenStackServer(cloud: ServedCloud, options: ServerOp
     const t = ctx.token as TokenRecord;
     const m = /^\/v2\.0\/(networks|subnets|ports|security-groups|floatingips)$/.exec(path);
     if (!m) return send(ctx.res, 404, errorBody('network', 404, 'The resource could not be found.'));
-    const coll = m[1];
+    const coll = must(m[1], 'the collection in the path');
     const key = coll === 'security-groups' ? 'security_groups' : coll;
     const sourceOf: Record<string, Obj[]> = {
       networks: cloud.networks,
@@ -464,7 +469,7 @@ export async function startOpenStackServer(cloud: ServedCloud, options: ServerOp
       'security-groups': cloud.securityGroups,
       floatingips: cloud.floatingIps,
     };
-    let items = sourceOf[coll];
+    let items = must(sourceOf[coll], `the ${coll} collection`);
     if (!ctx.admin) {
       const visibleNets = new Set(cloud.networks.filter((n) => n.project_id === t.projectId || n.shared || n['router:external']).map((n) => n.id));
       items = items.filter((i) =>
@@ -480,7 +485,8 @@ export async function startOpenStackServer(cloud: ServedCloud, options: ServerOp
     if (p.next || ctx.query.marker) {
       const links: Obj[] = [];
       if (p.next) links.push({ rel: 'next', href: `${base}${prefix}${path}?${nextQuery(ctx.query, p.next)}` });
-      if (p.items.length) links.push({ rel: 'previous', href: `${base}${prefix}${path}?${nextQuery(ctx.query, p.items[0].id)}&page_reverse=True` });
+      const first = p.items[0];
+      if (first) links.push({ rel: 'previous', href: `${base}${prefix}${path}?${nextQuery(ctx.query, first.id)}&page_reverse=True` });
       out[`${key}_links`] = links;
     }
     return send(ctx.res, 200, out);
@@ -519,7 +525,7 @@ export async function startOpenStackServer(cloud: ServedCloud, options: ServerOp
     const m = /^\/([^/]+)\/(public|internal|admin)\/(compute\/v2\.1|image|network|volume|placement)(\/.*)?$/.exec(url.pathname);
     if (m) {
       [, region, iface] = m;
-      service = m[3].split('/')[0];
+      service = must(m[3]?.split('/')[0], 'the service in the path');
       prefix = `/${m[1]}/${m[2]}/${m[3]}`;
       rest = m[4] ?? '/';
     } else if (url.pathname.startsWith('/identity/v3')) {

@@ -1,6 +1,7 @@
 // A synthetic cloud of any size for the benchmark, built from the recorded objects (so every object keeps
 // the recorded shape) with new ids: N servers, one port each, a volume on every other server, a floating
 // IP on every tenth, spread over projects that each have a network, subnet and security group.
+import { must } from '../must.js';
 import { fixtureCloud, FIXTURE_IDS, TEST_PASSWORD, type ServedCloud } from './data.js';
 
 const uuid = (kind: number, n: number) => `${kind.toString(16).padStart(8, '0')}-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
@@ -57,7 +58,7 @@ export function syntheticCloud(size: SyntheticSize): ServedCloud {
   const floatingIps = [];
   for (let i = 0; i < size.servers; i += 1) {
     const p = i % projectCount;
-    const project = projects[p];
+    const project = must(projects[p], `project ${p}`);
     const id = uuid(6, i);
     const mac = `fa:16:3e:${((i >> 16) & 255).toString(16).padStart(2, '0')}:${((i >> 8) & 255).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`;
     const ip = `10.${Math.floor(p / 256)}.${p % 256}.${(i % 250) + 2}`;

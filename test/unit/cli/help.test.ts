@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../../src/cli/main.js';
 import { helpWords, suggestionsFor, unknownCommandError } from '../../../src/cli/help.js';
+import { at } from '../../support/must.js';
 
 describe('help and unknown commands', () => {
   it('`help` is --help; `help plan` is `plan --help`; flags and their values before it stay', () => {
@@ -21,7 +22,7 @@ describe('help and unknown commands', () => {
     expect(
       suggestionsFor(
         typed,
-        COMMANDS.map((c) => String(c.command).split(' ')[0]),
+        COMMANDS.map((c) => at(String(c.command).split(' '), 0, 'command name')),
       ),
     ).toEqual(expected);
   });

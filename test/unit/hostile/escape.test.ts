@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { escapeControl } from '../../../src/report/escape.js';
 import { runCli } from '../../support/cli-run.js';
+import { at } from '../../support/must.js';
 
 const EXAMPLE = join(import.meta.dirname, '../../../examples/cloud.yaml');
 const HOSTILE = 'web\\nkind: Secret\\0\\e[31m\\a\\u202Eevil\\x85\\x7f';
@@ -32,7 +33,7 @@ describe('escaping control characters in human output', () => {
       expect(out).not.toMatch(RAW_CONTROL);
       expect(out).not.toMatch(/^kind: Secret/m);
       expect(out).toContain('web\\nkind: Secret\\x00\\x1b[31m\\x07\\u202eevil\\x85\\x7f');
-      const rows = out.split('\n\n')[0].split('\n');
+      const rows = at(out.split('\n\n'), 0, 'table').split('\n');
       expect(rows).toHaveLength(19); // header + 18 servers
     }
   });

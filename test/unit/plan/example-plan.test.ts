@@ -8,12 +8,14 @@ import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { loadInventoryFile } from '../../../src/inventory/load.js';
 import type { Inventory } from '../../../src/inventory/types.js';
+import type { VirtualMachine } from '../../../src/kube-types/index.js';
 import { buildPlan, type Plan } from '../../../src/plan/build.js';
 import { toYamlDocuments } from '../../../src/plan/write.js';
 import { buildReport } from '../../../src/report/summary.js';
 import { LABELS, securityGroupLabelKey } from '../../../src/translate/naming.js';
 import { runCli } from '../../support/cli-run.js';
 import { validateObjects } from '../../support/schema-validate.js';
+import { at, must } from '../../support/must.js';
 
 const EXAMPLE = join(import.meta.dirname, '../../../examples/cloud.yaml');
 let inventory: Inventory;
@@ -41,12 +43,12 @@ describe('plan of the example cloud', () => {
   });
 
   it('gives every server one VirtualMachine in its project namespace, labelled for the security groups of its pod-network port', () => {
-    const vms = plan.objects.filter((o) => o.kind === 'VirtualMachine');
+    const vms = plan.objects.filter((o): o is VirtualMachine => o.kind === 'VirtualMachine');
     expect(vms).toHaveLength(inventory.servers.length);
     for (const server of inventory.servers) {
       const vm = vms.find((v) => v.metadata.labels?.[LABELS.serverId] === server.id);
       expect(vm, server.name).toBeDefined();
-      const templateLabels = (vm as any).spec.template.metadata.labels as Record<string, string>;
+      const templateLabels = must(vm?.spec.template.metadata?.labels, `the template labels of ${server.name}`);
       // Every NIC of the example lands on the pod network when it is the first one (no network map).
       const podPort = inventory.ports.find((p) => p.id === server.interfaces[0]?.portId);
       for (const group of inventory.securityGroups) {
@@ -95,8 +97,8 @@ describe('plan command', () => {
 
   it('exits 1 and leaves no directory for an inventory with a dangling reference', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'plan-'));
-    const broken = yaml.load(readFileSync(EXAMPLE, 'utf8')) as any;
-    broken.servers[0].flavorId = 'no-such-flavor';
+    const broken = yaml.load(readFileSync(EXAMPLE, 'utf8')) as Inventory;
+    at(broken.servers, 0, 'server').flavorId = 'no-such-flavor';
     writeFileSync(join(dir, 'broken.yaml'), yaml.dump(broken));
     expect(await cliCode(['plan', '-i', join(dir, 'broken.yaml'), '--out', join(dir, 'plan')])).toBe(1);
     expect(existsSync(join(dir, 'plan'))).toBe(false);
@@ -104,9 +106,15 @@ describe('plan command', () => {
 
   it('exits 1 and leaves no directory for a value KubeVirt rejects (unknown disk bus)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'plan-'));
-    const broken = yaml.load(readFileSync(EXAMPLE, 'utf8')) as any;
-    const server = broken.servers.find((s: any) => s.imageId);
-    broken.images.find((i: any) => i.id === server.imageId).properties.hw_disk_bus = 'floppy';
+    const broken = yaml.load(readFileSync(EXAMPLE, 'utf8')) as Inventory;
+    const server = must(
+      broken.servers.find((s) => s.imageId),
+      'a server booted from an image',
+    );
+    must(
+      broken.images.find((i) => i.id === server.imageId),
+      `image ${server.imageId}`,
+    ).properties.hw_disk_bus = 'floppy';
     writeFileSync(join(dir, 'broken.yaml'), yaml.dump(broken));
     expect(await cliCode(['plan', '-i', join(dir, 'broken.yaml'), '--out', join(dir, 'plan')])).toBe(1);
     expect(existsSync(join(dir, 'plan'))).toBe(false);

@@ -7,6 +7,7 @@ import { contextFor, inventoryWith, portsOf, project, rule, securityGroup, serve
 import { validateObjects } from '../../support/schema-validate.js';
 import { calicoSelectorMatches } from '../../support/policy-evaluator.js';
 import type { KubeObject } from '../../../src/translate/model.js';
+import { at } from '../../support/must.js';
 
 const webKey = securityGroupLabelKey({ id: 'sg-1111aaaa', name: 'web' });
 const admKey = securityGroupLabelKey({ id: 'sg-2222bbbb', name: 'admin' });
@@ -143,7 +144,7 @@ describe('calicoPoliciesFor: rules that cannot be carried', () => {
 
   it('writes the configured Calico API version', () => {
     const result = calicoPoliciesFor(contextFor(cloud([rule({ protocol: 'icmp' })]), { calicoApiVersion: 'crd.projectcalico.org/v1' }));
-    expect(result.objects[0].apiVersion).toBe('crd.projectcalico.org/v1');
+    expect(at(result.objects, 0, 'policy').apiVersion).toBe('crd.projectcalico.org/v1');
     expect(validateObjects(result.objects)).toEqual([]);
   });
 });

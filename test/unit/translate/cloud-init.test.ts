@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import type { Inventory } from '../../../src/inventory/types.js';
 import { addKeypair } from '../../support/inventory-builder.js';
 import { outcomeOf, translateRow } from '../../support/vm-fixture.js';
+import { must } from '../../support/must.js';
 
 const USER_DATA = Buffer.from('#cloud-config\npassword: s3cret-in-user-data\n').toString('base64');
 
 describe('user data + key pair → cloud-init', () => {
-  const CD = { method: 'cloudInitConfigDrive', propagation: { configDrive: {} } };
-  const NC = { method: 'cloudInitNoCloud', propagation: { noCloud: {} } };
+  const CD = { method: 'cloudInitConfigDrive' as const, propagation: { configDrive: {} } };
+  const NC = { method: 'cloudInitNoCloud' as const, propagation: { noCloud: {} } };
   it.each([
     // Default: a config drive in OpenStack's format for every guest, whatever Nova used.
     { option: undefined, server: { configDrive: false }, props: {}, ...CD, disk: { bus: 'virtio' }, cdrom: undefined },
@@ -36,10 +38,13 @@ describe('user data + key pair → cloud-init', () => {
         addKeypair(inv);
       },
     });
-    const seed = r.d.devices.disks.find((d: any) => d.name === 'cloudinit');
+    const seed = r.d.devices.disks.find((d) => d.name === 'cloudinit');
     expect(seed).toEqual(disk ? { name: 'cloudinit', disk } : { name: 'cloudinit', cdrom });
     expect(r.schemaErrors).toEqual([]);
-    const volume = r.t.volumes.find((v: any) => v.name === 'cloudinit');
+    const volume = must(
+      r.t.volumes.find((v) => v.name === 'cloudinit'),
+      'the cloudinit volume',
+    );
     const dataSecret = r.secrets.find((s) => s.data.userdata)!;
     expect(volume[method]).toEqual({ secretRef: { name: dataSecret.metadata.name } });
     // User data bytes unchanged, and never in the VM manifest.
@@ -47,7 +52,7 @@ describe('user data + key pair → cloud-init', () => {
     expect(JSON.stringify(r.vm)).not.toContain('s3cret');
     expect(JSON.stringify(r.vm)).not.toContain(USER_DATA);
     const keySecret = r.secrets.find((s) => s.data['alice-key'])!;
-    expect(Buffer.from(keySecret.data['alice-key'], 'base64').toString()).toMatch(/^ssh-ed25519 /);
+    expect(Buffer.from(must(keySecret.data['alice-key'], 'the alice-key entry'), 'base64').toString()).toMatch(/^ssh-ed25519 /);
     expect(r.t.accessCredentials).toEqual([{ sshPublicKey: { source: { secret: { secretName: keySecret.metadata.name } }, propagationMethod: propagation } }]);
     expect(outcomeOf(r.findings, 'server.key_name')).toBe('exact');
     // Identity kept, so user data does not run again.
@@ -63,17 +68,17 @@ describe('user data + key pair → cloud-init', () => {
       },
     });
     expect(r.schemaErrors).toEqual([]);
-    expect(r.t.volumes.find((v: any) => v.name === 'cloudinit').cloudInitConfigDrive).toEqual({ userData: '#cloud-config\n' });
+    expect(r.t.volumes.find((v) => v.name === 'cloudinit')?.cloudInitConfigDrive).toEqual({ userData: '#cloud-config\n' });
   });
   it('no user data, no key, no static network → no cloud-init disk', () => {
     const r = translateRow({});
-    expect(r.t.volumes.map((v: any) => v.name)).toEqual(['root']);
+    expect(r.t.volumes.map((v) => v.name)).toEqual(['root']);
     expect(r.secrets).toEqual([]);
   });
   it.each([
     { setup: () => undefined, outcome: 'lost' },
     {
-      setup: (inv: any) => {
+      setup: (inv: Inventory) => {
         addKeypair(inv, { type: 'x509' });
       },
       outcome: 'lost',

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import type { Cpu } from '../../../src/kube-types/index.js';
 import { resolveTopology } from '../../../src/translate/cpu.js';
 import { outcomeOf, translateRow } from '../../support/vm-fixture.js';
+import { must } from '../../support/must.js';
 
 // Nova's own topology choice (nova/virt/hardware.py) for flavor/image preferences and maxima.
 describe('CPU topology (Nova precedence) → domain.cpu.{sockets,cores,threads}', () => {
@@ -54,9 +56,9 @@ describe('CPU topology (Nova precedence) → domain.cpu.{sockets,cores,threads}'
     if (expected === 'blocker') {
       expect(outcomeOf(r.findings, 'flavor.vcpus')).toBe('blocker');
     } else {
-      const { sockets, cores, threads } = r.d.cpu;
+      const { sockets, cores, threads } = must(r.d.cpu, 'domain.cpu');
       expect([sockets, cores, threads]).toEqual(expected);
-      expect(sockets * cores * threads).toBe(vcpus);
+      expect((sockets ?? 0) * (cores ?? 0) * (threads ?? 0)).toBe(vcpus); // an absent count fails: vcpus > 0
       expect(outcomeOf(r.findings, 'flavor.vcpus')).not.toBe('blocker');
     }
   });
@@ -72,7 +74,7 @@ describe('CPU policy, emulator threads, realtime, NUMA, quota', () => {
     name: string;
     specs?: Record<string, string>;
     props?: Record<string, string>;
-    cpu: Record<string, unknown>;
+    cpu: Cpu;
     attr: string;
     outcome: string;
     memory?: Record<string, unknown>;
@@ -166,7 +168,7 @@ describe('CPU policy, emulator threads, realtime, NUMA, quota', () => {
   it.each(rows)('$name', ({ specs, props, cpu, attr, outcome }) => {
     const r = translateRow({ extraSpecs: specs, imageProperties: props });
     expect(r.schemaErrors).toEqual([]);
-    for (const [k, v] of Object.entries(cpu)) expect(r.d.cpu[k]).toEqual(v);
+    for (const [k, v] of Object.entries(cpu)) expect(must(r.d.cpu, 'domain.cpu')[k as keyof Cpu]).toEqual(v);
     expect(outcomeOf(r.findings, attr)).toBe(outcome);
   });
 

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import type { Inventory, Server } from '../../../src/inventory/types.js';
 import { addNetwork } from '../../support/inventory-builder.js';
 import { outcomeOf, translateRow } from '../../support/vm-fixture.js';
+import { at } from '../../support/must.js';
 
 const withNic = {
-  setup: (inv: any, server: any) => {
+  setup: (inv: Inventory, server: Server) => {
     const n = addNetwork(inv, {}, {});
     server.interfaces.push({ networkId: n.id, macAddress: 'fa:16:3e:aa:bb:cc', fixedIps: [] });
   },
@@ -21,7 +23,7 @@ describe('hw_disk_bus → disks[].disk.bus', () => {
   ])('$value → $bus', ({ value, bus, outcome }) => {
     const r = translateRow({ imageProperties: value ? { hw_disk_bus: value } : {}, flavor: { ephemeral: 5 } });
     expect(r.schemaErrors).toEqual([]);
-    for (const disk of r.d.devices.disks.filter((d: any) => d.name !== 'cloudinit')) expect(disk.disk.bus).toBe(bus);
+    for (const disk of r.d.devices.disks.filter((d) => d.name !== 'cloudinit')) expect(disk.disk?.bus).toBe(bus);
     expect(outcomeOf(r.findings, 'image.hw_disk_bus')).toBe(outcome);
   });
 });
@@ -45,7 +47,7 @@ describe('hw_scsi_model, hw_cdrom_bus', () => {
   ])('hw_cdrom_bus=$value → CD-ROM bus $bus', ({ value, bus, outcome }) => {
     const r = translateRow({ image: { diskFormat: 'iso' }, imageProperties: { hw_cdrom_bus: value } });
     expect(r.schemaErrors).toEqual([]);
-    expect(r.d.devices.disks.find((d: any) => d.name === 'root').cdrom.bus).toBe(bus);
+    expect(r.d.devices.disks.find((d) => d.name === 'root')?.cdrom?.bus).toBe(bus);
     expect(outcomeOf(r.findings, 'image.hw_cdrom_bus')).toBe(outcome);
   });
   it('an ISO image boots as a CD-ROM on hw_cdrom_bus', () => {
@@ -69,7 +71,7 @@ describe('hw_vif_model, multiqueue → interfaces[].model, networkInterfaceMulti
   ])('$value → $model', ({ value, model, outcome }) => {
     const r = translateRow({ imageProperties: { hw_vif_model: value }, ...withNic });
     expect(r.schemaErrors).toEqual([]);
-    expect(r.d.devices.interfaces[0].model).toBe(model);
+    expect(at(r.d.devices.interfaces, 0, 'interface').model).toBe(model);
     expect(outcomeOf(r.findings, 'image.hw_vif_model')).toBe(outcome);
   });
   it.each([
@@ -215,7 +217,7 @@ describe('os_type, hw_time_hpet, architecture', () => {
   it('os_type=windows → Hyper-V enlightenments and the Hyper-V clock', () => {
     const r = translateRow({ imageProperties: { os_type: 'windows' } });
     expect(r.schemaErrors).toEqual([]);
-    expect(r.d.features.hyperv).toEqual({ relaxed: {}, vapic: {}, spinlocks: { spinlocks: 8191 } });
+    expect(r.d.features?.hyperv).toEqual({ relaxed: {}, vapic: {}, spinlocks: { spinlocks: 8191 } });
     expect(r.d.clock).toEqual({ utc: {}, timer: { hyperv: {} } });
     expect(outcomeOf(r.findings, 'image.os_type')).toBe('exact');
     expect(outcomeOf(r.findings, 'image.os_type (clock offset)')).toBe('approximate');
@@ -231,7 +233,7 @@ describe('os_type, hw_time_hpet, architecture', () => {
   ])('hw_time_hpet=$value → clock.timer.hpet.present $present', ({ value, present }) => {
     const r = translateRow({ imageProperties: { hw_time_hpet: value } });
     expect(r.schemaErrors).toEqual([]);
-    expect(r.d.clock.timer.hpet).toEqual({ present });
+    expect(r.d.clock?.timer?.hpet).toEqual({ present });
   });
   it.each([
     { value: 'x86_64', arch: undefined, outcome: 'exact' },

@@ -4,7 +4,9 @@ import { BIND_IMMEDIATE, childName } from '../../../src/translate/disks.js';
 import { addServer, addVolume, attachVolume, contextFor, emptyInventory } from '../../support/inventory-builder.js';
 import { translateServer } from '../../../src/translate/vm.js';
 import { validateObject } from '../../support/schema-validate.js';
-import { outcomeOf, translateRow } from '../../support/vm-fixture.js';
+import type { DataVolume } from '../../../src/kube-types/index.js';
+import { outcomeOf, translateRow, translatedTemplateSpec, vmIn } from '../../support/vm-fixture.js';
+import { at, must } from '../../support/must.js';
 
 const GiB = 1024 ** 3;
 
@@ -18,7 +20,7 @@ describe('root disk size = max(flavor disk, image min_disk, image virtual size)'
     const r = translateRow({ flavor: { disk }, image: { minDisk, virtualSize } });
     expect(r.schemaErrors).toEqual([]);
     const root = r.dataVolumes.find((dv) => dv.metadata.annotations?.[ANNOTATIONS.diskRole] === 'root')!;
-    expect(root.spec.storage.resources.requests.storage).toBe(size);
+    expect(root.spec.storage?.resources?.requests?.storage).toBe(size);
     expect(root.metadata.annotations?.[ANNOTATIONS.imageId]).toBe(r.inventory.images[0]?.id);
   });
   it('unknown size → blocker', () => {
@@ -50,8 +52,8 @@ describe('DataVolumes: planned, never an empty root, standalone', () => {
     }
     expect(r.vm.spec.dataVolumeTemplates).toBeUndefined();
     // Nova's layout: root (vda), ephemeral (vdb), swap (vdc), then volumes.
-    expect(r.d.devices.disks.map((d: any) => d.name)).toEqual(['root', 'ephemeral0', 'swap', expect.stringMatching(/^vol-/)]);
-    expect(r.t.volumes.map((v: any) => v.dataVolume?.name)).toEqual(r.dataVolumes.map((dv) => dv.metadata.name));
+    expect(r.d.devices.disks.map((d) => d.name)).toEqual(['root', 'ephemeral0', 'swap', expect.stringMatching(/^vol-/)]);
+    expect(r.t.volumes.map((v) => v.dataVolume?.name)).toEqual(r.dataVolumes.map((dv) => dv.metadata.name));
     expect(outcomeOf(r.findings, 'flavor.swap')).toBe('approximate');
     expect(outcomeOf(r.findings, 'flavor.ephemeral')).toBe('approximate');
   });
@@ -69,7 +71,7 @@ describe('DataVolumes: planned, never an empty root, standalone', () => {
       .filter((dv) => dv.metadata.annotations![ANNOTATIONS.diskRole] === 'volume')
       .map((dv) => dv.metadata.annotations![ANNOTATIONS.deviceName]);
     expect(names).toEqual(['/dev/vdz', '/dev/vdb', '/dev/vdc', '/dev/vdaa']);
-    expect(r.d.devices.disks.find((d: any) => d.name !== 'root' && d.bootOrder)?.bootOrder).toBe(2);
+    expect(r.d.devices.disks.find((d) => d.name !== 'root' && d.bootOrder)?.bootOrder).toBe(2);
   });
 
   it('boot from volume: root from the volume, image properties from volume_image_metadata', () => {
@@ -78,14 +80,18 @@ describe('DataVolumes: planned, never an empty root, standalone', () => {
     const server = addServer(inv, { image: null });
     attachVolume(server, vol, '/dev/vda', 0);
     const { objects, findings } = translateServer(contextFor(inv), server);
-    const vm = objects.find((o) => o.kind === 'VirtualMachine') as any;
-    const root = objects.find((o) => o.kind === 'DataVolume') as any;
+    const vm = vmIn(objects);
+    const root = must(
+      objects.find((o): o is DataVolume => o.kind === 'DataVolume'),
+      'the root DataVolume',
+    );
     expect(validateObject(vm)).toEqual([]);
     expect(validateObject(root)).toEqual([]);
-    expect(root.spec.storage.resources.requests.storage).toBe('30Gi');
-    expect(root.metadata.annotations[ANNOTATIONS.volumeId]).toBe(vol.id);
-    expect(vm.spec.template.spec.domain.devices.disks[0].disk.bus).toBe('scsi');
-    expect(vm.spec.template.spec.domain.firmware.bootloader.efi).toBeDefined();
+    expect(root.spec.storage?.resources?.requests?.storage).toBe('30Gi');
+    expect(root.metadata.annotations?.[ANNOTATIONS.volumeId]).toBe(vol.id);
+    const domain = translatedTemplateSpec(vm).domain;
+    expect(at(domain.devices.disks, 0, 'disk').disk?.bus).toBe('scsi');
+    expect(domain.firmware?.bootloader?.efi).toBeDefined();
     expect(findings.some((f) => f.attribute === 'volume.volume_image_metadata.hw_disk_bus' && f.outcome === 'exact')).toBe(true);
   });
 

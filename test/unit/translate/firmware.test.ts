@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { outcomeOf, translateRow } from '../../support/vm-fixture.js';
+import { must } from '../../support/must.js';
 
 describe('firmware and secure boot → domain.firmware / features.smm', () => {
   const rows: {
@@ -83,7 +84,7 @@ describe('firmware and secure boot → domain.firmware / features.smm', () => {
     const r = translateRow({ imageProperties: props, extraSpecs: specs, config: persistentEfi === undefined ? {} : { persistentEfi } });
     expect(r.schemaErrors).toEqual([]);
     // Every VM keeps the Nova server id as SMBIOS UUID and serial (the guest's identity); the rest is the bootloader.
-    const { uuid, serial, ...bootloader } = r.d.firmware;
+    const { uuid, serial, ...bootloader } = must(r.d.firmware, 'domain.firmware');
     expect([uuid, serial]).toEqual([r.server.id, r.server.id]);
     expect(Object.keys(bootloader).length > 0 ? bootloader : undefined).toEqual(firmware);
     expect(r.d.features?.smm).toEqual(smm);

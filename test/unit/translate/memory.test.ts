@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { pageSizeKiB } from '../../../src/translate/memory.js';
 import { outcomeOf, translateRow } from '../../support/vm-fixture.js';
+import { must } from '../../support/must.js';
 
 describe('memory → domain.memory', () => {
   it.each([
@@ -10,7 +11,7 @@ describe('memory → domain.memory', () => {
   ])('ram $ram MiB, image min_ram $minRam → guest $guest', ({ ram, minRam, guest }) => {
     const r = translateRow({ flavor: { ram }, image: { minRam } });
     expect(r.schemaErrors).toEqual([]);
-    expect(r.d.memory.guest).toBe(guest);
+    expect(must(r.d.memory, 'domain.memory').guest).toBe(guest);
   });
 
   const rows: { spec?: string; prop?: string; pageSize?: string; guest?: string; ram?: number; attr: string; outcome: string }[] = [
@@ -33,8 +34,8 @@ describe('memory → domain.memory', () => {
       imageProperties: prop ? { hw_mem_page_size: prop } : {},
     });
     expect(r.schemaErrors).toEqual([]);
-    expect(r.d.memory.hugepages?.pageSize).toBe(pageSize);
-    if (guest) expect(r.d.memory.guest).toBe(guest);
+    expect(must(r.d.memory, 'domain.memory').hugepages?.pageSize).toBe(pageSize);
+    if (guest) expect(r.d.memory?.guest).toBe(guest);
     expect(outcomeOf(r.findings, attr)).toBe(outcome);
   });
 

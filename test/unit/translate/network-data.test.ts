@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { inCidr, netmaskOf } from '../../../src/translate/network-data.js';
+import { inCidr, netmaskOf, type toNetplanV2, type toOpenStackNetworkData } from '../../../src/translate/network-data.js';
 import { addNetwork } from '../../support/inventory-builder.js';
 import { translateRow } from '../../support/vm-fixture.js';
 import type { Inventory, Server } from '../../../src/inventory/types.js';
+import { must } from '../../support/must.js';
 
 // A server on a pod network (frontend) and a secondary network (backend) whose subnet names Neutron's DHCP
 // port (.2, held by no port in the inventory) and a real DNS server as nameservers, has a gateway, a host
@@ -29,23 +30,26 @@ function twoNics(inv: Inventory, server: Server) {
   server.interfaces.push({ networkId: b.id, portId: 'port-b', macAddress: 'fa:16:3e:00:00:02', fixedIps: [{ ipAddress: '192.168.5.20', subnetId: sb.id }] });
 }
 
-function networkData(r: ReturnType<typeof translateRow>): any {
+/** network_data.json (config drive) or netplan v2 (NoCloud), as the translator writes them. */
+type NetworkDataDocument = Partial<ReturnType<typeof toOpenStackNetworkData> & ReturnType<typeof toNetplanV2>>;
+
+function networkData(r: ReturnType<typeof translateRow>): NetworkDataDocument {
   const secret = r.secrets.find((s) => s.data.networkdata)!;
-  return JSON.parse(Buffer.from(secret.data.networkdata, 'base64').toString('utf8'));
+  return JSON.parse(Buffer.from(must(secret.data.networkdata, 'the networkdata entry'), 'base64').toString('utf8')) as NetworkDataDocument;
 }
 
 describe('guest network data', () => {
   it('config drive: OpenStack network_data.json (links/networks), not cloud-init v2', () => {
     const r = translateRow({ setup: twoNics });
-    expect(r.t.volumes.find((v: any) => v.name === 'cloudinit').cloudInitConfigDrive.networkDataSecretRef).toBeDefined();
+    expect(r.t.volumes.find((v) => v.name === 'cloudinit')?.cloudInitConfigDrive?.networkDataSecretRef).toBeDefined();
     const data = networkData(r);
     expect(data.version).toBeUndefined();
     expect(data.links).toEqual([
       { id: 'nic0', type: 'phy', ethernet_mac_address: 'fa:16:3e:00:00:01', mtu: null, vif_id: 'port-a' },
       { id: 'nic1', type: 'phy', ethernet_mac_address: 'fa:16:3e:00:00:02', mtu: 1450, vif_id: 'port-b' },
     ]);
-    expect(data.networks[0]).toMatchObject({ link: 'nic0', type: 'ipv4_dhcp' });
-    expect(data.networks[1]).toMatchObject({
+    expect(data.networks?.[0]).toMatchObject({ link: 'nic0', type: 'ipv4_dhcp' });
+    expect(data.networks?.[1]).toMatchObject({
       link: 'nic1',
       type: 'ipv4',
       ip_address: '192.168.5.20',
@@ -57,7 +61,7 @@ describe('guest network data', () => {
 
   it('default route on the pod NIC only; DHCP port nameserver dropped; host routes and MTU per NIC; each reported', () => {
     const r = translateRow({ setup: twoNics, config: { guestDatasource: 'nocloud' } });
-    const eth = networkData(r).ethernets;
+    const eth = must(networkData(r).ethernets, 'netplan ethernets');
     expect(eth.nic0).toEqual({ match: { macaddress: 'fa:16:3e:00:00:01' }, dhcp4: true });
     expect(eth.nic1).toEqual({
       match: { macaddress: 'fa:16:3e:00:00:02' },
@@ -81,12 +85,12 @@ describe('guest network data', () => {
       setup: twoNics,
       config: { guestDatasource: 'nocloud', networkMap: { frontend: { type: 'multus', networkName: 'front' } } },
     });
-    const eth = networkData(r).ethernets;
-    expect(eth.nic0.routes).toEqual([
+    const eth = must(networkData(r).ethernets, 'netplan ethernets');
+    expect(eth.nic0?.routes).toEqual([
       { to: '0.0.0.0/0', via: '10.0.0.1' },
       { to: '10.9.0.0/16', via: '10.0.0.254' },
     ]);
-    expect(eth.nic1.routes).toEqual([{ to: '172.16.0.0/16', via: '192.168.5.254' }]);
+    expect(eth.nic1?.routes).toEqual([{ to: '172.16.0.0/16', via: '192.168.5.254' }]);
   });
 
   it('address helpers', () => {

@@ -51,6 +51,8 @@ import { multiNetworkPoliciesFor, POLICY_FOR_ANNOTATION } from '../../../src/tra
 import { networkPoliciesFor } from '../../../src/translate/security-groups.js';
 import { resolveCidr } from '../../../src/translate/address-peers.js';
 import { templateSecurityLabels } from '../../../src/translate/security-labels.js';
+import { vmIn } from '../../support/vm-fixture.js';
+import { must } from '../../support/must.js';
 
 describe('multi-port cloud: every pair of NICs decided as OpenStack decides it', { timeout: 60_000 }, () => {
   const inv = multiPortCloud();
@@ -97,8 +99,7 @@ describe('multi-port cloud: every pair of NICs decided as OpenStack decides it',
 
   it('labels: pod-network groups plain, secondary groups per NAD, nothing for ports without port security', () => {
     const { plan } = checkCloud(inv);
-    const labels = (id: string) =>
-      (plan.objects.find((o) => o.kind === 'VirtualMachine' && o.metadata.name === id) as any).spec.template.metadata.labels as Record<string, string>;
+    const labels = (id: string) => must(vmIn(plan.objects, id).spec.template.metadata?.labels, `the template labels of ${id}`);
     expect(
       Object.keys(labels('s1'))
         .filter((k) => k.includes('sg.'))

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { LABELS } from '../../../src/translate/naming.js';
 import { addServer, addServerGroup, contextFor } from '../../support/inventory-builder.js';
-import { outcomeOf, translateRow } from '../../support/vm-fixture.js';
+import { outcomeOf, translateRow, vmIn } from '../../support/vm-fixture.js';
 import { translateServer } from '../../../src/translate/vm.js';
+import { must } from '../../support/must.js';
 
 describe('flavor extra specs → nodeSelector', () => {
   it.each([
@@ -55,7 +56,7 @@ describe('availability zone → node affinity', () => {
     const r = translateRow({ server: { availabilityZone: az }, config: { availabilityZoneLabel: label } });
     expect(r.schemaErrors).toEqual([]);
     if (affinity) {
-      expect(r.t.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms).toEqual([
+      expect(r.t.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms).toEqual([
         { matchExpressions: [{ key: label, operator: 'In', values: [az] }] },
       ]);
     } else {
@@ -67,10 +68,10 @@ describe('availability zone → node affinity', () => {
 
 describe('server group → pod (anti-)affinity on kubernetes.io/hostname', () => {
   it.each([
-    { policy: 'anti-affinity' as const, kind: 'podAntiAffinity', hard: true },
-    { policy: 'affinity' as const, kind: 'podAffinity', hard: true },
-    { policy: 'soft-anti-affinity' as const, kind: 'podAntiAffinity', hard: false },
-    { policy: 'soft-affinity' as const, kind: 'podAffinity', hard: false },
+    { policy: 'anti-affinity' as const, kind: 'podAntiAffinity' as const, hard: true },
+    { policy: 'affinity' as const, kind: 'podAffinity' as const, hard: true },
+    { policy: 'soft-anti-affinity' as const, kind: 'podAntiAffinity' as const, hard: false },
+    { policy: 'soft-affinity' as const, kind: 'podAffinity' as const, hard: false },
   ])('$policy → $kind (required: $hard)', ({ policy, kind, hard }) => {
     const r = translateRow({
       setup: (inv, server) => {
@@ -82,13 +83,13 @@ describe('server group → pod (anti-)affinity on kubernetes.io/hostname', () =>
     expect(r.schemaErrors).toEqual([]);
     const group = r.inventory.serverGroups[0]!;
     const term = { labelSelector: { matchLabels: { [LABELS.serverGroup]: group.id } }, topologyKey: 'kubernetes.io/hostname' };
-    const affinity = r.t.affinity[kind];
+    const affinity = must(r.t.affinity, 'spec.template.spec.affinity')[kind];
     if (hard) expect(affinity).toEqual({ requiredDuringSchedulingIgnoredDuringExecution: [term] });
     else expect(affinity).toEqual({ preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term }] });
     // The selector must match the template labels of every member, this VM included.
-    expect(r.vm.spec.template.metadata.labels[LABELS.serverGroup]).toBe(group.id);
-    const peerVm = translateServer(contextFor(r.inventory), r.inventory.servers[1]!).objects.find((o) => o.kind === 'VirtualMachine') as any;
-    expect(peerVm.spec.template.metadata.labels[LABELS.serverGroup]).toBe(group.id);
+    expect(r.vm.spec.template.metadata?.labels?.[LABELS.serverGroup]).toBe(group.id);
+    const peerVm = vmIn(translateServer(contextFor(r.inventory), r.inventory.servers[1]!).objects);
+    expect(peerVm.spec.template.metadata?.labels?.[LABELS.serverGroup]).toBe(group.id);
     expect(outcomeOf(r.findings, `serverGroup/${group.id}.policy`)).toBe('exact');
   });
   it('max_server_per_host > 1 is reported lost', () => {

@@ -10,6 +10,7 @@ import { contextFor, inventoryWith, portsOf, project, rule, securityGroup, serve
 import { validateObjects } from '../../support/schema-validate.js';
 import { clusterAllows, neutronAllows, type Packet, type Pod } from '../../support/policy-evaluator.js';
 import type { KubeObject } from '../../../src/translate/model.js';
+import { at, must } from '../../support/must.js';
 
 const NS = 'default-p1';
 
@@ -17,7 +18,7 @@ function single(rules: SecurityGroupRule[], extra: Partial<SecurityGroup> = {}):
   const group = securityGroup('sg-1111aaaa', 'web', 'p1', rules, extra);
   const vm = server('vm1', 'p1', [group.id]);
   // An address outside every prefix of the rows: resolving prefixes to migrated VMs has its own tests.
-  vm.interfaces[0].fixedIps = [{ ipAddress: '198.18.0.10' }];
+  at(vm.interfaces, 0, 'interface').fixedIps = [{ ipAddress: '198.18.0.10' }];
   const inv = inventoryWith({
     domains: [{ id: 'd1', name: 'default' }],
     projects: [project('p1', 'p1', 'd1')],
@@ -241,8 +242,8 @@ describe('networkPoliciesFor: servers', () => {
     const g2 = securityGroup('sg-b', 'b', 'p1', []);
     const vm = server('vm2', 'p1', ['sg-a', 'sg-b'], ['net-1', 'net-2']);
     const ports = portsOf(vm);
-    ports[0].securityGroupIds = ['sg-a'];
-    ports[1].securityGroupIds = ['sg-b'];
+    at(ports, 0, 'port').securityGroupIds = ['sg-a'];
+    at(ports, 1, 'port').securityGroupIds = ['sg-b'];
     const inv = inventoryWith({
       domains: [{ id: 'd1', name: 'default' }],
       projects: [project('p1', 'p1', 'd1')],
@@ -255,7 +256,7 @@ describe('networkPoliciesFor: servers', () => {
     const { labels } = templateSecurityLabels(ctx, vm);
     expect(labels[securityGroupLabelKey(g1)]).toBe('member');
     expect(labels).not.toHaveProperty(securityGroupLabelKey(g2));
-    const nadKey = nicSecurityOf(ctx, vm)[1].nadKey!;
+    const nadKey = must(at(nicSecurityOf(ctx, vm), 1, 'NIC').nadKey, 'the NAD key of NIC 1');
     expect(labels[secondaryGroupLabelKey(g2, nadKey)]).toBe('member');
     // The old report (groups of other NICs "now also open the pod NIC") is gone with the cause.
     expect(networkPoliciesFor(ctx).findings).not.toContainEqual(expect.objectContaining({ serverId: 'vm2', attribute: 'securityGroups' }));
@@ -271,7 +272,7 @@ describe('networkPoliciesFor: servers', () => {
     const g2 = securityGroup('sg-b', 'b', 'p1', []);
     const vm = server('vm3', 'p1', ['sg-b'], ['net-1', 'net-2']);
     const ports = portsOf(vm);
-    ports[0].securityGroupIds = [];
+    at(ports, 0, 'port').securityGroupIds = [];
     const inv = inventoryWith({ domains: [{ id: 'd1', name: 'default' }], projects: [project('p1', 'p1', 'd1')], servers: [vm], ports, securityGroups: [g2] });
     const closed = networkPoliciesFor(contextFor(inv)).objects.filter((o) => o.metadata.name.startsWith('no-security-group-'));
     expect(closed).toHaveLength(1);
@@ -444,7 +445,7 @@ describe('union semantics: generated policies ≡ Neutron rules, packet by packe
   it('every object is valid against the upstream schemas', () => {
     expect(validateObjects(objects)).toEqual([]);
     // ...and the check is not vacuous: a misspelled field is caught.
-    const broken = structuredClone(objects[0]);
+    const broken = structuredClone(at(objects, 0, 'object'));
     (broken.spec as Record<string, unknown>).policytypes = ['Ingress'];
     expect(validateObjects([broken])).not.toEqual([]);
   });

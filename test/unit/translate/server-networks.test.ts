@@ -3,9 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { translateServer } from '../../../src/translate/vm.js';
 import { defaultNadName, networkAttachmentDefinitions } from '../../../src/translate/server-networks.js';
 import { addNetwork, addServer, contextFor, emptyInventory } from '../../support/inventory-builder.js';
-import { outcomeOf, translateRow } from '../../support/vm-fixture.js';
+import { outcomeOf, translateRow, vmIn } from '../../support/vm-fixture.js';
 import { validateObjects } from '../../support/schema-validate.js';
 import type { Inventory, Server } from '../../../src/inventory/types.js';
+import { at, must } from '../../support/must.js';
 
 function twoNics(inv: Inventory, server: Server) {
   const a = addNetwork(inv, { name: 'frontend' }, { cidr: '10.0.0.0/24', gatewayIp: '10.0.0.1', dnsNameservers: ['10.0.0.2'] });
@@ -42,8 +43,8 @@ describe('NICs → interfaces and networks', () => {
   it('static addresses of Multus NICs go to cloud-init network data (v2 for NoCloud) in the Secret; the default route stays on the pod NIC', () => {
     const r = translateRow({ setup: twoNics, config: { guestDatasource: 'nocloud' } });
     const secret = r.secrets.find((s) => s.data.networkdata)!;
-    expect(r.t.volumes.find((v: any) => v.name === 'cloudinit').cloudInitNoCloud.networkDataSecretRef).toEqual({ name: secret.metadata.name });
-    const data = yaml.load(Buffer.from(secret.data.networkdata, 'base64').toString('utf8'));
+    expect(r.t.volumes.find((v) => v.name === 'cloudinit')?.cloudInitNoCloud?.networkDataSecretRef).toEqual({ name: secret.metadata.name });
+    const data = yaml.load(Buffer.from(must(secret.data.networkdata, 'the networkdata entry'), 'base64').toString('utf8'));
     expect(data).toEqual({
       version: 2,
       ethernets: {
@@ -60,7 +61,7 @@ describe('NICs → interfaces and networks', () => {
 
   it.each([
     {
-      map: (inv: Inventory) => ({ [inv.networks[0].id]: { type: 'multus' as const, networkName: 'infra/frontend-net' } }),
+      map: (inv: Inventory) => ({ [at(inv.networks, 0, 'network').id]: { type: 'multus' as const, networkName: 'infra/frontend-net' } }),
       nets: [
         { name: 'nic0', multus: { networkName: 'infra/frontend-net' } },
         { name: 'nic1', multus: { networkName: 'backend' } },
@@ -89,14 +90,14 @@ describe('NICs → interfaces and networks', () => {
     twoNics(inv, server);
     const ctx = contextFor(inv, { networkMap: map(inv) });
     const { objects, findings } = translateServer(ctx, server);
-    const vm = objects.find((o) => o.kind === 'VirtualMachine') as any;
-    expect(vm.spec.template.spec.networks).toEqual(nets);
+    const vm = vmIn(objects);
+    expect(vm.spec.template?.spec?.networks).toEqual(nets);
     expect(findings.some((f) => f.attribute === 'server.interfaces' && f.severity === 'blocker')).toBe(blocker);
   });
 
   it('hw_vif_model applies to every NIC', () => {
     const r = translateRow({ setup: twoNics, imageProperties: { hw_vif_model: 'e1000' } });
-    expect(r.d.devices.interfaces.map((i: any) => i.model)).toEqual(['e1000', 'e1000']);
+    expect(r.d.devices.interfaces.map((i) => i.model)).toEqual(['e1000', 'e1000']);
   });
 });
 
@@ -111,10 +112,11 @@ describe('networkAttachmentDefinitions', () => {
       const { objects } = networkAttachmentDefinitions(contextFor(inv, { nadCniType: cni }));
       expect(objects).toHaveLength(1);
       expect(validateObjects(objects as unknown as Record<string, unknown>[])).toEqual([]);
-      const nad = objects[0] as any;
+      const nad = at(objects, 0, 'NAD');
+      if (nad.kind !== 'NetworkAttachmentDefinition') throw new Error(`expected a NetworkAttachmentDefinition, got a ${nad.kind}`);
       expect(nad.apiVersion).toBe('k8s.cni.cncf.io/v1');
       expect(nad.metadata).toMatchObject({ name: 'backend', namespace: 'web' });
-      const config = JSON.parse(nad.spec.config);
+      const config = JSON.parse(must(nad.spec?.config, 'spec.config of the NAD'));
       expect(config.type).toBe(cni);
       expect(config.name).toBe('backend');
       if (cni === 'bridge') {

@@ -5,6 +5,7 @@ import type { Inventory, SecurityGroupRule } from '../../../src/inventory/types.
 import type { KubeObject, PlanConfig as Config } from '../../../src/translate/model.js';
 import { contextFor, floatingIp, inventoryWith, portsOf, project, rule, securityGroup, server } from '../../support/inventory-fixtures.js';
 import { validateObjects } from '../../support/schema-validate.js';
+import { at } from '../../support/must.js';
 
 type Rules = Partial<SecurityGroupRule>[];
 
@@ -160,7 +161,7 @@ describe('servicesFor: the Service', () => {
   ];
   it.each(modes)('load balancer mode $mode', ({ mode, annotation, loadBalancerIP, nodePorts, outcome }) => {
     const result = run(cloud(web), { loadBalancer: { mode, externalTrafficPolicy: 'Local' } });
-    const svc = result.objects[0];
+    const svc = at(result.objects, 0, 'Service');
     const spec = (svc as KubeObject).spec as Record<string, unknown>;
     expect(svc.metadata.annotations![METALLB_IPS_ANNOTATION]).toBe(annotation);
     expect(spec.loadBalancerIP).toBe(loadBalancerIP);
@@ -196,7 +197,7 @@ describe('servicesFor: floating IPs that cannot become a Service as they are', (
     const result = run(inv);
     expect(result.objects).toEqual([]);
     expect(result.findings).toEqual([expect.objectContaining({ source: 'floatingIp/fip-free', outcome: 'lost', severity: 'info' })]);
-    expect(result.findings[0].reason).toContain('shop');
+    expect(at(result.findings, 0, 'finding').reason).toContain('shop');
   });
 
   it('on a port that is not a server NIC (VIP) → finding, no Service', () => {
@@ -213,7 +214,7 @@ describe('servicesFor: floating IPs that cannot become a Service as they are', (
     const result = run(inv);
     expect(result.objects).toEqual([]);
     expect(result.findings).toEqual([expect.objectContaining({ source: 'floatingIp/fip-vip', outcome: 'lost', severity: 'warning' })]);
-    expect(result.findings[0].reason).toContain('neutron:LOADBALANCERV2');
+    expect(at(result.findings, 0, 'finding').reason).toContain('neutron:LOADBALANCERV2');
   });
 
   it('on the second NIC (not the pod network) → Service on the pod NIC + finding', () => {
@@ -230,14 +231,14 @@ describe('servicesFor: floating IPs that cannot become a Service as they are', (
 
   it('finds the server through the port device id when the interface list lacks the port id', () => {
     const inv = cloud(web);
-    inv.servers[0].interfaces[0].portId = undefined;
+    at(at(inv.servers, 0, 'server').interfaces, 0, 'interface').portId = undefined;
     const result = run(inv);
     expect(result.objects).toHaveLength(1);
   });
 
   it('port security off → every port was open: well-known ports + finding', () => {
     const inv = cloud([]);
-    inv.ports[0].portSecurityEnabled = false;
+    at(inv.ports, 0, 'port').portSecurityEnabled = false;
     const result = run(inv);
     expect(portList(result.objects)).toEqual(['TCP/22', 'TCP/80', 'TCP/443', 'TCP/3389']);
     expect(result.findings).toContainEqual(expect.objectContaining({ attribute: 'ports', outcome: 'approximate' }));
@@ -266,7 +267,7 @@ describe('floating IPs: outbound identity and VIPs (issue 9 items 6, 8)', () => 
 
   it('names the VIP holders when a floating IP points at a keepalived VIP (allowed_address_pairs)', () => {
     const inv = cloud([{ protocol: 'tcp', portRangeMin: 80, portRangeMax: 80 }]);
-    inv.ports[0].allowedAddressPairs = [{ ipAddress: '10.0.0.100' }];
+    at(inv.ports, 0, 'port').allowedAddressPairs = [{ ipAddress: '10.0.0.100' }];
     inv.ports.push({
       id: 'vip-port',
       networkId: 'net-1',
@@ -279,6 +280,6 @@ describe('floating IPs: outbound identity and VIPs (issue 9 items 6, 8)', () => 
     const result = run(inv);
     expect(result.objects).toEqual([]);
     expect(result.findings).toEqual([expect.objectContaining({ source: 'floatingIp/fip-vip', outcome: 'lost' })]);
-    expect(result.findings[0].reason).toMatch(/VIP 10\.0\.0\.100.*web-1.*allowed_address_pairs/);
+    expect(at(result.findings, 0, 'finding').reason).toMatch(/VIP 10\.0\.0\.100.*web-1.*allowed_address_pairs/);
   });
 });

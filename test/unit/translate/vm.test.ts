@@ -3,7 +3,8 @@ import { ANNOTATIONS, LABELS, MANAGER, SECURITY_GROUP_LABEL_VALUE, securityGroup
 import { metadataAnnotationKey, translateServer } from '../../../src/translate/vm.js';
 import { addFlavor, addImage, addNetwork, addSecurityGroup, addServer, contextFor, emptyInventory } from '../../support/inventory-builder.js';
 import { validateObject } from '../../support/schema-validate.js';
-import { outcomeOf, translateRow } from '../../support/vm-fixture.js';
+import { outcomeOf, translateRow, translatedTemplateSpec, vmIn } from '../../support/vm-fixture.js';
+import { at, must } from '../../support/must.js';
 
 describe('VirtualMachine identity, labels and annotations', () => {
   it('name/namespace from the context; plugin labels on VM and template; one label per security group on the template', () => {
@@ -18,7 +19,8 @@ describe('VirtualMachine identity, labels and annotations', () => {
     });
     expect(r.schemaErrors).toEqual([]);
     expect(r.vm.metadata).toMatchObject({ name: 'web-1', namespace: 'web' });
-    const [web, ssh] = r.inventory.securityGroups;
+    const web = at(r.inventory.securityGroups, 0, 'security group');
+    const ssh = at(r.inventory.securityGroups, 1, 'security group');
     const expectedTemplate = {
       [LABELS.managedBy]: MANAGER,
       [LABELS.serverId]: r.server.id,
@@ -26,14 +28,14 @@ describe('VirtualMachine identity, labels and annotations', () => {
       [securityGroupLabelKey(web)]: SECURITY_GROUP_LABEL_VALUE,
       [securityGroupLabelKey(ssh)]: SECURITY_GROUP_LABEL_VALUE,
     };
-    expect(r.vm.spec.template.metadata.labels).toEqual(expectedTemplate);
+    expect(r.vm.spec.template.metadata?.labels).toEqual(expectedTemplate);
     expect(r.vm.metadata.labels).toEqual({ ...expectedTemplate, [LABELS.component]: 'vm' });
     expect(r.vm.metadata.annotations).toMatchObject({
       [ANNOTATIONS.sourceKind]: 'server',
       [ANNOTATIONS.sourceId]: r.server.id,
       [ANNOTATIONS.sourceName]: 'web-1',
       [ANNOTATIONS.flavorName]: 'm1.small',
-      [ANNOTATIONS.imageId]: r.inventory.images[0].id,
+      [ANNOTATIONS.imageId]: at(r.inventory.images, 0, 'image').id,
       [ANNOTATIONS.phase]: 'planned',
     });
   });
@@ -48,7 +50,7 @@ describe('VirtualMachine identity, labels and annotations', () => {
     const out = metadataAnnotationKey(key);
     if (typeof annotation === 'string') expect(out.key).toBe(annotation);
     else expect(out.key).toMatch(annotation);
-    expect(out.key.split('/')[1].length).toBeLessThanOrEqual(63);
+    expect(at(out.key.split('/'), 1, 'name part of the key').length).toBeLessThanOrEqual(63);
     expect(out.changed).toBe(changed);
     const r = translateRow({ server: { metadata: { [key]: 'v' } } });
     expect(r.schemaErrors).toEqual([]);
@@ -140,9 +142,10 @@ describe('a rich server validates and is deterministic', () => {
   }
   it('validates against the KubeVirt schema', () => {
     const { inv, server } = build();
-    const vm = translateServer(contextFor(inv), server).objects.find((o) => o.kind === 'VirtualMachine') as any;
+    const vm = vmIn(translateServer(contextFor(inv), server).objects);
     expect(validateObject(vm)).toEqual([]);
-    expect(vm.spec.template.spec.domain.cpu).toEqual({
+    const { domain } = translatedTemplateSpec(vm);
+    expect(domain.cpu).toEqual({
       dedicatedCpuPlacement: true,
       sockets: 2,
       cores: 4,
@@ -150,7 +153,7 @@ describe('a rich server validates and is deterministic', () => {
       isolateEmulatorThread: true,
       numa: { guestMappingPassthrough: {} },
     });
-    expect(vm.spec.template.spec.domain.features.smm).toEqual({ enabled: true });
+    expect(domain.features?.smm).toEqual({ enabled: true });
   });
   it('same inventory → byte-identical output', () => {
     const a = build();
@@ -159,8 +162,9 @@ describe('a rich server validates and is deterministic', () => {
   });
   it('the schema validator rejects unknown fields (the tests above would catch a typo)', () => {
     const { inv, server } = build();
-    const vm = translateServer(contextFor(inv), server).objects.find((o) => o.kind === 'VirtualMachine') as any;
-    vm.spec.template.spec.domain.cpu.socket = 2;
+    const vm = vmIn(translateServer(contextFor(inv), server).objects);
+    // A misspelt field on purpose (sockets → socket): only a cast lets it past the compiler.
+    (must(translatedTemplateSpec(vm).domain.cpu, 'domain.cpu') as Record<string, unknown>).socket = 2;
     expect(validateObject(vm).length).toBeGreaterThan(0);
   });
 });

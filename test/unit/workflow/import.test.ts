@@ -4,6 +4,7 @@ import { importDataVolume, parseProgress, parseQuantity } from '../../../src/wor
 import { cutoverSteps, isCopied } from '../../../src/workflow/cutover.js';
 import { matchesRequirements, parseSelector } from '../../../src/workflow/selection.js';
 import { serverWork } from '../../support/workflow-fixtures.js';
+import { at } from '../../support/must.js';
 
 describe('import (pure parts)', () => {
   it.each([
@@ -25,7 +26,7 @@ describe('import (pure parts)', () => {
 
   it('builds the DataVolume from the plan with the http source, header Secret, CA and state annotations', () => {
     const w = serverWork(1, 'ns');
-    const planned = w.dataVolumes[0];
+    const planned = at(w.dataVolumes, 0, 'DataVolume');
     const dv = importDataVolume(
       planned,
       { disk: 'root', diskRole: 'root', dataVolume: planned.metadata.name, imageId: 'img-1' },
@@ -49,7 +50,13 @@ describe('import (pure parts)', () => {
 
   it('keeps the planned size when the image fits', () => {
     const w = serverWork(1, 'ns');
-    const dv = importDataVolume(w.dataVolumes[0], { disk: 'root', diskRole: 'root', dataVolume: 'x', imageId: 'i' }, { url: 'u' }, 't', 2 ** 29);
+    const dv = importDataVolume(
+      at(w.dataVolumes, 0, 'DataVolume'),
+      { disk: 'root', diskRole: 'root', dataVolume: 'x', imageId: 'i' },
+      { url: 'u' },
+      't',
+      2 ** 29,
+    );
     expect((dv.spec as any).storage.resources.requests.storage).toBe('1Gi');
     expect((dv.spec as any).source.http).toEqual({ url: 'u' });
   });

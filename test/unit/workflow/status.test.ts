@@ -3,6 +3,7 @@ import { ANNOTATIONS, LABELS } from '../../../src/translate/naming.js';
 import { buildStatus, formatStatus, statusTable, TABLE_HEADERS, WIDE_HEADERS } from '../../../src/workflow/status.js';
 import { buildStateConfigMap, newServerRecord } from '../../../src/workflow/ledger.js';
 import type { StoredObject } from '../../../src/workflow/kube-ops.js';
+import { at } from '../../support/must.js';
 
 function cm(i: number, ns: string, annotations: Record<string, string>): StoredObject {
   const o = buildStateConfigMap(newServerRecord({ serverId: `id-${i}`, serverName: `server-${i}`, namespace: ns, vmName: `vm-${i}` })) as StoredObject;
@@ -49,7 +50,7 @@ describe('status', () => {
 
   it('prints the kubectl-style table with the documented columns', () => {
     const table = statusTable(buildStatus(snapshot, now));
-    const [header, first] = table.split('\n');
+    const [header = '', first] = table.split('\n'); // split returns at least one element
     expect(header.split(/\s{3,}/)).toEqual(TABLE_HEADERS);
     expect(first).toMatch(/^a\s+vm-1\s+server-1\s+importing\s+70\.0%\s+2025-01-01T00:30:00Z\s+30m00s$/);
     expect(statusTable({ apiVersion: 'openstack-migrate.io/v1alpha1', kind: 'MigrationStatus', servers: [] })).toBe('No migrations found.\n');
@@ -58,11 +59,11 @@ describe('status', () => {
   it('-o wide adds server id, finish time, disks and VM columns, and keeps whole errors', () => {
     const report = buildStatus(snapshot, now);
     const long = 'x'.repeat(100);
-    report.servers[1].lastError = long;
-    const [header, ...rows] = statusTable(report, 60, true).trimEnd().split('\n');
+    at(report.servers, 1, 'server').lastError = long;
+    const [header = '', ...rows] = statusTable(report, 60, true).trimEnd().split('\n');
     expect(header.split(/\s{3,}/)).toEqual([...TABLE_HEADERS.slice(0, -1), ...WIDE_HEADERS, 'LAST-ERROR']);
     expect(rows[1]).toContain('server-3');
-    expect(rows[1].endsWith(long)).toBe(true);
+    expect(at(rows, 1, 'row').endsWith(long)).toBe(true);
     expect(rows[2]).toMatch(/\byes\b/);
     expect(statusTable(report)).not.toContain(long);
     expect(formatStatus(report, 'wide')).toBe(statusTable(report, 60, true));
