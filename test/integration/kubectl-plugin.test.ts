@@ -443,6 +443,25 @@ describe('release archive and krew manifest', () => {
     // The descriptions and the header comment are kept.
     expect(readFileSync(manifestPath, 'utf8')).toMatch(/^# krew plugin manifest/);
 
+    // The real krew installs and uninstalls every platform's archive from this manifest, as krew's own release
+    // check does (KREW_OS/KREW_ARCH select the platform) and links the name kubectl looks for.
+    const krew = spawnSync('bash', ['scripts/krew.sh'], { cwd: root, encoding: 'utf8' });
+    expect(krew.status, krew.stderr).toBe(0);
+    for (const [os, arch, name] of [
+      ['linux', 'amd64', archive],
+      ['linux', 'arm64', armArchive],
+      ['windows', 'amd64', winArchive],
+    ]) {
+      const krewRoot = mkdtempSync(join(tmp, `krew-${os}-${arch}-`));
+      const krewEnv = { PATH: '/usr/bin:/bin', HOME: tmp, KREW_ROOT: krewRoot, KREW_OS: os, KREW_ARCH: arch };
+      const install = run(krew.stdout.trim(), ['install', `--manifest=${manifestPath}`, `--archive=${join(out, name)}`], { env: krewEnv });
+      expect(install.status, `${os}/${arch}: ${install.stderr}`).toBe(0);
+      expect(readdirSync(join(krewRoot, 'bin')), `${os}/${arch}`).toEqual([os === 'windows' ? 'kubectl-openstack_migrate.exe' : 'kubectl-openstack_migrate']);
+      const uninstall = run(krew.stdout.trim(), ['uninstall', 'openstack-migrate'], { env: krewEnv });
+      expect(uninstall.status, `${os}/${arch}: ${uninstall.stderr}`).toBe(0);
+      expect(readdirSync(join(krewRoot, 'bin'))).toEqual([]);
+    }
+
     // What krew unpacks: the bin and the completion helper, executable, and the bin runs.
     const listing = run('tar', ['-tvzf', join(out, archive)], { env: { PATH: '/usr/bin:/bin' } })
       .stdout.trim()
