@@ -69,7 +69,7 @@ export async function runPlan(args: PlanArgs): Promise<number> {
   if (args.out) {
     // The directory is written namespace by namespace as the servers are translated (see plan/stream.ts);
     // input the target rejects still leaves nothing behind: the staging directory is discarded.
-    const builder = preparePlan(inventory, config);
+    const builder = preparePlan(inventory, config, { writtenAtOnce: true });
     if (namespace) checkNamespaceInPlan(namespace, builder.shared.objects, args.inventory);
     const dir = new StagedDirectory(args.out, builder.planId);
     try {

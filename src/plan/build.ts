@@ -154,7 +154,11 @@ export interface PlanBuilder {
   translate(server: Server): Translation;
 }
 
-export function preparePlan(inventory: Inventory, config: PlanConfig = defaultPlanConfig()): PlanBuilder {
+/**
+ * `writtenAtOnce`: the caller turns each translation's objects into text at once and never changes them
+ * (plan/stream.ts), so servers may share frozen parts (PlanContext.shareHardware).
+ */
+export function preparePlan(inventory: Inventory, config: PlanConfig = defaultPlanConfig(), options: { writtenAtOnce?: boolean } = {}): PlanBuilder {
   const planId = config.planId ?? planIdOf(inventory);
   const index = indexInventory(inventory);
   const tenancy = assignNamespaces(inventory, config, planId);
@@ -166,6 +170,7 @@ export function preparePlan(inventory: Inventory, config: PlanConfig = defaultPl
     planId,
     namespaceByProject: tenancy.namespaceByProject,
     vmNameByServer: names.vmNameByServer,
+    shareHardware: options.writtenAtOnce === true,
   };
 
   const parts: Translation[] = [

@@ -7,6 +7,7 @@
 import type { Inventory, Server } from '../inventory/types.js';
 import type { Finding, PlanObject } from '../translate/model.js';
 import type { ReportParts } from '../report/summary.js';
+import { PackedFindings } from '../report/packed-findings.js';
 import { sortFindings, type PlanBuilder } from './build.js';
 import { join } from 'node:path';
 import { fileStemFor, kindRank } from './order.js';
@@ -56,7 +57,8 @@ export async function streamPlanFiles(
   emit: (path: string, content: Buffer) => Promise<void> | undefined | void,
   namespace?: string,
 ): Promise<StreamedPlan> {
-  const byServer = new Map<string, Finding[]>();
+  // A server's findings are packed as they come (report/packed-findings.ts): they are kept to the end.
+  const byServer = new Map<string, PackedFindings>();
   const bySource = new Map<string, Finding[]>();
   const errors: Finding[] = [];
   const objectsByKind: Record<string, number> = {};
@@ -65,11 +67,15 @@ export async function streamPlanFiles(
 
   const addFinding = (f: Finding) => {
     if (f.severity === 'error') errors.push(f);
-    const map = f.serverId ? byServer : bySource;
-    const key = f.serverId ? f.serverId : f.source;
-    const list = map.get(key);
+    if (f.serverId) {
+      let packed = byServer.get(f.serverId);
+      if (!packed) byServer.set(f.serverId, (packed = new PackedFindings(f.serverId)));
+      packed.add(f);
+      return;
+    }
+    const list = bySource.get(f.source);
     if (list) list.push(f);
-    else map.set(key, [f]);
+    else bySource.set(f.source, [f]);
   };
   for (const f of builder.shared.findings) addFinding(f);
 
@@ -125,12 +131,8 @@ export async function streamPlanFiles(
     }
   }
 
-  // buildPlan sorts findings by source (stable); a server's list here holds its findings in production
-  // order, which is the same order once grouped by source.
-  for (const [id, list] of byServer) {
-    const first = list[0]?.source;
-    if (list.some((f) => f.source !== first)) byServer.set(id, sortFindings(list));
-  }
+  // buildPlan sorts findings by source (stable); a server's packed list holds its findings in production
+  // order and groups them by source when it gives them back (PackedFindings.toArray), the same order.
   return {
     planId: builder.planId,
     cloud: builder.cloud,

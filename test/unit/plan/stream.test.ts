@@ -1,6 +1,7 @@
 // The CLI writes large plans namespace by namespace (plan/stream.ts) instead of through buildPlan: the
 // files, the findings, the report and the plan id must be exactly what the whole-plan path gives.
 import { describe, expect, it, beforeAll } from 'vitest';
+import yaml from 'js-yaml';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,7 +25,7 @@ async function streamed(inv: Inventory, namespace?: string) {
   const files = new Map<string, string>();
   const result = await streamPlanFiles(
     inv,
-    preparePlan(inv),
+    preparePlan(inv, undefined, { writtenAtOnce: true }),
     (path, content) => {
       expect(files.has(path), path).toBe(false);
       files.set(path, content.toString('utf8'));
@@ -51,12 +52,39 @@ describe('plan written namespace by namespace', () => {
     const whole = buildReport(plan);
     const parts = assembleReport(result);
     expect(JSON.stringify(parts)).toBe(JSON.stringify(whole));
+    // --report-format yaml: the packed findings are read back through their getter by js-yaml too.
+    expect(yaml.dump(parts, { noRefs: true, lineWidth: -1 })).toBe(yaml.dump(whole, { noRefs: true, lineWidth: -1 }));
     for (const showExact of [true, false]) {
       const pieces: string[] = [];
       writeReportTable(parts, (s) => pieces.push(s), undefined, { showExact });
       expect(pieces.join('')).toBe(formatReportTable(whole, undefined, { showExact }));
       expect(pieces.length).toBeGreaterThan(1);
     }
+  });
+
+  it('shares one frozen set of hardware objects between servers of a flavor and image only when written at once', () => {
+    const vmsOf = (writtenAtOnce: boolean) => {
+      const builder = preparePlan(inventory, undefined, { writtenAtOnce });
+      return inventory.servers.flatMap((s) => builder.translate(s).objects.filter((o) => o.kind === 'VirtualMachine')) as any[];
+    };
+    const cpuOf = (vm: any) => vm.spec.template.spec.domain.cpu;
+    const shared = vmsOf(true);
+    const pairs = shared.flatMap((a, i) =>
+      shared
+        .slice(i + 1)
+        .filter((b) => cpuOf(a) === cpuOf(b))
+        .map((b) => [a, b]),
+    );
+    expect(pairs.length).toBeGreaterThan(0);
+    expect(Object.isFrozen(cpuOf(pairs[0]![0]))).toBe(true);
+    expect(() => {
+      cpuOf(pairs[0]![0]).sockets = 99;
+    }).toThrow(TypeError);
+    // The whole plan's objects are each VM's own, free to change (tests and callers do).
+    const own = vmsOf(false);
+    for (let i = 0; i < own.length; i++) for (let j = i + 1; j < own.length; j++) expect(cpuOf(own[i])).not.toBe(cpuOf(own[j]));
+    expect(Object.isFrozen(cpuOf(own[0]))).toBe(false);
+    expect(JSON.stringify(own)).toBe(JSON.stringify(shared));
   });
 
   it('emits only one namespace (and the cluster-scoped files) when asked, but reports every server', async () => {
