@@ -73,7 +73,7 @@ export async function runPlan(args: PlanArgs): Promise<number> {
     if (namespace) checkNamespaceInPlan(namespace, builder.shared.objects, args.inventory);
     const dir = new StagedDirectory(args.out, builder.planId);
     try {
-      const streamed = await streamPlanFiles(inventory, builder, (path, content) => dir.write(path, content), namespace);
+      const streamed = await streamPlanFiles(inventory, builder, (path, content, release) => dir.write(path, content, release), namespace);
       if (streamed.errors.length) throw invalidInput(args.inventory, streamed.errors);
       report = assembleReport(streamed);
       written = streamed.written;

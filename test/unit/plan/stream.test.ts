@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { loadInventoryFile } from '../../../src/inventory/load.js';
 import type { Inventory } from '../../../src/inventory/types.js';
 import { buildPlan, planIdOf, preparePlan } from '../../../src/plan/build.js';
-import { streamPlanFiles } from '../../../src/plan/stream.js';
+import { BufferPool, streamPlanFiles } from '../../../src/plan/stream.js';
 import { StagedDirectory, planFileEntries } from '../../../src/plan/write.js';
 import { assembleReport, buildReport } from '../../../src/report/summary.js';
 import { formatReportTable, writeReportTable } from '../../../src/report/table.js';
@@ -87,6 +87,23 @@ describe('plan written namespace by namespace', () => {
     expect(JSON.stringify(own)).toBe(JSON.stringify(shared));
   });
 
+  it("writes the same files through the staged directory, reusing each file's memory once it is written", async () => {
+    const plan = buildPlan(inventory);
+    const out = join(mkdtempSync(join(tmpdir(), 'stream-')), 'plan');
+    const dir = new StagedDirectory(out, 'test-plan');
+    let released = 0;
+    await streamPlanFiles(inventory, preparePlan(inventory, undefined, { writtenAtOnce: true }), (path, content, release) =>
+      dir.write(path, content, () => {
+        released++;
+        release();
+      }),
+    );
+    await dir.commit();
+    const expected = new Map(planFileEntries(plan.objects));
+    expect(released).toBe(expected.size);
+    for (const [path, content] of expected) expect(readFileSync(join(out, path), 'utf8'), path).toBe(content);
+  });
+
   it('emits only one namespace (and the cluster-scoped files) when asked, but reports every server', async () => {
     const plan = buildPlan(inventory);
     const namespace = plan.objects.find((o) => o.kind === 'VirtualMachine')!.metadata.namespace!;
@@ -132,6 +149,27 @@ describe('plan id', () => {
     (odd.volumes as unknown[]).push(undefined);
     expect(planIdOf(odd)).toBe(reference(odd));
     expect(planIdOf(odd)).not.toBe(planIdOf(inventory));
+  });
+});
+
+describe('buffer pool of the plan directory writer', () => {
+  it('gives back a freed buffer for a file that fits, the smallest that fits, and keeps at most its limit', () => {
+    const pool = new BufferPool(300_000);
+    const a = pool.take(10);
+    const b = pool.take(100_000);
+    expect(a.length).toBe(65_536);
+    expect(b.length).toBe(131_072); // whole 64 KiB steps
+    pool.give(b);
+    pool.give(a);
+    expect(pool.take(1_000)).toBe(a);
+    expect(pool.take(70_000)).toBe(b);
+    expect(pool.take(70_000)).not.toBe(b);
+    const c = pool.take(200_000);
+    const d = pool.take(200_000);
+    pool.give(c);
+    pool.give(d); // over the limit: left to the garbage collector
+    expect(pool.take(200_000)).toBe(c);
+    expect(pool.take(200_000)).not.toBe(d);
   });
 });
 
