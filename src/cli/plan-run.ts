@@ -70,12 +70,12 @@ export async function runPlan(args: PlanArgs): Promise<number> {
   if (args.out) {
     // The directory is written namespace by namespace as the servers are translated (see plan/stream.ts);
     // input the target rejects still leaves nothing behind: the staging directory is discarded.
-    const builder = preparePlan(inventory, config);
+    const builder = preparePlan(inventory, config, { writtenAtOnce: true });
     identity = builder;
     if (namespace) checkNamespaceInPlan(namespace, builder.shared.objects, args.inventory);
     const dir = new StagedDirectory(args.out, builder.planId);
     try {
-      const streamed = await streamPlanFiles(inventory, builder, (path, content) => dir.write(path, content), namespace);
+      const streamed = await streamPlanFiles(inventory, builder, (path, content, release) => dir.write(path, content, release), namespace);
       if (streamed.errors.length) throw invalidInput(args.inventory, streamed.errors);
       report = assembleReport(streamed);
       written = streamed.written;

@@ -99,8 +99,17 @@ export interface PlanBuilder {
   translate(server: Server): Translation;
 }
 
-export function preparePlan(inventory: Inventory, config: PlanConfig = defaultPlanConfig(), toolVersion = TOOL_GIT_VERSION): PlanBuilder {
-  const identity: PlanIdentity = { inventoryDigest: inventoryDigestOf(inventory), config, toolVersion };
+/**
+ * `writtenAtOnce`: the caller turns each translation's objects into text at once and never changes them
+ * (plan/stream.ts), so servers may share frozen parts (PlanContext.shareHardware). `toolVersion`: the
+ * version hashed into the plan id (this build's, unless a test asks for another).
+ */
+export function preparePlan(
+  inventory: Inventory,
+  config: PlanConfig = defaultPlanConfig(),
+  options: { writtenAtOnce?: boolean; toolVersion?: string } = {},
+): PlanBuilder {
+  const identity: PlanIdentity = { inventoryDigest: inventoryDigestOf(inventory), config, toolVersion: options.toolVersion ?? TOOL_GIT_VERSION };
   const planId = config.planId ?? planIdOf(identity);
   const index = indexInventory(inventory);
   const tenancy = assignNamespaces(inventory, config, planId);
@@ -112,6 +121,7 @@ export function preparePlan(inventory: Inventory, config: PlanConfig = defaultPl
     planId,
     namespaceByProject: tenancy.namespaceByProject,
     vmNameByServer: names.vmNameByServer,
+    shareHardware: options.writtenAtOnce === true,
   };
 
   const parts: Translation[] = [
@@ -157,8 +167,8 @@ export function preparePlan(inventory: Inventory, config: PlanConfig = defaultPl
   };
 }
 
-export function buildPlan(inventory: Inventory, config: PlanConfig = defaultPlanConfig(), toolVersion = TOOL_GIT_VERSION): Plan {
-  const builder = preparePlan(inventory, config, toolVersion);
+export function buildPlan(inventory: Inventory, config: PlanConfig = defaultPlanConfig(), options: { toolVersion?: string } = {}): Plan {
+  const builder = preparePlan(inventory, config, options);
   const objects: PlanObject[] = builder.shared.objects.slice();
   const findings: Finding[] = builder.shared.findings.slice();
   for (const server of inventory.servers) {

@@ -67,7 +67,8 @@ export class StagedDirectory {
   readonly target: string;
   readonly staging: string;
   private readonly folders = new Map<string, Promise<unknown>>();
-  private readonly queue: [string, string | Buffer][] = [];
+  /** Path, content, and what to call once the content is no longer read (written, or failed). */
+  private readonly queue: [string, string | Buffer, (() => void) | undefined][] = [];
   private next = 0;
   private backlog = 0;
   private running = 0;
@@ -109,11 +110,12 @@ export class StagedDirectory {
 
   /**
    * Queue one file. Returns a promise when the queue is long: the caller should await it before making
-   * more content, so that memory stays bounded when the disk is slower than the translation.
+   * more content, so that memory stays bounded when the disk is slower than the translation. `written` is
+   * called once `content` is no longer read (written, or the write failed), so its memory can be reused.
    */
-  write(path: string, content: string | Buffer): Promise<void> | undefined {
+  write(path: string, content: string | Buffer, written?: () => void): Promise<void> | undefined {
     if (this.failure) throw this.failure.error;
-    this.queue.push([path, content]);
+    this.queue.push([path, content, written]);
     this.backlog += content.length;
     this.pump();
     if (this.backlog <= MAX_BACKLOG) return undefined;
@@ -122,8 +124,8 @@ export class StagedDirectory {
 
   private pump(): void {
     while (this.running < WRITE_CONCURRENCY && this.next < this.queue.length) {
-      const [path, content] = this.queue[this.next]!; // next < queue.length: still queued
-      this.queue[this.next++] = undefined as unknown as [string, string | Buffer];
+      const [path, content, written] = this.queue[this.next]!; // next < queue.length: still queued
+      this.queue[this.next++] = undefined as unknown as [string, string | Buffer, undefined];
       this.running++;
       const full = join(this.staging, path);
       (async () => {
@@ -134,6 +136,7 @@ export class StagedDirectory {
           this.failure ??= { error: fileError(error, full, 'write') };
         })
         .finally(() => {
+          written?.();
           this.running--;
           this.backlog -= content.length;
           if (this.next === this.queue.length) {

@@ -16,8 +16,16 @@ function escapeOne(ch: string): string {
   return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
 }
 
+/**
+ * Every character UNSAFE can match, surrogates included, as one character class: a report line is tested
+ * first with this, which is several times faster than UNSAFE's lookarounds (a large cloud's report
+ * escapes about a million texts, nearly all plain).
+ */
+const MAYBE_UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ud800-\udfff\ufeff\ufffe\uffff]/;
+
 /** `text` with every control character written as a visible escape (\n, \x1b, \u202e). */
 export function escapeControl(text: string): string {
+  if (!MAYBE_UNSAFE.test(text)) return text;
   UNSAFE.lastIndex = 0;
   if (!UNSAFE.test(text)) return text;
   UNSAFE.lastIndex = 0;

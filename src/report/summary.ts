@@ -2,6 +2,7 @@
 // JSON report and --strict all read this one structure.
 import type { Plan } from '../plan/build.js';
 import type { Finding, Outcome, Severity } from '../translate/model.js';
+import { type FindingTally, PackedFindings } from './packed-findings.js';
 
 export interface Counts {
   exact: number;
@@ -86,8 +87,11 @@ export interface ReportParts {
   planId: string;
   cloud: string;
   servers: Plan['servers'];
-  /** Findings with a server id, per server, in plan order (sorted by source, then production order). */
-  byServer: Map<string, Finding[]>;
+  /**
+   * Findings with a server id, per server, in plan order (sorted by source, then production order); packed
+   * (packed-findings.ts) by the directory writer, whose report then makes each server's objects as it is written.
+   */
+  byServer: Map<string, Finding[] | PackedFindings>;
   /** Findings without a server id, per source, each list in production order. */
   bySource: Map<string, Finding[]>;
   /** Objects per kind (any key order) and in all. */
@@ -97,14 +101,6 @@ export interface ReportParts {
 
 export function assembleReport(parts: ReportParts): PlanReport {
   const { byServer, bySource } = parts;
-  const servers: ServerReport[] = parts.servers.map((s) => {
-    const findings = byServer.get(s.id) ?? [];
-    return { ...s, counts: count(findings), severity: worstSeverity(findings), findings };
-  });
-  const others: SourceReport[] = [...bySource.entries()]
-    .map(([source, findings]) => ({ source, sourceName: findings[0]?.sourceName ?? '', counts: count(findings), severity: worstSeverity(findings), findings }))
-    .sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : 0));
-
   const total: Counts = { exact: 0, approximate: 0, lost: 0 };
   let errors = 0;
   const tally = (findings: Finding[]) => {
@@ -113,7 +109,37 @@ export function assembleReport(parts: ReportParts): PlanReport {
       if (f.severity === 'error') errors++;
     }
   };
-  for (const list of byServer.values()) tally(list);
+  const tallies = new Map<PackedFindings, FindingTally>();
+  for (const list of byServer.values()) {
+    if (!(list instanceof PackedFindings)) {
+      tally(list);
+      continue;
+    }
+    const t = list.tally();
+    tallies.set(list, t);
+    total.exact += t.exact;
+    total.approximate += t.approximate;
+    total.lost += t.lost;
+    errors += t.errors;
+  }
+  const servers: ServerReport[] = parts.servers.map((s) => {
+    const list = byServer.get(s.id) ?? [];
+    if (!(list instanceof PackedFindings)) return { ...s, counts: count(list), severity: worstSeverity(list), findings: list };
+    const { exact, approximate, lost, severity } = tallies.get(list)!; // every packed list was tallied above
+    // Made when read (the report writers read each server's findings once), so never all at once.
+    return {
+      ...s,
+      counts: { exact, approximate, lost },
+      severity,
+      get findings() {
+        return list.toArray();
+      },
+    };
+  });
+  const others: SourceReport[] = [...bySource.entries()]
+    .map(([source, findings]) => ({ source, sourceName: findings[0]?.sourceName ?? '', counts: count(findings), severity: worstSeverity(findings), findings }))
+    .sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : 0));
+
   for (const list of bySource.values()) tally(list);
   return {
     apiVersion: 'openstack-migrate.io/v1alpha1',

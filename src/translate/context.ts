@@ -13,4 +13,10 @@ export interface PlanContext {
   namespaceByProject: Map<string, string>;
   /** Name of the VirtualMachine of each server id (unique within its namespace). */
   vmNameByServer: Map<string, string>;
+  /**
+   * The objects of a server are read once, right after they are made, and never changed (the plan
+   * directory writer, plan/stream.ts): VMs of the same flavor and image may then share their (frozen)
+   * hardware objects instead of each getting a copy (translate/vm.ts hardwareFor).
+   */
+  shareHardware?: boolean;
 }

@@ -1,6 +1,7 @@
 // The CLI writes large plans namespace by namespace (plan/stream.ts) instead of through buildPlan: the
 // files, the findings, the report and the plan id must be exactly what the whole-plan path gives.
 import { describe, expect, it, beforeAll } from 'vitest';
+import yaml from 'js-yaml';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +10,7 @@ import { loadInventoryFile } from '../../../src/inventory/load.js';
 import type { Inventory } from '../../../src/inventory/types.js';
 import { buildPlan, preparePlan } from '../../../src/plan/build.js';
 import { inventoryDigestOf as planIdOf } from '../../../src/plan/plan-id.js';
-import { streamPlanFiles } from '../../../src/plan/stream.js';
+import { BufferPool, streamPlanFiles } from '../../../src/plan/stream.js';
 import { StagedDirectory, planFileEntries } from '../../../src/plan/write.js';
 import { assembleReport, buildReport } from '../../../src/report/summary.js';
 import { formatReportTable, writeReportTable } from '../../../src/report/table.js';
@@ -25,7 +26,7 @@ async function streamed(inv: Inventory, namespace?: string) {
   const files = new Map<string, string>();
   const result = await streamPlanFiles(
     inv,
-    preparePlan(inv),
+    preparePlan(inv, undefined, { writtenAtOnce: true }),
     (path, content) => {
       expect(files.has(path), path).toBe(false);
       files.set(path, content.toString('utf8'));
@@ -52,12 +53,56 @@ describe('plan written namespace by namespace', () => {
     const whole = buildReport(plan);
     const parts = assembleReport(result);
     expect(JSON.stringify(parts)).toBe(JSON.stringify(whole));
+    // --report-format yaml: the packed findings are read back through their getter by js-yaml too.
+    expect(yaml.dump(parts, { noRefs: true, lineWidth: -1 })).toBe(yaml.dump(whole, { noRefs: true, lineWidth: -1 }));
     for (const showExact of [true, false]) {
       const pieces: string[] = [];
       writeReportTable(parts, (s) => pieces.push(s), undefined, { showExact });
       expect(pieces.join('')).toBe(formatReportTable(whole, undefined, { showExact }));
       expect(pieces.length).toBeGreaterThan(1);
     }
+  });
+
+  it('shares one frozen set of hardware objects between servers of a flavor and image only when written at once', () => {
+    const vmsOf = (writtenAtOnce: boolean) => {
+      const builder = preparePlan(inventory, undefined, { writtenAtOnce });
+      return inventory.servers.flatMap((s) => builder.translate(s).objects.filter((o) => o.kind === 'VirtualMachine')) as any[];
+    };
+    const cpuOf = (vm: any) => vm.spec.template.spec.domain.cpu;
+    const shared = vmsOf(true);
+    const pairs = shared.flatMap((a, i) =>
+      shared
+        .slice(i + 1)
+        .filter((b) => cpuOf(a) === cpuOf(b))
+        .map((b) => [a, b]),
+    );
+    expect(pairs.length).toBeGreaterThan(0);
+    expect(Object.isFrozen(cpuOf(pairs[0]![0]))).toBe(true);
+    expect(() => {
+      cpuOf(pairs[0]![0]).sockets = 99;
+    }).toThrow(TypeError);
+    // The whole plan's objects are each VM's own, free to change (tests and callers do).
+    const own = vmsOf(false);
+    for (let i = 0; i < own.length; i++) for (let j = i + 1; j < own.length; j++) expect(cpuOf(own[i])).not.toBe(cpuOf(own[j]));
+    expect(Object.isFrozen(cpuOf(own[0]))).toBe(false);
+    expect(JSON.stringify(own)).toBe(JSON.stringify(shared));
+  });
+
+  it("writes the same files through the staged directory, reusing each file's memory once it is written", async () => {
+    const plan = buildPlan(inventory);
+    const out = join(mkdtempSync(join(tmpdir(), 'stream-')), 'plan');
+    const dir = new StagedDirectory(out, 'test-plan');
+    let released = 0;
+    await streamPlanFiles(inventory, preparePlan(inventory, undefined, { writtenAtOnce: true }), (path, content, release) =>
+      dir.write(path, content, () => {
+        released++;
+        release();
+      }),
+    );
+    await dir.commit();
+    const expected = new Map(planFileEntries(plan.objects));
+    expect(released).toBe(expected.size);
+    for (const [path, content] of expected) expect(readFileSync(join(out, path), 'utf8'), path).toBe(content);
   });
 
   it('emits only one namespace (and the cluster-scoped files) when asked, but reports every server', async () => {
@@ -105,6 +150,27 @@ describe('inventory digest (part of the plan id)', () => {
     (odd.volumes as unknown[]).push(undefined);
     expect(planIdOf(odd)).toBe(reference(odd));
     expect(planIdOf(odd)).not.toBe(planIdOf(inventory));
+  });
+});
+
+describe('buffer pool of the plan directory writer', () => {
+  it('gives back a freed buffer for a file that fits, the smallest that fits, and keeps at most its limit', () => {
+    const pool = new BufferPool(300_000);
+    const a = pool.take(10);
+    const b = pool.take(100_000);
+    expect(a.length).toBe(65_536);
+    expect(b.length).toBe(131_072); // whole 64 KiB steps
+    pool.give(b);
+    pool.give(a);
+    expect(pool.take(1_000)).toBe(a);
+    expect(pool.take(70_000)).toBe(b);
+    expect(pool.take(70_000)).not.toBe(b);
+    const c = pool.take(200_000);
+    const d = pool.take(200_000);
+    pool.give(c);
+    pool.give(d); // over the limit: left to the garbage collector
+    expect(pool.take(200_000)).toBe(c);
+    expect(pool.take(200_000)).not.toBe(d);
   });
 });
 

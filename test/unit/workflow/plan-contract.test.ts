@@ -97,7 +97,7 @@ describe('one plan id for the plan, its objects and its contract (issue 12 item 
     const other = buildPlan(inventory, resolvePlanConfig({}, { volumeMode: 'Block' }));
     expect(other.planId).not.toBe(plan.planId);
     expect(contractOfPlan(other).planId).toBe(other.planId);
-    expect(buildPlan(inventory, config, 'v9.9.9').planId).not.toBe(plan.planId);
+    expect(buildPlan(inventory, config, { toolVersion: 'v9.9.9' }).planId).not.toBe(plan.planId);
   });
 
   it('a plan named by the user keeps its name, and a changed plan under the same name still stops', async () => {
