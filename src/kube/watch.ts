@@ -1,0 +1,106 @@
+// One watch connection through client-node's Watch, with the kubeconfig's TLS and credentials (as for every
+// request): the workflow (import, cutover, status) waits on events instead of polling.
+import { Watch } from '@kubernetes/client-node';
+import { KubeClient, statusMessage } from './client.js';
+import type { KubeTarget } from './config.js';
+import { MigrateError } from '../errors.js';
+
+/** An object as a watch event carries it: the server's JSON. */
+export interface WatchedObject {
+  metadata?: { resourceVersion?: string };
+}
+
+/** The server answered a watch request with something else than a stream (403, 404, 500, ...). */
+export class WatchRefusedError extends MigrateError {
+  constructor(
+    readonly path: string,
+    readonly httpStatus: number,
+    reason: string,
+  ) {
+    super('kubernetes', `watch ${path}: HTTP ${httpStatus}: ${reason}`);
+  }
+  /** Retrying cannot help: the credentials or their permissions are wrong. */
+  get permanent(): boolean {
+    return this.httpStatus === 401 || this.httpStatus === 403;
+  }
+}
+
+/**
+ * One watch connection through client-node's Watch (the kubeconfig's TLS and credentials, as for every
+ * request): calls onEvent for each event until it returns a value, the server closes the stream (server
+ * timeout), the version expires (410: `expired`), or the signal aborts (then throws the abort reason).
+ */
+export async function openWatch<O extends WatchedObject, T>(
+  target: KubeTarget,
+  path: string,
+  query: { resourceVersion: string; fieldSelector?: string; labelSelector?: string },
+  onEvent: (type: string, obj: O) => T | undefined,
+  signal?: AbortSignal,
+): Promise<{ value?: T; expired?: boolean; resourceVersion: string }> {
+  signal?.throwIfAborted();
+  const params: Record<string, string> = {
+    allowWatchBookmarks: 'true',
+    resourceVersion: query.resourceVersion,
+    // The server ends the stream after this many seconds; the caller re-watches from the last version.
+    timeoutSeconds: '240',
+    ...(query.fieldSelector ? { fieldSelector: query.fieldSelector } : {}),
+    ...(query.labelSelector ? { labelSelector: query.labelSelector } : {}),
+  };
+  let rv = query.resourceVersion;
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    let controller: AbortController | undefined;
+    const finish = (out: { value?: T; expired?: boolean; resourceVersion: string } | Error) => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      controller?.abort();
+      if (out instanceof Error) reject(out);
+      else resolve(out);
+    };
+    const onAbort = () => finish(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const refused = async (status: number) => {
+      // Watch reports only the status line: ask once more without streaming for the server's own reason.
+      const res = await new KubeClient(target).request('GET', path, { query: { ...params, watch: 'true' } }).catch(() => undefined);
+      finish(new WatchRefusedError(path, status, res && res.status === status ? statusMessage(res) : `HTTP ${status}`));
+    };
+    new Watch(target.kc)
+      .watch(
+        path,
+        params,
+        (type: string, object: O & { code?: number }) => {
+          if (settled) return;
+          if (type === 'ERROR') {
+            // 410 Gone: the version is too old; the caller reads again.
+            finish({ expired: true, resourceVersion: rv });
+            return;
+          }
+          rv = object?.metadata?.resourceVersion ?? rv;
+          if (type === 'BOOKMARK') return;
+          let value: T | undefined;
+          try {
+            value = onEvent(type, object);
+          } catch (err) {
+            finish(err as Error);
+            return;
+          }
+          if (value !== undefined) finish({ value, resourceVersion: rv });
+        },
+        (err: unknown) => {
+          if (settled) return;
+          const status = (err as { statusCode?: number } | null)?.statusCode;
+          if (status) void refused(status);
+          else if (err && (err as { name?: string }).name !== 'AbortError') finish(err as Error);
+          else finish({ resourceVersion: rv });
+        },
+      )
+      .then(
+        (c) => {
+          controller = c;
+          if (settled) c.abort();
+        },
+        (err: unknown) => finish(err as Error),
+      );
+  });
+}
