@@ -107,7 +107,7 @@ export function clusterContract(cluster: () => Promise<{ kube: Cluster; namespac
     const svc = {
       apiVersion: 'v1',
       kind: 'Service',
-      metadata: { name: 'svc', namespace, labels: { app: 'contract' } },
+      metadata: { name: 'svc', namespace, labels: { app: 'contract' } as Record<string, string> },
       spec: { selector: { app: 'contract' }, ports: [{ name: 'ssh', port: 22, protocol: 'TCP' }] },
     };
     const statuses = async (o: typeof svc) => (await kube.apply([o])).results.map((r) => r.status);
