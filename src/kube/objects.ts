@@ -18,7 +18,7 @@ import {
   type RequestContext,
   type V1APIResource,
 } from '@kubernetes/client-node';
-import type { KubeClient } from './client.js';
+import { statusMessage, type KubeClient } from './client.js';
 
 export { ApiException, PatchStrategy };
 
@@ -70,4 +70,26 @@ export class KubeObjectApi extends KubernetesObjectApi {
     request.setBody(JSON.stringify(spec));
     return this.requestPromise<T>(request);
   }
+}
+
+/**
+ * The object as plain JSON. KubernetesObjectApi hands back client-node's model instances (timestamps as
+ * Date, classes); callers keep and compare the server's JSON form.
+ */
+export function plain<T>(value: unknown): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+/** A refusal of the server: its status code and its own message (KubernetesObjectApi keeps the body as text). */
+export function refusal(err: unknown): { code: number; message: string } | undefined {
+  if (!(err instanceof ApiException)) return undefined;
+  let body: unknown = err.body;
+  if (typeof body === 'string') {
+    try {
+      body = JSON.parse(body);
+    } catch {
+      // not JSON: statusMessage quotes the text
+    }
+  }
+  return { code: err.code, message: statusMessage({ status: err.code, body }) };
 }

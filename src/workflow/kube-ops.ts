@@ -3,9 +3,9 @@
 // transport (connection flags, --request-timeout, -v request lines, plain http). No API paths here: each
 // kind's resource comes from the server's discovery, as kubectl finds it.
 import { applyObjects, type ApplyReport } from '../kube/apply.js';
-import { KubeClient, statusMessage, type RawResponse } from '../kube/client.js';
+import { KubeClient, type RawResponse } from '../kube/client.js';
 import type { KubeTarget } from '../kube/config.js';
-import { ApiException, KubeObjectApi, PatchStrategy } from '../kube/objects.js';
+import { KubeObjectApi, PatchStrategy, plain, refusal } from '../kube/objects.js';
 import { openWatch } from '../kube/watch.js';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { KubeObject } from '../translate/model.js';
@@ -30,31 +30,9 @@ class CountingClient extends KubeClient {
   }
 }
 
-/**
- * The object as plain JSON. KubernetesObjectApi hands back client-node's model instances (timestamps as
- * Date, classes); the workflow keeps and compares the server's JSON form.
- */
-function plain<T>(value: unknown): T {
-  return JSON.parse(JSON.stringify(value)) as T;
-}
-
 /** The name of an object, with its namespace when it has one: what a request of KubernetesObjectApi addresses. */
 function header(kind: Kind, namespace: string, name: string) {
   return { apiVersion: API_VERSIONS[kind], kind, metadata: namespace ? { name, namespace } : { name } };
-}
-
-/** A refusal of the server: its status code and its own message (KubernetesObjectApi keeps the body as text). */
-function apiError(err: unknown): { code: number; message: string } | undefined {
-  if (!(err instanceof ApiException)) return undefined;
-  let body: unknown = err.body;
-  if (typeof body === 'string') {
-    try {
-      body = JSON.parse(body);
-    } catch {
-      // not JSON: statusMessage quotes the text
-    }
-  }
-  return { code: err.code, message: statusMessage({ status: err.code, body }) };
 }
 
 /** Kubernetes access the workflow needs, on the real API server. */
@@ -71,11 +49,6 @@ export class Kube implements Cluster {
       this.requests += 1;
     });
     this.objects = new KubeObjectApi(this.client);
-  }
-
-  /** A request to a path (the state records of ledger.ts and backup-nfs's Jobs use it). */
-  request(...args: Parameters<KubeClient['request']>) {
-    return this.client.request(...args);
   }
 
   records(): RecordStore {
@@ -103,7 +76,7 @@ export class Kube implements Cluster {
     try {
       return plain<StoredObject>(await this.objects.read(header(kind, namespace, name)));
     } catch (err) {
-      const e = apiError(err);
+      const e = refusal(err);
       if (e?.code === 404) return undefined;
       if (e) throw new MigrateError('kubernetes', `read ${kind} ${namespace}/${name}: ${e.message}`);
       throw err;
@@ -122,7 +95,7 @@ export class Kube implements Cluster {
       const list = await this.objects.list(API_VERSIONS[kind], kind, namespace, undefined, undefined, undefined, fieldSelector, labelSelector);
       return { items: plain<StoredObject[]>(list.items ?? []), resourceVersion: list.metadata?.resourceVersion ?? '0' };
     } catch (err) {
-      const e = apiError(err);
+      const e = refusal(err);
       if (e) throw new MigrateError('kubernetes', `list ${kind}${namespace ? ` in ${namespace}` : ''}: ${e.message}`);
       throw err;
     }
@@ -136,7 +109,7 @@ export class Kube implements Cluster {
       // KubernetesObjectApi fills in a missing namespace in what it is given: hand it a copy.
       return { object: plain<StoredObject>(await this.objects.create({ ...obj, metadata: { ...obj.metadata } } as KubernetesObject)), created: true };
     } catch (err) {
-      const e = apiError(err);
+      const e = refusal(err);
       if (e?.code === 409) {
         const existing = await this.get(kind, ns, obj.metadata.name);
         if (existing) return { object: existing, created: false };
@@ -157,7 +130,7 @@ export class Kube implements Cluster {
         : await this.objects.patch(spec, undefined, undefined, undefined, undefined, PatchStrategy.MergePatch);
       return plain<StoredObject>(stored);
     } catch (err) {
-      const e = apiError(err);
+      const e = refusal(err);
       if (e?.code === 404) return undefined;
       if (e) throw new MigrateError('kubernetes', `patch ${kind} ${namespace}/${name}: ${e.message}`);
       throw err;
@@ -179,7 +152,7 @@ export class Kube implements Cluster {
       );
       return true;
     } catch (err) {
-      const e = apiError(err);
+      const e = refusal(err);
       if (e?.code === 404 || e?.code === 409) return false;
       if (e) throw new MigrateError('kubernetes', `delete ${kind} ${namespace}/${name}: ${e.message}`);
       throw err;
