@@ -1,9 +1,36 @@
-// One watch connection through client-node's Watch, with the kubeconfig's TLS and credentials (as for every
-// request): the workflow (import, cutover, status) waits on events instead of polling.
-import { Watch } from '@kubernetes/client-node';
+// One watch connection through client-node's Watch, with the kubeconfig's TLS and credentials and the
+// Impersonate-Group headers of --as-group (as for every request): the workflow (import, cutover, status)
+// waits on events instead of polling.
+import type https from 'node:https';
+import { KubeConfig, Watch } from '@kubernetes/client-node';
 import { KubeClient, statusMessage } from './client.js';
 import type { KubeTarget } from './config.js';
 import { MigrateError } from '../errors.js';
+
+/**
+ * The target's kubeconfig for Watch, which sends what applyToFetchOptions gives: client-node adds
+ * Impersonate-User (--as) but has no Impersonate-Group, which KubeClient adds to its own requests.
+ */
+class WatchConfig extends KubeConfig {
+  constructor(
+    kc: KubeConfig,
+    private readonly groups: readonly string[],
+  ) {
+    super();
+    this.loadFromOptions({ clusters: kc.clusters, users: kc.users, contexts: kc.contexts, currentContext: kc.getCurrentContext() });
+  }
+
+  override async applyToFetchOptions(opts: https.RequestOptions): ReturnType<KubeConfig['applyToFetchOptions']> {
+    const init = await super.applyToFetchOptions(opts);
+    const headers = init.headers as { append(name: string, value: string): void } | undefined;
+    for (const group of this.groups) headers?.append('Impersonate-Group', group);
+    return init;
+  }
+}
+
+function watchConfig(target: KubeTarget): KubeConfig {
+  return target.impersonateGroups?.length ? new WatchConfig(target.kc, target.impersonateGroups) : target.kc;
+}
 
 /** An object as a watch event carries it: the server's JSON. */
 export interface WatchedObject {
@@ -61,11 +88,12 @@ export async function openWatch<O extends WatchedObject, T>(
     const onAbort = () => finish(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
     signal?.addEventListener('abort', onAbort, { once: true });
     const refused = async (status: number) => {
-      // Watch reports only the status line: ask once more without streaming for the server's own reason.
-      const res = await new KubeClient(target).request('GET', path, { query: { ...params, watch: 'true' } }).catch(() => undefined);
+      // Watch reports only the status line: ask once more for the server's own reason (a stream, should the
+      // server allow it this time, ends after a second).
+      const res = await new KubeClient(target).request('GET', path, { query: { ...params, watch: 'true', timeoutSeconds: '1' } }).catch(() => undefined);
       finish(new WatchRefusedError(path, status, res && res.status === status ? statusMessage(res) : `HTTP ${status}`));
     };
-    new Watch(target.kc)
+    new Watch(watchConfig(target))
       .watch(
         path,
         params,
