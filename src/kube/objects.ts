@@ -46,14 +46,26 @@ export class KubeObjectApi extends KubernetesObjectApi {
     this.defaultNamespace = client.namespace;
   }
 
-  /** The kind's resource as the server's discovery lists it; undefined when the server does not serve it. */
-  async served(apiVersion: string, kind: string): Promise<V1APIResource | undefined> {
-    try {
-      return await this.resource(apiVersion, kind);
-    } catch (err) {
-      if (err instanceof ApiException && err.code === 404) return undefined;
-      throw err;
+  /** Discoveries under way: concurrent first calls for one kind share one request. */
+  private readonly discovering = new Map<string, Promise<V1APIResource | undefined>>();
+
+  /**
+   * The kind's resource as the server's discovery lists it (once; KubernetesObjectApi caches it);
+   * undefined when the server does not serve it (asked again next time: a CRD may be installed meanwhile).
+   */
+  served(apiVersion: string, kind: string): Promise<V1APIResource | undefined> {
+    const key = `${apiVersion}/${kind}`;
+    let pending = this.discovering.get(key);
+    if (!pending) {
+      pending = this.resource(apiVersion, kind).catch((err: unknown) => {
+        if (err instanceof ApiException && err.code === 404) return undefined;
+        throw err;
+      });
+      this.discovering.set(key, pending);
+      const forget = () => this.discovering.delete(key);
+      pending.then((found) => found === undefined && forget(), forget);
     }
+    return pending;
   }
 
   /** The path of a kind's collection (all namespaces when namespace is undefined): what a watch opens. */
