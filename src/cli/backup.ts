@@ -8,6 +8,7 @@ import { dryRunOption, timeoutOption, type DryRun, type GlobalFlags } from './co
 import { flagsAsSettings, type InventoryArgs } from './inventory.js';
 import { MigrateError } from '../errors.js';
 import { planOptions, selectionOptions, type PlanOptionArgs, type SelectionArgs } from './workflow-common.js';
+import type { NfsBackupOptions } from '../workflow/backup-nfs.js';
 
 type OsFlags = Pick<
   InventoryArgs,
@@ -34,7 +35,8 @@ type OsFlags = Pick<
   | 'insecure'
 >;
 
-export interface BackupArgs extends GlobalFlags, OsFlags, PlanOptionArgs, SelectionArgs {
+/** The flags of `backup`; the NFS method's are its options (workflow/backup-nfs.ts), named the same. */
+export interface BackupArgs extends GlobalFlags, OsFlags, PlanOptionArgs, SelectionArgs, Omit<NfsBackupOptions, 'dryRun'> {
   method: 'auto' | 'snapshot' | 'nfs';
   stop: boolean;
   retake: boolean;
@@ -48,17 +50,6 @@ export interface BackupArgs extends GlobalFlags, OsFlags, PlanOptionArgs, Select
   timeout: number;
   pollInterval: number;
   output?: 'json' | 'yaml';
-  nfsServer?: string;
-  nfsExport?: string;
-  nfsPathTemplate?: string;
-  nfsMountPath: string;
-  nfsLocalMount?: string;
-  fileServerNamespace: string;
-  fileServerImage: string;
-  flattenImage: string;
-  flattenStorageClass?: string;
-  flattenSize: string;
-  nfsManifests?: string;
 }
 
 const OS_FLAGS = [

@@ -48,8 +48,11 @@ export {
   uploadVolumeToImage,
   waitForSnapshotAvailable,
   waitForVolumeStatus,
+  type SnapshotInput,
   type SnapshotView,
   type UploadResult,
+  type UploadToImageInput,
+  type VolumeFromSnapshotInput,
   type VolumeView,
 } from './volume.js';
 export { getFloatingIp, listFloatingIpsOfPort, setFloatingIpPort, type FloatingIpView } from './network.js';

@@ -91,10 +91,16 @@ function toVolume(raw: Record<string, any>): VolumeView {
   };
 }
 
-export async function createVolumeSnapshot(
-  c: OpenStackClient,
-  input: { volumeId: string; name: string; description?: string; force: boolean; metadata: Record<string, string> },
-): Promise<SnapshotView> {
+/** A Cinder snapshot to create (one type for the adapter and SourceActions). */
+export interface SnapshotInput {
+  volumeId: string;
+  name: string;
+  description?: string;
+  force: boolean;
+  metadata: Record<string, string>;
+}
+
+export async function createVolumeSnapshot(c: OpenStackClient, input: SnapshotInput): Promise<SnapshotView> {
   return createOnce(
     async () => {
       const res = await c.request<{ snapshot: Record<string, any> }>('POST', `${c.endpoint(VOLUME)}/snapshots`, {
@@ -131,10 +137,17 @@ export async function deleteSnapshot(c: OpenStackClient, snapshotId: string): Pr
   return true;
 }
 
-export async function createVolumeFromSnapshot(
-  c: OpenStackClient,
-  input: { snapshotId: string; name: string; size: number; description?: string; metadata: Record<string, string>; volumeType?: string },
-): Promise<VolumeView> {
+/** A Cinder volume to create from a snapshot (one type for the adapter and SourceActions). */
+export interface VolumeFromSnapshotInput {
+  snapshotId: string;
+  name: string;
+  size: number;
+  description?: string;
+  metadata: Record<string, string>;
+  volumeType?: string;
+}
+
+export async function createVolumeFromSnapshot(c: OpenStackClient, input: VolumeFromSnapshotInput): Promise<VolumeView> {
   return createOnce(
     async () => {
       const res = await c.request<{ volume: Record<string, any> }>('POST', `${c.endpoint(VOLUME)}/volumes`, {
@@ -177,6 +190,15 @@ export async function deleteVolume(c: OpenStackClient, volumeId: string): Promis
   return true;
 }
 
+/** What os-volume_upload_image is asked (one type for the adapter and SourceActions). */
+export interface UploadToImageInput {
+  imageName: string;
+  diskFormat: 'qcow2' | 'raw';
+  containerFormat?: string;
+  force?: boolean;
+  visibility?: 'private' | 'shared' | 'community' | 'public';
+}
+
 export interface UploadResult {
   imageId: string;
   status: string;
@@ -187,17 +209,7 @@ export interface UploadResult {
  * os-volume_upload_image at 3.1 (visibility). The volume must be `available` (Cinder accepts in-use only
  * with force and enable_force_upload), so backup uploads a temporary volume made from a snapshot.
  */
-export async function uploadVolumeToImage(
-  c: OpenStackClient,
-  volumeId: string,
-  input: {
-    imageName: string;
-    diskFormat: 'qcow2' | 'raw';
-    containerFormat?: string;
-    force?: boolean;
-    visibility?: 'private' | 'shared' | 'community' | 'public';
-  },
-): Promise<UploadResult> {
+export async function uploadVolumeToImage(c: OpenStackClient, volumeId: string, input: UploadToImageInput): Promise<UploadResult> {
   return createOnce(
     () => sendUploadToImage(c, volumeId, input),
     async () => {
@@ -207,17 +219,7 @@ export async function uploadVolumeToImage(
   );
 }
 
-async function sendUploadToImage(
-  c: OpenStackClient,
-  volumeId: string,
-  input: {
-    imageName: string;
-    diskFormat: 'qcow2' | 'raw';
-    containerFormat?: string;
-    force?: boolean;
-    visibility?: 'private' | 'shared' | 'community' | 'public';
-  },
-): Promise<UploadResult> {
+async function sendUploadToImage(c: OpenStackClient, volumeId: string, input: UploadToImageInput): Promise<UploadResult> {
   const res = await c.request<Record<string, any>>('POST', `${c.endpoint(VOLUME)}/volumes/${volumeId}/action`, {
     data: {
       'os-volume_upload_image': {

@@ -14,8 +14,9 @@ import { writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import yaml from 'js-yaml';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import type { KubeClient } from '../kube/client.js';
-import { statusMessage } from '../kube/client.js';
+import { KubeObjectApi, PatchStrategy, refusal } from '../kube/objects.js';
 import type { KubeObject } from '../translate/model.js';
 import { LABELS, MANAGER } from '../translate/naming.js';
 import { resourceName, type BackupDisk, type BackupTarget } from './backup.js';
@@ -288,30 +289,28 @@ export async function planNfsServer(target: BackupTarget, template: string, o: N
   return { target, records, jobs };
 }
 
-const API_PATHS: Record<string, (name: string, ns?: string) => string> = {
-  PersistentVolume: (n) => `/api/v1/persistentvolumes/${n}`,
-  PersistentVolumeClaim: (n, ns) => `/api/v1/namespaces/${ns}/persistentvolumeclaims/${n}`,
-  Service: (n, ns) => `/api/v1/namespaces/${ns}/services/${n}`,
-  Namespace: (n) => `/api/v1/namespaces/${n}`,
-  Deployment: (n, ns) => `/apis/apps/v1/namespaces/${ns}/deployments/${n}`,
-  Job: (n, ns) => `/apis/batch/v1/namespaces/${ns}/jobs/${n}`,
-};
-
+/** Server-side apply of the file server and flatten objects (each kind's resource from the server's discovery). */
 async function applyAll(kube: KubeClient, objects: KubeObject[]): Promise<string[]> {
+  const api = new KubeObjectApi(kube);
   const errors: string[] = [];
   for (const o of objects) {
-    const path = API_PATHS[o.kind]!(o.metadata.name, o.metadata.namespace); // fileServerObjects makes only these kinds
-    // A Job's template is immutable: an existing Job (running or done) is left as it is.
-    if (o.kind === 'Job' && (await kube.request('GET', path)).status === 200) continue;
-    const res = await kube.request('PATCH', path, {
-      query: { fieldManager: 'kubectl-openstack-migrate-backup', force: true },
-      body: o,
-      contentType: 'application/apply-patch+yaml',
-    });
-    if (res.status !== 200 && res.status !== 201)
-      errors.push(`${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}: ${statusMessage(res)}`);
+    const spec = o as KubernetesObject;
+    const what = `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
+    try {
+      // A Job's template is immutable: an existing Job (running or done) is left as it is.
+      if (o.kind === 'Job' && (await api.read({ ...spec, metadata: { name: o.metadata.name, namespace: o.metadata.namespace } }).catch(absent))) continue;
+      await api.patch(spec, undefined, undefined, 'kubectl-openstack-migrate-backup', true, PatchStrategy.ServerSideApply);
+    } catch (err) {
+      errors.push(`${what}: ${refusal(err)?.message ?? (err as Error).message}`);
+    }
   }
   return errors;
+}
+
+/** undefined for a 404 (the object is not there), else the error again. */
+function absent(err: unknown): undefined {
+  if (refusal(err)?.code === 404) return undefined;
+  throw err;
 }
 
 /** What the NFS method is given (the CLI's `backup --method nfs` flags, or any other caller's). */

@@ -6,13 +6,12 @@
 // again with its floating IPs. The rollback is recorded (phase rolling-back, with its reason) before its
 // first step, so that a run killed during it is resumed as the same rollback, never forward. The source
 // server and its disks are never deleted.
-import { applyObjects } from '../kube/apply.js';
 import type { KubeObject } from '../translate/model.js';
 import { ANNOTATIONS, LABELS } from '../translate/naming.js';
 import { MigrateError } from '../errors.js';
 import { stateAnnotations, truncateError } from './state.js';
 import { importServer, StepAbort, storeOf, type ImportDeps, type ServerWork } from './import.js';
-import type { StoredObject } from './kube-ops.js';
+import type { StoredObject } from './cluster.js';
 import { applyStateChange, readRecord, updateRecord, type DiskCopy, type ServerRecord, type SourceRecord, type StateChange } from './ledger.js';
 import { pollUntil, type SourceCloud } from './source.js';
 import { inPool, Limiter } from '../concurrency.js';
@@ -215,8 +214,7 @@ export async function cutoverServer(deps: CutoverDeps, work: ServerWork): Promis
       ...(stateAnnotations({ phase: 'cutting-over', serverId: work.serverId }) as Record<string, string>),
     };
     const blanks = work.dataVolumes.filter((d) => !isCopied(d));
-    const report = await applyObjects(kube.client, [...blanks, ...work.services, vm]);
-    kube.requests += 1 + 2 * (blanks.length + work.services.length + 1);
+    const report = await kube.apply([...blanks, ...work.services, vm]);
     const bad = [
       ...report.missingApis.map((m) => m.message),
       ...report.apiErrors.map((e) => e.message),

@@ -8,10 +8,10 @@ import type { KubeObject } from '../translate/model.js';
 import { childName } from '../translate/disks.js';
 import { MigrateError } from '../errors.js';
 import { readState, stateAnnotations, truncateError } from './state.js';
-import type { Kube, StoredObject } from './kube-ops.js';
+import type { Cluster, StoredObject } from './cluster.js';
 import type { SourceCloud } from './source.js';
 import { Limiter } from '../concurrency.js';
-import { StateStore, applyStateChange, readRecord, updateRecord, type DiskCopy, type RecordStore, type ServerIdentity, type StateChange } from './ledger.js';
+import { applyStateChange, readRecord, updateRecord, type DiskCopy, type RecordStore, type ServerIdentity, type StateChange } from './ledger.js';
 import type { ProgressSink } from './progress.js';
 
 /** Everything the workflow knows about one server from the plan. */
@@ -29,7 +29,8 @@ export interface ServerWork extends ServerIdentity {
 }
 
 export interface ImportDeps {
-  kube: Kube;
+  /** The cluster: the real API server (kube-ops.ts) or an in-memory one in tests. */
+  kube: Cluster;
   /** The source cloud: only needed for Glance copies (NFS copies import from their URL without it). */
   cloud?: SourceCloud;
   /**
@@ -38,7 +39,7 @@ export interface ImportDeps {
    * project's private images with a token of that project). Wins over `cloud`.
    */
   cloudFor?: (work: ServerWork) => Promise<SourceCloud>;
-  /** Where the per-server state record lives (default: the state ConfigMaps through `kube`). */
+  /** Where the per-server state record lives (default: the cluster's, `kube.records()`). */
   store?: RecordStore;
   progress?: ProgressSink;
   /** One line per event for humans (stderr); never given a secret. */
@@ -101,9 +102,9 @@ export function tokenSecretName(dvName: string): string {
 export function caConfigMapName(dvName: string): string {
   return childName(dvName, 'osm-ca');
 }
-/** The state store of a run: the one given, else the state ConfigMaps through the run's Kube. */
+/** The state store of a run: the one given, else the cluster's state records. */
 export function storeOf(deps: Pick<ImportDeps, 'kube' | 'store'>): RecordStore {
-  return deps.store ?? new StateStore(deps.kube);
+  return deps.store ?? deps.kube.records();
 }
 
 /** Records a state change (and optionally disk copies) in the server's state ConfigMap. */

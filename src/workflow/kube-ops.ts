@@ -1,140 +1,180 @@
-// The few Kubernetes calls the workflow makes, on the project's KubeClient (src/kube), plus watches through
-// client-node's Watch, so that import/cutover/status wait on events instead of polling.
-// Paths are fixed per kind: the workflow touches only core objects, DataVolumes, VMs and VMIs.
-import { Watch } from '@kubernetes/client-node';
-import { KubeClient, statusMessage, type KubeResponse } from '../kube/client.js';
+// The workflow's Cluster (cluster.ts) on the real API server: object reads and writes through client-node's
+// KubernetesObjectApi and watches through client-node's Watch, both set up by src/kube on the plugin's one
+// transport (connection flags, --request-timeout, -v request lines, plain http). No API paths here: each
+// kind's resource comes from the server's discovery, as kubectl finds it.
+import { applyObjects, type ApplyReport } from '../kube/apply.js';
+import { KubeClient, type RawResponse } from '../kube/client.js';
 import type { KubeTarget } from '../kube/config.js';
+import { KubeObjectApi, PatchStrategy, plain, refusal } from '../kube/objects.js';
+import { openWatch } from '../kube/watch.js';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import type { KubeObject } from '../translate/model.js';
 import { MigrateError } from '../errors.js';
+import { API_VERSIONS, type Cluster, type Kind, type StoredObject, type WatchEnd } from './cluster.js';
+import { StateStore, type RecordStore } from './ledger.js';
 
-export const RESOURCES = {
-  Secret: { prefix: '/api/v1', plural: 'secrets' },
-  ConfigMap: { prefix: '/api/v1', plural: 'configmaps' },
-  Service: { prefix: '/api/v1', plural: 'services' },
-  Namespace: { prefix: '/api/v1', plural: 'namespaces' },
-  PersistentVolumeClaim: { prefix: '/api/v1', plural: 'persistentvolumeclaims' },
-  DataVolume: { prefix: '/apis/cdi.kubevirt.io/v1beta1', plural: 'datavolumes' },
-  VirtualMachine: { prefix: '/apis/kubevirt.io/v1', plural: 'virtualmachines' },
-  VirtualMachineInstance: { prefix: '/apis/kubevirt.io/v1', plural: 'virtualmachineinstances' },
-  NetworkPolicy: { prefix: '/apis/networking.k8s.io/v1', plural: 'networkpolicies' },
-} as const;
-export type Kind = keyof typeof RESOURCES;
+export { WatchRefusedError } from '../kube/watch.js';
+export { API_VERSIONS, type Kind, type StoredObject } from './cluster.js';
 
-/** Collection path; namespace undefined means all namespaces. */
-export function collectionPath(kind: Kind, namespace?: string): string {
-  const r = RESOURCES[kind];
-  if (kind === 'Namespace') return `${r.prefix}/${r.plural}`;
-  return namespace ? `${r.prefix}/namespaces/${encodeURIComponent(namespace)}/${r.plural}` : `${r.prefix}/${r.plural}`;
+/** A KubeClient that counts what it sends (every request of the workflow's Kube goes through it). */
+class CountingClient extends KubeClient {
+  constructor(
+    target: KubeTarget,
+    private readonly count: () => void,
+  ) {
+    super(target);
+  }
+  override exchange(...args: Parameters<KubeClient['exchange']>): Promise<RawResponse> {
+    this.count();
+    return super.exchange(...args);
+  }
 }
 
-export function itemPath(kind: Kind, namespace: string, name: string): string {
-  return `${collectionPath(kind, namespace)}/${encodeURIComponent(name)}`;
+/** The name of an object, with its namespace when it has one: what a request of KubernetesObjectApi addresses. */
+function header(kind: Kind, namespace: string, name: string) {
+  return { apiVersion: API_VERSIONS[kind], kind, metadata: namespace ? { name, namespace } : { name } };
 }
 
-export interface StoredObject extends KubeObject {
-  metadata: KubeObject['metadata'] & { uid?: string; resourceVersion?: string; creationTimestamp?: string; deletionTimestamp?: string };
-  status?: Record<string, unknown>;
-}
-
-function fail(what: string, res: KubeResponse): never {
-  throw new MigrateError('kubernetes', `${what}: ${statusMessage(res)}`);
-}
-
-function notServed(kind: Kind, path: string, res: KubeResponse): never {
-  const r = RESOURCES[kind];
-  throw new MigrateError(
-    'kubernetes',
-    `NotFound: the server could not find the requested resource (${r.plural} in ${r.prefix}; GET ${path}: ${statusMessage(res)})`,
-  );
-}
-
-/** Kubernetes access the workflow needs: the request client and the target (for watches). */
-export class Kube {
+/** Kubernetes access the workflow needs, on the real API server. */
+export class Kube implements Cluster {
+  /** Every request goes through this client: the apply/read-back requests of src/kube and the object API alike. */
   readonly client: KubeClient;
+  readonly objects: KubeObjectApi;
   /** Requests sent (watches counted once per connection), for the benchmark. */
   requests = 0;
+  private store: RecordStore | undefined;
 
-  constructor(
-    readonly target: KubeTarget,
-    client?: KubeClient,
-  ) {
-    this.client = client ?? new KubeClient(target);
+  constructor(readonly target: KubeTarget) {
+    this.client = new CountingClient(target, () => {
+      this.requests += 1;
+    });
+    this.objects = new KubeObjectApi(this.client);
   }
 
-  async request(method: string, path: string, options: Parameters<KubeClient['request']>[2] = {}): Promise<KubeResponse> {
-    this.requests += 1;
-    return this.client.request(method, path, options);
-  }
-
-  async get(kind: Kind, namespace: string, name: string): Promise<StoredObject | undefined> {
-    const res = await this.request('GET', itemPath(kind, namespace, name));
-    if (res.status === 404) return undefined;
-    if (res.status !== 200) fail(`read ${kind} ${namespace}/${name}`, res);
-    return res.body as StoredObject;
-  }
-
-  async list(kind: Kind, namespace: string | undefined, labelSelector?: string): Promise<{ items: StoredObject[]; resourceVersion: string }> {
-    const res = await this.request('GET', collectionPath(kind, namespace), { query: { labelSelector } });
-    // A 404 on a collection is never "nothing there" (an empty collection answers 200): the cluster does not
-    // serve this resource (CRD missing, wrong server path). kubectl says NotFound and exits 1; so do we.
-    if (res.status === 404) notServed(kind, collectionPath(kind, namespace), res);
-    if (res.status !== 200) fail(`list ${kind}${namespace ? ` in ${namespace}` : ''}`, res);
-    const body = res.body as { items?: StoredObject[]; metadata?: { resourceVersion?: string } };
-    return { items: body.items ?? [], resourceVersion: body.metadata?.resourceVersion ?? '0' };
-  }
-
-  /** Creates the object; an existing one of the same name is returned as it is (409 → GET). */
-  async create(kind: Kind, obj: KubeObject): Promise<{ object: StoredObject; created: boolean }> {
-    const ns = obj.metadata.namespace ?? '';
-    const res = await this.request('POST', collectionPath(kind, ns), { body: obj });
-    if (res.status === 201 || res.status === 200) return { object: res.body as StoredObject, created: true };
-    if (res.status === 409) {
-      const existing = await this.get(kind, ns, obj.metadata.name);
-      if (existing) return { object: existing, created: false };
-    }
-    fail(`create ${kind} ${ns}/${obj.metadata.name}`, res);
-  }
-
-  /** JSON merge patch (null removes a key); undefined when the object is gone. */
-  async mergePatch(kind: Kind, namespace: string, name: string, patch: unknown, subresource?: 'status'): Promise<StoredObject | undefined> {
-    const path = itemPath(kind, namespace, name) + (subresource ? `/${subresource}` : '');
-    const res = await this.request('PATCH', path, { body: patch, contentType: 'application/merge-patch+json' });
-    if (res.status === 404) return undefined;
-    if (res.status !== 200) fail(`patch ${kind} ${namespace}/${name}`, res);
-    return res.body as StoredObject;
-  }
-
-  /** Deletes; true when it existed. Foreground is not used: DataVolume deletion must not wait on the importer pod. */
-  async delete(kind: Kind, namespace: string, name: string, preconditionUid?: string): Promise<boolean> {
-    const body = preconditionUid
-      ? { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { uid: preconditionUid }, propagationPolicy: 'Background' }
-      : { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' };
-    const res = await this.request('DELETE', itemPath(kind, namespace, name), { body });
-    if (res.status === 404 || res.status === 409) return false;
-    if (res.status !== 200 && res.status !== 202) fail(`delete ${kind} ${namespace}/${name}`, res);
-    return true;
+  records(): RecordStore {
+    this.store ??= new StateStore(this);
+    return this.store;
   }
 
   /**
-   * Waits on a watch until `done(object)` returns a value, or the object is deleted (`done(undefined)`),
-   * or the signal aborts. Reads the object first, so a condition already true returns without a watch.
+   * The kind's resource, or the error kubectl gives for a kind the cluster does not serve (CRD missing,
+   * wrong server path): NotFound, exit 1.
    */
+  private async served(kind: Kind): Promise<boolean> {
+    return (await this.objects.served(API_VERSIONS[kind], kind)) !== undefined;
+  }
+
+  private notServed(kind: Kind): never {
+    // Named by its resource as kubectl names it (Kubernetes' default plural: configmaps, networkpolicies).
+    const resource = kind.toLowerCase().replace(/y$/, 'ie') + 's';
+    throw new MigrateError('kubernetes', `NotFound: the server could not find the requested resource (${resource} in ${API_VERSIONS[kind]})`);
+  }
+
+  async get(kind: Kind, namespace: string, name: string): Promise<StoredObject | undefined> {
+    // A kind the cluster does not serve has no object of that name (the server answers 404 as well).
+    if (!(await this.served(kind))) return undefined;
+    try {
+      return plain<StoredObject>(await this.objects.read(header(kind, namespace, name)));
+    } catch (err) {
+      const e = refusal(err);
+      if (e?.code === 404) return undefined;
+      if (e) throw new MigrateError('kubernetes', `read ${kind} ${namespace}/${name}: ${e.message}`);
+      throw err;
+    }
+  }
+
+  async list(
+    kind: Kind,
+    namespace: string | undefined,
+    labelSelector?: string,
+    fieldSelector?: string,
+  ): Promise<{ items: StoredObject[]; resourceVersion: string }> {
+    // An empty collection answers 200: a kind that is not served is never "nothing there". kubectl says NotFound and exits 1; so do we.
+    if (!(await this.served(kind))) this.notServed(kind);
+    try {
+      const list = await this.objects.list(API_VERSIONS[kind], kind, namespace, undefined, undefined, undefined, fieldSelector, labelSelector);
+      return { items: plain<StoredObject[]>(list.items ?? []), resourceVersion: list.metadata?.resourceVersion ?? '0' };
+    } catch (err) {
+      const e = refusal(err);
+      if (e) throw new MigrateError('kubernetes', `list ${kind}${namespace ? ` in ${namespace}` : ''}: ${e.message}`);
+      throw err;
+    }
+  }
+
+  async create(kind: Kind, obj: KubeObject): Promise<{ object: StoredObject; created: boolean }> {
+    const ns = obj.metadata.namespace ?? '';
+    const what = `create ${kind} ${ns}/${obj.metadata.name}`;
+    if (!(await this.served(kind))) this.notServed(kind);
+    try {
+      // KubernetesObjectApi fills in a missing namespace in what it is given: hand it a copy.
+      return { object: plain<StoredObject>(await this.objects.create({ ...obj, metadata: { ...obj.metadata } } as KubernetesObject)), created: true };
+    } catch (err) {
+      const e = refusal(err);
+      if (e?.code === 409) {
+        const existing = await this.get(kind, ns, obj.metadata.name);
+        if (existing) return { object: existing, created: false };
+      }
+      if (e) throw new MigrateError('kubernetes', `${what}: ${e.message}`);
+      throw err;
+    }
+  }
+
+  async mergePatch(kind: Kind, namespace: string, name: string, patch: unknown, subresource?: 'status'): Promise<StoredObject | undefined> {
+    if (!(await this.served(kind))) return undefined;
+    const id = header(kind, namespace, name);
+    const given = (patch ?? {}) as { metadata?: Record<string, unknown> };
+    const spec = { ...given, ...id, metadata: { ...given.metadata, ...id.metadata } };
+    try {
+      const stored = subresource
+        ? await this.objects.mergePatchSubresource(spec, subresource)
+        : await this.objects.patch(spec, undefined, undefined, undefined, undefined, PatchStrategy.MergePatch);
+      return plain<StoredObject>(stored);
+    } catch (err) {
+      const e = refusal(err);
+      if (e?.code === 404) return undefined;
+      if (e) throw new MigrateError('kubernetes', `patch ${kind} ${namespace}/${name}: ${e.message}`);
+      throw err;
+    }
+  }
+
+  /** Background propagation: DataVolume deletion must not wait on the importer pod. */
+  async delete(kind: Kind, namespace: string, name: string, preconditionUid?: string): Promise<boolean> {
+    if (!(await this.served(kind))) return false;
+    try {
+      await this.objects.delete(
+        header(kind, namespace, name),
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        'Background',
+        preconditionUid ? { preconditions: { uid: preconditionUid } } : undefined,
+      );
+      return true;
+    } catch (err) {
+      const e = refusal(err);
+      if (e?.code === 404 || e?.code === 409) return false;
+      if (e) throw new MigrateError('kubernetes', `delete ${kind} ${namespace}/${name}: ${e.message}`);
+      throw err;
+    }
+  }
+
+  apply(objects: readonly KubeObject[]): Promise<ApplyReport> {
+    return applyObjects(this.client, objects);
+  }
+
   async waitFor<T>(kind: Kind, namespace: string, name: string, done: (obj: StoredObject | undefined) => T | undefined, signal?: AbortSignal): Promise<T> {
     for (;;) {
       signal?.throwIfAborted();
       // A list filtered to the one name gives the object and a version to watch from in one consistent read
       // (a GET then a LIST would miss an object created between the two).
-      const res = await this.request('GET', collectionPath(kind, namespace), { query: { fieldSelector: `metadata.name=${name}` } });
-      if (res.status !== 200) fail(`read ${kind} ${namespace}/${name}`, res);
-      const body = res.body as { items?: StoredObject[]; metadata?: { resourceVersion?: string } };
-      const current = body.items?.[0];
-      const first = done(current);
+      const { items, resourceVersion } = await this.list(kind, namespace, undefined, `metadata.name=${name}`);
+      const first = done(items[0]);
       if (first !== undefined) return first;
-      const rv = body.metadata?.resourceVersion ?? '0';
       const result = await this.watchUntil(
         kind,
         namespace,
-        rv,
+        resourceVersion,
         `metadata.name=${name}`,
         undefined,
         (type, obj) => done(type === 'DELETED' ? undefined : obj),
@@ -145,11 +185,7 @@ export class Kube {
     }
   }
 
-  /**
-   * One watch connection: calls onEvent for each event until it returns a value, the server closes the
-   * stream, or the signal aborts (then throws the abort reason).
-   */
-  watchUntil<T>(
+  async watchUntil<T>(
     kind: Kind,
     namespace: string | undefined,
     resourceVersion: string,
@@ -157,103 +193,10 @@ export class Kube {
     labelSelector: string | undefined,
     onEvent: (type: string, obj: StoredObject) => T | undefined,
     signal?: AbortSignal,
-  ): Promise<{ value?: T; expired?: boolean; resourceVersion: string }> {
+  ): Promise<WatchEnd<T>> {
+    if (!(await this.served(kind))) this.notServed(kind);
+    const path = await this.objects.collectionPath(API_VERSIONS[kind], kind, namespace);
     this.requests += 1;
-    return openWatch(this.target, collectionPath(kind, namespace), { resourceVersion, fieldSelector, labelSelector }, onEvent, signal);
+    return openWatch(this.target, path, { resourceVersion, fieldSelector, labelSelector }, onEvent, signal);
   }
-}
-
-/** The server answered a watch request with something else than a stream (403, 404, 500, ...). */
-export class WatchRefusedError extends MigrateError {
-  constructor(
-    readonly path: string,
-    readonly httpStatus: number,
-    reason: string,
-  ) {
-    super('kubernetes', `watch ${path}: HTTP ${httpStatus}: ${reason}`);
-  }
-  /** Retrying cannot help: the credentials or their permissions are wrong. */
-  get permanent(): boolean {
-    return this.httpStatus === 401 || this.httpStatus === 403;
-  }
-}
-
-/**
- * One watch connection through client-node's Watch (the kubeconfig's TLS and credentials, as for every
- * request): calls onEvent for each event until it returns a value, the server closes the stream (server
- * timeout), the version expires (410: `expired`), or the signal aborts (then throws the abort reason).
- */
-export async function openWatch<T>(
-  target: KubeTarget,
-  path: string,
-  query: { resourceVersion: string; fieldSelector?: string; labelSelector?: string },
-  onEvent: (type: string, obj: StoredObject) => T | undefined,
-  signal?: AbortSignal,
-): Promise<{ value?: T; expired?: boolean; resourceVersion: string }> {
-  signal?.throwIfAborted();
-  const params: Record<string, string> = {
-    allowWatchBookmarks: 'true',
-    resourceVersion: query.resourceVersion,
-    // The server ends the stream after this many seconds; the caller re-watches from the last version.
-    timeoutSeconds: '240',
-    ...(query.fieldSelector ? { fieldSelector: query.fieldSelector } : {}),
-    ...(query.labelSelector ? { labelSelector: query.labelSelector } : {}),
-  };
-  let rv = query.resourceVersion;
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    let controller: AbortController | undefined;
-    const finish = (out: { value?: T; expired?: boolean; resourceVersion: string } | Error) => {
-      if (settled) return;
-      settled = true;
-      signal?.removeEventListener('abort', onAbort);
-      controller?.abort();
-      if (out instanceof Error) reject(out);
-      else resolve(out);
-    };
-    const onAbort = () => finish(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
-    signal?.addEventListener('abort', onAbort, { once: true });
-    const refused = async (status: number) => {
-      // Watch reports only the status line: ask once more without streaming for the server's own reason.
-      const res = await new KubeClient(target).request('GET', path, { query: { ...params, watch: 'true' } }).catch(() => undefined);
-      finish(new WatchRefusedError(path, status, res && res.status === status ? statusMessage(res) : `HTTP ${status}`));
-    };
-    new Watch(target.kc)
-      .watch(
-        path,
-        params,
-        (type: string, object: StoredObject & { code?: number }) => {
-          if (settled) return;
-          if (type === 'ERROR') {
-            // 410 Gone: the version is too old; the caller reads again.
-            finish({ expired: true, resourceVersion: rv });
-            return;
-          }
-          rv = object?.metadata?.resourceVersion ?? rv;
-          if (type === 'BOOKMARK') return;
-          let value: T | undefined;
-          try {
-            value = onEvent(type, object);
-          } catch (err) {
-            finish(err as Error);
-            return;
-          }
-          if (value !== undefined) finish({ value, resourceVersion: rv });
-        },
-        (err: unknown) => {
-          if (settled) return;
-          const status = (err as { statusCode?: number } | null)?.statusCode;
-          if (status) void refused(status);
-          else if (err && (err as { name?: string }).name !== 'AbortError') finish(err as Error);
-          else finish({ resourceVersion: rv });
-        },
-      )
-      .then(
-        (c) => {
-          controller = c;
-          if (settled) c.abort();
-        },
-        (err: unknown) => finish(err as Error),
-      );
-  });
 }

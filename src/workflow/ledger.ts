@@ -8,8 +8,9 @@
 // the same server conflict (StateConflictError) instead of overwriting each other; updateRecord() does the
 // load-change-save for short changes and re-applies the change on a conflict.
 // backup keeps its own backup.json; cutover keeps source.json (what a rollback restores).
+import type { KubernetesObject } from '@kubernetes/client-node';
 import type { KubeClient } from '../kube/client.js';
-import { statusMessage } from '../kube/client.js';
+import { KubeObjectApi, PatchStrategy, plain, refusal } from '../kube/objects.js';
 import type { KubeObject } from '../translate/model.js';
 import { ANNOTATIONS, LABELS, MANAGER, toLabelValue } from '../translate/naming.js';
 import { childName } from '../translate/disks.js';
@@ -240,21 +241,30 @@ export interface RecordStore {
 
 export class StateConflictError extends Error {}
 
-/** The API client StateStore needs (KubeClient, or the workflow's Kube, which counts requests). */
-export type RequestClient = Pick<KubeClient, 'request'>;
+/** What StateStore reaches the cluster through: the project's KubeClient, or the workflow's Kube (which counts requests). */
+export type StateClient = KubeClient | { readonly objects: KubeObjectApi };
+
+const header = (namespace: string, name: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace } });
 
 export class StateStore implements RecordStore {
-  constructor(private readonly kube: RequestClient) {}
+  private readonly objects: KubeObjectApi;
 
-  private path(namespace: string, name?: string): string {
-    return `/api/v1/namespaces/${encodeURIComponent(namespace)}/configmaps${name ? `/${encodeURIComponent(name)}` : ''}`;
+  constructor(kube: StateClient) {
+    this.objects = 'objects' in kube ? kube.objects : new KubeObjectApi(kube);
   }
 
   async load(namespace: string, vmName: string): Promise<ServerRecord | undefined> {
-    const res = await this.kube.request('GET', this.path(namespace, stateConfigMapName(vmName)));
-    if (res.status === 404) return undefined;
-    if (res.status !== 200) throw new Error(`ConfigMap ${namespace}/${stateConfigMapName(vmName)}: GET failed: ${statusMessage(res)}`);
-    const parsed = parseStateConfigMap(res.body as KubeObject);
+    const name = stateConfigMapName(vmName);
+    let stored: KubeObject;
+    try {
+      stored = plain<KubeObject>(await this.objects.read(header(namespace, name)));
+    } catch (err) {
+      const refused = refusal(err);
+      if (refused?.code === 404) return undefined;
+      if (refused) throw new Error(`ConfigMap ${namespace}/${name}: GET failed: ${refused.message}`);
+      throw err;
+    }
+    const parsed = parseStateConfigMap(stored);
     if (parsed instanceof Error) throw parsed;
     return parsed;
   }
@@ -262,27 +272,47 @@ export class StateStore implements RecordStore {
   async save(record: ServerRecord): Promise<ServerRecord> {
     const object = buildStateConfigMap(record);
     const name = stateConfigMapName(record.vmName);
-    const res = await this.kube.request('PATCH', this.path(record.namespace, name), {
-      query: { fieldManager: FIELD_MANAGER, force: true },
-      body: object,
-      contentType: 'application/apply-patch+yaml',
-    });
-    if (res.status === 409)
-      throw new StateConflictError(
-        `ConfigMap ${record.namespace}/${name} was changed by another run meanwhile (${statusMessage(res)}); re-run to continue from its state`,
+    let stored: KubeObject;
+    try {
+      // Server-side apply of the whole object, with the resourceVersion read: a change by another run meanwhile is a 409.
+      stored = plain<KubeObject>(
+        await this.objects.patch(object as KubernetesObject, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply),
       );
-    if (res.status !== 200 && res.status !== 201) throw new Error(`ConfigMap ${record.namespace}/${name}: apply failed: ${statusMessage(res)}`);
-    const stored = parseStateConfigMap(res.body as KubeObject);
-    if (stored instanceof Error) throw stored;
-    return stored;
+    } catch (err) {
+      const refused = refusal(err);
+      if (refused?.code === 409)
+        throw new StateConflictError(
+          `ConfigMap ${record.namespace}/${name} was changed by another run meanwhile (${refused.message}); re-run to continue from its state`,
+        );
+      if (refused) throw new Error(`ConfigMap ${record.namespace}/${name}: apply failed: ${refused.message}`);
+      throw err;
+    }
+    const parsed = parseStateConfigMap(stored);
+    if (parsed instanceof Error) throw parsed;
+    return parsed;
   }
 
   async list(namespace?: string): Promise<ServerRecord[]> {
-    const path = namespace ? this.path(namespace) : '/api/v1/configmaps';
-    const res = await this.kube.request('GET', path, { query: { labelSelector: `${LABELS.component}=${STATE_COMPONENT},${LABELS.managedBy}=${MANAGER}` } });
-    if (res.status !== 200) throw new Error(`ConfigMaps ${namespace ?? '(all namespaces)'}: list failed: ${statusMessage(res)}`);
+    let items: KubeObject[];
+    try {
+      const list = await this.objects.list(
+        'v1',
+        'ConfigMap',
+        namespace,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        `${LABELS.component}=${STATE_COMPONENT},${LABELS.managedBy}=${MANAGER}`,
+      );
+      items = plain<KubeObject[]>(list.items ?? []);
+    } catch (err) {
+      const refused = refusal(err);
+      if (refused) throw new Error(`ConfigMaps ${namespace ?? '(all namespaces)'}: list failed: ${refused.message}`);
+      throw err;
+    }
     const out: ServerRecord[] = [];
-    for (const item of (res.body as { items?: KubeObject[] }).items ?? []) {
+    for (const item of items) {
       const parsed = parseStateConfigMap(item);
       if (!(parsed instanceof Error)) out.push(parsed);
     }

@@ -9,7 +9,7 @@ import type { Plan } from '../plan/build.js';
 import { canonicalJson, planIdOf } from '../plan/plan-id.js';
 import type { PlanConfig } from '../translate/model.js';
 import { LABELS, MANAGER, toDnsLabel } from '../translate/naming.js';
-import type { Kube } from './kube-ops.js';
+import type { Cluster } from './cluster.js';
 
 export const PLAN_NAMESPACE = 'openstack-migrate';
 export const PLAN_COMPONENT = 'plan';
@@ -84,7 +84,7 @@ export function parsePlanRecord(data: Record<string, string> | undefined): Recor
 }
 
 export class PlanRecordStore {
-  constructor(private readonly kube: Pick<Kube, 'get' | 'create' | 'mergePatch'>) {}
+  constructor(private readonly kube: Pick<Cluster, 'get' | 'create' | 'mergePatch'>) {}
 
   async load(cloud: string): Promise<RecordedPlan | undefined> {
     const cm = await this.kube.get('ConfigMap', PLAN_NAMESPACE, planRecordName(cloud));

@@ -7,7 +7,17 @@ import { readFileSync } from 'node:fs';
 import type { OpenStackClient } from '../openstack/client.js';
 import { OpenStackError } from '../openstack/errors.js';
 import { getFloatingIp, getImage, getServer, listFloatingIpsOfPort, setFloatingIpPort, startServer, stopServer } from '../openstack/actions.js';
-import type { ImageView, ServerView, SnapshotView, UploadResult, VolumeView, WaitOptions } from '../openstack/actions.js';
+import type {
+  ImageView,
+  ServerView,
+  SnapshotInput,
+  SnapshotView,
+  UploadResult,
+  UploadToImageInput,
+  VolumeFromSnapshotInput,
+  VolumeView,
+  WaitOptions,
+} from '../openstack/actions.js';
 import { listAll } from '../openstack/paging.js';
 
 export interface SourceImage {
@@ -54,39 +64,17 @@ export interface SourceActions {
   patchImage(imageId: string, ops: { op: 'add' | 'replace' | 'remove'; path: string; value?: unknown }[]): Promise<ImageView>;
   deleteImage(imageId: string): Promise<boolean>;
   waitForImageActive(imageId: string, options?: WaitOptions): Promise<ImageView>;
-  createVolumeSnapshot(input: {
-    volumeId: string;
-    name: string;
-    description?: string;
-    force: boolean;
-    metadata: Record<string, string>;
-  }): Promise<SnapshotView>;
+  createVolumeSnapshot(input: SnapshotInput): Promise<SnapshotView>;
   getSnapshot(snapshotId: string): Promise<SnapshotView | undefined>;
   findSnapshots(filter: { name?: string; volumeId?: string }): Promise<SnapshotView[]>;
   deleteSnapshot(snapshotId: string): Promise<boolean>;
   waitForSnapshotAvailable(snapshotId: string, options?: WaitOptions): Promise<SnapshotView>;
-  createVolumeFromSnapshot(input: {
-    snapshotId: string;
-    name: string;
-    size: number;
-    description?: string;
-    metadata: Record<string, string>;
-    volumeType?: string;
-  }): Promise<VolumeView>;
+  createVolumeFromSnapshot(input: VolumeFromSnapshotInput): Promise<VolumeView>;
   getVolume(volumeId: string): Promise<VolumeView | undefined>;
   findVolumes(filter: { name: string }): Promise<VolumeView[]>;
   deleteVolume(volumeId: string): Promise<boolean>;
   waitForVolumeStatus(volumeId: string, wanted: string[], options?: WaitOptions): Promise<VolumeView>;
-  uploadVolumeToImage(
-    volumeId: string,
-    input: {
-      imageName: string;
-      diskFormat: 'qcow2' | 'raw';
-      containerFormat?: string;
-      force?: boolean;
-      visibility?: 'private' | 'shared' | 'community' | 'public';
-    },
-  ): Promise<UploadResult>;
+  uploadVolumeToImage(volumeId: string, input: UploadToImageInput): Promise<UploadResult>;
 }
 
 export interface SourceCloud {

@@ -5,7 +5,8 @@ import yaml from 'js-yaml';
 import { LABELS } from '../translate/naming.js';
 import { readState, type Phase } from './state.js';
 import { parseStateConfigMap, STATE_COMPONENT } from './ledger.js';
-import { WatchRefusedError, type Kube, type StoredObject } from './kube-ops.js';
+import { WatchRefusedError } from '../kube/watch.js';
+import type { Cluster, StoredObject } from './cluster.js';
 import { formatDuration } from './progress.js';
 import { selectCandidates, type SelectionFlags } from './selection.js';
 import { parsePlanRecord, PLAN_COMPONENT, PLAN_NAMESPACE } from './plan-contract.js';
@@ -77,7 +78,7 @@ export interface ClusterSnapshot {
 }
 
 /** The plans recorded in the cluster, for the report. */
-export async function readRecordedPlans(kube: Kube): Promise<NonNullable<StatusReport['plans']>> {
+export async function readRecordedPlans(kube: Cluster): Promise<NonNullable<StatusReport['plans']>> {
   const { items } = await kube.list('ConfigMap', PLAN_NAMESPACE, `${LABELS.component}=${PLAN_COMPONENT}`);
   return items
     .map((cm) => parsePlanRecord(cm.data as Record<string, string> | undefined))
@@ -87,7 +88,7 @@ export async function readRecordedPlans(kube: Kube): Promise<NonNullable<StatusR
 }
 
 export async function readSnapshot(
-  kube: Kube,
+  kube: Cluster,
   namespace?: string,
 ): Promise<ClusterSnapshot & { resourceVersions: Record<'ConfigMap' | 'DataVolume' | 'VirtualMachine', string> }> {
   const [cms, dvs, vms] = await Promise.all([
@@ -199,7 +200,7 @@ export function formatStatus(report: StatusReport, output: 'table' | 'wide' | 'j
  * `render` receives each new report.
  */
 export async function watchStatus(
-  kube: Kube,
+  kube: Cluster,
   namespace: string | undefined,
   render: (report: StatusReport) => void,
   signal: AbortSignal,

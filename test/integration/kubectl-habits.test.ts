@@ -18,19 +18,13 @@ import { startBackupCloud, type BackupCloud } from '../support/backup-harness.js
 import { TEST_PASSWORD } from '../support/openstack-server/index.js';
 import type { Kube } from '../../src/workflow/kube-ops.js';
 import { at, must } from '../support/must.js';
+import { recordRequestsTo, type SentRequest } from '../support/request-recorder.js';
 
-interface Recorded {
-  method: string;
-  url: string;
-}
-
-/** A plain-http reverse proxy to the API server that adds the admin's credentials and records every request. */
-async function startRecorder(api: TestApiServer): Promise<{ url: string; requests: Recorded[]; close(): Promise<void> }> {
-  const requests: Recorded[] = [];
+/** A plain-http reverse proxy to the API server that adds the admin's credentials; every request sent to it is recorded. */
+async function startRecorder(api: TestApiServer): Promise<{ url: string; requests: SentRequest[]; close(): Promise<void> }> {
   const target = api.target();
   const upstream = new URL(api.server);
   const server = http.createServer(async (req, res) => {
-    requests.push({ method: req.method ?? '', url: req.url ?? '' });
     const opts: https.RequestOptions = { method: req.method, headers: { ...req.headers, host: upstream.host } };
     await target.kc.applyToHTTPSOptions(opts);
     const out = https.request(new URL(req.url ?? '/', upstream), opts, (answer) => {
@@ -45,7 +39,16 @@ async function startRecorder(api: TestApiServer): Promise<{ url: string; request
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as { port: number };
-  return { url: `http://127.0.0.1:${port}`, requests, close: () => new Promise((r) => server.close(() => r())) };
+  const url = `http://127.0.0.1:${port}`;
+  const recording = recordRequestsTo(url);
+  return {
+    url,
+    requests: recording.requests,
+    close: () => {
+      recording.stop();
+      return new Promise((r) => server.close(() => r()));
+    },
+  };
 }
 
 /** The real `kubectl proxy` on a free port; resolves with its URL once it serves. */

@@ -11,7 +11,6 @@
 // listed below with the code path that needs it (a verb nobody uses is a finding). Then a second service
 // account bound only to deploy/clusterrole.yaml is refused `status` with the server's "forbidden" message.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +28,7 @@ import { watchStatus, type StatusReport } from '../../src/workflow/status.js';
 import type { TestApiServer } from '../support/apiserver.js';
 import { startBackupCloud, type BackupCloud } from '../support/backup-harness.js';
 import { FakeControllers } from '../support/fake-controllers.js';
+import { observeRequests } from '../support/request-recorder.js';
 import { startWorkflowApiServer } from '../support/workflow-fixtures.js';
 import { must } from '../support/must.js';
 
@@ -106,34 +106,11 @@ function permissionsOf(s: Sent): string[] {
   return (verbs[s.method] ?? [s.method.toLowerCase()]).map((v) => `${v} ${group}/${resource}`);
 }
 
-/**
- * Records every HTTPS request carrying `Authorization: Bearer <token>` for a token of `tokens`, by wrapping
- * node:https's request (the Kubernetes client and client-node's Watch, through node-fetch, both go through it). Observation only: the
- * request itself is sent unchanged.
- */
+/** Records every request carrying `Authorization: Bearer <token>` for a token of `tokens` (test/support/request-recorder.ts). */
 function recordRequests(tokens: Map<string, Sent[]>): () => void {
-  const real = https.request;
-  https.request = function (this: unknown, ...args: unknown[]) {
-    const req = (real as (...a: unknown[]) => ReturnType<typeof https.request>).apply(this, args);
-    // (url, options) from the project's client; one options object (protocol, host, path, headers with
-    // array values) from node-fetch, which client-node's Watch uses.
-    const [first, second] = args as [unknown, https.RequestOptions | undefined];
-    const opts = first instanceof URL ? second : (first as https.RequestOptions & { protocol?: string });
-    const url =
-      first instanceof URL ? first : opts?.path ? new URL(`${opts.protocol ?? 'https:'}//${opts.hostname ?? opts.host}:${opts.port}${opts.path}`) : undefined;
-    const header = (opts?.headers as Record<string, string | string[]> | undefined)?.Authorization;
-    const auth = (Array.isArray(header) ? header[0] : header) ?? '';
-    const log = tokens.get(auth.replace(/^Bearer /, ''));
-    if (log && url) {
-      const sent: Sent = { method: opts?.method ?? 'GET', path: url.pathname, watch: url.searchParams.get('watch') === 'true' };
-      log.push(sent);
-      req.once('response', (res) => (sent.status = res.statusCode));
-    }
-    return req;
-  } as typeof https.request;
-  return () => {
-    https.request = real;
-  };
+  return observeRequests((sent) => {
+    if (sent.token) tokens.get(sent.token)?.push(sent);
+  });
 }
 
 let api: TestApiServer;
