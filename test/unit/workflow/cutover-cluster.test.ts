@@ -36,6 +36,37 @@ async function setup(options: MemoryControllerOptions = {}, workOptions: { guest
   return { cluster, cloud, controllers, work, deps };
 }
 
+/**
+ * A cutover whose run is killed right after `step` (its connection to the cluster cut, as a killed
+ * process's): resolves to the StepAbort it ended with, and the steps it reported on the way.
+ */
+async function cutoverKilledAfter(
+  cluster: MemoryCluster,
+  deps: (extra?: Partial<CutoverDeps>) => CutoverDeps,
+  work: ServerWork,
+  step: string,
+): Promise<{ ended: unknown; seen: string[] }> {
+  const run = cluster.connect();
+  const seen: string[] = [];
+  const ended = await cutoverServer(
+    deps({
+      kube: run.cluster,
+      afterStep: (name) => {
+        seen.push(name);
+        if (name === step) {
+          run.kill();
+          throw new StepAbort(name);
+        }
+      },
+    }),
+    work,
+  ).then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  return { ended, seen };
+}
+
 const copiedDisks = (w: ServerWork) => w.dataVolumes.filter((d) => !('blank' in ((d.spec as { source?: object }).source ?? {}))).map((d) => d.metadata.name);
 
 async function expectRunning(cluster: MemoryCluster, cloud: SimulatedCloud, controllers: MemoryControllers, w: ServerWork) {
@@ -98,24 +129,7 @@ describe('cutover against the in-memory cluster', () => {
   const steps = ['recorded', 'stopped', 'final-copy', 'imported', 'vm-applied', 'vmi-running', 'floating-ip', 'marked-running'];
   it.each(steps)('a run killed after step "%s" resumes to the same end state', async (step) => {
     const { cluster, cloud, controllers, work, deps } = await setup();
-    const run = cluster.connect();
-    const seen: string[] = [];
-    const first = await cutoverServer(
-      deps({
-        kube: run.cluster,
-        afterStep: (name) => {
-          seen.push(name);
-          if (name === step) {
-            run.kill();
-            throw new StepAbort(name);
-          }
-        },
-      }),
-      work,
-    ).then(
-      () => undefined,
-      (err: unknown) => err,
-    );
+    const { ended: first, seen } = await cutoverKilledAfter(cluster, deps, work, step);
     expect(first).toBeInstanceOf(StepAbort);
     expect(seen.at(-1)).toBe(step);
     const again = await cutoverServer(deps(), work);
@@ -157,22 +171,7 @@ describe('cutover against the in-memory cluster', () => {
   const rollbackSteps = ['rolling-back', 'rollback-vm-deleted', 'rollback-services-deleted', 'rollback-started', 'rollback-floating-ips'];
   it.each(rollbackSteps)('a run killed during its rollback (after "%s") is resumed as that rollback, never forward', async (step) => {
     const { cluster, cloud, work, deps } = await setup({ failVm: () => 'unschedulable' });
-    const run = cluster.connect();
-    const first = await cutoverServer(
-      deps({
-        kube: run.cluster,
-        afterStep: (name) => {
-          if (name === step) {
-            run.kill();
-            throw new StepAbort(name);
-          }
-        },
-      }),
-      work,
-    ).then(
-      () => undefined,
-      (err: unknown) => err,
-    );
+    const { ended: first } = await cutoverKilledAfter(cluster, deps, work, step);
     expect(first).toBeInstanceOf(StepAbort);
     expect((await cluster.store.load(NS, work.vmName))?.state.phase).toBe('rolling-back');
     const again = await cutoverServer(deps(), work);
