@@ -14,7 +14,7 @@
 import { spawn } from 'node:child_process';
 import type { OpenStackClient } from '../openstack/client.js';
 import { openStackActions, waitGone, type ImageView, type SnapshotView, type VolumeView, type WaitOptions } from '../openstack/actions.js';
-import type { SourceActions } from './source.js';
+import { startServerWhenIdle, type SourceActions } from './source.js';
 import { ANNOTATIONS } from '../translate/naming.js';
 import { truncateError } from './state.js';
 import {
@@ -478,7 +478,7 @@ class ServerBackup {
   async restartIfStopped(): Promise<void> {
     if (!this.record.backup.stoppedByPlugin) return;
     this.log('os-start (the server was ACTIVE before backup --stop)');
-    await this.c.startServer(this.target.serverId);
+    await startServerWhenIdle(this.c, this.target.serverId, this.wait());
     this.checkpoint('started');
     await this.c.waitForServerStatus(this.target.serverId, 'ACTIVE', this.wait());
     this.record.backup = { ...this.record.backup, stoppedByPlugin: false };

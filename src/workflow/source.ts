@@ -6,7 +6,16 @@
 import { readFileSync } from 'node:fs';
 import type { OpenStackClient } from '../openstack/client.js';
 import { OpenStackError } from '../openstack/errors.js';
-import { getFloatingIp, getImage, getServer, listFloatingIpsOfPort, setFloatingIpPort, startServer, stopServer } from '../openstack/actions.js';
+import {
+  getFloatingIp,
+  getImage,
+  getServer,
+  listFloatingIpsOfPort,
+  setFloatingIpPort,
+  startServer,
+  stopServer,
+  waitForServerStatus,
+} from '../openstack/actions.js';
 import type {
   ImageView,
   ServerView,
@@ -77,6 +86,36 @@ export interface SourceActions {
   uploadVolumeToImage(volumeId: string, input: UploadToImageInput): Promise<UploadResult>;
 }
 
+/** Nova's task_state values during a snapshot (createImage): os-start and os-stop are refused (409) until it clears. */
+const SNAPSHOT_TASKS = new Set(['image_snapshot', 'image_snapshot_pending', 'image_pending_upload', 'image_uploading']);
+
+/**
+ * os-start as Nova takes it. Nova refuses os-start (409, "Cannot 'start' instance … while it is in task_state
+ * image_uploading") while a snapshot of the stopped server is still being uploaded, and Glance can show
+ * that image active before Nova clears the task (seen on the minicloud under load: backup's os-start right
+ * after the copy got 409 and the server stayed SHUTOFF). So a 409 with a snapshot task under way waits for
+ * the task to end and sends os-start again; a 409 for a server already ACTIVE or powering on is fine; any
+ * other 409 is an error naming the state.
+ */
+export async function startServerWhenIdle(
+  c: Pick<SourceActions, 'startServer' | 'getServer' | 'waitForServerStatus'>,
+  serverId: string,
+  wait?: WaitOptions,
+): Promise<void> {
+  for (;;) {
+    if (await c.startServer(serverId)) return;
+    const s = await c.getServer(serverId);
+    if (!s) throw new OpenStackError('api', `server ${serverId} does not exist (404)`, { status: 404 });
+    if (s.status === 'ACTIVE' || s.taskState === 'powering-on') return;
+    if (!(s.status === 'SHUTOFF' && s.taskState && SNAPSHOT_TASKS.has(s.taskState)))
+      throw new OpenStackError('api', `server ${serverId}: os-start refused (409) while it is ${s.status}${s.taskState ? ` (${s.taskState})` : ''}`, {
+        status: 409,
+      });
+    // SHUTOFF with no task left: then os-start is taken (or refused for another reason, said above).
+    await c.waitForServerStatus(serverId, 'SHUTOFF', wait);
+  }
+}
+
 export interface SourceCloud {
   /** A token CDI's importer can use until expiresAt (ms since epoch); valid for at least minValidityMs when the cloud allows. */
   issueImportToken(minValidityMs: number): Promise<{ token: string; expiresAt: number }>;
@@ -139,7 +178,15 @@ export function openStackSource(client: OpenStackClient): SourceCloud {
       return { id: s.id, status: s.status };
     },
     stopServer: (serverId) => power(serverId, () => stopServer(client, serverId), 'SHUTOFF', 'powering-off', 'os-stop'),
-    startServer: (serverId) => power(serverId, () => startServer(client, serverId), 'ACTIVE', 'powering-on', 'os-start'),
+    startServer: (serverId) =>
+      startServerWhenIdle(
+        {
+          startServer: (id) => startServer(client, id),
+          getServer: (id) => getServer(client, id),
+          waitForServerStatus: (id, wanted, o) => waitForServerStatus(client, id, wanted, o),
+        },
+        serverId,
+      ),
     async floatingIpsOf(serverId) {
       // Neutron filters floating IPs by port only: the server's ports first (device_id), then theirs.
       const ports = await listAll<{ id: string }>(client, `${networkApiBase(client)}/ports`, 'ports', { params: { device_id: serverId }, pageSize: 100 });

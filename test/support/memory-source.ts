@@ -1,7 +1,8 @@
 // An in-memory source cloud: the workflow's SourceActions (src/workflow/source.ts) over plain arrays, with
 // the state machines of the API references that backup relies on (the HTTP test server in
-// ./openstack-actions.ts models the same over real requests): Nova os-stop/os-start (409 once done) and
-// createImage (image queued → saving → active); Cinder snapshots (creating → available; force needed for
+// ./openstack-actions.ts models the same over real requests): Nova os-stop/os-start (409 once done, or while a
+// task is under way) and createImage (image queued → saving → active; the server's snapshot task_state
+// image_snapshot → image_pending_upload → image_uploading → none, ending after the image is active); Cinder snapshots (creating → available; force needed for
 // an in-use volume), volumes from a snapshot (creating → available), upload-to-image (volume uploading →
 // available, image queued → active; only from an available volume); deletes refused while busy. Every
 // transient status advances by one step per read of the object (no timers), so unit tests stay pure.
@@ -88,7 +89,8 @@ export function memoryCloud(input: {
     async stopServer(id) {
       const s = servers.get(id);
       if (!s) throw new OpenStackError('api', `server ${id}: os-stop: HTTP 404`, { status: 404 });
-      if (s.view.status === 'SHUTOFF' || s.next.length) return false;
+      // Nova: os-stop only for an ACTIVE server with no task under way, else 409.
+      if (s.view.status === 'SHUTOFF' || s.view.taskState || s.next.length) return false;
       s.view.taskState = 'powering-off';
       s.next.push({ status: 'SHUTOFF', taskState: null });
       return true;
@@ -96,7 +98,8 @@ export function memoryCloud(input: {
     async startServer(id) {
       const s = servers.get(id);
       if (!s) throw new OpenStackError('api', `server ${id}: os-start: HTTP 404`, { status: 404 });
-      if (s.view.status === 'ACTIVE' || s.next.length) return false;
+      // Nova: os-start only for a SHUTOFF server with no task under way (a snapshot being uploaded too), else 409.
+      if (s.view.status === 'ACTIVE' || s.view.taskState || s.next.length) return false;
       s.view.taskState = 'powering-on';
       s.next.push({ status: 'ACTIVE', taskState: null });
       return true;
@@ -112,7 +115,11 @@ export function memoryCloud(input: {
     async createServerImage(id, name, metadata) {
       const s = servers.get(id);
       if (!s) throw new OpenStackError('api', `server ${id}: createImage: HTTP 404`, { status: 404 });
-      if (s.next.length) throw conflict(`server ${id}: createImage while ${s.view.taskState}`);
+      if (s.view.taskState || s.next.length) throw conflict(`server ${id}: createImage while ${s.view.taskState}`);
+      // Nova's snapshot tasks on the server; the image is active (two image reads) before the server's task
+      // clears (three server reads), as on a real cloud where Glance marks the upload done first.
+      s.view.taskState = 'image_snapshot';
+      s.next.push({ taskState: 'image_pending_upload' }, { taskState: 'image_uploading' }, { taskState: null });
       return newImage(name, { ...metadata }, 'qcow2');
     },
     getImage: async (id) => read(images, id),
