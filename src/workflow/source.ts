@@ -92,26 +92,29 @@ const SNAPSHOT_TASKS = new Set(['image_snapshot', 'image_snapshot_pending', 'ima
 /**
  * os-start as Nova takes it. Nova refuses os-start (409, "Cannot 'start' instance … while it is in task_state
  * image_uploading") while a snapshot of the stopped server is still being uploaded, and Glance can show
- * that image active before Nova clears the task (seen on the minicloud under load: backup's os-start right
- * after the copy got 409 and the server stayed SHUTOFF). So a 409 with a snapshot task under way waits for
- * the task to end and sends os-start again; a 409 for a server already ACTIVE or powering on is fine; any
- * other 409 is an error naming the state.
+ * that image active before Nova clears the task (seen on the minicloud: backup's os-start right after the
+ * copy got 409 and the server stayed SHUTOFF; and once the task had ended by the time the server was read
+ * back). So a 409 for a SHUTOFF server (a snapshot task under way, or just ended) waits until the server is
+ * SHUTOFF with no task and sends os-start again, a few times; a 409 for a server already ACTIVE or powering
+ * on is fine; any other 409 is an error naming the state.
  */
 export async function startServerWhenIdle(
   c: Pick<SourceActions, 'startServer' | 'getServer' | 'waitForServerStatus'>,
   serverId: string,
   wait?: WaitOptions,
 ): Promise<void> {
-  for (;;) {
+  for (let attempt = 1; ; attempt++) {
     if (await c.startServer(serverId)) return;
     const s = await c.getServer(serverId);
     if (!s) throw new OpenStackError('api', `server ${serverId} does not exist (404)`, { status: 404 });
     if (s.status === 'ACTIVE' || s.taskState === 'powering-on') return;
-    if (!(s.status === 'SHUTOFF' && s.taskState && SNAPSHOT_TASKS.has(s.taskState)))
-      throw new OpenStackError('api', `server ${serverId}: os-start refused (409) while it is ${s.status}${s.taskState ? ` (${s.taskState})` : ''}`, {
-        status: 409,
-      });
-    // SHUTOFF with no task left: then os-start is taken (or refused for another reason, said above).
+    const snapshotting = !s.taskState || SNAPSHOT_TASKS.has(s.taskState);
+    if (s.status !== 'SHUTOFF' || !snapshotting || attempt >= 5)
+      throw new OpenStackError(
+        'api',
+        `server ${serverId}: os-start refused (409) while it is ${s.status}${s.taskState ? ` (${s.taskState})` : ''}${attempt > 1 ? ` (${attempt} attempts)` : ''}`,
+        { status: 409 },
+      );
     await c.waitForServerStatus(serverId, 'SHUTOFF', wait);
   }
 }

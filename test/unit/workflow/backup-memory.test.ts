@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { backupServer, cleanupServer, resourceName, SimulatedKill, type BackupTarget } from '../../../src/workflow/backup.js';
 import { MemoryStateStore } from '../../../src/workflow/ledger.js';
+import { startServerWhenIdle } from '../../../src/workflow/source.js';
 import { memoryCloud } from '../../support/memory-source.js';
 
 const PROJECT = 'p-1';
@@ -87,5 +88,36 @@ describe('backup against the in-memory source cloud', () => {
     expect(cloud.live('osm-').images).toEqual([]);
     expect(cloud.volumes.has(IMAGE_BOOTED.volumes[0]!.id)).toBe(true);
     expect(cloud.servers.has(target.serverId)).toBe(true);
+  });
+});
+
+describe('os-start after a snapshot (startServerWhenIdle), against the in-memory Nova', () => {
+  const stopped = () => {
+    const cloud = memoryCloud({ projectId: PROJECT, servers: [{ ...IMAGE_BOOTED, status: 'SHUTOFF' }] });
+    const server = cloud.servers.get(IMAGE_BOOTED.id);
+    if (!server) throw new Error('the memory cloud lost its server');
+    return { cloud, server };
+  };
+
+  it('a 409 while the snapshot is uploaded: waits for the task to end, then starts the server', async () => {
+    const { cloud, server } = stopped();
+    server.view.taskState = 'image_uploading';
+    server.next.push({ taskState: 'image_uploading' }, { taskState: null });
+    await startServerWhenIdle(cloud.actions, IMAGE_BOOTED.id, WAIT);
+    expect((await cloud.actions.waitForServerStatus(IMAGE_BOOTED.id, 'ACTIVE', WAIT)).status).toBe('ACTIVE');
+  });
+
+  it('a 409 whose task has ended by the time the server is read back: starts it (the minicloud race)', async () => {
+    const { cloud, server } = stopped();
+    server.view.taskState = 'image_uploading';
+    server.next.push({ taskState: null });
+    await startServerWhenIdle(cloud.actions, IMAGE_BOOTED.id, WAIT);
+    expect((await cloud.actions.waitForServerStatus(IMAGE_BOOTED.id, 'ACTIVE', WAIT)).status).toBe('ACTIVE');
+  });
+
+  it('a 409 for any other task is an error naming the state', async () => {
+    const { cloud, server } = stopped();
+    server.view.taskState = 'rebuilding';
+    await expect(startServerWhenIdle(cloud.actions, IMAGE_BOOTED.id, WAIT)).rejects.toThrow(/os-start refused \(409\) while it is SHUTOFF \(rebuilding\)/);
   });
 });
