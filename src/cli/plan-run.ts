@@ -7,14 +7,15 @@ import { loadInventoryFile } from '../inventory/load.js';
 import { buildPlan, preparePlan, type Plan } from '../plan/build.js';
 import { resourceName } from '../plan/order.js';
 import { loadPlanConfigFile, resolvePlanConfig } from '../plan/config.js';
-import { streamPlanFiles } from '../plan/stream.js';
+import { streamPlanFiles, type ServerFindingsSink } from '../plan/stream.js';
 import { StagedDirectory, bufferedSink, toJsonList, toYamlDocuments, type TextSink } from '../plan/write.js';
 import type { Finding } from '../translate/model.js';
 import { assembleReport, buildReport, summaryLine, type PlanReport } from '../report/summary.js';
-import { plainStyle, writeReportTable } from '../report/table.js';
+import { plainStyle, serverSection, writeReportTable } from '../report/table.js';
 import { escapeControl } from '../report/escape.js';
 import type { PlanArgs } from './plan.js';
 import { note, terminalStyle } from './output.js';
+import { TextSpool } from './text-spool.js';
 
 /** -n names a namespace of the plan, or the run stops (kubectl: NotFound, exit 1) instead of writing all. */
 function checkNamespaceInPlan(namespace: string, objects: Plan['objects'], inventory: string): void {
@@ -67,55 +68,84 @@ export async function runPlan(args: PlanArgs): Promise<number> {
   let identity: Pick<Plan, 'cloud' | 'identity'>;
   let objects: Plan['objects'] = [];
   let written: number;
-  if (args.out) {
-    // The directory is written namespace by namespace as the servers are translated (see plan/stream.ts);
-    // input the target rejects still leaves nothing behind: the staging directory is discarded.
-    const builder = preparePlan(inventory, config, { writtenAtOnce: true });
-    identity = builder;
-    if (namespace) checkNamespaceInPlan(namespace, builder.shared.objects, args.inventory);
-    const dir = new StagedDirectory(args.out, builder.planId);
-    try {
-      const streamed = await streamPlanFiles(inventory, builder, (path, content, release) => dir.write(path, content, release), namespace);
-      if (streamed.errors.length) throw invalidInput(args.inventory, streamed.errors);
-      report = assembleReport(streamed);
-      written = streamed.written;
-      const reportFile = dir.stream('report.txt');
-      writeReportTable(report, reportFile.write, plainStyle, { showExact: true });
-      reportFile.end();
-      await dir.commit();
-    } catch (e) {
-      await dir.discard();
-      throw e;
-    }
-  } else {
-    const plan = buildPlan(inventory, config);
-    identity = plan;
-    // Input the target rejects (an unknown disk bus, an impossible CPU topology): nothing is written.
-    const errors = errorsOf(plan);
-    if (errors.length) throw invalidInput(args.inventory, errors);
-    if (namespace) checkNamespaceInPlan(namespace, plan.objects, args.inventory);
-    report = buildReport(plan);
-    objects = namespace ? plan.objects.filter((o) => !o.metadata.namespace || o.metadata.namespace === namespace) : plan.objects;
-    written = objects.length;
-    if (args.output === 'yaml') {
-      process.stdout.write(toYamlDocuments(objects));
-    } else if (args.output === 'json') {
-      process.stdout.write(toJsonList(objects));
-    } else if (args.output === 'name') {
-      process.stdout.write(objects.map((o) => `${resourceName(o)}\n`).join(''));
-    }
-  }
-
   // Where the report goes: stdout, unless stdout carries the manifests.
   const reportStream = args.output ? process.stderr : process.stdout;
-  if (args.report) {
-    const chunks: string[] = [];
-    await writeReport(report, args.reportFormat, { write: (s) => chunks.push(s), end: () => {} }, process.stdout, true);
-    await writeFile(args.report, chunks.join('')).catch((e: unknown) => {
-      throw fileError(e, args.report!, 'write');
-    });
+  // The table report (the default, and no --report file) of a directory plan is written from each
+  // server's findings as the server is translated, kept on disk until the table is written (text-spool.ts);
+  // the other formats need the findings themselves and keep them (packed) to the end.
+  const spooled =
+    args.out && args.reportFormat === 'table' && !args.report
+      ? { file: new TextSpool(), shown: new TextSpool(), style: await terminalStyle(reportStream) }
+      : undefined;
+  try {
+    if (args.out) {
+      // The directory is written namespace by namespace as the servers are translated (see plan/stream.ts);
+      // input the target rejects still leaves nothing behind: the staging directory is discarded.
+      const builder = preparePlan(inventory, config, { writtenAtOnce: true });
+      identity = builder;
+      if (namespace) checkNamespaceInPlan(namespace, builder.shared.objects, args.inventory);
+      const dir = new StagedDirectory(args.out, builder.planId);
+      try {
+        let onServerFindings: ServerFindingsSink | undefined;
+        if (spooled) {
+          const fileSection = serverSection(plainStyle, true);
+          const shownSection = serverSection(spooled.style, args.showExact);
+          onServerFindings = (server, findings) => {
+            const text = fileSection(server, findings);
+            if (text) spooled.file.write(text);
+            const shown = shownSection(server, findings);
+            if (shown) spooled.shown.write(shown);
+          };
+        }
+        const streamed = await streamPlanFiles(inventory, builder, (path, content, release) => dir.write(path, content, release), namespace, {
+          onServerFindings,
+        });
+        if (streamed.errors.length) throw invalidInput(args.inventory, streamed.errors);
+        report = assembleReport(streamed);
+        written = streamed.written;
+        const reportFile = dir.stream('report.txt');
+        writeReportTable(report, reportFile.write, plainStyle, { showExact: true, serverSections: spooled && ((write) => spooled.file.replay(write)) });
+        reportFile.end();
+        await dir.commit();
+      } catch (e) {
+        await dir.discard();
+        throw e;
+      }
+    } else {
+      const plan = buildPlan(inventory, config);
+      identity = plan;
+      // Input the target rejects (an unknown disk bus, an impossible CPU topology): nothing is written.
+      const errors = errorsOf(plan);
+      if (errors.length) throw invalidInput(args.inventory, errors);
+      if (namespace) checkNamespaceInPlan(namespace, plan.objects, args.inventory);
+      report = buildReport(plan);
+      objects = namespace ? plan.objects.filter((o) => !o.metadata.namespace || o.metadata.namespace === namespace) : plan.objects;
+      written = objects.length;
+      if (args.output === 'yaml') {
+        process.stdout.write(toYamlDocuments(objects));
+      } else if (args.output === 'json') {
+        process.stdout.write(toJsonList(objects));
+      } else if (args.output === 'name') {
+        process.stdout.write(objects.map((o) => `${resourceName(o)}\n`).join(''));
+      }
+    }
+
+    if (args.report) {
+      const chunks: string[] = [];
+      await writeReport(report, args.reportFormat, { write: (s) => chunks.push(s), end: () => {} }, process.stdout, true);
+      await writeFile(args.report, chunks.join('')).catch((e: unknown) => {
+        throw fileError(e, args.report!, 'write');
+      });
+    }
+    if (spooled) {
+      const sink = streamSink(reportStream);
+      writeReportTable(report, sink.write, spooled.style, { showExact: args.showExact, serverSections: (write) => spooled.shown.replay(write) });
+      sink.end();
+    } else await writeReport(report, args.reportFormat, streamSink(reportStream), reportStream, args.showExact);
+  } finally {
+    spooled?.file.remove();
+    spooled?.shown.remove();
   }
-  await writeReport(report, args.reportFormat, streamSink(reportStream), reportStream, args.showExact);
   if (args.out && !args.apply) note(nextStepAfterOut(args, written));
 
   if (args.apply) {

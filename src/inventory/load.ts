@@ -121,11 +121,11 @@ export function parseInventory(data: unknown, source: string): Inventory {
 }
 
 /** A flow-style YAML mapping also starts with '{': fall back to YAML when it is not strict JSON. */
-function parseJsonOrYaml(text: string, source: string): unknown {
+function parseJsonOrYaml(text: string, source: string): { data: unknown; json: boolean } {
   try {
-    return JSON.parse(text);
+    return { data: JSON.parse(text), json: true };
   } catch {
-    return yaml.load(text, { filename: source });
+    return { data: yaml.load(text, { filename: source }), json: false };
   }
 }
 
@@ -165,14 +165,57 @@ function checkAliasExpansion(data: unknown, text: string, source: string): void 
   }
 }
 
+/**
+ * js-yaml returns each string of 13 characters or more as a slice of the file's text (V8 keeps such a
+ * substring as a pointer into its parent string), so while any id of the inventory lives (the plan keeps
+ * every server's id to the end) the whole file's text lives too: 30 MB for a 10,000-server inventory.
+ * Each distinct long string is replaced by its own copy instead (a copy shared by its repetitions: ids
+ * recur across servers, ports and rules), after which the text can be freed: the parsed inventory of that
+ * file went from 78 to 47 MB of live heap, for ~0.2 s. `(" " + s).slice(1)`: the concatenation is made
+ * flat (a fresh string) when it is sliced, and the slice then points into that fresh string.
+ */
+function detachFromSourceText(data: unknown): void {
+  const copies = new Map<string, string>();
+  const copy = (s: string): string => {
+    let c = copies.get(s);
+    if (c === undefined) copies.set(s, (c = (' ' + s).slice(1)));
+    return c;
+  };
+  const stack: unknown[] = [data];
+  while (stack.length) {
+    const value = stack.pop();
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        const item: unknown = value[i];
+        if (typeof item === 'string') {
+          if (item.length >= 13) value[i] = copy(item);
+        } else if (typeof item === 'object' && item !== null) stack.push(item);
+      }
+    } else if (typeof value === 'object' && value !== null) {
+      const record = value as Record<string, unknown>;
+      for (const key in record) {
+        const item = record[key];
+        if (typeof item === 'string') {
+          if (item.length >= 13) record[key] = copy(item);
+        } else if (typeof item === 'object' && item !== null) stack.push(item);
+      }
+    }
+  }
+}
+
 /** Does the text have a YAML alias (`*name` in a value position)? JSON and alias-free YAML skip the walk. */
 const YAML_ALIAS = /(?:^|[\s,[{:-])\*[^\s,[\]{}]+/m;
 
 export function parseInventoryText(text: string, source: string): Inventory {
   let data: unknown;
+  let parsedAsJson = false;
   try {
     // JSON is YAML, but JSON.parse reads it an order of magnitude faster: large inventories are JSON.
-    data = text.trimStart().startsWith('{') ? parseJsonOrYaml(text, source) : yaml.load(text, { filename: source });
+    if (text.trimStart().startsWith('{')) {
+      const parsed = parseJsonOrYaml(text, source);
+      data = parsed.data;
+      parsedAsJson = parsed.json;
+    } else data = yaml.load(text, { filename: source });
   } catch (e) {
     // A stack overflow is what a parser meets in a file nested thousands of levels deep.
     const reason =
@@ -186,6 +229,7 @@ export function parseInventoryText(text: string, source: string): Inventory {
     throw new InvalidInputError(source, [{ path: '(file)', message: `is not valid YAML/JSON: ${reason}` }]);
   }
   if (YAML_ALIAS.test(text)) checkAliasExpansion(data, text, source);
+  if (!parsedAsJson) detachFromSourceText(data);
   return parseInventory(data, source);
 }
 

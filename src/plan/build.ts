@@ -16,6 +16,7 @@ import { networkAttachmentDefinitions } from '../translate/server-networks.js';
 import { multiNetworkPoliciesFor } from '../translate/multi-network-policies.js';
 import { translateServer } from '../translate/vm.js';
 import { orderObjects } from './order.js';
+import { TextInterner } from '../report/packed-findings.js';
 import { inventoryDigestOf, planIdOf, TOOL_GIT_VERSION, type PlanIdentity } from './plan-id.js';
 
 export interface Plan {
@@ -93,7 +94,10 @@ export interface PlanBuilder {
   cloud: string;
   /** Servers in report order (namespace/vmName), with where they go. */
   servers: PlannedServer[];
-  /** Objects and findings of everything but the servers' own translation, in plan production order. */
+  /**
+   * Objects and findings of everything but the servers' own translation, in plan production order
+   * (streamPlanFiles takes the objects out as it writes them).
+   */
   shared: Translation;
   /** One server's objects (labels stamped) and findings. */
   translate(server: Server): Translation;
@@ -171,10 +175,12 @@ export function buildPlan(inventory: Inventory, config: PlanConfig = defaultPlan
   const builder = preparePlan(inventory, config, options);
   const objects: PlanObject[] = builder.shared.objects.slice();
   const findings: Finding[] = builder.shared.findings.slice();
+  // Each server's findings repeat the texts of others' (report/packed-findings.ts): one copy of each.
+  const texts = new TextInterner();
   for (const server of inventory.servers) {
     const part = builder.translate(server);
     for (const o of part.objects) objects.push(o);
-    for (const f of part.findings) findings.push(f);
+    for (const f of part.findings) findings.push(texts.internFinding(f));
   }
   return {
     planId: builder.planId,

@@ -5,9 +5,10 @@
 // files hold exactly what planFileEntries(buildPlan(...).objects) gives, and the findings come out
 // grouped as buildReport groups them, so the directory and the report are byte-identical either way.
 import type { Inventory, Server } from '../inventory/types.js';
+import type { PlannedServer } from './build.js';
 import type { Finding, PlanObject } from '../translate/model.js';
 import type { ReportParts } from '../report/summary.js';
-import { PackedFindings } from '../report/packed-findings.js';
+import { PackedFindings, TalliedFindings, TextInterner, tallyOf } from '../report/packed-findings.js';
 import { sortFindings, type PlanBuilder } from './build.js';
 import { join } from 'node:path';
 import { fileStemFor, kindRank } from './order.js';
@@ -36,7 +37,7 @@ export interface StreamedPlan extends ReportParts {
 export class BufferPool {
   private readonly free: Buffer[] = [];
   private freeBytes = 0;
-  constructor(private readonly maxFreeBytes = 8 << 20) {}
+  constructor(private readonly maxFreeBytes = 4 << 20) {}
 
   /** A Buffer of at least `size` bytes (its contents are garbage). */
   take(size: number): Buffer {
@@ -81,21 +82,36 @@ function documents(list: Entry[], pool: BufferPool): { content: Buffer; buffer: 
 }
 
 /**
+ * Called with each server's findings (in the order buildReport gives them) right after the server is
+ * translated, servers in report order (namespace, then VM name): a caller that turns them into the
+ * report's text at once need not keep them (cli/plan-run.ts).
+ */
+export type ServerFindingsSink = (server: PlannedServer, findings: Finding[]) => void;
+
+/**
  * Translate every server of the inventory, one namespace at a time, and hand each file of the plan
  * directory (relative path, content) to `emit`. With `namespace`, only the files of that namespace and
  * the cluster-scoped ones are emitted (every server is still translated: the report covers them all).
  * `emit` may return a promise to say "wait before making more". `content` may be read until `release`
  * is called, after which its memory holds the next files; an `emit` that never calls it may keep it.
+ * The builder's shared objects are taken out of it (builder.shared.objects is empty afterwards).
+ * Servers are translated in report order. With `onServerFindings`, each server's findings go there
+ * and only their tally is kept (TalliedFindings); otherwise they are kept packed (PackedFindings).
  */
 export async function streamPlanFiles(
   inventory: Inventory,
   builder: PlanBuilder,
   emit: (path: string, content: Buffer, release: () => void) => Promise<void> | undefined | void,
   namespace?: string,
+  options: { onServerFindings?: ServerFindingsSink } = {},
 ): Promise<StreamedPlan> {
   const pool = new BufferPool();
-  // A server's findings are packed as they come (report/packed-findings.ts): they are kept to the end.
-  const byServer = new Map<string, PackedFindings>();
+  const onServerFindings = options.onServerFindings;
+  // A server's findings are packed as they come (report/packed-findings.ts) and kept to the end, or
+  // handed to onServerFindings once the server is translated and only tallied.
+  const byServer = new Map<string, PackedFindings | TalliedFindings>();
+  const texts = new TextInterner();
+  const sharedByServer = new Map<string, Finding[]>();
   const bySource = new Map<string, Finding[]>();
   const errors: Finding[] = [];
   const objectsByKind: Record<string, number> = {};
@@ -105,8 +121,14 @@ export async function streamPlanFiles(
   const addFinding = (f: Finding) => {
     if (f.severity === 'error') errors.push(f);
     if (f.serverId) {
-      let packed = byServer.get(f.serverId);
-      if (!packed) byServer.set(f.serverId, (packed = new PackedFindings(f.serverId)));
+      if (onServerFindings) {
+        const list = sharedByServer.get(f.serverId);
+        if (list) list.push(f);
+        else sharedByServer.set(f.serverId, [f]);
+        return;
+      }
+      let packed = byServer.get(f.serverId) as PackedFindings | undefined;
+      if (!packed) byServer.set(f.serverId, (packed = new PackedFindings(f.serverId, texts)));
       packed.add(f);
       return;
     }
@@ -116,18 +138,31 @@ export async function streamPlanFiles(
   };
   for (const f of builder.shared.findings) addFinding(f);
 
-  // Objects by namespace ("" for cluster-scoped ones), each list in production order.
-  const batches = new Map<string, { objects: PlanObject[]; servers: Server[] }>();
+  // Objects by namespace ("" for cluster-scoped ones), each list in production order, and the servers of
+  // each namespace in report order (builder.servers is sorted by namespace, then VM name).
+  const batches = new Map<string, { objects: PlanObject[]; servers: PlannedServer[] }>();
   const batch = (ns: string) => {
     let b = batches.get(ns);
     if (!b) batches.set(ns, (b = { objects: [], servers: [] }));
     return b;
   };
   for (const o of builder.shared.objects) batch(o.metadata.namespace ?? '').objects.push(o);
-  const namespaceOf = new Map(builder.servers.map((s) => [s.id, s.namespace]));
-  for (const server of inventory.servers) batch(namespaceOf.get(server.id) ?? '').servers.push(server);
+  // Taken out of the builder, so that each is freed once its namespace is written (10,000 servers: ~21 MB
+  // of objects that otherwise stayed alive to the end).
+  builder.shared.objects.length = 0;
+  const serverById = new Map<string, Server>(inventory.servers.map((s) => [s.id, s]));
+  const serverNamespaces: string[] = [];
+  for (const planned of builder.servers) {
+    const b = batch(planned.namespace);
+    if (b.servers.length === 0) serverNamespaces.push(planned.namespace);
+    b.servers.push(planned);
+  }
+  // Namespaces without servers first (the files do not depend on the order), then those with servers in
+  // report order: the servers' findings then come out in the report's order.
+  const withServers = new Set(serverNamespaces);
+  const order = [...[...batches.keys()].filter((ns) => !withServers.has(ns)).sort(), ...serverNamespaces];
 
-  for (const ns of [...batches.keys()].sort()) {
+  for (const ns of order) {
     const b = batches.get(ns)!;
     batches.delete(ns);
     const write = namespace === undefined || ns === '' || ns === namespace;
@@ -139,7 +174,8 @@ export async function streamPlanFiles(
       if (write) entries.push({ rank: kindRank(o), name: o.metadata.name, stem: fileStemFor(o), yaml: toYaml(o) });
     };
     for (const o of b.objects) add(o);
-    for (const server of b.servers) {
+    for (const planned of b.servers) {
+      const server = serverById.get(planned.id)!; // builder.servers lists the inventory's servers
       const part = builder.translate(server);
       for (const o of part.objects) {
         // The file an object goes to depends on its namespace; a server's objects live in its own.
@@ -147,7 +183,26 @@ export async function streamPlanFiles(
         add(o);
       }
       objects += part.objects.length;
-      for (const f of part.findings) addFinding(f);
+      if (!onServerFindings) {
+        for (const f of part.findings) addFinding(f);
+        continue;
+      }
+      // The server's findings as buildReport lists them: the shared modules' first (they ran first),
+      // then its translation's, grouped by source (sortFindings is stable).
+      const shared = sharedByServer.get(server.id);
+      sharedByServer.delete(server.id);
+      const own: Finding[] = shared ?? [];
+      for (const f of part.findings) {
+        if (f.serverId === undefined) addFinding(f);
+        else if (f.serverId !== server.id) throw new Error(`internal: server ${server.id}'s translation made a finding about server ${f.serverId}`);
+        else {
+          if (f.severity === 'error') errors.push(f);
+          own.push(f);
+        }
+      }
+      const findings = shared ? sortFindings(own) : own;
+      byServer.set(server.id, new TalliedFindings(server.id, tallyOf(findings)));
+      onServerFindings(planned, findings);
     }
     objects += b.objects.length;
     if (!write) continue;

@@ -38,6 +38,29 @@ export interface FindingTally {
   severity: Severity;
 }
 
+/**
+ * One copy of each distinct text. Findings repeat the same attribute, target and reason texts across
+ * servers (10,000 servers: 336,000 findings but 53,000 distinct reasons and 15,000 distinct attributes),
+ * each made anew per server; kept, one copy of each keeps the findings of a large cloud in about half the
+ * memory. One table per plan, so that it goes with the findings it serves.
+ */
+export class TextInterner {
+  private readonly texts = new Map<string, string>();
+  intern(text: string): string {
+    const known = this.texts.get(text);
+    if (known !== undefined) return known;
+    this.texts.set(text, text);
+    return text;
+  }
+  /** The finding with its attribute, target and reason texts replaced by their shared copies. */
+  internFinding(f: Finding): Finding {
+    f.attribute = this.intern(f.attribute);
+    f.reason = this.intern(f.reason);
+    if (f.target !== undefined) f.target = this.intern(f.target);
+    return f;
+  }
+}
+
 export class PackedFindings {
   private source: string | undefined;
   private sourceName: string | undefined;
@@ -47,7 +70,10 @@ export class PackedFindings {
   private mixedSources = false;
   private count = 0;
 
-  constructor(readonly serverId: string) {}
+  constructor(
+    readonly serverId: string,
+    private readonly texts: TextInterner = new TextInterner(),
+  ) {}
 
   get length(): number {
     return this.count;
@@ -64,9 +90,10 @@ export class PackedFindings {
     const o = OUTCOME_INDEX[f.outcome];
     const s = SEVERITY_INDEX[f.severity];
     if (o !== undefined && s !== undefined && f.source === this.source && f.sourceName === this.sourceName && f.serverId === this.serverId && usualShape(f)) {
-      this.slots.push(f.attribute, f.target, f.reason, o * 4 + s);
+      const texts = this.texts;
+      this.slots.push(texts.intern(f.attribute), f.target === undefined ? undefined : texts.intern(f.target), texts.intern(f.reason), o * 4 + s);
     } else {
-      this.slots.push(f);
+      this.slots.push(this.texts.internFinding(f));
     }
   }
 
@@ -102,26 +129,51 @@ export class PackedFindings {
 
   /** Counts per outcome, errors and the worst severity, without making the objects. */
   tally(): FindingTally {
-    const t: FindingTally = { exact: 0, approximate: 0, lost: 0, errors: 0, severity: 'info' };
-    let worst = 0;
+    const counter = new TallyCounter();
     const slots = this.slots;
-    const note = (outcome: Outcome, severity: Severity) => {
-      t[outcome]++;
-      if (severity === 'error') t.errors++;
-      if (SEVERITY_RANK[severity] > worst) worst = SEVERITY_RANK[severity];
-    };
     for (let i = 0; i < slots.length; ) {
       const first = slots[i];
       if (typeof first === 'object') {
-        note(first.outcome, first.severity);
+        counter.add(first.outcome, first.severity);
         i += 1;
       } else {
         const code = slots[i + 3] as number;
-        note(OUTCOMES[code >> 2]!, SEVERITIES[code & 3]!);
+        counter.add(OUTCOMES[code >> 2]!, SEVERITIES[code & 3]!);
         i += 4;
       }
     }
-    t.severity = SEVERITIES[worst]!;
-    return t;
+    return counter.result();
   }
+}
+
+class TallyCounter {
+  private readonly t: FindingTally = { exact: 0, approximate: 0, lost: 0, errors: 0, severity: 'info' };
+  private worst = 0;
+  add(outcome: Outcome, severity: Severity): void {
+    this.t[outcome]++;
+    if (severity === 'error') this.t.errors++;
+    if (SEVERITY_RANK[severity] > this.worst) this.worst = SEVERITY_RANK[severity];
+  }
+  result(): FindingTally {
+    this.t.severity = SEVERITIES[this.worst]!;
+    return this.t;
+  }
+}
+
+/** The tally of findings held as objects. */
+export function tallyOf(findings: Finding[]): FindingTally {
+  const counter = new TallyCounter();
+  for (const f of findings) counter.add(f.outcome, f.severity);
+  return counter.result();
+}
+
+/**
+ * A server whose findings went straight into the report's text as it was translated (cli/plan-run.ts):
+ * only their tally is kept, for the report's table and summary.
+ */
+export class TalliedFindings {
+  constructor(
+    readonly serverId: string,
+    readonly counts: FindingTally,
+  ) {}
 }

@@ -2,7 +2,7 @@
 // JSON report and --strict all read this one structure.
 import type { Plan } from '../plan/build.js';
 import type { Finding, Outcome, Severity } from '../translate/model.js';
-import { type FindingTally, PackedFindings } from './packed-findings.js';
+import { type FindingTally, type PackedFindings, TalliedFindings } from './packed-findings.js';
 
 export interface Counts {
   exact: number;
@@ -89,9 +89,11 @@ export interface ReportParts {
   servers: Plan['servers'];
   /**
    * Findings with a server id, per server, in plan order (sorted by source, then production order); packed
-   * (packed-findings.ts) by the directory writer, whose report then makes each server's objects as it is written.
+   * (packed-findings.ts) by the directory writer, whose report then makes each server's objects as it is written;
+   * or only tallied, when the directory writer wrote them into the report's text as they came (the report's
+   * `findings` of such a server cannot be read: only writeReportTable with `serverSections` can write it).
    */
-  byServer: Map<string, Finding[] | PackedFindings>;
+  byServer: Map<string, Finding[] | PackedFindings | TalliedFindings>;
   /** Findings without a server id, per source, each list in production order. */
   bySource: Map<string, Finding[]>;
   /** Objects per kind (any key order) and in all. */
@@ -109,13 +111,13 @@ export function assembleReport(parts: ReportParts): PlanReport {
       if (f.severity === 'error') errors++;
     }
   };
-  const tallies = new Map<PackedFindings, FindingTally>();
+  const tallies = new Map<PackedFindings | TalliedFindings, FindingTally>();
   for (const list of byServer.values()) {
-    if (!(list instanceof PackedFindings)) {
+    if (Array.isArray(list)) {
       tally(list);
       continue;
     }
-    const t = list.tally();
+    const t = list instanceof TalliedFindings ? list.counts : list.tally();
     tallies.set(list, t);
     total.exact += t.exact;
     total.approximate += t.approximate;
@@ -124,8 +126,18 @@ export function assembleReport(parts: ReportParts): PlanReport {
   }
   const servers: ServerReport[] = parts.servers.map((s) => {
     const list = byServer.get(s.id) ?? [];
-    if (!(list instanceof PackedFindings)) return { ...s, counts: count(list), severity: worstSeverity(list), findings: list };
-    const { exact, approximate, lost, severity } = tallies.get(list)!; // every packed list was tallied above
+    if (Array.isArray(list)) return { ...s, counts: count(list), severity: worstSeverity(list), findings: list };
+    const { exact, approximate, lost, severity } = tallies.get(list)!; // every packed or tallied list was tallied above
+    if (list instanceof TalliedFindings) {
+      return {
+        ...s,
+        counts: { exact, approximate, lost },
+        severity,
+        get findings(): Finding[] {
+          throw new Error(`internal: the findings of server ${s.id} were written into the report's text as they came, not kept`);
+        },
+      };
+    }
     // Made when read (the report writers read each server's findings once), so never all at once.
     return {
       ...s,

@@ -1,7 +1,7 @@
 // The human report: one table row per VM (like `kubectl get`), then each VM's findings that are not exact,
 // then the findings about other objects. Colour is passed in, so this stays pure and testable.
 import type { Finding, Severity } from '../translate/model.js';
-import { summaryLine, type PlanReport } from './summary.js';
+import { summaryLine, type PlanReport, type ServerReport } from './summary.js';
 import { escapeControl as esc } from './escape.js';
 
 export interface Style {
@@ -52,8 +52,16 @@ export function formatReportTable(report: PlanReport, style: Style = plainStyle,
 /**
  * The same text as formatReportTable, handed to `write` a piece at a time: a large cloud's report (tens
  * of MB with every exact mapping) goes to its file or stdout without ever being one string.
+ * `serverSections`, when given, writes the per-server sections in place of the servers' own findings:
+ * the directory writer renders each server's section as it is translated (serverSection) and keeps the
+ * text on disk, not the findings in memory (cli/plan-run.ts).
  */
-export function writeReportTable(report: PlanReport, write: (text: string) => void, style: Style = plainStyle, options: { showExact?: boolean } = {}): void {
+export function writeReportTable(
+  report: PlanReport,
+  write: (text: string) => void,
+  style: Style = plainStyle,
+  options: { showExact?: boolean; serverSections?: (write: (text: string) => void) => void } = {},
+): void {
   const header = ['NAMESPACE', 'VM', 'SERVER', 'STATUS', 'EXACT', 'APPROX', 'LOST', 'VERDICT'];
   const rows = report.servers.map((s) => [
     s.namespace,
@@ -74,16 +82,40 @@ export function writeReportTable(report: PlanReport, write: (text: string) => vo
   write(out);
 
   const showExact = options.showExact === true;
+  if (options.serverSections) options.serverSections(write);
+  else {
+    const section = serverSection(style, showExact);
+    for (const s of report.servers) {
+      const text = section(s, s.findings);
+      if (text) write(text);
+    }
+  }
+  const others = findingsSection(style, showExact);
+  for (const o of report.others) {
+    const text = others(`${esc(o.source)} (${esc(o.sourceName)}):`, o.findings);
+    if (text) write(text);
+  }
+  write(`\n${summaryLine(report)}\n`);
+}
+
+/** A heading and the findings under it ('' when none is shown: exact ones only with showExact). */
+function findingsSection(style: Style, showExact: boolean): (heading: string, findings: Finding[]) => string {
   const line = findingLines(style);
-  const section = (heading: string, findings: Finding[]) => {
+  return (heading, findings) => {
     let text = '';
     for (const f of findings) {
       if (!showExact && f.outcome === 'exact' && f.severity === 'info') continue;
       text += `${line(f)}\n`;
     }
-    if (text) write(`\n${style.bold(heading)}\n${text}`);
+    return text ? `\n${style.bold(heading)}\n${text}` : '';
   };
-  for (const s of report.servers) section(`${s.namespace}/${s.vmName} (server ${esc(s.name)}, ${esc(s.id)}):`, s.findings);
-  for (const o of report.others) section(`${esc(o.source)} (${esc(o.sourceName)}):`, o.findings);
-  write(`\n${summaryLine(report)}\n`);
+}
+
+/** The report text of one server's findings, as writeReportTable writes it ('' when nothing is shown). */
+export function serverSection(
+  style: Style,
+  showExact: boolean,
+): (server: Pick<ServerReport, 'namespace' | 'vmName' | 'name' | 'id'>, findings: Finding[]) => string {
+  const section = findingsSection(style, showExact);
+  return (s, findings) => section(`${s.namespace}/${s.vmName} (server ${esc(s.name)}, ${esc(s.id)}):`, findings);
 }

@@ -6,21 +6,6 @@
 import type { Flavor, Image, Server, Volume } from '../inventory/types.js';
 import type { Finding, Outcome, Severity } from './model.js';
 
-/**
- * One copy of each distinct text. Findings repeat the same attribute, target and reason texts across
- * servers (10,000 servers: 270,000 findings but 53,000 distinct reasons and 15,000 distinct attributes);
- * sharing them keeps the findings of a large cloud in about half the memory. Bounded: a long-running
- * process that plans many clouds starts a new table now and then.
- */
-const interned = new Map<string, string>();
-export function intern(text: string): string {
-  const known = interned.get(text);
-  if (known !== undefined) return known;
-  if (interned.size >= 500_000) interned.clear();
-  interned.set(text, text);
-  return text;
-}
-
 export class ServerFindings {
   readonly items: Finding[] = [];
   /** One string for all of this server's findings (a large cloud has 25+ findings per server). */
@@ -38,20 +23,20 @@ export class ServerFindings {
             source: this.source,
             sourceName: this.server.name,
             serverId: this.server.id,
-            attribute: intern(attribute),
+            attribute: attribute,
             outcome,
             severity,
-            reason: intern(reason),
-            target: intern(target),
+            reason: reason,
+            target: target,
           }
         : {
             source: this.source,
             sourceName: this.server.name,
             serverId: this.server.id,
-            attribute: intern(attribute),
+            attribute: attribute,
             outcome,
             severity,
-            reason: intern(reason),
+            reason: reason,
           },
     );
   }

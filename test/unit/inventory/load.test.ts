@@ -125,6 +125,15 @@ describe('inventory validation', () => {
     await expect(loadInventoryFile('/nonexistent/inv.yaml')).rejects.toBeInstanceOf(MigrateError);
   });
 
+  it('reads the same values from YAML whose long strings it copies out of the file text', async () => {
+    const { readFileSync } = await import('node:fs');
+    const yaml = (await import('js-yaml')).default;
+    const text = readFileSync(join(import.meta.dirname, '../../../examples/cloud.yaml'), 'utf8');
+    const copied = parseInventoryText(text, 'cloud.yaml');
+    expect(copied).toEqual(parseInventory(yaml.load(text), 'cloud.yaml'));
+    expect(JSON.stringify(copied)).toBe(JSON.stringify(parseInventory(yaml.load(text), 'cloud.yaml')));
+  });
+
   it('round-trips through YAML and JSON byte-identically', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'inv-'));
     for (const format of ['yaml', 'json'] as const) {

@@ -11,9 +11,9 @@ import type { Inventory } from '../../../src/inventory/types.js';
 import { buildPlan, preparePlan } from '../../../src/plan/build.js';
 import { inventoryDigestOf as planIdOf } from '../../../src/plan/plan-id.js';
 import { BufferPool, streamPlanFiles } from '../../../src/plan/stream.js';
-import { StagedDirectory, planFileEntries } from '../../../src/plan/write.js';
+import { StagedDirectory, bufferedSink, planFileEntries } from '../../../src/plan/write.js';
 import { assembleReport, buildReport } from '../../../src/report/summary.js';
-import { formatReportTable, writeReportTable } from '../../../src/report/table.js';
+import { formatReportTable, plainStyle, serverSection, writeReportTable } from '../../../src/report/table.js';
 
 const EXAMPLE = join(import.meta.dirname, '../../../examples/cloud.yaml');
 let inventory: Inventory;
@@ -60,6 +60,34 @@ describe('plan written namespace by namespace', () => {
       writeReportTable(parts, (s) => pieces.push(s), undefined, { showExact });
       expect(pieces.join('')).toBe(formatReportTable(whole, undefined, { showExact }));
       expect(pieces.length).toBeGreaterThan(1);
+    }
+  });
+
+  it('hands each server its findings in report order, and the report written from them is the same text', async () => {
+    const plan = buildPlan(inventory);
+    const whole = buildReport(plan);
+    const builder = preparePlan(inventory, undefined, { writtenAtOnce: true });
+    const seen: { id: string; findings: string }[] = [];
+    const sections = [true, false].map((showExact) => ({ showExact, render: serverSection(plainStyle, showExact), text: [] as string[] }));
+    const result = await streamPlanFiles(inventory, builder, () => {}, undefined, {
+      onServerFindings: (server, findings) => {
+        seen.push({ id: server.id, findings: JSON.stringify(findings) });
+        for (const s of sections) s.text.push(s.render(server, findings));
+      },
+    });
+    // Every server once, in the report's order, with exactly the findings the whole plan reports for it.
+    expect(seen.map((s) => s.id)).toEqual(whole.servers.map((s) => s.id));
+    for (const [i, server] of whole.servers.entries()) expect(seen[i]!.findings, server.id).toBe(JSON.stringify(server.findings));
+    // The shared objects were handed over to the writer.
+    expect(builder.shared.objects).toEqual([]);
+    // Only tallies were kept: the table, counts and summary are the same; the findings cannot be read.
+    const report = assembleReport(result);
+    expect(report.summary).toEqual(whole.summary);
+    expect(() => report.servers[0]!.findings).toThrow(/written into the report's text/);
+    for (const s of sections) {
+      const pieces: string[] = [];
+      writeReportTable(report, (t) => pieces.push(t), plainStyle, { showExact: s.showExact, serverSections: (write) => write(s.text.join('')) });
+      expect(pieces.join('')).toBe(formatReportTable(whole, plainStyle, { showExact: s.showExact }));
     }
   });
 
@@ -171,6 +199,26 @@ describe('buffer pool of the plan directory writer', () => {
     pool.give(d); // over the limit: left to the garbage collector
     expect(pool.take(200_000)).toBe(c);
     expect(pool.take(200_000)).not.toBe(d);
+  });
+});
+
+describe('buffered text sink', () => {
+  it('hands on the UTF-8 bytes of the pieces in chunks of at most its size (a longer piece alone), each a Buffer of its own', () => {
+    const chunks: Buffer[] = [];
+    const asHanded: string[] = [];
+    const sink = bufferedSink((chunk) => {
+      chunks.push(chunk);
+      asHanded.push(chunk.toString('utf8'));
+    }, 16);
+    const pieces = ['ab', 'c→d', 'ü', 'a piece longer than sixteen bytes', 'x', '☃', 'yz'];
+    for (const p of pieces) sink.write(p);
+    sink.end();
+    sink.end(); // nothing more
+    expect(Buffer.concat(chunks).toString('utf8')).toBe(pieces.join(''));
+    expect(chunks.length).toBeGreaterThan(2);
+    for (const c of chunks) expect(c.length <= 16 || c.toString() === 'a piece longer than sixteen bytes', c.toString()).toBe(true);
+    // A stream may queue a chunk: later pieces must not overwrite it.
+    expect(chunks.map((c) => c.toString('utf8'))).toEqual(asHanded);
   });
 });
 
