@@ -15,7 +15,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { must } from '../must.js';
-import { readFixture, type ServedCloud } from './data.js';
+import { TEST_PASSWORD, readFixture, type ServedCloud } from './data.js';
 
 type Obj = Record<string, any>;
 
@@ -641,6 +641,19 @@ export async function startOpenStackServer(cloud: ServedCloud, options: ServerOp
         server.closeAllConnections();
         server.close(() => resolve());
       }),
+  };
+}
+
+/** The OS_* environment of the fixture cloud's admin on server s (as `openstack` would read it), plus extra. */
+export function adminEnv(s: Pick<OpenStackTestServer, 'authUrl'>, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    OS_AUTH_URL: s.authUrl,
+    OS_USERNAME: 'admin',
+    OS_PASSWORD: TEST_PASSWORD,
+    OS_PROJECT_NAME: 'admin',
+    OS_USER_DOMAIN_NAME: 'Default',
+    OS_PROJECT_DOMAIN_NAME: 'Default',
+    ...extra,
   };
 }
 
