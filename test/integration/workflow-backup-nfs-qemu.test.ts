@@ -149,7 +149,10 @@ describe('qcow2 chains (real qemu-img)', () => {
   it('PV, PVCs and Service are valid against the upstream schemas (../shared/schemas has none for Deployment and Job)', () => {
     const objects = [...fileServerObjects(o), flattenJob(o, 'osm-s1-root', '/backups/p1/s1/root.qcow2')];
     expect(validateObjects(objects.filter((x) => x.kind !== 'Deployment' && x.kind !== 'Job'))).toEqual([]);
-    const deploy = must(objects.find((x) => x.kind === 'Deployment'), 'the Deployment');
+    const deploy = must(
+      objects.find((x) => x.kind === 'Deployment'),
+      'the Deployment',
+    );
     expect(firstContainer(deploy).volumeMounts?.[0]).toEqual({ name: 'share', mountPath: '/usr/share/nginx/html/backups', readOnly: true });
     expect(objects.find((x) => x.kind === 'PersistentVolume')).toMatchObject({
       spec: { accessModes: ['ReadOnlyMany'], nfs: { server: '10.0.0.5', path: '/trilio', readOnly: true } },

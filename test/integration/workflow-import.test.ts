@@ -111,7 +111,9 @@ describe('import', () => {
         expect(root?.metadata.annotations?.[ANNOTATIONS.phase]).toBe('imported');
         expect(root?.metadata.annotations?.[ANNOTATIONS.progress]).toBe('100.0');
         expect(root?.metadata.annotations?.[ANNOTATIONS.backupImageId]).toBe(at(must(copies.get(w.serverId), 'the copies of the server'), 0, 'copy').imageId);
-        expect((root as DataVolume | undefined)?.spec.source?.http?.url).toBe(cloud.imageFileUrl(at(must(copies.get(w.serverId), 'the copies of the server'), 0, 'copy').imageId));
+        expect((root as DataVolume | undefined)?.spec.source?.http?.url).toBe(
+          cloud.imageFileUrl(at(must(copies.get(w.serverId), 'the copies of the server'), 0, 'copy').imageId),
+        );
         expect((root as DataVolume | undefined)?.spec.source?.http?.secretExtraHeaders).toEqual([tokenSecretName(`${w.vmName}-root`)]);
         expect(await kube.get('Secret', ns, tokenSecretName(`${w.vmName}-root`))).toBeUndefined();
       }
