@@ -53,7 +53,7 @@ describe.skipIf(!enabled)('backup against the minicloud', () => {
         `server ${name} in the minicloud`,
       );
       const vols = s['os-extended-volumes:volumes_attached'].map((v) => v.id);
-      const bfv = !s.image || !s.image.id;
+      const bfv = typeof s.image === 'string' || !s.image.id;
       const disks: BackupTarget['disks'] = [
         bfv
           ? { disk: 'root', diskRole: 'root', dataVolume: `${name}-root`, volumeId: vols[0] }

@@ -9,7 +9,7 @@ import type { KubeClient } from '../../src/kube/client.js';
 import { collectInventory } from '../../src/openstack/collect.js';
 import { loadCloudConfig } from '../../src/openstack/config.js';
 import { buildPlan } from '../../src/plan/build.js';
-import { SimulatedKill, backupServer, cleanupServer, type BackupDeps } from '../../src/workflow/backup.js';
+import { SimulatedKill, backupServer, type BackupDeps } from '../../src/workflow/backup.js';
 import { StateStore, stateConfigMapName, type StateConfigMap } from '../../src/workflow/ledger.js';
 import { BUILD_TIMEOUT_MS, startTestApiServer, type TestApiServer } from '../support/apiserver.js';
 import { FAST_WAIT, startBackupCloud, type BackupCloud } from '../support/backup-harness.js';
