@@ -336,27 +336,21 @@ function ipv4In(base, index) {
 }
 const quad = (a, b, c, d = 0) => ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
 
-// ------------------------------------------------------------------ the generator
+// ------------------------------------------------------------------ the skeleton
 /**
- * Build a synthetic inventory.
- * @param {{servers?: number, securityGroups?: number, seed?: number}} [options]
+ * An inventory with the given metadata and every collection empty, in the order the `inventory` command
+ * writes them. The one skeleton the generator and the test builders (test/support/inventory-builder.ts,
+ * inventory-fixtures.ts) start from; its envelope must match INVENTORY_API_VERSION, INVENTORY_KIND and
+ * INVENTORY_SCHEMA_VERSION of src/inventory/types.ts (test/unit/examples.test.ts checks it against the schema).
+ * @param {import('../src/inventory/types.js').InventoryMetadata} metadata
  * @returns {import('../src/inventory/types.js').Inventory}
  */
-export function generateInventory({ servers: serverCount = 1000, securityGroups: sgCount, seed = 1 } = {}) {
-  if (!Number.isInteger(serverCount) || serverCount < 0) throw new Error(`servers must be a non-negative integer, got ${serverCount}`);
-  sgCount ??= Math.max(1, Math.round(serverCount / 5));
-  if (!Number.isInteger(sgCount) || sgCount < 1) throw new Error(`securityGroups must be a positive integer, got ${sgCount}`);
-  const rand = createRandom(seed);
-
-  // About 50 servers per project, and every project needs its `default` security group.
-  const projectCount = Math.max(1, Math.min(Math.max(3, Math.round(serverCount / 50)), sgCount));
-  const domainCount = Math.max(2, Math.ceil(projectCount / 12));
-
-  const inv = {
+export function emptyInventory(metadata) {
+  return {
     apiVersion: 'openstack-migrate.io/v1alpha1',
     kind: 'Inventory',
     schemaVersion: 1,
-    metadata: { cloud: `synthetic-${serverCount}-${sgCount}-s${seed}`, region: 'RegionOne', collectedAt: '2026-01-01T00:00:00Z', warnings: [] },
+    metadata,
     domains: [],
     projects: [],
     users: [],
@@ -376,6 +370,30 @@ export function generateInventory({ servers: serverCount = 1000, securityGroups:
     securityGroups: [],
     floatingIps: [],
   };
+}
+
+// ------------------------------------------------------------------ the generator
+/**
+ * Build a synthetic inventory.
+ * @param {{servers?: number, securityGroups?: number, seed?: number}} [options]
+ * @returns {import('../src/inventory/types.js').Inventory}
+ */
+export function generateInventory({ servers: serverCount = 1000, securityGroups: sgCount, seed = 1 } = {}) {
+  if (!Number.isInteger(serverCount) || serverCount < 0) throw new Error(`servers must be a non-negative integer, got ${serverCount}`);
+  sgCount ??= Math.max(1, Math.round(serverCount / 5));
+  if (!Number.isInteger(sgCount) || sgCount < 1) throw new Error(`securityGroups must be a positive integer, got ${sgCount}`);
+  const rand = createRandom(seed);
+
+  // About 50 servers per project, and every project needs its `default` security group.
+  const projectCount = Math.max(1, Math.min(Math.max(3, Math.round(serverCount / 50)), sgCount));
+  const domainCount = Math.max(2, Math.ceil(projectCount / 12));
+
+  const inv = emptyInventory({
+    cloud: `synthetic-${serverCount}-${sgCount}-s${seed}`,
+    region: 'RegionOne',
+    collectedAt: '2026-01-01T00:00:00Z',
+    warnings: [],
+  });
 
   // ---- identity
   const roles = Object.fromEntries(ROLE_NAMES.map((name) => [name, { id: rand.hex(32), name }]));

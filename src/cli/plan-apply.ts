@@ -5,6 +5,7 @@
 // Secret), VirtualMachines and Services by `cutover` (a VM must not start while its source server runs,
 // and a Service must not claim the floating IP while OpenStack still routes it). --include-workloads
 // applies them too, for a cluster where the source is already retired or for a server-side dry run.
+import type { KubeTarget } from '../kube/config.js';
 import type { KubeObject } from '../translate/model.js';
 import type { PlanContract } from '../workflow/plan-contract.js';
 import type { PlanArgs } from './plan.js';
@@ -21,29 +22,30 @@ export function objectsToApply(objects: KubeObject[], includeWorkloads: boolean)
   };
 }
 
+/** The cluster of --kubeconfig/--context/--server..., picked like kubectl: loaded once for the contract and the apply. */
+async function clusterOf(args: PlanArgs): Promise<KubeTarget> {
+  const [{ loadKubeConfig }, { connectionOptions }, { MigrateError }] = await Promise.all([
+    import('../kube/config.js'),
+    import('./common-flags.js'),
+    import('../errors.js'),
+  ]);
+  const loaded = loadKubeConfig(connectionOptions(args));
+  if (!loaded.ok) throw new MigrateError('kubernetes', loaded.error.message);
+  return loaded.value;
+}
+
 /**
  * Records the plan in the cluster as the contract backup/import/cutover execute (workflow/plan-contract.ts),
  * before any object is applied: a cluster that holds another plan stops the apply with the difference
  * unless --replan. A server-side dry run only compares; a client dry run does not contact the cluster.
  */
-async function recordPlanContract(contract: PlanContract, args: PlanArgs): Promise<void> {
-  const [
-    { loadKubeConfig },
-    { Kube },
-    { PlanRecordStore, enforceContract, diffContracts, PLAN_NAMESPACE, planRecordName },
-    { connectionOptions },
-    { MigrateError },
-  ] = await Promise.all([
-    import('../kube/config.js'),
+async function recordPlanContract(contract: PlanContract, args: PlanArgs, cluster: KubeTarget): Promise<void> {
+  const [{ Kube }, { PlanRecordStore, enforceContract, diffContracts, PLAN_NAMESPACE, planRecordName }] = await Promise.all([
     import('../workflow/kube-ops.js'),
     import('../workflow/plan-contract.js'),
-    import('./common-flags.js'),
-    import('../errors.js'),
   ]);
-  const target = loadKubeConfig(connectionOptions(args));
-  if (!target.ok) throw new MigrateError('kubernetes', target.error.message);
   const dryRun = args.dryRun === 'server';
-  const outcome = await enforceContract(new PlanRecordStore(new Kube(target.value)), contract, {
+  const outcome = await enforceContract(new PlanRecordStore(new Kube(cluster)), contract, {
     replan: args.replan,
     dryRun,
     inventoryFile: args.inventory,
@@ -61,11 +63,10 @@ export async function applyPlanObjects(objects: KubeObject[], args: PlanArgs, co
   if (args.dryRun === 'client') {
     for (const o of apply) note(`${resourceName(o)}${o.metadata.namespace ? ` -n ${o.metadata.namespace}` : ''} would be applied (dry run)`);
   } else {
-    await recordPlanContract(contract, args);
+    const cluster = await clusterOf(args);
+    await recordPlanContract(contract, args, cluster);
     const { applyPlanToCluster } = await import('../kube/plan-apply.js');
-    const { connectionOptions } = await import('./common-flags.js');
-    const outcome = await applyPlanToCluster(apply, {
-      ...connectionOptions(args),
+    const outcome = await applyPlanToCluster(apply, cluster, {
       dryRun: args.dryRun === 'server' ? 'server' : 'none',
       forceConflicts: args.forceConflicts,
     });

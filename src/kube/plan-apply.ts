@@ -1,12 +1,13 @@
-// What `plan --apply` does once the plan is built: pick the cluster like kubectl, apply, and turn the
-// report into kubectl-style lines and an exit status. The CLI prints the lines; nothing here prints.
+// What `plan --apply` does once the plan is built: apply to the cluster the CLI picked like kubectl (one
+// load of the kubeconfig serves the plan contract and the apply), and turn the report into kubectl-style
+// lines and an exit status. The CLI prints the lines; nothing here prints.
 import type { KubeObject } from '../translate/model.js';
 import { type ApplyReport, type ApplyResult, applyObjects } from './apply.js';
 import { KubeClient } from './client.js';
-import { type KubeConfigOptions, loadKubeConfig } from './config.js';
+import type { KubeTarget } from './config.js';
 import { resourceName } from '../plan/order.js';
 
-export interface PlanApplyFlags extends KubeConfigOptions {
+export interface PlanApplyFlags {
   /** kubectl's --dry-run: "server" asks the server to validate without storing; "none" applies. */
   dryRun?: 'server' | 'none';
   forceConflicts?: boolean;
@@ -37,14 +38,13 @@ export function formatApplyReport(report: ApplyReport, dryRun: boolean): string[
   });
 }
 
-export async function applyPlanToCluster(objects: readonly KubeObject[], flags: PlanApplyFlags = {}): Promise<PlanApplyOutcome> {
-  const loaded = loadKubeConfig(flags);
-  if (!loaded.ok) return { ok: false, lines: [loaded.error.message] };
-  const target = `${loaded.value.contextName} (${loaded.value.server})`;
+/** Applies the objects to cluster, a kubeconfig target the caller loaded (loadKubeConfig). */
+export async function applyPlanToCluster(objects: readonly KubeObject[], cluster: KubeTarget, flags: PlanApplyFlags = {}): Promise<PlanApplyOutcome> {
+  const target = `${cluster.contextName} (${cluster.server})`;
   const dryRun = flags.dryRun === 'server';
   let report: ApplyReport;
   try {
-    report = await applyObjects(new KubeClient(loaded.value), objects, { dryRun: dryRun ? 'server' : undefined, forceConflicts: flags.forceConflicts });
+    report = await applyObjects(new KubeClient(cluster), objects, { dryRun: dryRun ? 'server' : undefined, forceConflicts: flags.forceConflicts });
   } catch (err) {
     return { ok: false, target, lines: [`cannot reach ${target}: ${err instanceof Error ? err.message : String(err)}`] };
   }

@@ -11,6 +11,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { KubeClient } from '../kube/client.js';
 import { KubeObjectApi, PatchStrategy, plain, refusal } from '../kube/objects.js';
+import type { ConfigMap, ObjectMeta } from '../kube-types/index.js';
 import type { KubeObject } from '../translate/model.js';
 import { ANNOTATIONS, LABELS, MANAGER, toLabelValue } from '../translate/naming.js';
 import { childName } from '../translate/disks.js';
@@ -132,12 +133,18 @@ export function newServerRecord(input: {
   };
 }
 
-export function buildStateConfigMap(record: ServerRecord): KubeObject {
+/**
+ * A state ConfigMap as built: its data always holds the record, and its metadata the resourceVersion the
+ * record was read at (so that a save by another run meanwhile is refused).
+ */
+export type StateConfigMap = ConfigMap & { metadata: ObjectMeta & { resourceVersion?: string }; data: Record<string, string> };
+
+export function buildStateConfigMap(record: ServerRecord): StateConfigMap {
   const annotations: Record<string, string> = {};
   for (const [k, v] of Object.entries(stateAnnotations({ ...record.state, serverId: record.serverId }))) if (v !== null) annotations[k] = v;
   if (record.serverName !== undefined) annotations[ANNOTATIONS.sourceName] = record.serverName;
   annotations[`${ANNOTATIONS.sourceName}.vm`] = record.vmName;
-  const metadata: Record<string, unknown> = {
+  const metadata: StateConfigMap['metadata'] = {
     name: stateConfigMapName(record.vmName),
     namespace: record.namespace,
     labels: {
@@ -152,7 +159,7 @@ export function buildStateConfigMap(record: ServerRecord): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
-    metadata: metadata as unknown as KubeObject['metadata'],
+    metadata,
     data: {
       'ledger.json': JSON.stringify(record.ledger),
       'disks.json': JSON.stringify(record.disks),
@@ -162,7 +169,7 @@ export function buildStateConfigMap(record: ServerRecord): KubeObject {
       generation: String(record.generation),
       ...(record.projectId ? { 'project-id': record.projectId } : {}),
     },
-  } as KubeObject;
+  };
 }
 
 function parseJson<T>(text: string | undefined, fallback: T, where: string): T | Error {
@@ -341,7 +348,7 @@ export class MemoryStateStore implements RecordStore {
     if (record.resourceVersion && currentVersion && record.resourceVersion !== currentVersion)
       throw new StateConflictError(`ConfigMap ${key} was changed by another run meanwhile`);
     const object = buildStateConfigMap(record);
-    (object.metadata as { resourceVersion?: string }).resourceVersion = String(++this.version);
+    object.metadata.resourceVersion = String(++this.version);
     this.objects.set(key, object);
     this.saves += 1;
     const parsed = parseStateConfigMap(structuredClone(object));

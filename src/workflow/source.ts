@@ -119,6 +119,21 @@ export async function startServerWhenIdle(
   }
 }
 
+/**
+ * os-stop as cutover needs it. Nova refuses os-stop (409) for a server already stopped or powering off:
+ * that is the state asked for, so it is fine; a 409 in any other state (a snapshot or another task under
+ * way, an ERROR server) is an error naming the state, for the operator to act on.
+ */
+export async function stopServerOrFindItStopping(c: Pick<SourceActions, 'stopServer' | 'getServer'>, serverId: string): Promise<void> {
+  if (await c.stopServer(serverId)) return;
+  const s = await c.getServer(serverId);
+  if (!s) throw new OpenStackError('api', `server ${serverId} does not exist (404)`, { status: 404 });
+  if (s.status === 'SHUTOFF' || s.taskState === 'powering-off') return;
+  throw new OpenStackError('api', `server ${serverId}: os-stop refused (409) while it is ${s.status}${s.taskState ? ` (${s.taskState})` : ''}`, {
+    status: 409,
+  });
+}
+
 export interface SourceCloud {
   /** A token CDI's importer can use until expiresAt (ms since epoch); valid for at least minValidityMs when the cloud allows. */
   issueImportToken(minValidityMs: number): Promise<{ token: string; expiresAt: number }>;
@@ -152,18 +167,6 @@ export function openStackSource(client: OpenStackClient): SourceCloud {
     if (!s) throw new OpenStackError('api', `server ${serverId} does not exist (404)`, { status: 404 });
     return s;
   };
-  /**
-   * A power action refused with 409 is fine when the server is already where it was asked to go, or on
-   * its way there (Nova refuses os-stop while powering-off); any other 409 is an error naming the state.
-   */
-  const power = async (serverId: string, send: () => Promise<boolean>, wanted: string, transition: string, what: string) => {
-    if (await send()) return;
-    const s = await server(serverId);
-    if (s.status === wanted || s.taskState === transition) return;
-    throw new OpenStackError('api', `server ${serverId}: ${what} refused (409) while it is ${s.status}${s.taskState ? ` (${s.taskState})` : ''}`, {
-      status: 409,
-    });
-  };
   return {
     issueImportToken: (minValidityMs) => client.issueToken(minValidityMs),
     imageFileUrl: (imageId) => `${imageApiBase(client)}/images/${encodeURIComponent(imageId)}/file`,
@@ -180,7 +183,7 @@ export function openStackSource(client: OpenStackClient): SourceCloud {
       const s = await server(serverId);
       return { id: s.id, status: s.status };
     },
-    stopServer: (serverId) => power(serverId, () => stopServer(client, serverId), 'SHUTOFF', 'powering-off', 'os-stop'),
+    stopServer: (serverId) => stopServerOrFindItStopping({ stopServer: (id) => stopServer(client, id), getServer: (id) => getServer(client, id) }, serverId),
     startServer: (serverId) =>
       startServerWhenIdle(
         {

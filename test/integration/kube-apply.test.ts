@@ -334,22 +334,27 @@ describe('applyPlanToCluster (what `plan --apply` runs)', () => {
       { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cli-cm' }, data: { k: 'v' } },
     ];
     const flags = { kubeconfig: api.kubeconfigPath, context: 'test-admin', namespace: 'cli-ns' };
-    const dry = await applyPlanToCluster(objs, { ...flags, dryRun: 'server' });
+    const loaded = loadKubeConfig(flags);
+    if (!loaded.ok) throw new Error(loaded.error.message);
+    const cluster = loaded.value;
+    const dry = await applyPlanToCluster(objs, cluster, { dryRun: 'server' });
     expect(dry.lines).toEqual([
       'namespace/cli-ns created (server dry run)',
       'configmap/cli-cm -n cli-ns skipped: namespace cli-ns is created by this plan; a server-side dry run cannot check objects inside it before it exists (server dry run)',
     ]);
     expect(dry.ok).toBe(true);
-    const real = await applyPlanToCluster(objs, flags);
+    const real = await applyPlanToCluster(objs, cluster);
     expect(real).toMatchObject({ ok: true, lines: ['namespace/cli-ns created', 'configmap/cli-cm -n cli-ns created'] });
-    const again = await applyPlanToCluster(objs, flags);
+    const again = await applyPlanToCluster(objs, cluster);
     expect(again.lines).toEqual(['namespace/cli-ns unchanged', 'configmap/cli-cm -n cli-ns unchanged']);
 
-    const missing = await applyPlanToCluster([{ apiVersion: 'example.com/v1', kind: 'Thing', metadata: { name: 't' } }], flags);
+    const missing = await applyPlanToCluster([{ apiVersion: 'example.com/v1', kind: 'Thing', metadata: { name: 't' } }], cluster);
     expect(missing.ok).toBe(false);
     expect(missing.lines[0]).toBe('nothing was applied:');
-    const badContext = await applyPlanToCluster(objs, { ...flags, context: 'nope' });
-    expect(badContext).toEqual({ ok: false, lines: ['context "nope" is not in the kubeconfig (contexts: test-admin)'] });
+    expect(loadKubeConfig({ ...flags, context: 'nope' })).toMatchObject({
+      ok: false,
+      error: { message: 'context "nope" is not in the kubeconfig (contexts: test-admin)' },
+    });
   });
 });
 

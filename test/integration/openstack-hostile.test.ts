@@ -7,7 +7,7 @@ import { collectInventory } from '../../src/openstack/collect.js';
 import { loadCloudConfig, type CloudConfig } from '../../src/openstack/config.js';
 import { OpenStackError } from '../../src/openstack/errors.js';
 import { parseRequestTimeout } from '../../src/openstack/request-timeout.js';
-import { TEST_PASSWORD, fixtureCloud, startOpenStackServer, type Injection, type OpenStackTestServer } from '../support/openstack-server/index.js';
+import { TEST_PASSWORD, adminEnv, fixtureCloud, startOpenStackServer, type Injection, type OpenStackTestServer } from '../support/openstack-server/index.js';
 import { runCli } from '../support/cli-run.js';
 
 const servers: OpenStackTestServer[] = [];
@@ -23,16 +23,7 @@ async function start(...injections: Injection[]): Promise<OpenStackTestServer> {
 }
 
 function config(s: OpenStackTestServer): CloudConfig {
-  return loadCloudConfig({
-    env: {
-      OS_AUTH_URL: s.authUrl,
-      OS_USERNAME: 'admin',
-      OS_PASSWORD: TEST_PASSWORD,
-      OS_PROJECT_NAME: 'admin',
-      OS_USER_DOMAIN_NAME: 'Default',
-      OS_PROJECT_DOMAIN_NAME: 'Default',
-    },
-  });
+  return loadCloudConfig({ env: adminEnv(s) });
 }
 
 async function failure(s: OpenStackTestServer, timeoutMs = 10_000): Promise<OpenStackError> {

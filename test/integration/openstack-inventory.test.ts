@@ -11,6 +11,7 @@ import { parseInventory } from '../../src/inventory/load.js';
 import {
   FIXTURE_IDS,
   TEST_PASSWORD,
+  adminEnv,
   fixtureCloud,
   startOpenStackServer,
   type OpenStackTestServer,
@@ -32,17 +33,7 @@ async function start(options: ServerOptions = {}, edit?: (c: ReturnType<typeof f
 }
 
 function envConfig(s: OpenStackTestServer, extra: Record<string, string> = {}): CloudConfig {
-  return loadCloudConfig({
-    env: {
-      OS_AUTH_URL: s.authUrl,
-      OS_USERNAME: 'admin',
-      OS_PASSWORD: TEST_PASSWORD,
-      OS_PROJECT_NAME: 'admin',
-      OS_USER_DOMAIN_NAME: 'Default',
-      OS_PROJECT_DOMAIN_NAME: 'Default',
-      ...extra,
-    },
-  });
+  return loadCloudConfig({ env: adminEnv(s, extra) });
 }
 
 async function collect(config: CloudConfig, options: CollectOptions = {}) {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { TEST_PASSWORD, fixtureCloud, startOpenStackServer, type OpenStackTestServer } from '../support/openstack-server/index.js';
+import { TEST_PASSWORD, adminEnv, fixtureCloud, startOpenStackServer, type OpenStackTestServer } from '../support/openstack-server/index.js';
 
 /** Everything the runs printed or wrote: scanned for the password and the issued tokens at the end. */
 const outputs: string[] = [];
@@ -27,30 +27,41 @@ function openssl(...args: string[]): void {
   execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
 }
 
-/** A CA: EC keys, because RSA key generation would cost most of the time budget of this file. */
+/** A fresh P-256 key: EC, because RSA key generation would cost most of the time budget of this file. */
+const EC_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+
+/** A self-signed certificate <name>.pem (key <name>.key) for subject subj, with the given extensions. */
+function selfSignedCert(name: string, subj: string, ...extensions: string[]): string {
+  const addext = extensions.flatMap((e) => ['-addext', e]);
+  openssl('req', '-x509', ...EC_KEY, '-keyout', `${name}.key`, '-out', `${name}.pem`, '-days', '2', '-subj', subj, ...addext);
+  return join(dir, `${name}.pem`);
+}
+
+/** A CA certificate (self-signed, allowed to sign certificates). */
 function makeCa(name: string): string {
+  return selfSignedCert(name, `/CN=${name}`, 'basicConstraints=critical,CA:TRUE', 'keyUsage=critical,keyCertSign,cRLSign');
+}
+
+/** <name>.pem: the key of server.csr certified by test-ca with the extensions given (an openssl extfile). */
+function signByTestCa(name: string, extensions: string): void {
+  writeFileSync(join(dir, `${name}.ext`), extensions);
   openssl(
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-keyout',
-    `${name}.key`,
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'test-ca.pem',
+    '-CAkey',
+    'test-ca.key',
+    '-CAcreateserial',
     '-out',
     `${name}.pem`,
     '-days',
     '2',
-    '-subj',
-    `/CN=${name}`,
-    '-addext',
-    'basicConstraints=critical,CA:TRUE',
-    '-addext',
-    'keyUsage=critical,keyCertSign,cRLSign',
+    '-extfile',
+    `${name}.ext`,
   );
-  return join(dir, `${name}.pem`);
 }
 
 const SAN = 'subjectAltName=IP:127.0.0.1,DNS:localhost';
@@ -59,75 +70,10 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'os-tls-'));
   caPem = makeCa('test-ca');
   otherCaPem = makeCa('other-ca');
-  openssl(
-    'req',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-keyout',
-    'server.key',
-    '-out',
-    'server.csr',
-    '-subj',
-    '/CN=localhost',
-  );
-  writeFileSync(join(dir, 'server.ext'), `${SAN}\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n`);
-  openssl(
-    'x509',
-    '-req',
-    '-in',
-    'server.csr',
-    '-CA',
-    'test-ca.pem',
-    '-CAkey',
-    'test-ca.key',
-    '-CAcreateserial',
-    '-out',
-    'server.pem',
-    '-days',
-    '2',
-    '-extfile',
-    'server.ext',
-  );
-  writeFileSync(join(dir, 'other-name.ext'), 'subjectAltName=DNS:keystone.example.invalid\nextendedKeyUsage=serverAuth\n');
-  openssl(
-    'x509',
-    '-req',
-    '-in',
-    'server.csr',
-    '-CA',
-    'test-ca.pem',
-    '-CAkey',
-    'test-ca.key',
-    '-CAcreateserial',
-    '-out',
-    'other-name.pem',
-    '-days',
-    '2',
-    '-extfile',
-    'other-name.ext',
-  );
-  openssl(
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-keyout',
-    'self.key',
-    '-out',
-    'self.pem',
-    '-days',
-    '2',
-    '-subj',
-    '/CN=localhost',
-    '-addext',
-    SAN,
-  );
+  openssl('req', ...EC_KEY, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost');
+  signByTestCa('server', `${SAN}\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n`);
+  signByTestCa('other-name', 'subjectAltName=DNS:keystone.example.invalid\nextendedKeyUsage=serverAuth\n');
+  selfSignedCert('self', '/CN=localhost', SAN);
   const read = (f: string) => readFileSync(join(dir, f));
   // alice is a member of two projects here, so that her run scopes a second client (see the --insecure cases).
   const cloud = fixtureCloud();
@@ -193,19 +139,6 @@ function clouds(s: OpenStackTestServer, extra = '', authUrl = s.authUrl): string
   );
 }
 
-/** The OS_* environment of the admin on server s (no clouds.yaml). */
-function adminEnv(s: OpenStackTestServer, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    OS_AUTH_URL: s.authUrl,
-    OS_USERNAME: 'admin',
-    OS_PASSWORD: TEST_PASSWORD,
-    OS_PROJECT_NAME: 'admin',
-    OS_USER_DOMAIN_NAME: 'Default',
-    OS_PROJECT_DOMAIN_NAME: 'Default',
-    ...extra,
-  };
-}
-
 const INSECURE_WARNING = /TLS certificate verification is OFF/g;
 
 /** One line on stderr, exit 1, no stack trace, no inventory written. */
@@ -228,46 +161,63 @@ function expectFullInventory(run: Run, s: OpenStackTestServer, before: number): 
   expect([...services].sort()).toEqual(['compute', 'identity', 'image', 'network', 'volume']);
 }
 
+/**
+ * How a case gives the TLS settings. In its values <CA> stands for the CA that signed `signed`, <OTHER-CA>
+ * for a CA that did not, and <MISSING> for a CA file that does not exist.
+ */
+interface TlsSettings {
+  name: string;
+  args?: string[];
+  env?: Record<string, string>;
+  /** Extra top-level line of the clouds.yaml entry ('' for none). */
+  yaml?: string;
+  /** No clouds.yaml: the admin's OS_* environment plus `env`. */
+  envOnly?: boolean;
+}
+
+function fill(value: string): string {
+  return value.replaceAll('<CA>', caPem).replaceAll('<OTHER-CA>', otherCaPem).replaceAll('<MISSING>', join(dir, 'no-such-ca.pem'));
+}
+
+/** `inventory` against server s with the settings of a case; cloudsYaml may rewrite the clouds.yaml it writes. */
+function inventoryWith(s: OpenStackTestServer, c: TlsSettings, cloudsYaml = (yaml: string) => yaml): Promise<Run> {
+  const args = (c.args ?? []).map(fill);
+  const env = Object.fromEntries(Object.entries(c.env ?? {}).map(([k, v]) => [k, fill(v)]));
+  if (c.envOnly) return inventory(args, adminEnv(s, env));
+  return inventory(['--os-cloud', 'tls', ...args], env, cloudsYaml(clouds(s, fill(c.yaml ?? ''))));
+}
+
 const TLS_FAILURE =
   /^error: Keystone at https:\/\/127\.0\.0\.1:\d+\/identity\/v3\/auth\/tokens: TLS verification failed \([A-Z_]+\); give the CA bundle with cacert \/ OS_CACERT, or --insecure for a test cloud$/;
 
 describe('TLS verified by default', () => {
-  const cases: {
-    name: string;
-    server: () => OpenStackTestServer;
-    args?: string[];
-    env?: (s: OpenStackTestServer) => Record<string, string>;
-    yaml?: (s: OpenStackTestServer) => string;
-    code: RegExp;
-  }[] = [
-    { name: 'private-CA certificate, no CA given (clouds.yaml)', server: () => signed, yaml: (s) => clouds(s), code: /UNABLE_TO_VERIFY_LEAF_SIGNATURE/ },
-    { name: 'private-CA certificate, no CA given (OS_* env)', server: () => signed, env: (s) => adminEnv(s), code: /UNABLE_TO_VERIFY_LEAF_SIGNATURE/ },
-    { name: 'self-signed certificate, no CA given', server: () => selfSigned, yaml: (s) => clouds(s), code: /DEPTH_ZERO_SELF_SIGNED_CERT/ },
+  it.each<TlsSettings & { server: () => OpenStackTestServer; code: RegExp }>([
+    { name: 'private-CA certificate, no CA given (clouds.yaml)', server: () => signed, yaml: '', code: /UNABLE_TO_VERIFY_LEAF_SIGNATURE/ },
+    { name: 'private-CA certificate, no CA given (OS_* env)', server: () => signed, envOnly: true, code: /UNABLE_TO_VERIFY_LEAF_SIGNATURE/ },
+    { name: 'self-signed certificate, no CA given', server: () => selfSigned, yaml: '', code: /DEPTH_ZERO_SELF_SIGNED_CERT/ },
     {
       name: 'a CA that did not sign the certificate (clouds.yaml cacert)',
       server: () => signed,
-      yaml: (s) => clouds(s, `cacert: ${otherCaPem}`),
+      yaml: 'cacert: <OTHER-CA>',
       code: /UNABLE_TO_VERIFY_LEAF_SIGNATURE/,
     },
     {
       name: 'a CA that did not sign the certificate (OS_CACERT)',
       server: () => signed,
-      env: (s) => adminEnv(s, { OS_CACERT: otherCaPem }),
+      envOnly: true,
+      env: { OS_CACERT: '<OTHER-CA>' },
       code: /UNABLE_TO_VERIFY_LEAF_SIGNATURE/,
     },
     {
       name: 'a CA that did not sign the self-signed certificate (--os-cacert)',
       server: () => selfSigned,
-      yaml: (s) => clouds(s),
-      args: ['--os-cacert', 'CA'],
+      args: ['--os-cacert', '<CA>'],
       code: /DEPTH_ZERO_SELF_SIGNED_CERT/,
     },
-  ];
-  it.each(cases)('fails with one line naming the TLS problem and the fix: $name', async (c) => {
+  ])('fails with one line naming the TLS problem and the fix: $name', async (c) => {
     const s = c.server();
     const before = s.requests.length;
-    const args = (c.args ?? []).map((a) => (a === 'CA' ? caPem : a));
-    const run = await inventory([...(c.yaml ? ['--os-cloud', 'tls'] : []), ...args], c.env?.(s) ?? {}, c.yaml?.(s));
+    const run = await inventoryWith(s, c);
     expectOneLineFailure(run, TLS_FAILURE);
     expect(run.stderr).toMatch(c.code);
     // The handshake failed: not one HTTP request (so no credentials) reached the server.
@@ -291,61 +241,52 @@ describe('TLS verified by default', () => {
 });
 
 describe('a CA bundle', () => {
-  const cases: { name: string; args?: string[]; env?: Record<string, string>; yaml?: string; envOnly?: boolean }[] = [
-    { name: 'cacert in clouds.yaml', yaml: 'cacert: CA' },
-    { name: 'verify: <CA path> in clouds.yaml (openstacksdk form)', yaml: 'verify: CA' },
-    { name: 'OS_CACERT with clouds.yaml', yaml: '', env: { OS_CACERT: 'CA' } },
-    { name: 'OS_CACERT with the OS_* environment only', envOnly: true, env: { OS_CACERT: 'CA' } },
-    { name: '--os-cacert', yaml: '', args: ['--os-cacert', 'CA'] },
-    { name: '--os-cacert wins over a wrong OS_CACERT', yaml: '', env: { OS_CACERT: 'OTHER' }, args: ['--os-cacert', 'CA'] },
-  ];
-  const fill = (v: string) => v.replace('OTHER', otherCaPem).replace('CA', caPem);
-  it.each(cases)('verifies the server and every catalog endpoint with it: $name', async (c) => {
+  it.each<TlsSettings>([
+    { name: 'cacert in clouds.yaml', yaml: 'cacert: <CA>' },
+    { name: 'verify: <CA path> in clouds.yaml (openstacksdk form)', yaml: 'verify: <CA>' },
+    { name: 'OS_CACERT with clouds.yaml', env: { OS_CACERT: '<CA>' } },
+    { name: 'OS_CACERT with the OS_* environment only', envOnly: true, env: { OS_CACERT: '<CA>' } },
+    { name: '--os-cacert', args: ['--os-cacert', '<CA>'] },
+    { name: '--os-cacert wins over a wrong OS_CACERT', env: { OS_CACERT: '<OTHER-CA>' }, args: ['--os-cacert', '<CA>'] },
+  ])('verifies the server and every catalog endpoint with it: $name', async (c) => {
     const before = signed.requests.length;
-    const env = Object.fromEntries(Object.entries(c.env ?? {}).map(([k, v]) => [k, fill(v)]));
-    const run = c.envOnly
-      ? await inventory((c.args ?? []).map(fill), adminEnv(signed, env))
-      : await inventory(['--os-cloud', 'tls', ...(c.args ?? []).map(fill)], env, clouds(signed, fill(c.yaml ?? '')));
+    const run = await inventoryWith(signed, c);
     expectFullInventory(run, signed, before);
     expect(run.stderr).not.toMatch(INSECURE_WARNING);
   });
 
-  const missing = () => join(dir, 'no-such-ca.pem');
-  const missingCases: { name: string; args?: string[]; env?: Record<string, string>; yaml?: string }[] = [
-    { name: 'clouds.yaml cacert', yaml: 'cacert: MISSING' },
-    { name: 'OS_CACERT', env: { OS_CACERT: 'MISSING' } },
-    { name: '--os-cacert', args: ['--os-cacert', 'MISSING'] },
-  ];
-  it.each(missingCases)('a CA file that does not exist is a config error naming it: $name', async (c) => {
+  it.each<TlsSettings>([
+    { name: 'clouds.yaml cacert', yaml: 'cacert: <MISSING>' },
+    { name: 'OS_CACERT', env: { OS_CACERT: '<MISSING>' } },
+    { name: '--os-cacert', args: ['--os-cacert', '<MISSING>'] },
+  ])('a CA file that does not exist is a config error naming it: $name', async (c) => {
     const before = signed.requests.length;
-    const fillMissing = (v: string) => v.replace('MISSING', missing());
-    const env = Object.fromEntries(Object.entries(c.env ?? {}).map(([k, v]) => [k, fillMissing(v)]));
-    const run = await inventory(['--os-cloud', 'tls', ...(c.args ?? []).map(fillMissing)], env, clouds(signed, fillMissing(c.yaml ?? '')));
+    const run = await inventoryWith(signed, c);
     expectOneLineFailure(run, /cacert \S+no-such-ca\.pem of cloud "tls" cannot be read; fix the path in clouds\.yaml, OS_CACERT or --os-cacert$/);
-    expect(run.stderr).toContain(missing());
+    expect(run.stderr).toContain(fill('<MISSING>'));
     expect(signed.requests.length).toBe(before);
   });
 });
 
+/** The clouds.yaml of alice, a member of two projects, in place of the admin's. */
+const asMember = (yaml: string) =>
+  yaml
+    .replace('username: admin', 'username: alice')
+    .replace('project_name: admin', 'project_name: acme-prod')
+    .replace(/Default/g, 'acme');
+
 describe('--insecure', () => {
-  const cases: { name: string; args?: string[]; env?: Record<string, string>; yaml?: string; server: () => OpenStackTestServer; member?: boolean }[] = [
+  it.each<TlsSettings & { server: () => OpenStackTestServer; member?: boolean }>([
     { name: '--insecure, self-signed', server: () => selfSigned, args: ['--insecure'] },
     { name: 'OS_INSECURE=true, private CA', server: () => signed, env: { OS_INSECURE: 'true' } },
     { name: 'verify: false in clouds.yaml, self-signed', server: () => selfSigned, yaml: 'verify: false' },
     { name: 'insecure: true in clouds.yaml, private CA', server: () => signed, yaml: 'insecure: true' },
     // A member reads project by project with one client per project: still one warning for the run.
     { name: '--insecure as a project member (several scoped clients)', server: () => signed, args: ['--insecure'], member: true },
-  ];
-  it.each(cases)('succeeds and warns loudly exactly once: $name', async (c) => {
+  ])('succeeds and warns loudly exactly once: $name', async (c) => {
     const s = c.server();
     const before = s.requests.length;
-    let yaml = clouds(s, c.yaml ?? '');
-    if (c.member)
-      yaml = yaml
-        .replace('username: admin', 'username: alice')
-        .replace('project_name: admin', 'project_name: acme-prod')
-        .replace(/Default/g, 'acme');
-    const run = await inventory(['--os-cloud', 'tls', ...(c.args ?? [])], c.env ?? {}, yaml);
+    const run = await inventoryWith(s, c, c.member ? asMember : undefined);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr.match(INSECURE_WARNING) ?? []).toHaveLength(1);
     expect(run.stderr).toMatch(

@@ -5,8 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import yaml from 'js-yaml';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Inventory } from '../../src/inventory/types.js';
+import { loadKubeConfig } from '../../src/kube/config.js';
 import type { PlanReport } from '../../src/report/summary.js';
 import { LABELS } from '../../src/translate/naming.js';
 import type { Kube } from '../../src/workflow/kube-ops.js';
@@ -14,6 +15,12 @@ import { PLAN_NAMESPACE, parsePlanRecord, planRecordName } from '../../src/workf
 import type { TestApiServer } from '../support/apiserver.js';
 import { runCli } from '../support/cli-run.js';
 import { startWorkflowApiServer } from '../support/workflow-fixtures.js';
+
+// loadKubeConfig as it is, counted: `plan --apply` reads the kubeconfig once for the contract and the apply.
+vi.mock('../../src/kube/config.js', async (importOriginal) => {
+  const original = await importOriginal<typeof import('../../src/kube/config.js')>();
+  return { ...original, loadKubeConfig: vi.fn(original.loadKubeConfig) };
+});
 
 const example = fileURLToPath(new URL('../../examples/cloud.yaml', import.meta.url));
 const inventory = yaml.load(readFileSync(example, 'utf8')) as Inventory;
@@ -35,8 +42,10 @@ const namespaceLabel = async () => (await kube.get('Namespace', '', NS))?.metada
 
 describe('plan --apply records the plan it printed', () => {
   it('one id in the report, the labels and the contract; the workflow runs it; another plan stops; --replan records it', async () => {
+    vi.mocked(loadKubeConfig).mockClear();
     const first = await cli('plan', '-i', example, '--apply', '--guest-datasource', 'nocloud', '--report-format', 'json');
     expect(first.code, first.err).toBe(0);
+    expect(loadKubeConfig).toHaveBeenCalledTimes(1);
     const planId = (JSON.parse(first.out) as PlanReport).planId;
     expect(planId).toMatch(/^[0-9a-f]{16}$/);
     expect(first.err).toContain(`plan ${planId} recorded in the cluster (ConfigMap ${PLAN_NAMESPACE}/${planRecordName(inventory.metadata.cloud)})`);

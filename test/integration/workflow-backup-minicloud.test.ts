@@ -7,7 +7,28 @@ import { loadCloudConfig } from '../../src/openstack/config.js';
 import { findImages, findSnapshots, findVolumes, getFloatingIp, getServer, getVolume, setFloatingIpPort } from '../../src/openstack/actions.js';
 import { BACKUP_TAG, SERVER_ID_KEY, backupServers, cleanupServers, diskKey, resourceName, type BackupTarget } from '../../src/workflow/backup.js';
 import { MemoryStateStore } from '../../src/workflow/ledger.js';
-import { at } from '../support/must.js';
+import { at, must } from '../support/must.js';
+
+/** The fields of Nova's and Neutron's answers this test reads (compute 2.79, networking v2.0). */
+interface NovaServer {
+  id: string;
+  name: string;
+  tenant_id: string;
+  status: string;
+  /** "" for a server booted from a volume. */
+  image: { id?: string } | '';
+  'os-extended-volumes:volumes_attached': { id: string }[];
+}
+interface NeutronPort {
+  id: string;
+  device_id: string;
+}
+interface NeutronFloatingIp {
+  id: string;
+  port_id: string | null;
+  fixed_ip_address: string;
+  floating_ip_address: string;
+}
 
 const enabled = Boolean(process.env.OSM_MINICLOUD);
 const CLOUDS = process.env.OS_CLIENT_CONFIG_FILE ?? '/tmp/minicloud/clouds.yaml';
@@ -21,16 +42,18 @@ describe.skipIf(!enabled)('backup against the minicloud', () => {
 
   beforeAll(async () => {
     client = await OpenStackClient.connect(loadCloudConfig({ cloud: 'minicloud', env: { ...process.env, OS_CLIENT_CONFIG_FILE: CLOUDS } }));
-    const res = await client.request<{ servers: any[] }>('GET', `${client.endpoint(['compute'])}/servers/detail`, {
+    const res = await client.request<{ servers: NovaServer[] }>('GET', `${client.endpoint(['compute'])}/servers/detail`, {
       params: { all_tenants: 1 },
       headers: { 'OpenStack-API-Version': 'compute 2.79' },
     });
     targets = [];
     for (const name of ['web-2', 'bfv-1']) {
-      const s = res.data.servers.find((x) => x.name === name);
-      expect(s, `server ${name} in the minicloud`).toBeDefined();
-      const vols: string[] = s['os-extended-volumes:volumes_attached'].map((v: { id: string }) => v.id);
-      const bfv = !s.image || !s.image.id;
+      const s = must(
+        res.data.servers.find((x) => x.name === name),
+        `server ${name} in the minicloud`,
+      );
+      const vols = s['os-extended-volumes:volumes_attached'].map((v) => v.id);
+      const bfv = typeof s.image === 'string' || !s.image.id;
       const disks: BackupTarget['disks'] = [
         bfv
           ? { disk: 'root', diskRole: 'root', dataVolume: `${name}-root`, volumeId: vols[0] }
@@ -99,13 +122,22 @@ describe.skipIf(!enabled)('backup against the minicloud', () => {
   }, 300_000);
 
   it('floating IP of web-1: disassociate and restore (the cutover/rollback calls)', async () => {
-    const res = await client.request<{ floatingips: any[] }>('GET', `${client.endpoint(['network'])}/v2.0/floatingips`);
-    const ports = await client.request<{ ports: any[] }>('GET', `${client.endpoint(['network'])}/v2.0/ports`, { params: { device_owner: 'compute:nova' } });
-    const web1 = (await client.request<{ servers: any[] }>('GET', `${client.endpoint(['compute'])}/servers`, { params: { all_tenants: 1, name: '^web-1$' } }))
-      .data.servers[0];
-    const port = ports.data.ports.find((p) => p.device_id === web1.id);
-    const fip = res.data.floatingips.find((f) => f.port_id === port.id);
-    expect(fip, 'web-1 has a floating IP in the minicloud').toBeDefined();
+    const res = await client.request<{ floatingips: NeutronFloatingIp[] }>('GET', `${client.endpoint(['network'])}/v2.0/floatingips`);
+    const ports = await client.request<{ ports: NeutronPort[] }>('GET', `${client.endpoint(['network'])}/v2.0/ports`, {
+      params: { device_owner: 'compute:nova' },
+    });
+    const servers = await client.request<{ servers: NovaServer[] }>('GET', `${client.endpoint(['compute'])}/servers`, {
+      params: { all_tenants: 1, name: '^web-1$' },
+    });
+    const web1 = at(servers.data.servers, 0, 'server web-1');
+    const port = must(
+      ports.data.ports.find((p) => p.device_id === web1.id),
+      'the port of web-1',
+    );
+    const fip = must(
+      res.data.floatingips.find((f) => f.port_id === port.id),
+      'the floating IP of web-1 in the minicloud',
+    );
     try {
       const off = await setFloatingIpPort(client, fip.id, null);
       expect(off.portId).toBeNull();

@@ -19,7 +19,14 @@ import {
 } from '../../src/workflow/backup-nfs.js';
 import type { BackupTarget } from '../../src/workflow/backup.js';
 import { validateObjects } from '../support/schema-validate.js';
-import { at } from '../support/must.js';
+import { at, must } from '../support/must.js';
+import type { V1Container, V1Deployment, V1Job } from '@kubernetes/client-node';
+import type { KubeObject } from '../../src/translate/model.js';
+
+/** The first container of a Job's or a Deployment's pod template. */
+function firstContainer(o: KubeObject): V1Container {
+  return at(must((o as V1Job | V1Deployment).spec?.template.spec, `${o.kind} pod template`).containers, 0, 'container');
+}
 
 const qemuImg = (...args: string[]) => execFileSync('qemu-img', args, { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
 
@@ -127,10 +134,11 @@ describe('qcow2 chains (real qemu-img)', () => {
     ]);
     expect(at(plan.records, 1, 'record').flattenedPath).toBeUndefined();
     expect(plan.jobs).toHaveLength(1);
-    const script = (plan.jobs[0] as any).spec.template.spec.containers[0].command[2] as string;
+    const container = firstContainer(at(plan.jobs, 0, 'flatten Job'));
+    const script = at(must(container.command, 'command'), 2, 'script');
     expect(script).toContain("qemu-img convert -U -p -O qcow2 '/backups/p1/s1/root.qcow2' '/flattened/osm-s1-root.qcow2.part'");
     // the share is mounted where the chain's absolute paths point
-    expect((plan.jobs[0] as any).spec.template.spec.containers[0].volumeMounts[0]).toEqual({ name: 'share', mountPath: '/backups', readOnly: true });
+    expect(container.volumeMounts?.[0]).toEqual({ name: 'share', mountPath: '/backups', readOnly: true });
   });
 
   it('fails the server naming the missing backing file', async () => {
@@ -140,9 +148,12 @@ describe('qcow2 chains (real qemu-img)', () => {
 
   it('PV, PVCs and Service are valid against the upstream schemas (../shared/schemas has none for Deployment and Job)', () => {
     const objects = [...fileServerObjects(o), flattenJob(o, 'osm-s1-root', '/backups/p1/s1/root.qcow2')];
-    expect(validateObjects(objects.filter((x) => x.kind !== 'Deployment' && x.kind !== 'Job') as any)).toEqual([]);
-    const deploy = objects.find((x) => x.kind === 'Deployment') as any;
-    expect(deploy.spec.template.spec.containers[0].volumeMounts[0]).toEqual({ name: 'share', mountPath: '/usr/share/nginx/html/backups', readOnly: true });
+    expect(validateObjects(objects.filter((x) => x.kind !== 'Deployment' && x.kind !== 'Job'))).toEqual([]);
+    const deploy = must(
+      objects.find((x) => x.kind === 'Deployment'),
+      'the Deployment',
+    );
+    expect(firstContainer(deploy).volumeMounts?.[0]).toEqual({ name: 'share', mountPath: '/usr/share/nginx/html/backups', readOnly: true });
     expect(objects.find((x) => x.kind === 'PersistentVolume')).toMatchObject({
       spec: { accessModes: ['ReadOnlyMany'], nfs: { server: '10.0.0.5', path: '/trilio', readOnly: true } },
     });

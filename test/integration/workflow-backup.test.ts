@@ -9,8 +9,8 @@ import type { KubeClient } from '../../src/kube/client.js';
 import { collectInventory } from '../../src/openstack/collect.js';
 import { loadCloudConfig } from '../../src/openstack/config.js';
 import { buildPlan } from '../../src/plan/build.js';
-import { SimulatedKill, backupServer, cleanupServer, type BackupDeps } from '../../src/workflow/backup.js';
-import { StateStore, stateConfigMapName } from '../../src/workflow/ledger.js';
+import { SimulatedKill, backupServer, type BackupDeps } from '../../src/workflow/backup.js';
+import { StateStore, stateConfigMapName, type StateConfigMap } from '../../src/workflow/ledger.js';
 import { BUILD_TIMEOUT_MS, startTestApiServer, type TestApiServer } from '../support/apiserver.js';
 import { FAST_WAIT, startBackupCloud, type BackupCloud } from '../support/backup-harness.js';
 import { at } from '../support/must.js';
@@ -96,10 +96,11 @@ describe('backup state in the cluster', () => {
       expect(osm(bc)).toEqual({ images: [], snapshots: [], volumes: [] });
       expect(bc.cloud.servers.find((s) => s.name === 'db-1')!.status).toBe('ACTIVE');
       const cm = await kube.request('GET', `/api/v1/namespaces/acme-prod/configmaps/${stateConfigMapName('db-1-fail')}`);
-      const annotations = (cm.body as any).metadata.annotations;
+      const body = cm.body as StateConfigMap;
+      const annotations = body.metadata.annotations ?? {};
       expect(annotations['openstack-migrate.io/phase']).toBe('failed');
       expect(annotations['openstack-migrate.io/last-error']).toMatch(/status killed/);
-      expect(JSON.parse((cm.body as any).data['ledger.json']).every((e: { deleted?: boolean }) => e.deleted)).toBe(true);
+      expect(JSON.parse(body.data['ledger.json'] ?? '').every((e: { deleted?: boolean }) => e.deleted)).toBe(true);
     } finally {
       await bc.close();
     }
@@ -224,7 +225,7 @@ describe('backup --method nfs into the cluster', () => {
           flattenImage: 'quay.io/kubevirt/cdi-importer:v1.61.0',
           flattenSize: '10Gi',
           dryRun: false,
-        } as any,
+        },
         store,
         kube,
       );
@@ -259,7 +260,7 @@ describe('backup --method nfs into the cluster', () => {
             fileServerImage: 'docker.io/library/nginx:1.27-alpine',
             flattenImage: 'x',
             flattenSize: '10Gi',
-          } as any,
+          },
           store,
           kube,
         ),

@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DataVolume } from '../../src/kube-types/index.js';
 import { runCli, type CliRun } from '../support/cli-run.js';
 import { loadInventoryFile } from '../../src/inventory/load.js';
 import { buildPlan } from '../../src/plan/build.js';
@@ -223,7 +224,9 @@ describe('migration end to end through the CLI (local OpenStack over HTTP, real 
     for (const name of copied) {
       const dv = await kube.get('DataVolume', NS, name);
       expect(dv?.metadata.annotations?.[ANNOTATIONS.phase], name).toBe('imported');
-      expect((dv?.spec as any).source.http.url).toMatch(new RegExp(`^${bc.server.url}/RegionOne/public/image/v2/images/[0-9a-f-]{36}/file$`));
+      expect((dv as DataVolume | undefined)?.spec.source?.http?.url).toMatch(
+        new RegExp(`^${bc.server.url}/RegionOne/public/image/v2/images/[0-9a-f-]{36}/file$`),
+      );
     }
     expect((await kube.list('Secret', NS)).items.filter((s) => s.metadata.name.endsWith('-osm-token'))).toEqual([]);
     const st = await status();

@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DataVolume } from '../../src/kube-types/index.js';
 import { ANNOTATIONS, LABELS } from '../../src/translate/naming.js';
 import { importServer, importServers, StepAbort, tokenSecretName, type ImportDeps } from '../../src/workflow/import.js';
 import type { Kube } from '../../src/workflow/kube-ops.js';
@@ -110,8 +111,10 @@ describe('import', () => {
         expect(root?.metadata.annotations?.[ANNOTATIONS.phase]).toBe('imported');
         expect(root?.metadata.annotations?.[ANNOTATIONS.progress]).toBe('100.0');
         expect(root?.metadata.annotations?.[ANNOTATIONS.backupImageId]).toBe(at(must(copies.get(w.serverId), 'the copies of the server'), 0, 'copy').imageId);
-        expect((root?.spec as any).source.http.url).toBe(cloud.imageFileUrl(at(must(copies.get(w.serverId), 'the copies of the server'), 0, 'copy').imageId));
-        expect((root?.spec as any).source.http.secretExtraHeaders).toEqual([tokenSecretName(`${w.vmName}-root`)]);
+        expect((root as DataVolume | undefined)?.spec.source?.http?.url).toBe(
+          cloud.imageFileUrl(at(must(copies.get(w.serverId), 'the copies of the server'), 0, 'copy').imageId),
+        );
+        expect((root as DataVolume | undefined)?.spec.source?.http?.secretExtraHeaders).toEqual([tokenSecretName(`${w.vmName}-root`)]);
         expect(await kube.get('Secret', ns, tokenSecretName(`${w.vmName}-root`))).toBeUndefined();
       }
       // No token anywhere but in the (now deleted) Secrets: not in annotations, data, specs or log lines.
@@ -244,7 +247,7 @@ describe('import', () => {
       expect(d.lines.some((l) => l.includes('adopting'))).toBe(true);
       for (const c of copies) {
         const dv = await kube.get('DataVolume', ns, c.dataVolume);
-        expect((dv?.spec as any).source).toEqual({ http: { url: c.url } });
+        expect((dv as DataVolume | undefined)?.spec.source).toEqual({ http: { url: c.url } });
         expect(dv?.metadata.annotations?.[ANNOTATIONS.phase]).toBe('imported');
         expect(dv?.metadata.annotations?.[ANNOTATIONS.backupImageId]).toBeUndefined();
         expect(fake.importsStarted.filter((x) => x.key === `${ns}/${c.dataVolume}`).map((x) => x.url)).toEqual([c.url]);
@@ -296,7 +299,7 @@ describe('import', () => {
         'DataVolume',
         ns,
         `${w.vmName}-root`,
-        (dv) => ((dv?.status as any)?.phase === 'ImportInProgress' ? true : undefined),
+        (dv) => ((dv?.status as { phase?: string } | undefined)?.phase === 'ImportInProgress' ? true : undefined),
         AbortSignal.timeout(60_000),
       );
       child.kill('SIGKILL');

@@ -2,22 +2,8 @@
 // project), add what the test needs with add*(), then contextFor() gives a PlanContext. Shared by several
 // test suites: only ever add to it.
 import { indexInventory } from '../../src/inventory/index.js';
-import {
-  INVENTORY_API_VERSION,
-  INVENTORY_KIND,
-  INVENTORY_SCHEMA_VERSION,
-  type Flavor,
-  type Image,
-  type Inventory,
-  type Keypair,
-  type Network,
-  type Project,
-  type SecurityGroup,
-  type Server,
-  type ServerGroup,
-  type Subnet,
-  type Volume,
-} from '../../src/inventory/types.js';
+import { emptyInventory as emptySkeleton } from '../../scripts/generate-inventory.mjs';
+import type { Flavor, Image, Inventory, Keypair, Network, Project, SecurityGroup, Server, ServerGroup, Subnet, Volume } from '../../src/inventory/types.js';
 import type { PlanContext } from '../../src/translate/context.js';
 import { defaultPlanConfig } from '../../src/translate/defaults.js';
 import type { PlanConfig } from '../../src/translate/model.js';
@@ -26,30 +12,12 @@ import { toDnsLabel, uniqueDnsLabel } from '../../src/translate/naming.js';
 export const DOMAIN_ID = 'd0000000000000000000000000000001';
 export const PROJECT_ID = 'p0000000000000000000000000000001';
 
+/** The skeleton of scripts/generate-inventory.mjs with one domain and one project. */
 export function emptyInventory(): Inventory {
   return {
-    apiVersion: INVENTORY_API_VERSION,
-    kind: INVENTORY_KIND,
-    schemaVersion: INVENTORY_SCHEMA_VERSION,
-    metadata: { cloud: 'test-cloud', region: 'RegionOne' },
+    ...emptySkeleton({ cloud: 'test-cloud', region: 'RegionOne' }),
     domains: [{ id: DOMAIN_ID, name: 'Default', enabled: true }],
     projects: [{ id: PROJECT_ID, name: 'web', domainId: DOMAIN_ID, enabled: true }],
-    users: [],
-    groups: [],
-    roles: [],
-    roleAssignments: [],
-    flavors: [],
-    images: [],
-    keypairs: [],
-    serverGroups: [],
-    servers: [],
-    volumeTypes: [],
-    volumes: [],
-    networks: [],
-    subnets: [],
-    ports: [],
-    securityGroups: [],
-    floatingIps: [],
   };
 }
 

@@ -1,6 +1,6 @@
 // Small, explicit inventories for the tenancy / RBAC / security-group / floating-IP tests: every test
 // states the objects it needs; the builder only fills in the fields nobody looks at.
-import { INVENTORY_API_VERSION, INVENTORY_KIND, INVENTORY_SCHEMA_VERSION } from '../../src/inventory/types.js';
+import { emptyInventory as emptySkeleton } from '../../scripts/generate-inventory.mjs';
 import type { FloatingIp, Inventory, Port, Project, SecurityGroup, SecurityGroupRule, Server, ServerInterface } from '../../src/inventory/types.js';
 import { indexInventory } from '../../src/inventory/index.js';
 import type { PlanContext } from '../../src/translate/context.js';
@@ -8,31 +8,9 @@ import type { PlanConfig } from '../../src/translate/model.js';
 import { defaultPlanConfig } from '../../src/translate/defaults.js';
 import { assignNamespaces } from '../../src/translate/tenancy.js';
 
+/** An inventory with no objects at all (the skeleton of scripts/generate-inventory.mjs). */
 export function emptyInventory(): Inventory {
-  return {
-    apiVersion: INVENTORY_API_VERSION,
-    kind: INVENTORY_KIND,
-    schemaVersion: INVENTORY_SCHEMA_VERSION,
-    metadata: { cloud: 'test' },
-    domains: [],
-    projects: [],
-    users: [],
-    groups: [],
-    roles: [],
-    roleAssignments: [],
-    flavors: [],
-    images: [],
-    keypairs: [],
-    serverGroups: [],
-    servers: [],
-    volumeTypes: [],
-    volumes: [],
-    networks: [],
-    subnets: [],
-    ports: [],
-    securityGroups: [],
-    floatingIps: [],
-  };
+  return emptySkeleton({ cloud: 'test' });
 }
 
 export function inventoryWith(parts: Partial<Inventory>): Inventory {

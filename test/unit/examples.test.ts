@@ -8,13 +8,13 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadInventoryFile, parseInventory } from '../../src/inventory/load.js';
 import { indexInventory, keypairOfServer, type InventoryIndex } from '../../src/inventory/index.js';
+import { InventorySchema } from '../../src/inventory/schema.js';
+import { INVENTORY_API_VERSION, INVENTORY_KIND, INVENTORY_SCHEMA_VERSION } from '../../src/inventory/types.js';
 import type { Flavor, Image, Inventory, SecurityGroup, SecurityGroupRule, Server } from '../../src/inventory/types.js';
 import { isDnsLabel, toDnsLabel } from '../../src/translate/naming.js';
-// @ts-ignore -- plain ESM script without type declarations; its JSDoc gives the shape.
-import { generateInventory } from '../../scripts/generate-inventory.mjs';
+import { emptyInventory, generateInventory } from '../../scripts/generate-inventory.mjs';
 
 const EXAMPLE = fileURLToPath(new URL('../../examples/cloud.yaml', import.meta.url));
-const generate = generateInventory as (o: { servers: number; securityGroups: number; seed: number }) => Inventory;
 
 const inv = await loadInventoryFile(EXAMPLE);
 const idx = indexInventory(inv);
@@ -241,7 +241,7 @@ describe('examples/cloud.yaml', () => {
 });
 
 describe('scripts/generate-inventory.mjs', () => {
-  const small = generate({ servers: 1500, securityGroups: 300, seed: 7 });
+  const small = generateInventory({ servers: 1500, securityGroups: 300, seed: 7 });
 
   it('produces an inventory the loader accepts, with the requested counts', () => {
     const loaded = parseInventory(JSON.parse(JSON.stringify(small)), 'generated');
@@ -251,9 +251,9 @@ describe('scripts/generate-inventory.mjs', () => {
   });
 
   it('is deterministic for a seed and varies with it', () => {
-    const again = generate({ servers: 1500, securityGroups: 300, seed: 7 });
+    const again = generateInventory({ servers: 1500, securityGroups: 300, seed: 7 });
     expect(JSON.stringify(again)).toBe(JSON.stringify(small));
-    expect(JSON.stringify(generate({ servers: 1500, securityGroups: 300, seed: 8 }))).not.toBe(JSON.stringify(small));
+    expect(JSON.stringify(generateInventory({ servers: 1500, securityGroups: 300, seed: 8 }))).not.toBe(JSON.stringify(small));
   });
 
   it('is internally consistent like a real cloud', () => {
@@ -279,6 +279,13 @@ describe('scripts/generate-inventory.mjs', () => {
     expect(small.servers.filter((s) => keypairOfServer(i, s)).length).toBeGreaterThan(1000);
     const namespaces = small.projects.map((p) => toDnsLabel(`${i.domains.get(p.domainId)!.name}-${p.name}`));
     expect(new Set(namespaces).size).toBeLessThan(namespaces.length); // a colliding pair, as in real clouds
+  });
+
+  it('starts from a skeleton with the envelope of src/inventory/types.ts and every collection of the schema, in its order', () => {
+    const skeleton = emptyInventory({ cloud: 'skeleton' });
+    expect(skeleton).toMatchObject({ apiVersion: INVENTORY_API_VERSION, kind: INVENTORY_KIND, schemaVersion: INVENTORY_SCHEMA_VERSION });
+    expect(Object.keys(skeleton)).toEqual(Object.keys(InventorySchema.properties));
+    expect(parseInventory(JSON.parse(JSON.stringify(skeleton)), 'skeleton')).toEqual(skeleton);
   });
 
   it('refuses impossible sizes', () => {

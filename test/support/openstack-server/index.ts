@@ -15,9 +15,22 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { must } from '../must.js';
-import { readFixture, type ServedCloud } from './data.js';
+import { TEST_PASSWORD, readFixture, type ServedCloud } from './data.js';
 
-type Obj = Record<string, any>;
+type Obj = Record<string, unknown>;
+
+/** What the fake reads of a Keystone v3 POST /auth/tokens body (methods password, application_credential, token). */
+interface AuthRequest {
+  auth?: {
+    identity?: {
+      methods?: string[];
+      password?: { user?: { id?: string; name?: string; password?: string; domain?: { id?: string; name?: string } } };
+      application_credential?: { id?: string; name?: string; secret?: string };
+      token?: { id?: string };
+    };
+    scope?: { project?: { id?: string; name?: string } };
+  };
+}
 
 export interface RecordedRequest {
   method: string;
@@ -221,7 +234,7 @@ export async function startOpenStackServer(cloud: ServedCloud, options: ServerOp
 
   // ------------------------------------------------------------------ Keystone
   const issueToken = async (ctx: Ctx) => {
-    let parsed: Obj;
+    let parsed: AuthRequest | null;
     try {
       parsed = JSON.parse(await readBody(ctx.req));
     } catch {
@@ -257,8 +270,9 @@ export async function startOpenStackServer(cloud: ServedCloud, options: ServerOp
     } else return keystoneError(ctx.res, 401, 'The request you have made requires authentication.');
     const login = cloud.logins.find((l) => l.id === userId);
     if (!login) return keystoneError(ctx.res, 401, 'The request you have made requires authentication.');
-    if (scope?.project) {
-      const p = cloud.projects.find((x) => (scope.project.id ? x.id === scope.project.id : x.name === scope.project.name));
+    const scopedTo = scope?.project;
+    if (scopedTo) {
+      const p = cloud.projects.find((x) => (scopedTo.id ? x.id === scopedTo.id : x.name === scopedTo.name));
       if (!p) return keystoneError(ctx.res, 401, 'The request you have made requires authentication.');
       projectId = p.id;
     }
@@ -486,7 +500,7 @@ export async function startOpenStackServer(cloud: ServedCloud, options: ServerOp
       const links: Obj[] = [];
       if (p.next) links.push({ rel: 'next', href: `${base}${prefix}${path}?${nextQuery(ctx.query, p.next)}` });
       const first = p.items[0];
-      if (first) links.push({ rel: 'previous', href: `${base}${prefix}${path}?${nextQuery(ctx.query, first.id)}&page_reverse=True` });
+      if (first) links.push({ rel: 'previous', href: `${base}${prefix}${path}?${nextQuery(ctx.query, String(first.id))}&page_reverse=True` });
       out[`${key}_links`] = links;
     }
     return send(ctx.res, 200, out);
@@ -641,6 +655,19 @@ export async function startOpenStackServer(cloud: ServedCloud, options: ServerOp
         server.closeAllConnections();
         server.close(() => resolve());
       }),
+  };
+}
+
+/** The OS_* environment of the fixture cloud's admin on server s (as `openstack` would read it), plus extra. */
+export function adminEnv(s: Pick<OpenStackTestServer, 'authUrl'>, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    OS_AUTH_URL: s.authUrl,
+    OS_USERNAME: 'admin',
+    OS_PASSWORD: TEST_PASSWORD,
+    OS_PROJECT_NAME: 'admin',
+    OS_USER_DOMAIN_NAME: 'Default',
+    OS_PROJECT_DOMAIN_NAME: 'Default',
+    ...extra,
   };
 }
 

@@ -6,17 +6,23 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
+import type { Inventory } from '../../../src/inventory/types.js';
 import { runCli } from '../../support/cli-run.js';
+import { must } from '../../support/must.js';
 
 const EXAMPLE = readFileSync(join(import.meta.dirname, '../../../examples/cloud.yaml'), 'utf8');
 const HEAD = 'apiVersion: openstack-migrate.io/v1alpha1\nkind: Inventory\nschemaVersion: 1\nmetadata:\n  cloud: x\n';
 const sub = (from: RegExp, to: string) => EXAMPLE.replace(from, to);
-const mutate = (edit: (inv: any) => void) => {
-  const inv = yaml.load(EXAMPLE);
+const mutate = (edit: (inv: Inventory) => void) => {
+  const inv = yaml.load(EXAMPLE) as Inventory; // the example inventory, which the loader accepts
   edit(inv);
   return yaml.dump(inv, { lineWidth: -1 });
 };
-const server = (inv: any, name: string) => inv.servers.find((s: { name: string }) => s.name === name);
+const server = (inv: Inventory, name: string) =>
+  must(
+    inv.servers.find((s) => s.name === name),
+    `server ${name}`,
+  );
 
 /** name, file content, and the exit code expected (0: planned, 1: refused with one error). */
 const corpus: [string, string | Buffer, 0 | 1][] = [

@@ -49,44 +49,56 @@ function minimal(): Inventory {
   };
 }
 
-type Mutation = (inv: any) => void;
+/** Breaks an inventory in a way its type may forbid (the loader's input is unknown data). */
+type Mutation = (inv: unknown) => void;
+/** Sets the field at a dotted path (array indexes as numbers); with no value, deletes it. */
+const set =
+  (path: string, ...value: [unknown?]): Mutation =>
+  (inv) => {
+    const keys = path.split('.');
+    const last = keys.pop() ?? '';
+    let node = inv as Record<string, unknown>;
+    for (const key of keys) node = node[key] as Record<string, unknown>;
+    if (value.length) node[last] = value[0];
+    else delete node[last];
+  };
 const cases: [string, Mutation, string][] = [
-  ['unknown apiVersion', (i) => (i.apiVersion = 'v2'), 'expected apiVersion openstack-migrate.io/v1alpha1'],
-  ['newer schemaVersion', (i) => (i.schemaVersion = 2), 'schemaVersion 2 is not supported'],
-  ['missing server field', (i) => delete i.servers[0].flavorId, 'servers[0]: missing required field "flavorId"'],
-  ['unknown field (typo)', (i) => (i.servers[0].flavorID = 'f1'), 'servers[0]: unknown field "flavorID"'],
-  ['0 vCPU', (i) => (i.flavors[0].vcpus = 0), 'flavors[0].vcpus: must be >= 1'],
-  ['negative disk', (i) => (i.flavors[0].disk = -1), 'flavors[0].disk: must be >= 0'],
+  ['unknown apiVersion', set('apiVersion', 'v2'), 'expected apiVersion openstack-migrate.io/v1alpha1'],
+  ['newer schemaVersion', set('schemaVersion', 2), 'schemaVersion 2 is not supported'],
+  ['missing server field', set('servers.0.flavorId'), 'servers[0]: missing required field "flavorId"'],
+  ['unknown field (typo)', set('servers.0.flavorID', 'f1'), 'servers[0]: unknown field "flavorID"'],
+  ['0 vCPU', set('flavors.0.vcpus', 0), 'flavors[0].vcpus: must be >= 1'],
+  ['negative disk', set('flavors.0.disk', -1), 'flavors[0].disk: must be >= 0'],
   [
     'negative volume size',
-    (i) => (i.volumes = [{ id: 'v', name: 'v', projectId: 'p1', size: -5, bootable: false, attachments: [] }]),
+    set('volumes', [{ id: 'v', name: 'v', projectId: 'p1', size: -5, bootable: false, attachments: [] }]),
     'volumes[0].size: must be >= 1',
   ],
-  ['missing flavor', (i) => (i.servers[0].flavorId = 'nope'), 'servers[0] (web-1).flavorId: refers to flavor "nope", which is not in the inventory'],
-  ['missing image', (i) => (i.servers[0].imageId = 'nope'), 'servers[0] (web-1).imageId: refers to image "nope"'],
+  ['missing flavor', set('servers.0.flavorId', 'nope'), 'servers[0] (web-1).flavorId: refers to flavor "nope", which is not in the inventory'],
+  ['missing image', set('servers.0.imageId', 'nope'), 'servers[0] (web-1).imageId: refers to image "nope"'],
   [
     'missing volume',
-    (i) => (i.servers[0].blockDevices = [{ volumeId: 'v9', device: '/dev/vdb' }]),
+    set('servers.0.blockDevices', [{ volumeId: 'v9', device: '/dev/vdb' }]),
     'servers[0] (web-1).blockDevices[0].volumeId: refers to volume "v9"',
   ],
-  ['missing network', (i) => (i.servers[0].interfaces[0].networkId = 'n9'), 'servers[0] (web-1).interfaces[0].networkId: refers to network "n9"'],
-  ['missing security group', (i) => (i.servers[0].securityGroupIds = ['sg9']), 'securityGroupIds[0]: refers to security group "sg9"'],
-  ['missing keypair', (i) => (i.servers[0].keyName = 'other'), 'keyName: refers to keypair "other"'],
-  ['no root disk', (i) => delete i.servers[0].imageId, 'has no image and no block device with bootIndex 0'],
-  ['duplicate id', (i) => i.flavors.push({ ...i.flavors[0] }), 'flavors[1].id: duplicate id "f1"'],
-  ['bad MAC', (i) => (i.servers[0].interfaces[0].macAddress = 'fa:16:3e'), 'servers[0].interfaces[0].macAddress: must match pattern'],
+  ['missing network', set('servers.0.interfaces.0.networkId', 'n9'), 'servers[0] (web-1).interfaces[0].networkId: refers to network "n9"'],
+  ['missing security group', set('servers.0.securityGroupIds', ['sg9']), 'securityGroupIds[0]: refers to security group "sg9"'],
+  ['missing keypair', set('servers.0.keyName', 'other'), 'keyName: refers to keypair "other"'],
+  ['no root disk', set('servers.0.imageId'), 'has no image and no block device with bootIndex 0'],
+  ['duplicate id', set('flavors.1', minimal().flavors[0]), 'flavors[1].id: duplicate id "f1"'],
+  ['bad MAC', set('servers.0.interfaces.0.macAddress', 'fa:16:3e'), 'servers[0].interfaces[0].macAddress: must match pattern'],
   [
     'bad rule direction',
-    (i) => (i.securityGroups[0].rules = [{ id: 'r', direction: 'in', ethertype: 'IPv4' }]),
+    set('securityGroups.0.rules', [{ id: 'r', direction: 'in', ethertype: 'IPv4' }]),
     'securityGroups[0].rules[0].direction: must be one of "ingress", "egress"',
   ],
   [
     'port range reversed',
-    (i) => (i.securityGroups[0].rules = [{ id: 'r', direction: 'ingress', ethertype: 'IPv4', protocol: 'tcp', portRangeMin: 90, portRangeMax: 80 }]),
+    set('securityGroups.0.rules', [{ id: 'r', direction: 'ingress', ethertype: 'IPv4', protocol: 'tcp', portRangeMin: 90, portRangeMax: 80 }]),
     'portRangeMin: is greater than portRangeMax (90 > 80)',
   ],
-  ['assignment to nobody', (i) => (i.roleAssignments = [{ roleId: 'r1', projectId: 'p1' }]), 'roleAssignments[0]: needs exactly one of userId or groupId'],
-  ['bad user data', (i) => (i.servers[0].userData = 'not base64!'), 'servers[0].userData: must match pattern'],
+  ['assignment to nobody', set('roleAssignments', [{ roleId: 'r1', projectId: 'p1' }]), 'roleAssignments[0]: needs exactly one of userId or groupId'],
+  ['bad user data', set('servers.0.userData', 'not base64!'), 'servers[0].userData: must match pattern'],
 ];
 
 describe('inventory validation', () => {
@@ -111,7 +123,7 @@ describe('inventory validation', () => {
   });
 
   it('fills omitted collections with empty lists', () => {
-    const inv: any = minimal();
+    const inv: Partial<Inventory> = minimal();
     delete inv.floatingIps;
     expect(parseInventory(inv, 'x').floatingIps).toEqual([]);
   });

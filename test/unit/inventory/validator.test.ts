@@ -8,7 +8,6 @@ import { describe, expect, it } from 'vitest';
 import { inventoryValidatorSource } from '../../../scripts/generate-inventory-validator.js';
 import { inventorySchema } from '../../../src/inventory/schema.js';
 import { validate } from '../../../src/inventory/validator.generated.js';
-// @ts-expect-error the generator is plain JavaScript without type declarations
 import { generateInventory } from '../../../scripts/generate-inventory.mjs';
 
 const root = join(import.meta.dirname, '../../..');

@@ -1,6 +1,8 @@
 // The CLI writes large plans namespace by namespace (plan/stream.ts) instead of through buildPlan: the
 // files, the findings, the report and the plan id must be exactly what the whole-plan path gives.
 import { describe, expect, it, beforeAll } from 'vitest';
+import type { VirtualMachine } from '../../../src/kube-types/index.js';
+import { at, must } from '../../support/must.js';
 import yaml from 'js-yaml';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, existsSync } from 'node:fs';
@@ -94,25 +96,29 @@ describe('plan written namespace by namespace', () => {
   it('shares one frozen set of hardware objects between servers of a flavor and image only when written at once', () => {
     const vmsOf = (writtenAtOnce: boolean) => {
       const builder = preparePlan(inventory, undefined, { writtenAtOnce });
-      return inventory.servers.flatMap((s) => builder.translate(s).objects.filter((o) => o.kind === 'VirtualMachine')) as any[];
+      return inventory.servers.flatMap((s) => builder.translate(s).objects.filter((o) => o.kind === 'VirtualMachine')) as VirtualMachine[];
     };
-    const cpuOf = (vm: any) => vm.spec.template.spec.domain.cpu;
+    const cpuOf = (vm: VirtualMachine) => vm.spec.template?.spec?.domain.cpu;
     const shared = vmsOf(true);
     const pairs = shared.flatMap((a, i) =>
       shared
         .slice(i + 1)
         .filter((b) => cpuOf(a) === cpuOf(b))
-        .map((b) => [a, b]),
+        .map((b) => [a, b] as const),
     );
     expect(pairs.length).toBeGreaterThan(0);
-    expect(Object.isFrozen(cpuOf(pairs[0]![0]))).toBe(true);
+    const [first] = at(pairs, 0, 'a pair of VMs sharing their CPU');
+    const sharedCpu = must(cpuOf(first), 'domain.cpu');
+    expect(Object.isFrozen(sharedCpu)).toBe(true);
     expect(() => {
-      cpuOf(pairs[0]![0]).sockets = 99;
+      sharedCpu.sockets = 99;
     }).toThrow(TypeError);
     // The whole plan's objects are each VM's own, free to change (tests and callers do).
     const own = vmsOf(false);
-    for (let i = 0; i < own.length; i++) for (let j = i + 1; j < own.length; j++) expect(cpuOf(own[i])).not.toBe(cpuOf(own[j]));
-    expect(Object.isFrozen(cpuOf(own[0]))).toBe(false);
+    own.forEach((a, i) => {
+      for (const b of own.slice(i + 1)) expect(cpuOf(a)).not.toBe(cpuOf(b));
+    });
+    expect(Object.isFrozen(cpuOf(at(own, 0, 'VM')))).toBe(false);
     expect(JSON.stringify(own)).toBe(JSON.stringify(shared));
   });
 

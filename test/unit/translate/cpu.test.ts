@@ -4,53 +4,35 @@ import { resolveTopology } from '../../../src/translate/cpu.js';
 import { outcomeOf, translateRow } from '../../support/vm-fixture.js';
 import { must } from '../../support/must.js';
 
+type Specs = Record<string, string>;
+const flavorSpec = (key: string) => `flavor.extra_specs.${key}`;
+
 // Nova's own topology choice (nova/virt/hardware.py) for flavor/image preferences and maxima.
 describe('CPU topology (Nova precedence) → domain.cpu.{sockets,cores,threads}', () => {
-  const rows: {
-    name: string;
-    vcpus: number;
-    specs?: Record<string, string>;
-    props?: Record<string, string>;
-    expected: [number, number, number] | 'blocker';
-  }[] = [
-    { name: 'no preference: all sockets', vcpus: 4, expected: [4, 1, 1] },
-    { name: 'flavor sockets=2', vcpus: 8, specs: { 'hw:cpu_sockets': '2' }, expected: [2, 4, 1] },
-    { name: 'flavor sockets=1 cores=2 threads=2', vcpus: 4, specs: { 'hw:cpu_sockets': '1', 'hw:cpu_cores': '2', 'hw:cpu_threads': '2' }, expected: [1, 2, 2] },
-    { name: 'flavor threads=2 only', vcpus: 8, specs: { 'hw:cpu_threads': '2' }, expected: [4, 1, 2] },
-    { name: 'flavor max sockets=1', vcpus: 4, specs: { 'hw:cpu_max_sockets': '1' }, expected: [1, 4, 1] },
-    { name: 'flavor max sockets=2 max cores=1 → threads', vcpus: 8, specs: { 'hw:cpu_max_sockets': '2', 'hw:cpu_max_cores': '1' }, expected: [2, 1, 4] },
-    {
-      name: 'image triple replaces the flavor one',
-      vcpus: 8,
-      specs: { 'hw:cpu_sockets': '4' },
-      props: { hw_cpu_sockets: '1', hw_cpu_threads: '2' },
-      expected: [1, 4, 2],
-    },
-    { name: 'flavor preference above the maximum is discarded', vcpus: 4, specs: { 'hw:cpu_sockets': '4', 'hw:cpu_max_sockets': '2' }, expected: [2, 2, 1] },
-    { name: 'image max below flavor max applies', vcpus: 4, specs: { 'hw:cpu_max_sockets': '4' }, props: { hw_cpu_max_sockets: '1' }, expected: [1, 4, 1] },
-    { name: 'image max above flavor max → error', vcpus: 4, specs: { 'hw:cpu_max_sockets': '2' }, props: { hw_cpu_max_sockets: '4' }, expected: 'blocker' },
-    { name: 'image preference above the maximum → error', vcpus: 4, specs: { 'hw:cpu_max_sockets': '2' }, props: { hw_cpu_sockets: '4' }, expected: 'blocker' },
-    {
-      name: 'no topology fits the maxima → error',
-      vcpus: 6,
-      specs: { 'hw:cpu_max_sockets': '1', 'hw:cpu_max_cores': '2', 'hw:cpu_max_threads': '2' },
-      expected: 'blocker',
-    },
-    { name: 'thread policy isolate forbids threads', vcpus: 4, specs: { 'hw:cpu_threads': '2', 'hw:cpu_thread_policy': 'isolate' }, expected: [4, 1, 1] },
-    {
-      name: 'dedicated with 4 threads folds into cores (KubeVirt allows ≤2)',
-      vcpus: 8,
-      specs: { 'hw:cpu_policy': 'dedicated', 'hw:cpu_sockets': '1', 'hw:cpu_cores': '2', 'hw:cpu_threads': '4' },
-      expected: [1, 8, 1],
-    },
-    {
-      name: 'dedicated with 2 threads kept',
-      vcpus: 8,
-      specs: { 'hw:cpu_policy': 'dedicated', 'hw:cpu_sockets': '1', 'hw:cpu_threads': '2' },
-      expected: [1, 4, 2],
-    },
-  ];
-  it.each(rows)('$name', ({ vcpus, specs, props, expected }) => {
+  // [name, vCPUs, flavor extra specs, image properties, [sockets, cores, threads] or a blocker]
+  it.each<[string, number, Specs, Specs, [number, number, number] | 'blocker']>([
+    ['no preference: all sockets', 4, {}, {}, [4, 1, 1]],
+    ['flavor sockets=2', 8, { 'hw:cpu_sockets': '2' }, {}, [2, 4, 1]],
+    ['flavor sockets=1 cores=2 threads=2', 4, { 'hw:cpu_sockets': '1', 'hw:cpu_cores': '2', 'hw:cpu_threads': '2' }, {}, [1, 2, 2]],
+    ['flavor threads=2 only', 8, { 'hw:cpu_threads': '2' }, {}, [4, 1, 2]],
+    ['flavor max sockets=1', 4, { 'hw:cpu_max_sockets': '1' }, {}, [1, 4, 1]],
+    ['flavor max sockets=2 max cores=1 → threads', 8, { 'hw:cpu_max_sockets': '2', 'hw:cpu_max_cores': '1' }, {}, [2, 1, 4]],
+    ['image triple replaces the flavor one', 8, { 'hw:cpu_sockets': '4' }, { hw_cpu_sockets: '1', hw_cpu_threads: '2' }, [1, 4, 2]],
+    ['flavor preference above the maximum is discarded', 4, { 'hw:cpu_sockets': '4', 'hw:cpu_max_sockets': '2' }, {}, [2, 2, 1]],
+    ['image max below flavor max applies', 4, { 'hw:cpu_max_sockets': '4' }, { hw_cpu_max_sockets: '1' }, [1, 4, 1]],
+    ['image max above flavor max → error', 4, { 'hw:cpu_max_sockets': '2' }, { hw_cpu_max_sockets: '4' }, 'blocker'],
+    ['image preference above the maximum → error', 4, { 'hw:cpu_max_sockets': '2' }, { hw_cpu_sockets: '4' }, 'blocker'],
+    ['no topology fits the maxima → error', 6, { 'hw:cpu_max_sockets': '1', 'hw:cpu_max_cores': '2', 'hw:cpu_max_threads': '2' }, {}, 'blocker'],
+    ['thread policy isolate forbids threads', 4, { 'hw:cpu_threads': '2', 'hw:cpu_thread_policy': 'isolate' }, {}, [4, 1, 1]],
+    [
+      'dedicated with 4 threads folds into cores (KubeVirt allows ≤2)',
+      8,
+      { 'hw:cpu_policy': 'dedicated', 'hw:cpu_sockets': '1', 'hw:cpu_cores': '2', 'hw:cpu_threads': '4' },
+      {},
+      [1, 8, 1],
+    ],
+    ['dedicated with 2 threads kept', 8, { 'hw:cpu_policy': 'dedicated', 'hw:cpu_sockets': '1', 'hw:cpu_threads': '2' }, {}, [1, 4, 2]],
+  ])('%s', (_name, vcpus, specs, props, expected) => {
     const r = translateRow({ flavor: { vcpus }, extraSpecs: specs, imageProperties: props });
     expect(r.schemaErrors).toEqual([]);
     if (expected === 'blocker') {
@@ -70,102 +52,78 @@ describe('CPU topology (Nova precedence) → domain.cpu.{sockets,cores,threads}'
 });
 
 describe('CPU policy, emulator threads, realtime, NUMA, quota', () => {
-  const rows: {
-    name: string;
-    specs?: Record<string, string>;
-    props?: Record<string, string>;
-    cpu: Cpu;
-    attr: string;
-    outcome: string;
-    memory?: Record<string, unknown>;
-  }[] = [
-    {
-      name: 'hw:cpu_policy=dedicated',
-      specs: { 'hw:cpu_policy': 'dedicated' },
-      cpu: { dedicatedCpuPlacement: true },
-      attr: 'flavor.extra_specs.hw:cpu_policy',
-      outcome: 'exact',
-    },
-    {
-      name: 'hw:cpu_policy=shared',
-      specs: { 'hw:cpu_policy': 'shared' },
-      cpu: { dedicatedCpuPlacement: undefined },
-      attr: 'flavor.extra_specs.hw:cpu_policy',
-      outcome: 'exact',
-    },
-    {
-      name: 'hw:cpu_policy=mixed is lost',
-      specs: { 'hw:cpu_policy': 'mixed' },
-      cpu: { dedicatedCpuPlacement: undefined },
-      attr: 'flavor.extra_specs.hw:cpu_policy',
-      outcome: 'lost',
-    },
-    {
-      name: 'image hw_cpu_policy=dedicated applies when the flavor is silent',
-      props: { hw_cpu_policy: 'dedicated' },
-      cpu: { dedicatedCpuPlacement: true },
-      attr: 'image.hw_cpu_policy',
-      outcome: 'exact',
-    },
-    {
-      name: 'flavor shared + image dedicated → error',
-      specs: { 'hw:cpu_policy': 'shared' },
-      props: { hw_cpu_policy: 'dedicated' },
-      cpu: { dedicatedCpuPlacement: undefined },
-      attr: 'image.hw_cpu_policy',
-      outcome: 'blocker',
-    },
-    {
-      name: 'emulator threads isolate with dedicated',
-      specs: { 'hw:cpu_policy': 'dedicated', 'hw:emulator_threads_policy': 'isolate' },
-      cpu: { isolateEmulatorThread: true },
-      attr: 'flavor.extra_specs.hw:emulator_threads_policy',
-      outcome: 'exact',
-    },
-    {
-      name: 'emulator threads isolate without dedicated is lost',
-      specs: { 'hw:emulator_threads_policy': 'isolate' },
-      cpu: { isolateEmulatorThread: undefined },
-      attr: 'flavor.extra_specs.hw:emulator_threads_policy',
-      outcome: 'lost',
-    },
-    {
-      name: 'realtime mask ^0 becomes 0-N,^0',
-      specs: { 'hw:cpu_policy': 'dedicated', 'hw:cpu_realtime': 'yes', 'hw:cpu_realtime_mask': '^0' },
-      cpu: { realtime: { mask: '0-1,^0' } },
-      attr: 'flavor.extra_specs.hw:cpu_realtime_mask',
-      outcome: 'exact',
-    },
-    {
-      name: 'realtime without dedicated is lost',
-      specs: { 'hw:cpu_realtime': 'yes', 'hw:cpu_realtime_mask': '^0' },
-      cpu: { realtime: undefined },
-      attr: 'flavor.extra_specs.hw:cpu_realtime_mask',
-      outcome: 'lost',
-    },
-    {
-      name: 'NUMA nodes with dedicated + hugepages → passthrough',
-      specs: { 'hw:cpu_policy': 'dedicated', 'hw:mem_page_size': '2MB', 'hw:numa_nodes': '2' },
-      cpu: { numa: { guestMappingPassthrough: {} } },
-      attr: 'flavor.extra_specs.hw:numa_nodes',
-      outcome: 'approximate',
-    },
-    {
-      name: 'NUMA nodes without hugepages → lost',
-      specs: { 'hw:cpu_policy': 'dedicated', 'hw:numa_nodes': '2' },
-      cpu: { numa: undefined },
-      attr: 'flavor.extra_specs.hw:numa_nodes',
-      outcome: 'lost',
-    },
-    {
-      name: 'explicit NUMA pinning blocks',
-      specs: { 'hw:numa_nodes': '2', 'hw:numa_cpus.0': '0', 'hw:numa_cpus.1': '1', 'hw:numa_mem.0': '1024', 'hw:numa_mem.1': '1024' },
-      cpu: { numa: undefined },
-      attr: 'flavor.extra_specs.hw:numa_cpus.0, flavor.extra_specs.hw:numa_cpus.1, flavor.extra_specs.hw:numa_mem.0, flavor.extra_specs.hw:numa_mem.1',
-      outcome: 'blocker',
-    },
-  ];
-  it.each(rows)('$name', ({ specs, props, cpu, attr, outcome }) => {
+  const dedicated = { 'hw:cpu_policy': 'dedicated' };
+  // [name, flavor extra specs, image properties, expected domain.cpu fields, the finding's attribute, its outcome]
+  it.each<[string, Specs, Specs, Cpu, string, string]>([
+    ['hw:cpu_policy=dedicated', dedicated, {}, { dedicatedCpuPlacement: true }, flavorSpec('hw:cpu_policy'), 'exact'],
+    ['hw:cpu_policy=shared', { 'hw:cpu_policy': 'shared' }, {}, { dedicatedCpuPlacement: undefined }, flavorSpec('hw:cpu_policy'), 'exact'],
+    ['hw:cpu_policy=mixed is lost', { 'hw:cpu_policy': 'mixed' }, {}, { dedicatedCpuPlacement: undefined }, flavorSpec('hw:cpu_policy'), 'lost'],
+    [
+      'image hw_cpu_policy=dedicated applies when the flavor is silent',
+      {},
+      { hw_cpu_policy: 'dedicated' },
+      { dedicatedCpuPlacement: true },
+      'image.hw_cpu_policy',
+      'exact',
+    ],
+    [
+      'flavor shared + image dedicated → error',
+      { 'hw:cpu_policy': 'shared' },
+      { hw_cpu_policy: 'dedicated' },
+      { dedicatedCpuPlacement: undefined },
+      'image.hw_cpu_policy',
+      'blocker',
+    ],
+    [
+      'emulator threads isolate with dedicated',
+      { ...dedicated, 'hw:emulator_threads_policy': 'isolate' },
+      {},
+      { isolateEmulatorThread: true },
+      flavorSpec('hw:emulator_threads_policy'),
+      'exact',
+    ],
+    [
+      'emulator threads isolate without dedicated is lost',
+      { 'hw:emulator_threads_policy': 'isolate' },
+      {},
+      { isolateEmulatorThread: undefined },
+      flavorSpec('hw:emulator_threads_policy'),
+      'lost',
+    ],
+    [
+      'realtime mask ^0 becomes 0-N,^0',
+      { ...dedicated, 'hw:cpu_realtime': 'yes', 'hw:cpu_realtime_mask': '^0' },
+      {},
+      { realtime: { mask: '0-1,^0' } },
+      flavorSpec('hw:cpu_realtime_mask'),
+      'exact',
+    ],
+    [
+      'realtime without dedicated is lost',
+      { 'hw:cpu_realtime': 'yes', 'hw:cpu_realtime_mask': '^0' },
+      {},
+      { realtime: undefined },
+      flavorSpec('hw:cpu_realtime_mask'),
+      'lost',
+    ],
+    [
+      'NUMA nodes with dedicated + hugepages → passthrough',
+      { ...dedicated, 'hw:mem_page_size': '2MB', 'hw:numa_nodes': '2' },
+      {},
+      { numa: { guestMappingPassthrough: {} } },
+      flavorSpec('hw:numa_nodes'),
+      'approximate',
+    ],
+    ['NUMA nodes without hugepages → lost', { ...dedicated, 'hw:numa_nodes': '2' }, {}, { numa: undefined }, flavorSpec('hw:numa_nodes'), 'lost'],
+    [
+      'explicit NUMA pinning blocks',
+      { 'hw:numa_nodes': '2', 'hw:numa_cpus.0': '0', 'hw:numa_cpus.1': '1', 'hw:numa_mem.0': '1024', 'hw:numa_mem.1': '1024' },
+      {},
+      { numa: undefined },
+      ['hw:numa_cpus.0', 'hw:numa_cpus.1', 'hw:numa_mem.0', 'hw:numa_mem.1'].map(flavorSpec).join(', '),
+      'blocker',
+    ],
+  ])('%s', (_name, specs, props, cpu, attr, outcome) => {
     const r = translateRow({ extraSpecs: specs, imageProperties: props });
     expect(r.schemaErrors).toEqual([]);
     for (const [k, v] of Object.entries(cpu)) expect(must(r.d.cpu, 'domain.cpu')[k as keyof Cpu]).toEqual(v);

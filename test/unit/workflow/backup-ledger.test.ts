@@ -12,6 +12,7 @@ import {
   recordCreated,
   recordDeleted,
   stateConfigMapName,
+  type ServerRecord,
 } from '../../../src/workflow/ledger.js';
 
 const base = () =>
@@ -26,7 +27,7 @@ describe('state ConfigMap', () => {
     recordDeleted(r, 'snapshot', 'snap-1');
     r.disks = [{ disk: 'root', diskRole: 'root', dataVolume: 'web-1-root', imageId: 'img-1', diskFormat: 'qcow2', virtualSize: 1 }];
     r.backup = { statusBefore: 'ACTIVE', stoppedByPlugin: true };
-    const cm = buildStateConfigMap(r) as any;
+    const cm = buildStateConfigMap(r);
     expect(cm.metadata.name).toBe('web-1-migration');
     expect(cm.metadata.labels).toEqual({
       'app.kubernetes.io/managed-by': 'kubectl-openstack-migrate',
@@ -34,11 +35,11 @@ describe('state ConfigMap', () => {
       'openstack-migrate.io/component': 'migration',
       'openstack-migrate.io/project-id': 'f59e587c',
     });
-    expect(cm.metadata.annotations['openstack-migrate.io/phase']).toBe('backing-up');
-    expect(cm.metadata.annotations['openstack-migrate.io/progress']).toBe('50.0');
+    expect(cm.metadata.annotations?.['openstack-migrate.io/phase']).toBe('backing-up');
+    expect(cm.metadata.annotations?.['openstack-migrate.io/progress']).toBe('50.0');
     expect(cm.data['source.json']).toBeUndefined();
     const back = parseStateConfigMap(cm);
-    expect(back).not.toBeInstanceOf(Error);
+    if (back instanceof Error) throw back;
     expect(back).toMatchObject({
       namespace: 'acme-prod',
       vmName: 'web-1',
@@ -48,24 +49,24 @@ describe('state ConfigMap', () => {
       disks: r.disks,
       backup: r.backup,
     });
-    expect((back as any).ledger).toEqual([
+    expect(back.ledger).toEqual([
       { type: 'snapshot', id: 'snap-1', name: 'osm-6097a3b1-root', disk: 'root', purpose: 'temporary', createdAt: '2026-01-01T00:00:01Z', deleted: true },
     ]);
-    expect(liveEntries(back as any)).toEqual([]);
+    expect(liveEntries(back)).toEqual([]);
   });
 
   it("round-trips cutover's source.json and leaves it out when there is none", () => {
     const r = base();
-    expect((buildStateConfigMap(r) as any).data['source.json']).toBeUndefined();
+    expect(buildStateConfigMap(r).data['source.json']).toBeUndefined();
     r.source = {
       statusBefore: 'ACTIVE',
       floatingIps: [{ floatingIpId: 'f1', floatingIpAddress: '203.0.113.5', portId: 'p1', fixedIp: '10.0.0.5' }],
       recordedAt: '2026-01-01T00:00:00Z',
       rollbackReason: 'import failed',
     };
-    const cm = buildStateConfigMap(r) as any;
-    expect(JSON.parse(cm.data['source.json'])).toEqual(r.source);
-    expect((parseStateConfigMap(cm) as any).source).toEqual(r.source);
+    const cm = buildStateConfigMap(r);
+    expect(JSON.parse(cm.data['source.json'] ?? '')).toEqual(r.source);
+    expect(parseStateConfigMap(cm)).toMatchObject({ source: r.source });
     cm.data['source.json'] = '{';
     expect(String(parseStateConfigMap(cm))).toMatch(/data\.source\.json: not valid JSON/);
   });
@@ -82,7 +83,7 @@ describe('state ConfigMap', () => {
       ...store,
       load: store.load.bind(store),
       list: store.list.bind(store),
-      save: async (r: any) => {
+      save: async (r: ServerRecord) => {
         if (interfere) {
           interfere = false;
           const other = (await store.load('acme-prod', 'web-1'))!;
@@ -102,7 +103,7 @@ describe('state ConfigMap', () => {
   });
 
   it('names the object and field of broken data', () => {
-    const cm = buildStateConfigMap(base()) as any;
+    const cm = buildStateConfigMap(base());
     cm.data['ledger.json'] = '{not json';
     expect(String(parseStateConfigMap(cm))).toMatch(/ConfigMap acme-prod\/web-1-migration data\.ledger\.json: not valid JSON/);
     const noId = { metadata: { name: 'x-migration', namespace: 'n', annotations: {} }, data: {} };

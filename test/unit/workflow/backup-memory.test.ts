@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { backupServer, cleanupServer, resourceName, SimulatedKill, type BackupTarget } from '../../../src/workflow/backup.js';
 import { MemoryStateStore } from '../../../src/workflow/ledger.js';
-import { startServerWhenIdle } from '../../../src/workflow/source.js';
+import { startServerWhenIdle, stopServerOrFindItStopping } from '../../../src/workflow/source.js';
 import { memoryCloud } from '../../support/memory-source.js';
 
 const PROJECT = 'p-1';
@@ -119,5 +119,35 @@ describe('os-start after a snapshot (startServerWhenIdle), against the in-memory
     const { cloud, server } = stopped();
     server.view.taskState = 'rebuilding';
     await expect(startServerWhenIdle(cloud.actions, IMAGE_BOOTED.id, WAIT)).rejects.toThrow(/os-start refused \(409\) while it is SHUTOFF \(rebuilding\)/);
+  });
+});
+
+describe("cutover's os-stop (stopServerOrFindItStopping), against the in-memory Nova", () => {
+  const withServer = (status: 'ACTIVE' | 'SHUTOFF', taskState: string | null = null) => {
+    const cloud = memoryCloud({ projectId: PROJECT, servers: [{ ...IMAGE_BOOTED, status }] });
+    const server = cloud.servers.get(IMAGE_BOOTED.id);
+    if (!server) throw new Error('the memory cloud lost its server');
+    server.view.taskState = taskState;
+    return cloud;
+  };
+
+  it('an ACTIVE server is stopped', async () => {
+    const cloud = withServer('ACTIVE');
+    await stopServerOrFindItStopping(cloud.actions, IMAGE_BOOTED.id);
+    expect((await cloud.actions.waitForServerStatus(IMAGE_BOOTED.id, 'SHUTOFF', WAIT)).status).toBe('SHUTOFF');
+  });
+
+  it.each<[string, 'ACTIVE' | 'SHUTOFF', string | null]>([
+    ['already SHUTOFF', 'SHUTOFF', null],
+    ['already powering off', 'ACTIVE', 'powering-off'],
+  ])('a 409 for a server %s is fine', async (_name, status, taskState) => {
+    const cloud = withServer(status, taskState);
+    expect(await cloud.actions.stopServer(IMAGE_BOOTED.id)).toBe(false); // Nova's 409
+    await expect(stopServerOrFindItStopping(cloud.actions, IMAGE_BOOTED.id)).resolves.toBeUndefined();
+  });
+
+  it('a 409 for any other task is an error naming the state', async () => {
+    const cloud = withServer('ACTIVE', 'image_snapshot');
+    await expect(stopServerOrFindItStopping(cloud.actions, IMAGE_BOOTED.id)).rejects.toThrow(/os-stop refused \(409\) while it is ACTIVE \(image_snapshot\)/);
   });
 });

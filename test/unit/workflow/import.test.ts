@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { DataVolume } from '../../../src/kube-types/index.js';
 import { ANNOTATIONS } from '../../../src/translate/naming.js';
 import { importDataVolume, parseProgress, parseQuantity } from '../../../src/workflow/import.js';
 import { cutoverSteps, isCopied } from '../../../src/workflow/cutover.js';
@@ -57,8 +58,9 @@ describe('import (pure parts)', () => {
       't',
       2 ** 29,
     );
-    expect((dv.spec as any).storage.resources.requests.storage).toBe('1Gi');
-    expect((dv.spec as any).source.http).toEqual({ url: 'u' });
+    const { spec } = dv as DataVolume;
+    expect(spec.storage?.resources?.requests?.storage).toBe('1Gi');
+    expect(spec.source?.http).toEqual({ url: 'u' });
   });
 });
 
