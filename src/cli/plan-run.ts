@@ -104,7 +104,10 @@ export async function runPlan(args: PlanArgs): Promise<number> {
         report = assembleReport(streamed);
         written = streamed.written;
         const reportFile = dir.stream('report.txt');
-        writeReportTable(report, reportFile.write, plainStyle, { showExact: true, serverSections: spooled && ((write) => spooled.file.replay(write)) });
+        writeReportTable(report, reportFile.write, plainStyle, {
+          showExact: true,
+          serverSections: spooled && (() => spooled.file.replay(reportFile.writeBytes)),
+        });
         reportFile.end();
         await dir.commit();
       } catch (e) {
@@ -132,14 +135,20 @@ export async function runPlan(args: PlanArgs): Promise<number> {
 
     if (args.report) {
       const chunks: string[] = [];
-      await writeReport(report, args.reportFormat, { write: (s) => chunks.push(s), end: () => {} }, process.stdout, true);
+      await writeReport(
+        report,
+        args.reportFormat,
+        { write: (s) => chunks.push(s), writeBytes: (b) => chunks.push(b.toString('utf8')), end: () => {} },
+        process.stdout,
+        true,
+      );
       await writeFile(args.report, chunks.join('')).catch((e: unknown) => {
         throw fileError(e, args.report!, 'write');
       });
     }
     if (spooled) {
       const sink = streamSink(reportStream);
-      writeReportTable(report, sink.write, spooled.style, { showExact: args.showExact, serverSections: (write) => spooled.shown.replay(write) });
+      writeReportTable(report, sink.write, spooled.style, { showExact: args.showExact, serverSections: () => spooled.shown.replay(sink.writeBytes) });
       sink.end();
     } else await writeReport(report, args.reportFormat, streamSink(reportStream), reportStream, args.showExact);
   } finally {

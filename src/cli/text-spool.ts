@@ -6,7 +6,6 @@
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
 import { fileError } from '../errors.js';
 import { bufferedSink, type TextSink } from '../plan/write.js';
 
@@ -26,26 +25,33 @@ export class TextSpool {
     } catch (e) {
       throw fileError(e, tmpdir(), 'create a temporary file in');
     }
-    this.sink = bufferedSink((chunk) => {
-      try {
-        writeSync(this.fd!, chunk); // open until remove()
-      } catch (e) {
-        throw fileError(e, this.file, 'write');
-      }
-    });
+    this.sink = bufferedSink(
+      (chunk) => {
+        try {
+          writeSync(this.fd!, chunk); // open until remove()
+        } catch (e) {
+          throw fileError(e, this.file, 'write');
+        }
+      },
+      undefined,
+      true, // written synchronously
+    );
   }
 
   write(text: string): void {
     this.sink.write(text);
   }
 
-  /** Everything written so far, handed to `write` in pieces of about 1 MiB (whole characters). */
-  replay(write: (text: string) => void): void {
+  /**
+   * Everything written so far, as UTF-8 bytes handed to `write` in chunks of up to 1 MiB, each a Buffer
+   * of its own (the callee may queue it). Bytes, not text: decoded, each chunk would be a 1 MB string,
+   * which V8 allocates straight into its old generation and frees only at its next full collection.
+   */
+  replay(write: (chunk: Buffer) => void): void {
     this.sink.end();
-    const buffer = Buffer.allocUnsafe(1 << 20);
-    const decoder = new StringDecoder('utf8');
     let position = 0;
     for (;;) {
+      const buffer = Buffer.allocUnsafe(1 << 20);
       let read: number;
       try {
         read = readSync(this.fd!, buffer, 0, buffer.length, position);
@@ -54,11 +60,8 @@ export class TextSpool {
       }
       if (read === 0) break;
       position += read;
-      const text = decoder.write(buffer.subarray(0, read));
-      if (text) write(text);
+      write(buffer.subarray(0, read));
     }
-    const rest = decoder.end();
-    if (rest) write(rest);
   }
 
   /** Close and delete the file (idempotent). */

@@ -175,15 +175,20 @@ export class StagedDirectory {
     } catch (e) {
       throw fileError(e, full, 'write');
     }
-    const sink = bufferedSink((chunk) => {
-      try {
-        writeSync(fd, chunk);
-      } catch (e) {
-        throw fileError(e, full, 'write');
-      }
-    });
+    const sink = bufferedSink(
+      (chunk) => {
+        try {
+          writeSync(fd, chunk);
+        } catch (e) {
+          throw fileError(e, full, 'write');
+        }
+      },
+      undefined,
+      true, // written synchronously
+    );
     return {
       write: sink.write,
+      writeBytes: sink.writeBytes,
       end() {
         sink.end();
         closeSync(fd);
@@ -221,22 +226,25 @@ export class StagedDirectory {
 
 export interface TextSink {
   write(text: string): void;
+  /** Bytes already encoded (UTF-8), after the text written so far; the chunk is the sink's to keep. */
+  writeBytes(chunk: Buffer): void;
   end(): void;
 }
 
 /**
  * Collects small pieces of text, encoded into a Buffer as they come, and hands them on in chunks of at
- * most `size` bytes (a longer piece alone). Each chunk is the callee's to keep (a stream may queue it):
- * the next pieces go into a new Buffer. Not a string grown by `+=`: that is a tree of thousands of
+ * most `size` bytes (a longer piece alone). Not a string grown by `+=`: that is a tree of thousands of
  * pieces that lives until flushed, long enough for V8 to move it to the old generation, and a 1 MB flat
- * copy when written (at 10,000 servers the report's chunks were most of what `plan` promoted).
+ * copy when written (at 10,000 servers the report's chunks were most of what `plan` promoted). Each chunk
+ * is the callee's to keep (a stream may queue it) unless `reuse`: a callee that is done with the chunk
+ * when it returns (a synchronous write) lets the next pieces go into the same Buffer.
  */
-export function bufferedSink(flush: (chunk: Buffer) => void, size = 1 << 20): TextSink {
+export function bufferedSink(flush: (chunk: Buffer) => void, size = 1 << 20, reuse = false): TextSink {
   let buffer: Buffer | undefined;
   let at = 0;
   const hand = () => {
     if (buffer && at) flush(buffer.subarray(0, at));
-    buffer = undefined;
+    if (!reuse) buffer = undefined;
     at = 0;
   };
   return {
@@ -251,6 +259,10 @@ export function bufferedSink(flush: (chunk: Buffer) => void, size = 1 << 20): Te
       }
       buffer ??= Buffer.allocUnsafe(size);
       at += buffer.write(text, at);
+    },
+    writeBytes(chunk: Buffer) {
+      hand();
+      flush(chunk);
     },
     end: hand,
   };

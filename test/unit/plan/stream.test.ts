@@ -218,6 +218,9 @@ describe('buffered text sink', () => {
     }, 16);
     const pieces = ['ab', 'c→d', 'ü', 'a piece longer than sixteen bytes', 'x', '☃', 'yz'];
     for (const p of pieces) sink.write(p);
+    sink.writeBytes(Buffer.from('[bytes]'));
+    sink.write('tail');
+    pieces.push('[bytes]', 'tail');
     sink.end();
     sink.end(); // nothing more
     expect(Buffer.concat(chunks).toString('utf8')).toBe(pieces.join(''));
@@ -225,6 +228,23 @@ describe('buffered text sink', () => {
     for (const c of chunks) expect(c.length <= 16 || c.toString() === 'a piece longer than sixteen bytes', c.toString()).toBe(true);
     // A stream may queue a chunk: later pieces must not overwrite it.
     expect(chunks.map((c) => c.toString('utf8'))).toEqual(asHanded);
+  });
+
+  it('fills one Buffer again when its callee is done with each chunk on return', () => {
+    const buffers = new Set<ArrayBufferLike>();
+    let text = '';
+    const sink = bufferedSink(
+      (chunk) => {
+        buffers.add(chunk.buffer);
+        text += chunk.toString('utf8');
+      },
+      4096,
+      true,
+    );
+    for (let i = 0; i < 1000; i++) sink.write(`line ${i}\n`);
+    sink.end();
+    expect(text).toBe(Array.from({ length: 1000 }, (_, i) => `line ${i}\n`).join(''));
+    expect(buffers.size).toBe(1);
   });
 });
 
