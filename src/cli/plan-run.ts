@@ -16,6 +16,7 @@ import { escapeControl } from '../report/escape.js';
 import type { PlanArgs } from './plan.js';
 import { note, terminalStyle } from './output.js';
 import { TextSpool } from './text-spool.js';
+import { limitHeapGrowth } from './heap-growth.js';
 
 /** -n names a namespace of the plan, or the run stops (kubectl: NotFound, exit 1) instead of writing all. */
 function checkNamespaceInPlan(namespace: string, objects: Plan['objects'], inventory: string): void {
@@ -59,6 +60,7 @@ function streamSink(stream: NodeJS.WritableStream): TextSink {
 }
 
 export async function runPlan(args: PlanArgs): Promise<number> {
+  limitHeapGrowth();
   const fileConfig = args.config ? await loadPlanConfigFile(args.config) : {};
   const config = resolvePlanConfig(fileConfig, args);
   const inventory = await loadInventoryFile(args.inventory);
@@ -106,7 +108,8 @@ export async function runPlan(args: PlanArgs): Promise<number> {
         const reportFile = dir.stream('report.txt');
         writeReportTable(report, reportFile.write, plainStyle, {
           showExact: true,
-          serverSections: spooled && (() => spooled.file.replay(reportFile.writeBytes)),
+          // report.txt is written synchronously (StagedDirectory.stream): one read Buffer serves.
+          serverSections: spooled && (() => spooled.file.replay(reportFile.writeBytes, true)),
         });
         reportFile.end();
         await dir.commit();
@@ -148,7 +151,12 @@ export async function runPlan(args: PlanArgs): Promise<number> {
     }
     if (spooled) {
       const sink = streamSink(reportStream);
-      writeReportTable(report, sink.write, spooled.style, { showExact: args.showExact, serverSections: () => spooled.shown.replay(sink.writeBytes) });
+      writeReportTable(report, sink.write, spooled.style, {
+        showExact: args.showExact,
+        // A chunk the stream did not queue (stdout to a file or, on Linux, a pipe: written at once) is done
+        // with, and its Buffer takes the next one.
+        serverSections: () => spooled.shown.replay(sink.writeBytes, () => reportStream.writableLength === 0),
+      });
       sink.end();
     } else await writeReport(report, args.reportFormat, streamSink(reportStream), reportStream, args.showExact);
   } finally {

@@ -226,7 +226,10 @@ export class StagedDirectory {
 
 export interface TextSink {
   write(text: string): void;
-  /** Bytes already encoded (UTF-8), after the text written so far; the chunk is the sink's to keep. */
+  /**
+   * Bytes already encoded (UTF-8), after the text written so far. The chunk is the sink's to keep, except
+   * for the synchronous file sink of StagedDirectory.stream, which is done with it when it returns.
+   */
   writeBytes(chunk: Buffer): void;
   end(): void;
 }

@@ -23,6 +23,29 @@ describe('text spool', () => {
     spool.remove();
   });
 
+  it('reads every chunk into one Buffer when asked to reuse it', () => {
+    const spool = new TextSpool();
+    spool.write('y'.repeat(5 << 20));
+    const buffers = new Set<ArrayBufferLike>();
+    let bytes = 0;
+    spool.replay((chunk) => {
+      buffers.add(chunk.buffer);
+      bytes += chunk.length;
+    }, true);
+    expect(bytes).toBe(5 << 20);
+    expect(buffers.size).toBe(1);
+    // Asked after each chunk: a callee that still holds one gets a new Buffer for the next.
+    const held = new Set<ArrayBufferLike>();
+    let calls = 0;
+    spool.replay(
+      (chunk) => held.add(chunk.buffer),
+      () => ++calls % 2 === 0,
+    );
+    expect(calls).toBe(5);
+    expect(held.size).toBe(3);
+    spool.remove();
+  });
+
   it('removes its file and folder, once or twice', () => {
     const spool = new TextSpool();
     spool.write('text');
