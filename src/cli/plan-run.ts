@@ -11,7 +11,7 @@ import { streamPlanFiles, type ServerFindingsSink } from '../plan/stream.js';
 import { StagedDirectory, bufferedSink, toJsonList, toYamlDocuments, type TextSink } from '../plan/write.js';
 import type { Finding } from '../translate/model.js';
 import { assembleReport, buildReport, summaryLine, type PlanReport } from '../report/summary.js';
-import { plainStyle, serverSection, writeReportTable } from '../report/table.js';
+import { plainStyle, serverSections, writeReportTable } from '../report/table.js';
 import { escapeControl } from '../report/escape.js';
 import type { PlanArgs } from './plan.js';
 import { note, terminalStyle } from './output.js';
@@ -90,12 +90,14 @@ export async function runPlan(args: PlanArgs): Promise<number> {
       try {
         let onServerFindings: ServerFindingsSink | undefined;
         if (spooled) {
-          const fileSection = serverSection(plainStyle, true);
-          const shownSection = serverSection(spooled.style, args.showExact);
+          // report.txt (plain, every finding) and the report shown (its style, exact ones with --show-exact).
+          const sections = serverSections([
+            { style: plainStyle, showExact: true },
+            { style: spooled.style, showExact: args.showExact },
+          ]);
           onServerFindings = (server, findings) => {
-            const text = fileSection(server, findings);
-            if (text) spooled.file.write(text);
-            const shown = shownSection(server, findings);
+            const [file, shown] = sections(server, findings);
+            if (file) spooled.file.write(file);
             if (shown) spooled.shown.write(shown);
           };
         }

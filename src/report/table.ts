@@ -31,16 +31,26 @@ function verdict(severity: Severity): string {
   return { info: 'ready', warning: 'warnings', blocker: 'BLOCKED', error: 'ERROR' }[severity];
 }
 
-/** One finding's report line. The styled outcome column is computed once per severity × outcome. */
-function findingLines(style: Style): (f: Finding) => string {
+/** The styled outcome column of a finding's line, made once per severity × outcome. */
+function outcomeColumns(style: Style): (f: Finding) => string {
   const columns = new Map<string, string>();
   return (f) => {
     const key = `${f.severity}|${f.outcome}`;
     let column = columns.get(key);
     if (column === undefined) columns.set(key, (column = `    ${style.severity(f.severity, f.outcome.padEnd(11))} `));
-    // Names and values from the cloud are in these texts: control characters escaped (see escape.ts).
-    return f.target ? `${column}${esc(f.attribute)} → ${esc(f.target)}: ${esc(f.reason)}` : `${column}${esc(f.attribute)}: ${esc(f.reason)}`;
+    return column;
   };
+}
+
+/** The rest of a finding's line (the same in every style). */
+function findingText(f: Finding): string {
+  // Names and values from the cloud are in these texts: control characters escaped (see escape.ts).
+  return f.target ? `${esc(f.attribute)} → ${esc(f.target)}: ${esc(f.reason)}` : `${esc(f.attribute)}: ${esc(f.reason)}`;
+}
+
+/** Is the finding left out of a report that does not show exact mappings? */
+function exactOnly(f: Finding): boolean {
+  return f.outcome === 'exact' && f.severity === 'info';
 }
 
 export function formatReportTable(report: PlanReport, style: Style = plainStyle, options: { showExact?: boolean } = {}): string {
@@ -100,22 +110,43 @@ export function writeReportTable(
 
 /** A heading and the findings under it ('' when none is shown: exact ones only with showExact). */
 function findingsSection(style: Style, showExact: boolean): (heading: string, findings: Finding[]) => string {
-  const line = findingLines(style);
+  const column = outcomeColumns(style);
   return (heading, findings) => {
     let text = '';
     for (const f of findings) {
-      if (!showExact && f.outcome === 'exact' && f.severity === 'info') continue;
-      text += `${line(f)}\n`;
+      if (!showExact && exactOnly(f)) continue;
+      text += `${column(f)}${findingText(f)}\n`;
     }
     return text ? `\n${style.bold(heading)}\n${text}` : '';
   };
 }
 
+type SectionServer = Pick<ServerReport, 'namespace' | 'vmName' | 'name' | 'id'>;
+
 /** The report text of one server's findings, as writeReportTable writes it ('' when nothing is shown). */
-export function serverSection(
-  style: Style,
-  showExact: boolean,
-): (server: Pick<ServerReport, 'namespace' | 'vmName' | 'name' | 'id'>, findings: Finding[]) => string {
-  const section = findingsSection(style, showExact);
-  return (s, findings) => section(`${s.namespace}/${s.vmName} (server ${esc(s.name)}, ${esc(s.id)}):`, findings);
+export function serverSection(style: Style, showExact: boolean): (server: SectionServer, findings: Finding[]) => string {
+  const section = serverSections([{ style, showExact }]);
+  return (s, findings) => section(s, findings)[0]!; // one text per variant
+}
+
+/**
+ * One server's section in several reports at once (report.txt with every finding, stdout without the
+ * exact ones): each finding's text is escaped once for all of them.
+ */
+export function serverSections(variants: { style: Style; showExact: boolean }[]): (server: SectionServer, findings: Finding[]) => string[] {
+  const columns = variants.map((v) => outcomeColumns(v.style));
+  return (s, findings) => {
+    const texts = variants.map(() => '');
+    for (const f of findings) {
+      const hidden = exactOnly(f);
+      let text: string | undefined;
+      for (let i = 0; i < variants.length; i++) {
+        if (hidden && !variants[i]!.showExact) continue;
+        text ??= findingText(f);
+        texts[i] += `${columns[i]!(f)}${text}\n`;
+      }
+    }
+    const heading = `${s.namespace}/${s.vmName} (server ${esc(s.name)}, ${esc(s.id)}):`;
+    return texts.map((text, i) => (text ? `\n${variants[i]!.style.bold(heading)}\n${text}` : ''));
+  };
 }

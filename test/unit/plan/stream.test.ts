@@ -15,7 +15,7 @@ import { inventoryDigestOf as planIdOf } from '../../../src/plan/plan-id.js';
 import { BufferPool, streamPlanFiles } from '../../../src/plan/stream.js';
 import { StagedDirectory, bufferedSink, planFileEntries } from '../../../src/plan/write.js';
 import { assembleReport, buildReport } from '../../../src/report/summary.js';
-import { formatReportTable, plainStyle, serverSection, writeReportTable } from '../../../src/report/table.js';
+import { type Style, formatReportTable, plainStyle, serverSection, serverSections, writeReportTable } from '../../../src/report/table.js';
 
 const EXAMPLE = join(import.meta.dirname, '../../../examples/cloud.yaml');
 let inventory: Inventory;
@@ -91,6 +91,24 @@ describe('plan written namespace by namespace', () => {
       writeReportTable(report, (t) => pieces.push(t), plainStyle, { showExact: s.showExact, serverSections: (write) => write(s.text.join('')) });
       expect(pieces.join('')).toBe(formatReportTable(whole, plainStyle, { showExact: s.showExact }));
     }
+  });
+
+  it('writes one server section for several reports at once, each as it would be alone', () => {
+    const whole = buildReport(buildPlan(inventory));
+    const marked: Style = { bold: (t) => `<b>${t}</b>`, severity: (v, t) => `<${v}>${t}</${v}>` };
+    const variants = [
+      { style: plainStyle, showExact: true },
+      { style: marked, showExact: false },
+      { style: marked, showExact: true },
+    ];
+    const together = serverSections(variants);
+    let shown = 0;
+    for (const server of whole.servers) {
+      const texts = together(server, server.findings);
+      for (const [i, v] of variants.entries()) expect(texts[i], `${server.id} ${i}`).toBe(serverSection(v.style, v.showExact)(server, server.findings));
+      if (texts[1]) shown++;
+    }
+    expect(shown).toBeGreaterThan(0);
   });
 
   it('shares one frozen set of hardware objects between servers of a flavor and image only when written at once', () => {
