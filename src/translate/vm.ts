@@ -23,7 +23,7 @@ import {
   translateVideo,
   translateWatchdog,
 } from './devices.js';
-import { sortKeys, translateDisks } from './disks.js';
+import { sortKeys, sortedUnion, translateDisks } from './disks.js';
 import { translateFirmware } from './firmware.js';
 import { translateMemory } from './memory.js';
 import { translateOsHints } from './os-hints.js';
@@ -36,6 +36,7 @@ import { securityLabelsWithFindings } from './security-labels.js';
 const MIGRATABLE_STATUSES = new Set(['ACTIVE', 'SHUTOFF']);
 /** Image properties with these prefixes change the guest's hardware; unknown ones are reported as lost. */
 const HARDWARE_PROPERTY = /^(hw_|os_)/;
+const VM_COMPONENT_LABEL: Record<string, string> = { [LABELS.component]: 'vm' };
 const ANNOTATION_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 
 /** The annotation key that keeps one Nova metadata key: openstack-migrate.io/metadata.<key>, made valid. */
@@ -220,8 +221,8 @@ export function translateServer(ctx: PlanContext, server: Server): Translation {
   };
   // Per port: the pod-network NIC's groups, per-network labels of secondary NICs (security-labels.ts).
   const groupLabels = securityLabelsWithFindings(ctx, server, findings);
-  const vmLabels = sortKeys({ ...baseLabels, [LABELS.component]: 'vm', ...groupLabels });
-  const templateLabels = sortKeys({ ...baseLabels, ...groupLabels, ...scheduling.templateLabels });
+  const vmLabels = sortedUnion(baseLabels, VM_COMPONENT_LABEL, groupLabels);
+  const templateLabels = sortedUnion(baseLabels, groupLabels, scheduling.templateLabels);
 
   const annotations = vmAnnotations(ctx, facts, os.osDistro);
 
