@@ -39,8 +39,21 @@ const HARDWARE_PROPERTY = /^(hw_|os_)/;
 const VM_COMPONENT_LABEL: Record<string, string> = { [LABELS.component]: 'vm' };
 const ANNOTATION_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 
+/** Metadata keys repeat from server to server (env, role, ...): each is made valid once per process. */
+const metadataKeys = new Map<string, { key: string; changed: boolean }>();
+
 /** The annotation key that keeps one Nova metadata key: openstack-migrate.io/metadata.<key>, made valid. */
 export function metadataAnnotationKey(key: string): { key: string; changed: boolean } {
+  let known = metadataKeys.get(key);
+  if (known === undefined) {
+    known = Object.freeze(validMetadataAnnotationKey(key)); // shared by every caller
+    if (metadataKeys.size >= 10_000) metadataKeys.clear();
+    metadataKeys.set(key, known);
+  }
+  return known;
+}
+
+function validMetadataAnnotationKey(key: string): { key: string; changed: boolean } {
   const prefix = ANNOTATIONS.metadataPrefix; // "<PREFIX>/metadata."
   const [domain, namePrefix = ''] = prefix.split('/');
   const name = `${namePrefix}${key}`;
