@@ -11,7 +11,14 @@ function configMap(annotations: Record<string, string>): PlanObject {
   return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'ns', annotations } } as unknown as PlanObject;
 }
 function secret(data: Record<string, string>, stringData?: Record<string, string>): PlanObject {
-  return { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'ns' }, type: 'Opaque', data, ...(stringData ? { stringData } : {}) } as PlanObject;
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 's', namespace: 'ns' },
+    type: 'Opaque',
+    data,
+    ...(stringData ? { stringData } : {}),
+  } as PlanObject;
 }
 function enforce(object: PlanObject): Translation {
   return enforceServerLimits({ objects: [object], findings: [] }, server);
