@@ -312,8 +312,8 @@ const hasOwn = Object.prototype.hasOwnProperty;
 /**
  * sortKeys({ ...a, ...b, ...c }) without the spreads: the keys of all records in code-unit order, each
  * with the value of the last record that has it. A VM's labels differ from server to server (one key per
- * security group), and spreading objects of ever-new shapes runs V8's slow copy path: on a 10,000-server
- * plan the two label spreads + sorts per VM took ~0.6 s, this ~0.15 s.
+ * security group), and spreading objects of ever-new shapes runs V8's slow copy path (a micro-benchmark
+ * of 40,000 such label pairs: 0.80 s with spreads + sortKeys, 0.17 s merged once like this).
  */
 export function sortedUnion<T>(...records: Record<string, T>[]): Record<string, T> {
   const keys: string[] = [];
