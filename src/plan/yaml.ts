@@ -103,7 +103,11 @@ function isScalar(value: unknown): boolean {
 
 function scalar(value: unknown, depth: number): string {
   if (value === null || value === undefined) return 'null';
-  if (typeof value === 'string') return (value.includes('\n') ? literalBlock(value, indentOf(depth)) : undefined) ?? scalarString(value);
+  if (typeof value === 'string') {
+    // Most values are plain, and a plain string has no line break: one scan instead of two for them.
+    if (isPlain(value)) return value.length <= 5 && RESERVED.test(value) ? quoted(value) : value;
+    return (value.includes('\n') ? literalBlock(value, indentOf(depth)) : undefined) ?? quoted(value);
+  }
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw new Error(`cannot write ${value} in a manifest`);
     return String(value);

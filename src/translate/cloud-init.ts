@@ -11,6 +11,7 @@
 import type { PlanContext } from './context.js';
 import type { AccessCredential, CloudInitNoCloudSource, Secret, Volume } from '../kube-types/index.js';
 import { keypairOfServer } from '../inventory/index.js';
+import type { Keypair } from '../inventory/types.js';
 import { ANNOTATIONS, LABELS, MANAGER } from './naming.js';
 import { childName, type VmDisk } from './disks.js';
 import { type ServerFacts, prop, propAttr } from './server-facts.js';
@@ -45,6 +46,17 @@ function b64(text: string): string {
   return Buffer.from(text, 'utf8').toString('base64');
 }
 
+/** The Secret data of a key pair's public key; many servers share a key pair, so once per key pair. */
+const publicKeyData = new WeakMap<Keypair, string>();
+function publicKeySecretData(keypair: Keypair): string {
+  let data = publicKeyData.get(keypair);
+  if (data === undefined) {
+    data = b64(`${keypair.publicKey.trim()}\n`);
+    publicKeyData.set(keypair, data);
+  }
+  return data;
+}
+
 export function translateCloudInit(input: CloudInitInput): CloudInitResult {
   const { ctx, facts, vmName, namespace, networkData } = input;
   const { server, findings } = facts;
@@ -70,14 +82,14 @@ export function translateCloudInit(input: CloudInitInput): CloudInitResult {
   const configDrive = datasource === 'configdrive';
 
   const keypair = keypairOfServer(ctx.index, server);
-  let publicKey: { name: string; key: string } | undefined;
+  let publicKey: { name: string; data: string } | undefined;
   if (server.keyName) {
     if (!keypair) {
       findings.lost('server.key_name', `key pair "${server.keyName}" is not in the inventory; no public key is injected`);
     } else if (keypair.type === 'x509') {
       findings.lost('server.key_name', `key pair "${keypair.name}" is an x509 certificate (Windows WinRM), which KubeVirt cannot inject`);
     } else {
-      publicKey = { name: keypair.name, key: keypair.publicKey.trim() };
+      publicKey = { name: keypair.name, data: publicKeySecretData(keypair) };
     }
   }
 
@@ -130,7 +142,7 @@ export function translateCloudInit(input: CloudInitInput): CloudInitResult {
       kind: 'Secret',
       metadata: { name: keySecretName, namespace, labels: labels('ssh-key'), annotations: { ...annotations, [`${ANNOTATIONS.sourceName}`]: publicKey.name } },
       type: 'Opaque',
-      data: { [secretKey(publicKey.name)]: b64(`${publicKey.key}\n`) },
+      data: { [secretKey(publicKey.name)]: publicKey.data },
     });
     result.accessCredentials = [
       {

@@ -413,6 +413,18 @@ function cidrPeers(ctx: PlanContext, cidr: string, policyNamespace: string): { p
   return peers;
 }
 
+/**
+ * A copy of plain JSON data (objects, arrays, scalars). structuredClone did the same for the peers, but
+ * through its serializer: the 15,000 copies of a 10,000-server plan took ~70 ms, ~13 ms this way.
+ */
+function copyJson<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(copyJson) as T;
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) out[key] = copyJson((value as Record<string, unknown>)[key]);
+  return out as T;
+}
+
 /** The NetworkPolicy rules of one direction of a group, merged per port set, in a stable order. */
 function networkPolicyRules(ctx: PlanContext, group: SecurityGroup, direction: 'ingress' | 'egress', namespace: string): NpRule[] {
   const merged = new Map<string, { ports?: NpPort[]; peers: Map<string, NpPeer> }>();
@@ -443,7 +455,7 @@ function networkPolicyRules(ctx: PlanContext, group: SecurityGroup, direction: '
     }
     // Copies: cached peers must not be shared between objects (YAML writers turn shared objects into
     // anchors and aliases).
-    for (const p of peers) if (!entry.peers.has(p.key)) entry.peers.set(p.key, structuredClone(p.peer));
+    for (const p of peers) if (!entry.peers.has(p.key)) entry.peers.set(p.key, copyJson(p.peer));
   }
   const rules: NpRule[] = [];
   for (const { ports, peers } of merged.values()) {

@@ -23,7 +23,7 @@ import {
   translateVideo,
   translateWatchdog,
 } from './devices.js';
-import { sortKeys, translateDisks } from './disks.js';
+import { sortKeys, sortedUnion, translateDisks } from './disks.js';
 import { translateFirmware } from './firmware.js';
 import { translateMemory } from './memory.js';
 import { translateOsHints } from './os-hints.js';
@@ -36,10 +36,24 @@ import { securityLabelsWithFindings } from './security-labels.js';
 const MIGRATABLE_STATUSES = new Set(['ACTIVE', 'SHUTOFF']);
 /** Image properties with these prefixes change the guest's hardware; unknown ones are reported as lost. */
 const HARDWARE_PROPERTY = /^(hw_|os_)/;
+const VM_COMPONENT_LABEL: Record<string, string> = { [LABELS.component]: 'vm' };
 const ANNOTATION_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+
+/** Metadata keys repeat from server to server (env, role, ...): each is made valid once per process. */
+const metadataKeys = new Map<string, { key: string; changed: boolean }>();
 
 /** The annotation key that keeps one Nova metadata key: openstack-migrate.io/metadata.<key>, made valid. */
 export function metadataAnnotationKey(key: string): { key: string; changed: boolean } {
+  let known = metadataKeys.get(key);
+  if (known === undefined) {
+    known = Object.freeze(validMetadataAnnotationKey(key)); // shared by every caller
+    if (metadataKeys.size >= 10_000) metadataKeys.clear();
+    metadataKeys.set(key, known);
+  }
+  return known;
+}
+
+function validMetadataAnnotationKey(key: string): { key: string; changed: boolean } {
   const prefix = ANNOTATIONS.metadataPrefix; // "<PREFIX>/metadata."
   const [domain, namePrefix = ''] = prefix.split('/');
   const name = `${namePrefix}${key}`;
@@ -220,8 +234,8 @@ export function translateServer(ctx: PlanContext, server: Server): Translation {
   };
   // Per port: the pod-network NIC's groups, per-network labels of secondary NICs (security-labels.ts).
   const groupLabels = securityLabelsWithFindings(ctx, server, findings);
-  const vmLabels = sortKeys({ ...baseLabels, [LABELS.component]: 'vm', ...groupLabels });
-  const templateLabels = sortKeys({ ...baseLabels, ...groupLabels, ...scheduling.templateLabels });
+  const vmLabels = sortedUnion(baseLabels, VM_COMPONENT_LABEL, groupLabels);
+  const templateLabels = sortedUnion(baseLabels, groupLabels, scheduling.templateLabels);
 
   const annotations = vmAnnotations(ctx, facts, os.osDistro);
 
