@@ -8,7 +8,7 @@ import { buildPlan, preparePlan, type Plan } from '../plan/build.js';
 import { resourceName } from '../plan/order.js';
 import { loadPlanConfigFile, resolvePlanConfig } from '../plan/config.js';
 import { streamPlanFiles, type ServerFindingsSink } from '../plan/stream.js';
-import { StagedDirectory, bufferedSink, toJsonList, toYamlDocuments, type TextSink } from '../plan/write.js';
+import { StagedDirectory, bufferedSink, planFileEntries, toJsonList, toYamlDocuments, type TextSink } from '../plan/write.js';
 import type { Finding } from '../translate/model.js';
 import { assembleReport, buildReport, summaryLine, type PlanReport } from '../report/summary.js';
 import { plainStyle, serverSections, writeReportTable } from '../report/table.js';
@@ -76,13 +76,14 @@ export async function runPlan(args: PlanArgs): Promise<number> {
   // server's findings as the server is translated, kept on disk until the table is written (text-spool.ts);
   // the other formats need the findings themselves and keep them (packed) to the end.
   const spooled =
-    args.out && args.reportFormat === 'table' && !args.report
+    args.out && !args.apply && args.reportFormat === 'table' && !args.report
       ? { file: new TextSpool(), shown: new TextSpool(), style: await terminalStyle(reportStream) }
       : undefined;
   try {
-    if (args.out) {
+    if (args.out && !args.apply) {
       // The directory is written namespace by namespace as the servers are translated (see plan/stream.ts);
-      // input the target rejects still leaves nothing behind: the staging directory is discarded.
+      // input the target rejects still leaves nothing behind: the staging directory is discarded. (With
+      // --apply the objects themselves are needed: the whole plan is built once, below.)
       const builder = preparePlan(inventory, config, { writtenAtOnce: true });
       identity = builder;
       if (namespace) checkNamespaceInPlan(namespace, builder.shared.objects, args.inventory);
@@ -129,7 +130,8 @@ export async function runPlan(args: PlanArgs): Promise<number> {
       report = buildReport(plan);
       objects = namespace ? plan.objects.filter((o) => !o.metadata.namespace || o.metadata.namespace === namespace) : plan.objects;
       written = objects.length;
-      if (args.output === 'yaml') {
+      if (args.out) await writeWholePlanDirectory(args.out, plan.planId, objects, report);
+      else if (args.output === 'yaml') {
         process.stdout.write(toYamlDocuments(objects));
       } else if (args.output === 'json') {
         process.stdout.write(toJsonList(objects));
@@ -169,8 +171,6 @@ export async function runPlan(args: PlanArgs): Promise<number> {
 
   if (args.apply) {
     const [{ applyPlanObjects }, { contractOfPlan }] = await Promise.all([import('./plan-apply.js'), import('../workflow/plan-contract.js')]);
-    // --apply needs the objects themselves: with --out they were written, not kept, so plan them again.
-    if (args.out) objects = buildPlanObjects(inventory, config, namespace);
     const ok = await applyPlanObjects(objects, args, contractOfPlan(identity));
     if (!ok) return 1;
   }
@@ -182,13 +182,19 @@ export async function runPlan(args: PlanArgs): Promise<number> {
   return 0;
 }
 
-function buildPlanObjects(
-  inventory: Awaited<ReturnType<typeof loadInventoryFile>>,
-  config: ReturnType<typeof resolvePlanConfig>,
-  namespace: string | undefined,
-): Plan['objects'] {
-  const plan = buildPlan(inventory, config);
-  return namespace ? plan.objects.filter((o) => !o.metadata.namespace || o.metadata.namespace === namespace) : plan.objects;
+/** The plan directory of a plan built whole (--out with --apply): the same files as streamPlanFiles writes. */
+async function writeWholePlanDirectory(out: string, planId: string, objects: Plan['objects'], report: PlanReport): Promise<void> {
+  const dir = new StagedDirectory(out, planId);
+  try {
+    for (const [path, content] of planFileEntries(objects)) await dir.write(path, content);
+    const reportFile = dir.stream('report.txt');
+    writeReportTable(report, reportFile.write, plainStyle, { showExact: true });
+    reportFile.end();
+    await dir.commit();
+  } catch (e) {
+    await dir.discard();
+    throw e;
+  }
 }
 
 /**

@@ -1,6 +1,6 @@
 // The flags every command shares, read as kubectl reads them (durations as Go's time.ParseDuration, a bare
 // --dry-run as client with kubectl's warning, -v levels), and the kubeconfig overrides of genericclioptions.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -129,6 +129,24 @@ describe('plan --out', () => {
     expect(run.stderr).not.toMatch(/kubectl apply -R/);
     expect(run.stderr).toContain(`do not \`kubectl apply\` the directory whole: it would start the VMs and claim the floating IPs`);
     expect(run.stderr).toContain('kubectl openstack-migrate plan -i examples/cloud.yaml --apply --dry-run=server');
+  });
+
+  it('with --apply writes the same directory and report from the one plan it applies', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'out-'));
+    const alone = await runMain(['plan', '-i', 'examples/cloud.yaml', '--out', join(parent, 'alone')]);
+    const applied = await runMain(['plan', '-i', 'examples/cloud.yaml', '--out', join(parent, 'applied'), '--apply', '--dry-run=client']);
+    expect(alone.code, alone.stderr).toBe(0);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.stdout + applied.stderr).toContain('would be applied (dry run)');
+    const files = (dir: string) =>
+      readdirSync(dir, { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile())
+        .map((e) => join(e.parentPath, e.name).slice(dir.length))
+        .sort();
+    const paths = files(join(parent, 'alone'));
+    expect(paths.length).toBeGreaterThan(10);
+    expect(files(join(parent, 'applied'))).toEqual(paths);
+    for (const path of paths) expect(readFileSync(join(parent, 'applied', path), 'utf8'), path).toBe(readFileSync(join(parent, 'alone', path), 'utf8'));
   });
 });
 
