@@ -201,7 +201,7 @@ export async function streamPlanFiles(
         }
       }
       const findings = shared ? sortFindings(own) : own;
-      byServer.set(server.id, new TalliedFindings(server.id, tallyOf(findings)));
+      byServer.set(server.id, new TalliedFindings(tallyOf(findings)));
       onServerFindings(planned, findings);
     }
     objects += b.objects.length;

@@ -172,8 +172,5 @@ export function tallyOf(findings: Finding[]): FindingTally {
  * only their tally is kept, for the report's table and summary.
  */
 export class TalliedFindings {
-  constructor(
-    readonly serverId: string,
-    readonly counts: FindingTally,
-  ) {}
+  constructor(readonly counts: FindingTally) {}
 }

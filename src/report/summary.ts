@@ -1,8 +1,8 @@
 // The fidelity report as data: per VM and per other source object, counts and findings. The table, the
 // JSON report and --strict all read this one structure.
 import type { Plan } from '../plan/build.js';
-import type { Finding, Outcome, Severity } from '../translate/model.js';
-import { type FindingTally, type PackedFindings, TalliedFindings } from './packed-findings.js';
+import type { Finding, Severity } from '../translate/model.js';
+import { type FindingTally, type PackedFindings, TalliedFindings, tallyOf } from './packed-findings.js';
 
 export interface Counts {
   exact: number;
@@ -49,20 +49,6 @@ export interface PlanReport {
   others: SourceReport[];
 }
 
-const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1, blocker: 2, error: 3 };
-
-export function worstSeverity(findings: Finding[]): Severity {
-  let worst: Severity = 'info';
-  for (const f of findings) if (SEVERITY_RANK[f.severity] > SEVERITY_RANK[worst]) worst = f.severity;
-  return worst;
-}
-
-function count(findings: Finding[]): Counts {
-  const counts: Counts = { exact: 0, approximate: 0, lost: 0 };
-  for (const f of findings) counts[f.outcome as Outcome]++;
-  return counts;
-}
-
 export function buildReport(plan: Plan): PlanReport {
   const byServer = new Map<string, Finding[]>();
   const bySource = new Map<string, Finding[]>();
@@ -105,33 +91,28 @@ export function assembleReport(parts: ReportParts): PlanReport {
   const { byServer, bySource } = parts;
   const total: Counts = { exact: 0, approximate: 0, lost: 0 };
   let errors = 0;
-  const tally = (findings: Finding[]) => {
-    for (const f of findings) {
-      total[f.outcome as Outcome]++;
-      if (f.severity === 'error') errors++;
-    }
-  };
-  const tallies = new Map<PackedFindings | TalliedFindings, FindingTally>();
-  for (const list of byServer.values()) {
-    if (Array.isArray(list)) {
-      tally(list);
-      continue;
-    }
-    const t = list instanceof TalliedFindings ? list.counts : list.tally();
-    tallies.set(list, t);
+  const add = (t: FindingTally) => {
     total.exact += t.exact;
     total.approximate += t.approximate;
     total.lost += t.lost;
     errors += t.errors;
+  };
+  // Every server's list tallied once, whatever its form (objects, packed, or only tallied as it was written).
+  const tallies = new Map<Finding[] | PackedFindings | TalliedFindings, FindingTally>();
+  for (const list of byServer.values()) {
+    const t = Array.isArray(list) ? tallyOf(list) : list instanceof TalliedFindings ? list.counts : list.tally();
+    tallies.set(list, t);
+    add(t);
   }
   const servers: ServerReport[] = parts.servers.map((s) => {
     const list = byServer.get(s.id) ?? [];
-    if (Array.isArray(list)) return { ...s, counts: count(list), severity: worstSeverity(list), findings: list };
-    const { exact, approximate, lost, severity } = tallies.get(list)!; // every packed or tallied list was tallied above
+    const { exact, approximate, lost, severity } = tallies.get(list) ?? tallyOf([]); // a server without findings is not in byServer
+    const counts = { exact, approximate, lost };
+    if (Array.isArray(list)) return { ...s, counts, severity, findings: list };
     if (list instanceof TalliedFindings) {
       return {
         ...s,
-        counts: { exact, approximate, lost },
+        counts,
         severity,
         get findings(): Finding[] {
           throw new Error(`internal: the findings of server ${s.id} were written into the report's text as they came, not kept`);
@@ -141,7 +122,7 @@ export function assembleReport(parts: ReportParts): PlanReport {
     // Made when read (the report writers read each server's findings once), so never all at once.
     return {
       ...s,
-      counts: { exact, approximate, lost },
+      counts,
       severity,
       get findings() {
         return list.toArray();
@@ -149,10 +130,19 @@ export function assembleReport(parts: ReportParts): PlanReport {
     };
   });
   const others: SourceReport[] = [...bySource.entries()]
-    .map(([source, findings]) => ({ source, sourceName: findings[0]?.sourceName ?? '', counts: count(findings), severity: worstSeverity(findings), findings }))
+    .map(([source, findings]) => {
+      const t = tallyOf(findings);
+      add(t);
+      return {
+        source,
+        sourceName: findings[0]?.sourceName ?? '',
+        counts: { exact: t.exact, approximate: t.approximate, lost: t.lost },
+        severity: t.severity,
+        findings,
+      };
+    })
     .sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : 0));
 
-  for (const list of bySource.values()) tally(list);
   return {
     apiVersion: 'openstack-migrate.io/v1alpha1',
     kind: 'PlanReport',
