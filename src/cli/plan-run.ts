@@ -8,10 +8,10 @@ import { buildPlan, preparePlan, type Plan } from '../plan/build.js';
 import { resourceName } from '../plan/order.js';
 import { loadPlanConfigFile, resolvePlanConfig } from '../plan/config.js';
 import { streamPlanFiles, type ServerFindingsSink } from '../plan/stream.js';
-import { StagedDirectory, bufferedSink, planFileEntries, toJsonList, toYamlDocuments, type TextSink } from '../plan/write.js';
+import { StagedDirectory, bufferedSink, planFileEntries, toJsonList, toYamlDocuments, writePlanDirectory, type TextSink } from '../plan/write.js';
 import type { Finding } from '../translate/model.js';
 import { assembleReport, buildReport, summaryLine, type PlanReport } from '../report/summary.js';
-import { plainStyle, serverSections, writeReportTable } from '../report/table.js';
+import { formatReportTable, plainStyle, serverSections, writeReportTable } from '../report/table.js';
 import { escapeControl } from '../report/escape.js';
 import type { PlanArgs } from './plan.js';
 import { note, terminalStyle } from './output.js';
@@ -130,7 +130,13 @@ export async function runPlan(args: PlanArgs): Promise<number> {
       report = buildReport(plan);
       objects = namespace ? plan.objects.filter((o) => !o.metadata.namespace || o.metadata.namespace === namespace) : plan.objects;
       written = objects.length;
-      if (args.out) await writeWholePlanDirectory(args.out, plan.planId, objects, report);
+      // --out with --apply: the same files and report.txt as the streamed directory, from the one plan.
+      if (args.out)
+        await writePlanDirectory(
+          args.out,
+          [...planFileEntries(objects), ['report.txt', formatReportTable(report, plainStyle, { showExact: true })]],
+          plan.planId,
+        );
       else if (args.output === 'yaml') {
         process.stdout.write(toYamlDocuments(objects));
       } else if (args.output === 'json') {
@@ -180,21 +186,6 @@ export async function runPlan(args: PlanArgs): Promise<number> {
     return 1;
   }
   return 0;
-}
-
-/** The plan directory of a plan built whole (--out with --apply): the same files as streamPlanFiles writes. */
-async function writeWholePlanDirectory(out: string, planId: string, objects: Plan['objects'], report: PlanReport): Promise<void> {
-  const dir = new StagedDirectory(out, planId);
-  try {
-    for (const [path, content] of planFileEntries(objects)) await dir.write(path, content);
-    const reportFile = dir.stream('report.txt');
-    writeReportTable(report, reportFile.write, plainStyle, { showExact: true });
-    reportFile.end();
-    await dir.commit();
-  } catch (e) {
-    await dir.discard();
-    throw e;
-  }
 }
 
 /**
