@@ -102,9 +102,18 @@ export async function runPlan(args: PlanArgs): Promise<number> {
             if (shown) spooled.shown.write(shown);
           };
         }
-        const streamed = await streamPlanFiles(inventory, builder, (path, content, release) => dir.write(path, content, release), namespace, {
-          onServerFindings,
-        });
+        const streamed = await streamPlanFiles(
+          inventory,
+          builder,
+          (path, content, release) => {
+            dir.write(path, content);
+            release();
+          },
+          namespace,
+          {
+            onServerFindings,
+          },
+        );
         if (streamed.errors.length) throw invalidInput(args.inventory, streamed.errors);
         report = assembleReport(streamed);
         written = streamed.written;
@@ -115,9 +124,9 @@ export async function runPlan(args: PlanArgs): Promise<number> {
           serverSections: spooled && (() => spooled.file.replay(reportFile.writeBytes, true)),
         });
         reportFile.end();
-        await dir.commit();
+        dir.commit();
       } catch (e) {
-        await dir.discard();
+        dir.discard();
         throw e;
       }
     } else {
@@ -132,11 +141,7 @@ export async function runPlan(args: PlanArgs): Promise<number> {
       written = objects.length;
       // --out with --apply: the same files and report.txt as the streamed directory, from the one plan.
       if (args.out)
-        await writePlanDirectory(
-          args.out,
-          [...planFileEntries(objects), ['report.txt', formatReportTable(report, plainStyle, { showExact: true })]],
-          plan.planId,
-        );
+        writePlanDirectory(args.out, [...planFileEntries(objects), ['report.txt', formatReportTable(report, plainStyle, { showExact: true })]], plan.planId);
       else if (args.output === 'yaml') {
         process.stdout.write(toYamlDocuments(objects));
       } else if (args.output === 'json') {

@@ -29,10 +29,10 @@ export interface StreamedPlan extends ReportParts {
 }
 
 /**
- * Buffers for file contents, used again once their file is written. A file's Buffer usually outlives two
- * young-generation collections while it waits in the writer's queue, so V8 moves it to the old generation
- * and frees its memory only at the next full collection: at 10,000 servers 40-57 MB of written files
- * waited there. Reused, the Buffers in use stay near the writer's backlog (plan/write.ts MAX_BACKLOG).
+ * Buffers for file contents, used again once their file is written. A new Buffer per file, freed by a
+ * full collection only once it has outlived two young-generation ones (an emit that queues its files),
+ * held 40-57 MB of written files at 10,000 servers; reused, the Buffers in use stay near what the emit
+ * callee holds at once (one file for plan/write.ts's synchronous StagedDirectory).
  */
 export class BufferPool {
   private readonly free: Buffer[] = [];
