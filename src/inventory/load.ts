@@ -19,6 +19,21 @@ function explainingValidator() {
   return (allErrors ??= new Ajv({ allErrors: true, strict: true, allowUnionTypes: true }).compile(inventorySchema));
 }
 
+/**
+ * js-yaml's default schema without its implicit timestamps: an unquoted `2024-01-01` in an inventory (a
+ * Nova metadata value, an image property) is the string it is in OpenStack, not a Date that the schema
+ * check then rejects ("must be string"). Trying every plain scalar as a timestamp was also a tenth of
+ * js-yaml's load of a large inventory (10,000 servers: 1.25 → 1.11 s). Merge keys (`<<`) stay, and an
+ * explicit `!!timestamp` is still read. Files written by `inventory` read the same either way: js-yaml's
+ * dump quotes every string that looks like a timestamp.
+ */
+// js-yaml exports its built-in types as `types`; @types/js-yaml does not declare it.
+const yamlTypes = (yaml as unknown as { types: Record<'merge' | 'timestamp' | 'binary' | 'omap' | 'pairs' | 'set', yaml.Type> }).types;
+const INVENTORY_YAML_SCHEMA = yaml.CORE_SCHEMA.extend({
+  implicit: [yamlTypes.merge],
+  explicit: [yamlTypes.timestamp, yamlTypes.binary, yamlTypes.omap, yamlTypes.pairs, yamlTypes.set],
+});
+
 /** The loaded form: omitted collections become [] (appended, as the keys of the file keep their order). */
 function withAllCollections(file: InventoryFile): Inventory {
   return {
@@ -125,7 +140,7 @@ function parseJsonOrYaml(text: string, source: string): { data: unknown; json: b
   try {
     return { data: JSON.parse(text), json: true };
   } catch {
-    return { data: yaml.load(text, { filename: source }), json: false };
+    return { data: yaml.load(text, { filename: source, schema: INVENTORY_YAML_SCHEMA }), json: false };
   }
 }
 
@@ -215,7 +230,7 @@ export function parseInventoryText(text: string, source: string): Inventory {
       const parsed = parseJsonOrYaml(text, source);
       data = parsed.data;
       parsedAsJson = parsed.json;
-    } else data = yaml.load(text, { filename: source });
+    } else data = yaml.load(text, { filename: source, schema: INVENTORY_YAML_SCHEMA });
   } catch (e) {
     // A stack overflow is what a parser meets in a file nested thousands of levels deep.
     const reason =

@@ -146,6 +146,19 @@ describe('inventory validation', () => {
     expect(JSON.stringify(copied)).toBe(JSON.stringify(parseInventory(yaml.load(text), 'cloud.yaml')));
   });
 
+  it('reads an unquoted date in a metadata value as the string it is in Nova, and keeps merge keys and !!timestamp', () => {
+    // A hand-edited inventory: date-like metadata values left unquoted (js-yaml's default schema made them
+    // Dates, which the schema check refused with "must be string"), and a merge key.
+    const text = formatInventory(minimal(), 'yaml')
+      .replace('    properties: {}\n', '    properties: &props\n      os_distro: cirros\n')
+      .replace('    metadata: {}\n', '    metadata:\n      <<: *props\n      built: 2024-01-01\n      at: 2024-01-01T10:00:00Z\n');
+    expect(parseInventoryText(text, 'edited.yaml').servers[0]?.metadata).toEqual({ os_distro: 'cirros', built: '2024-01-01', at: '2024-01-01T10:00:00Z' });
+    // An explicit tag is still what it says: a timestamp, which a metadata value cannot be.
+    expect(() => parseInventoryText(text.replace('built: 2024-01-01', 'built: !!timestamp 2024-01-01'), 'tagged.yaml')).toThrow(
+      /servers\[0\]\.metadata\.built: must be string/,
+    );
+  });
+
   it('round-trips through YAML and JSON byte-identically', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'inv-'));
     for (const format of ['yaml', 'json'] as const) {
