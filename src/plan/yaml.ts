@@ -25,8 +25,16 @@ const UNPRINTABLE = /[\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/g;
 const SURROGATE = /[\ud800-\udfff]/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
+/**
+ * Nothing in it needs an escape: printable ASCII without `"` and `\`. Most quoted values are such (IP
+ * addresses, CIDRs, quantities like 20Gi, ids starting with a digit, base64 data): for them the quotes
+ * are added directly, as JSON.stringify would.
+ */
+const NEEDS_ESCAPE = /[\u0000-\u001f"\\\u007f-\uffff]/;
+
 /** A JSON double-quoted string that every YAML reader reads back as `s`. */
 function quoted(s: string): string {
+  if (!NEEDS_ESCAPE.test(s)) return `"${s}"`;
   // A lone surrogate cannot be written in UTF-8 (every encoder writes U+FFFD for it), and its \ud800
   // escape is an error in go-yaml: it is written as the U+FFFD the file would hold anyway.
   if (SURROGATE.test(s)) s = s.replace(LONE_SURROGATE, '\ufffd');

@@ -88,6 +88,14 @@ describe('manifest YAML writer', () => {
     if (/^(yes|no|on|off|y|n|true|false|null|~)$/i.test(s)) expect(text).toBe(`v: ${JSON.stringify(s)}\n`);
   });
 
+  it.each(['10.0.0.1/24', 'fa:16:3e:00:00:01', '20Gi', '1', '0a1b-c', 'a"b', 'a\\b', 'say "hi"\\n', 'tab\there', 'é 1', ' x'])(
+    'quotes the one-line string %j exactly as JSON.stringify does',
+    (s) => {
+      expect(toYaml({ v: s })).toBe(`v: ${JSON.stringify(s)}\n`);
+      expect(toYaml([s])).toBe(`- ${JSON.stringify(s)}\n`);
+    },
+  );
+
   it.each([
     [{ a: 1, b: -2.5, c: true, d: false, e: null, f: [], g: {}, h: [[1, 2], []], i: [{}], j: [{ a: [] }] }],
     [{ deep: { er: { est: [{ x: [{ y: 'z' }] }] } } }],
