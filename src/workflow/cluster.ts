@@ -34,6 +34,17 @@ export interface WatchEnd<T> {
   resourceVersion: string;
 }
 
+/** What one watch connection asks for: the objects of a kind (in a namespace), from a resourceVersion. */
+export interface WatchRequest {
+  kind: Kind;
+  namespace?: string;
+  resourceVersion: string;
+  fieldSelector?: string;
+  labelSelector?: string;
+  /** Aborting it ends the watch (watchUntil then throws the abort reason). */
+  signal?: AbortSignal;
+}
+
 export interface Cluster {
   /** Requests sent (watches counted once per connection), for the benchmark. */
   requests: number;
@@ -56,15 +67,7 @@ export interface Cluster {
    * One watch connection from resourceVersion: calls onEvent for each event until it returns a value, the
    * stream ends, or the signal aborts (then throws the abort reason).
    */
-  watchUntil<T>(
-    kind: Kind,
-    namespace: string | undefined,
-    resourceVersion: string,
-    fieldSelector: string | undefined,
-    labelSelector: string | undefined,
-    onEvent: (type: string, obj: StoredObject) => T | undefined,
-    signal?: AbortSignal,
-  ): Promise<WatchEnd<T>>;
+  watchUntil<T>(request: WatchRequest, onEvent: (type: string, obj: StoredObject) => T | undefined): Promise<WatchEnd<T>>;
   /** The per-server state records (ledger.ts) kept in this cluster. */
   records(): RecordStore;
 }

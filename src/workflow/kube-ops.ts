@@ -10,7 +10,7 @@ import { openWatch } from '../kube/watch.js';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { KubeObject } from '../translate/model.js';
 import { MigrateError } from '../errors.js';
-import { API_VERSIONS, type Cluster, type Kind, type StoredObject, type WatchEnd } from './cluster.js';
+import { API_VERSIONS, type Cluster, type Kind, type StoredObject, type WatchEnd, type WatchRequest } from './cluster.js';
 import { StateStore, type RecordStore } from './ledger.js';
 
 export { WatchRefusedError } from '../kube/watch.js';
@@ -171,14 +171,8 @@ export class Kube implements Cluster {
       const { items, resourceVersion } = await this.list(kind, namespace, undefined, `metadata.name=${name}`);
       const first = done(items[0]);
       if (first !== undefined) return first;
-      const result = await this.watchUntil(
-        kind,
-        namespace,
-        resourceVersion,
-        `metadata.name=${name}`,
-        undefined,
-        (type, obj) => done(type === 'DELETED' ? undefined : obj),
-        signal,
+      const result = await this.watchUntil({ kind, namespace, resourceVersion, fieldSelector: `metadata.name=${name}`, signal }, (type, obj) =>
+        done(type === 'DELETED' ? undefined : obj),
       );
       if (result.value !== undefined) return result.value;
       // Stream ended (server timeout) or expired (410): read again and re-watch.
@@ -186,13 +180,8 @@ export class Kube implements Cluster {
   }
 
   async watchUntil<T>(
-    kind: Kind,
-    namespace: string | undefined,
-    resourceVersion: string,
-    fieldSelector: string | undefined,
-    labelSelector: string | undefined,
+    { kind, namespace, resourceVersion, fieldSelector, labelSelector, signal }: WatchRequest,
     onEvent: (type: string, obj: StoredObject) => T | undefined,
-    signal?: AbortSignal,
   ): Promise<WatchEnd<T>> {
     if (!(await this.served(kind))) this.notServed(kind);
     const path = await this.objects.collectionPath(API_VERSIONS[kind], kind, namespace);

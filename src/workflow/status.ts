@@ -243,18 +243,19 @@ export async function watchStatus(
     const watches = (['ConfigMap', 'DataVolume', 'VirtualMachine'] as const).map((kind) =>
       kube
         .watchUntil(
-          kind,
-          namespace,
-          snap.resourceVersions[kind],
-          undefined,
-          kind === 'ConfigMap' ? `${LABELS.component}=${STATE_COMPONENT}` : LABELS.serverId,
+          {
+            kind,
+            namespace,
+            resourceVersion: snap.resourceVersions[kind],
+            labelSelector: kind === 'ConfigMap' ? `${LABELS.component}=${STATE_COMPONENT}` : LABELS.serverId,
+            signal: inner,
+          },
           (type, obj) => {
             if (type === 'DELETED') objects.delete(keyOf(kind, obj));
             else objects.set(keyOf(kind, obj), obj);
             render(buildStatus(current(), now()));
             return undefined;
           },
-          inner,
         )
         .then(
           () => undefined,

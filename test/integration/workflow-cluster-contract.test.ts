@@ -40,13 +40,8 @@ describe('watches carry the connection flags as every request does', () => {
     const { resourceVersion } = await jane.list('ConfigMap', 'impersonated');
     const stop = new AbortController();
     const seen = jane.watchUntil(
-      'ConfigMap',
-      'impersonated',
-      resourceVersion,
-      undefined,
-      undefined,
+      { kind: 'ConfigMap', namespace: 'impersonated', resourceVersion, signal: stop.signal },
       (type, obj) => `${type} ${obj.metadata.name}`,
-      stop.signal,
     );
     await kube.create('ConfigMap', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'seen-by-jane', namespace: 'impersonated' } });
     const timer = setTimeout(() => stop.abort(new Error('no event within 10 s')), 10_000);

@@ -104,18 +104,10 @@ export class FakeControllers {
       try {
         const list = await this.kube.list(kind, undefined);
         for (const o of list.items) onEvent('ADDED', o);
-        await this.kube.watchUntil(
-          kind,
-          undefined,
-          list.resourceVersion,
-          undefined,
-          undefined,
-          (type, o) => {
-            onEvent(type, o);
-            return undefined;
-          },
-          this.stop.signal,
-        );
+        await this.kube.watchUntil({ kind, resourceVersion: list.resourceVersion, signal: this.stop.signal }, (type, o) => {
+          onEvent(type, o);
+          return undefined;
+        });
       } catch (err) {
         // List/watch errors (a restarting server) are retried as client-go's informers do.
         if (this.stop.signal.aborted) return;

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { ApplyReport, ApplyResult } from '../../src/kube/apply.js';
 import { applyOrder } from '../../src/plan/order.js';
 import type { KubeObject } from '../../src/translate/model.js';
-import { API_VERSIONS, type Cluster, type Kind, type StoredObject, type WatchEnd } from '../../src/workflow/cluster.js';
+import { API_VERSIONS, type Cluster, type Kind, type StoredObject, type WatchEnd, type WatchRequest } from '../../src/workflow/cluster.js';
 import { MemoryStateStore, type RecordStore } from '../../src/workflow/ledger.js';
 import { matchesRequirements, parseSelector } from '../../src/workflow/selection.js';
 import { MigrateError } from '../../src/errors.js';
@@ -279,13 +279,8 @@ export class MemoryCluster implements Cluster {
   }
 
   async watchUntil<T>(
-    kind: Kind,
-    namespace: string | undefined,
-    _resourceVersion: string,
-    fieldSelector: string | undefined,
-    labelSelector: string | undefined,
+    { kind, namespace, fieldSelector, labelSelector, signal }: WatchRequest,
     onEvent: (type: string, obj: StoredObject) => T | undefined,
-    signal?: AbortSignal,
   ): Promise<WatchEnd<T>> {
     this.requests += 1;
     this.served(kind);
@@ -343,7 +338,7 @@ export class MemoryCluster implements Cluster {
       delete: async (...a) => (alive(), base.delete(...a)),
       apply: async (...a) => (alive(), base.apply(...a)),
       waitFor: async (kind, ns, name, done, signal) => (alive(), base.waitFor(kind, ns, name, done, both(signal))),
-      watchUntil: async (kind, ns, rv, fs, ls, onEvent, signal) => (alive(), base.watchUntil(kind, ns, rv, fs, ls, onEvent, both(signal))),
+      watchUntil: async (request, onEvent) => (alive(), base.watchUntil({ ...request, signal: both(request.signal) }, onEvent)),
       records: () => ({
         load: async (...a) => (alive(), base.store.load(...a)),
         save: async (...a) => (alive(), base.store.save(...a)),
