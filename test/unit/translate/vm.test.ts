@@ -71,6 +71,31 @@ describe('VirtualMachine identity, labels and annotations', () => {
     expect(r.t.hostname).toBe(guest);
     expect(outcomeOf(r.findings, 'server.name')).toBe(nameOutcome);
   });
+
+  // vmAnnotations adds the keys in sorted order instead of sorting the map afterwards: a key added out of
+  // place (a new annotation, a renamed one, a metadata key that sorts apart once made valid) shows here.
+  it('annotations are written in code-unit key order, every optional one and odd metadata keys included', () => {
+    const metadata = { zeta: '1', 'billing code': '2', A: '3', _x: '4', '9': '5', ['x'.repeat(80)]: '6', role: '7' };
+    const r = translateRow({
+      server: { description: 'the web server', tags: ['a', 'b'], metadata },
+      imageProperties: { os_distro: 'ubuntu' },
+    });
+    expect(r.schemaErrors).toEqual([]);
+    const annotations = must(r.vm.metadata.annotations, 'VM annotations');
+    const keys = Object.keys(annotations);
+    expect(keys).toEqual([...keys].sort());
+    expect(annotations).toMatchObject({
+      [ANNOTATIONS.description]: 'the web server',
+      [ANNOTATIONS.domainName]: 'Default',
+      [ANNOTATIONS.projectName]: 'web',
+      [ANNOTATIONS.osDistro]: 'ubuntu',
+      [ANNOTATIONS.tags]: 'a,b',
+      [ANNOTATIONS.flavorId]: r.server.flavorId,
+      [ANNOTATIONS.serverId]: r.server.id,
+    });
+    for (const [key, value] of Object.entries(metadata)) expect(annotations[metadataAnnotationKey(key).key]).toBe(value);
+    expect(keys).toHaveLength(13 + Object.keys(metadata).length);
+  });
 });
 
 describe('every attribute considered', () => {
