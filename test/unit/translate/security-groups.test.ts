@@ -301,6 +301,10 @@ describe('networkPoliciesFor: servers', () => {
       rule({ remoteIpPrefix: '10.2.7.0/24' }),
       rule({ remoteIpPrefix: '10.2.7.0/24', ethertype: 'IPv6' }), // not an IPv6 prefix: no label
       rule({ remoteIpPrefix: '2001:db8::/32', ethertype: 'IPv6' }),
+      // Addresses above 2^31 (IPv4 is masked as unsigned 32-bit numbers), a one-bit and a host prefix.
+      rule({ remoteIpPrefix: '192.168.0.0/16' }),
+      rule({ remoteIpPrefix: '200.1.2.3/1' }),
+      rule({ remoteIpPrefix: '192.168.5.5/32' }),
     ];
     const g = securityGroup('sg-a', 'a', 'p1', rules);
     const at1 = server('vm-1', 'p1', ['sg-a'], ['net-1'], {});
@@ -309,7 +313,9 @@ describe('networkPoliciesFor: servers', () => {
     at(at1.interfaces, 0, 'NIC').fixedIps = [{ ipAddress: '10.1.3.4' }];
     at(at2.interfaces, 0, 'NIC').fixedIps = [{ ipAddress: '10.2.7.9' }];
     at(at3.interfaces, 0, 'NIC').fixedIps = [{ ipAddress: '10.3.0.1' }, { ipAddress: '2001:db8::5' }];
-    const servers = [at1, at2, at3];
+    const at4 = server('vm-4', 'p1', ['sg-a'], ['net-1'], {});
+    at(at4.interfaces, 0, 'NIC').fixedIps = [{ ipAddress: '192.168.5.5' }];
+    const servers = [at1, at2, at3, at4];
     const inv = inventoryWith({ domains: [{ id: 'd1', name: 'default' }], projects: [project('p1', 'p1', 'd1')], servers, securityGroups: [g] });
     const ctx = contextFor(inv);
     const prefixLabels = (vm: Server) => Object.keys(templateSecurityLabels(ctx, vm).labels).filter((k) => k.startsWith('prefix.'));
@@ -317,6 +323,7 @@ describe('networkPoliciesFor: servers', () => {
       ['prefix.openstack-migrate.io/10.1.0.0_16'],
       ['prefix.openstack-migrate.io/10.2.0.0_16', 'prefix.openstack-migrate.io/10.2.7.0_24'],
       [`prefix.openstack-migrate.io/v6-${'20010db8'.padEnd(32, '0')}_32`],
+      ['prefix.openstack-migrate.io/192.168.0.0_16', 'prefix.openstack-migrate.io/128.0.0.0_1', 'prefix.openstack-migrate.io/192.168.5.5_32'],
     ]);
   });
 
