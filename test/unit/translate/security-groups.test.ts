@@ -281,6 +281,30 @@ describe('networkPoliciesFor: servers', () => {
     expect(podNetworkInterfaceIndex(contextFor(inv, { networkMap: { 'net-2': { type: 'pod' }, 'net-1': { type: 'multus', networkName: 'n1' } } }), vm)).toBe(1);
   });
 
+  // memberAddresses gathers both families of a group's members in one pass: each rule must get its own.
+  it("MultiNetworkPolicy remote-group peers: an IPv4 rule gets the members' IPv4 addresses, an IPv6 rule their IPv6 ones", () => {
+    const g = securityGroup('sg-a', 'a', 'p1', [
+      rule({ protocol: 'tcp', portRangeMin: 22, portRangeMax: 22, remoteGroupId: 'sg-a' }),
+      rule({ protocol: 'tcp', portRangeMin: 23, portRangeMax: 23, remoteGroupId: 'sg-a', ethertype: 'IPv6' }),
+    ]);
+    const a = server('vm-a', 'p1', ['sg-a'], ['net-1', 'net-2']);
+    const b = server('vm-b', 'p1', ['sg-a'], ['net-1', 'net-2']);
+    at(a.interfaces, 1, 'NIC').fixedIps = [{ ipAddress: '10.9.0.1' }, { ipAddress: '2001:db8::a' }];
+    at(b.interfaces, 1, 'NIC').fixedIps = [{ ipAddress: '2001:db8::b' }];
+    const ports = [...portsOf(a), ...portsOf(b)];
+    at(ports, 3, 'port').allowedAddressPairs = [{ ipAddress: '10.9.9.0/24', macAddress: 'fa:16:3e:00:00:09' }];
+    const inv = inventoryWith({ domains: [{ id: 'd1', name: 'default' }], projects: [project('p1', 'p1', 'd1')], servers: [a, b], ports, securityGroups: [g] });
+    const mnp = must(
+      multiNetworkPoliciesFor(contextFor(inv)).objects.find((o) => o.kind === 'MultiNetworkPolicy' && o.metadata.name.startsWith('sg-a')),
+      'the MultiNetworkPolicy of sg-a',
+    );
+    const cidrs = (cidr: string[]) => cidr.map((c) => ({ ipBlock: { cidr: c } }));
+    expect((mnp as { spec?: { ingress?: unknown } }).spec?.ingress).toEqual([
+      { ports: [{ protocol: 'TCP', port: 22 }], from: cidrs(['10.9.0.1/32', '10.9.9.0/24']) },
+      { ports: [{ protocol: 'TCP', port: 23 }], from: cidrs(['2001:db8::a/128', '2001:db8::b/128']) },
+    ]);
+  });
+
   it('closes the pod NIC when only another port has groups (Neutron: a port with port security and no group drops all)', () => {
     const g2 = securityGroup('sg-b', 'b', 'p1', []);
     const vm = server('vm3', 'p1', ['sg-b'], ['net-1', 'net-2']);
