@@ -103,7 +103,7 @@ export function translateDisks(input: DiskInput): DisksResult {
     role: DiskRole,
     size: string,
     source: DataVolumeSource,
-    ids: Record<string, string>,
+    origin: DiskOrigin,
     storageClass: string | undefined,
   ): DataVolume => {
     const storage: DataVolumeStorage = { resources: { requests: { storage: size } } };
@@ -123,13 +123,7 @@ export function translateDisks(input: DiskInput): DisksResult {
           [LABELS.planId]: ctx.planId,
           [LABELS.component]: 'disk',
         },
-        annotations: sortKeys({
-          [ANNOTATIONS.serverId]: server.id,
-          [ANNOTATIONS.diskRole]: role,
-          [ANNOTATIONS.phase]: PHASE_PLANNED,
-          [BIND_IMMEDIATE]: 'true',
-          ...ids,
-        }),
+        annotations: diskAnnotations(server.id, role, origin),
       },
       spec: { source, storage },
     };
@@ -145,14 +139,7 @@ export function translateDisks(input: DiskInput): DisksResult {
     } else {
       checkVolume(facts, volume);
       dataVolumes.push(
-        dataVolume(
-          rootDv,
-          'root',
-          `${volume.size}Gi`,
-          { upload: {} },
-          sortKeys({ [ANNOTATIONS.volumeId]: volume.id, ...(bootDevice.device ? { [ANNOTATIONS.deviceName]: bootDevice.device } : {}) }),
-          storageClassFor(volume),
-        ),
+        dataVolume(rootDv, 'root', `${volume.size}Gi`, { upload: {} }, { volumeId: volume.id, deviceName: bootDevice.device }, storageClassFor(volume)),
       );
       addDisk('root', rootDv, false, 1);
       findings.exact(
@@ -168,7 +155,7 @@ export function translateDisks(input: DiskInput): DisksResult {
       findings.blocker('flavor.disk', `root disk size unknown: the flavor has disk=0 and image ${server.imageId} has no size`);
     } else {
       const iso = image?.diskFormat === 'iso';
-      dataVolumes.push(dataVolume(rootDv, 'root', `${sizeGiB}Gi`, { upload: {} }, { [ANNOTATIONS.imageId]: server.imageId }, ctx.config.storageClassName));
+      dataVolumes.push(dataVolume(rootDv, 'root', `${sizeGiB}Gi`, { upload: {} }, { imageId: server.imageId }, ctx.config.storageClassName));
       addDisk('root', rootDv, iso, 1);
       const why =
         sizeGiB > flavor.disk ? ` (max of flavor disk ${flavor.disk}, image min_disk ${image?.minDisk ?? 0}, image virtual size ${virtualGiB} GiB)` : '';
@@ -232,16 +219,7 @@ export function translateDisks(input: DiskInput): DisksResult {
     const dvName = childName(vmName, suffix);
     const diskName = suffix;
     const storageClass = storageClassFor(volume);
-    dataVolumes.push(
-      dataVolume(
-        dvName,
-        'volume',
-        `${volume.size}Gi`,
-        { upload: {} },
-        sortKeys({ [ANNOTATIONS.volumeId]: volume.id, ...(bd.device ? { [ANNOTATIONS.deviceName]: bd.device } : {}) }),
-        storageClass,
-      ),
-    );
+    dataVolumes.push(dataVolume(dvName, 'volume', `${volume.size}Gi`, { upload: {} }, { volumeId: volume.id, deviceName: bd.device }, storageClass));
     addDisk(diskName, dvName, false, bd.bootIndex !== undefined && bd.bootIndex > 0 ? bd.bootIndex + 1 : undefined);
     findings.exact(
       `volume/${volume.id}.size`,
@@ -266,6 +244,31 @@ export function translateDisks(input: DiskInput): DisksResult {
     findings.blocker('server.volumes_attached', `${disks.length} disks (plus the cloud-init disk) exceed KubeVirt's limit of ${MAX_DISKS} per VM`);
   }
   return { disks, volumes, dataVolumes };
+}
+
+/** Where a disk's content comes from, as its DataVolume's annotations say. */
+export interface DiskOrigin {
+  volumeId?: string;
+  deviceName?: string;
+  imageId?: string;
+}
+
+/**
+ * A DataVolume's annotations, written in code-unit key order (what sortKeys would give: "cdi.kubevirt.io/"
+ * sorts before "openstack-migrate.io/", then device-name < disk-role < image-id < phase < server-id <
+ * volume-id; test/unit/translate/disks.test.ts checks it). Sorting a built map re-inserted every key
+ * through one keyed store site shared by all shapes, the plan's costliest few lines (~140 ms of 10,000
+ * servers' DataVolumes); a fixed order adds each key at its own site.
+ */
+export function diskAnnotations(serverId: string, role: DiskRole, origin: DiskOrigin): Record<string, string> {
+  const annotations: Record<string, string> = { [BIND_IMMEDIATE]: 'true' };
+  if (origin.deviceName) annotations[ANNOTATIONS.deviceName] = origin.deviceName;
+  annotations[ANNOTATIONS.diskRole] = role;
+  if (origin.imageId !== undefined) annotations[ANNOTATIONS.imageId] = origin.imageId;
+  annotations[ANNOTATIONS.phase] = PHASE_PLANNED;
+  annotations[ANNOTATIONS.serverId] = serverId;
+  if (origin.volumeId !== undefined) annotations[ANNOTATIONS.volumeId] = origin.volumeId;
+  return annotations;
 }
 
 function checkVolume(facts: ServerFacts, volume: Volume): void {

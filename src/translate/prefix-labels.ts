@@ -67,7 +67,8 @@ export function prefixLabelKey(cidr: ParsedCidr): string {
 interface PrefixIndex {
   /** family/bits → network value → label key. */
   byLength: Map<string, Map<bigint, string>>;
-  lengths: { family: 4 | 6; bits: number }[];
+  /** The same, in first-seen order, each with its mask: what keysOf walks for every address. */
+  lengths: { family: 4 | 6; mask: bigint; byNet: Map<bigint, string> }[];
   /** Label keys per address, computed once (the VM's labels and address-peers.ts both ask). */
   byAddress: Map<string, string[]>;
 }
@@ -79,17 +80,21 @@ function prefixIndex(ctx: PlanContext): PrefixIndex {
   let index = indexCache.get(ctx);
   if (index) return index;
   index = { byLength: new Map(), lengths: [], byAddress: new Map() };
+  // Rules repeat a few prefixes (10,710 address rules, 10 distinct, in the 10,000-server benchmark): each
+  // text is parsed once.
+  const parsed = new Map<string, ParsedCidr | undefined>();
   for (const group of ctx.inventory.securityGroups) {
     for (const rule of group.rules) {
       if (!rule.remoteIpPrefix || rule.remoteGroupId || rule.remoteAddressGroupId) continue;
-      const cidr = parseCidr(rule.remoteIpPrefix);
+      let cidr = parsed.get(rule.remoteIpPrefix);
+      if (cidr === undefined && !parsed.has(rule.remoteIpPrefix)) parsed.set(rule.remoteIpPrefix, (cidr = parseCidr(rule.remoteIpPrefix)));
       if (!cidr || cidr.bits === 0 || (cidr.family === 6) !== (rule.ethertype === 'IPv6')) continue;
       const key = `${cidr.family}/${cidr.bits}`;
       let byNet = index.byLength.get(key);
       if (!byNet) {
         byNet = new Map();
         index.byLength.set(key, byNet);
-        index.lengths.push({ family: cidr.family, bits: cidr.bits });
+        index.lengths.push({ family: cidr.family, mask: mask(cidr.bits, cidr.family), byNet });
       }
       if (!byNet.has(cidr.net)) byNet.set(cidr.net, prefixLabelKey(cidr));
     }
@@ -115,9 +120,10 @@ function keysOf(index: PrefixIndex, text: string): string[] {
   keys = [];
   const address = parseAddress(text);
   if (address) {
-    for (const { family, bits } of index.lengths) {
+    // Mask and map at hand: a key string and a BigInt mask made per address and length were most of this.
+    for (const { family, mask: netMask, byNet } of index.lengths) {
       if (family !== address.family) continue;
-      const key = index.byLength.get(`${family}/${bits}`)!.get(address.value & mask(bits, family));
+      const key = byNet.get(address.value & netMask);
       if (key) keys.push(key);
     }
   }

@@ -139,4 +139,35 @@ describe('DataVolumes: planned, never an empty root, standalone', () => {
     expect(a).not.toBe(b);
     expect(childName('web-1', 'root')).toBe('web-1-root');
   });
+
+  // diskAnnotations adds the keys in sorted order instead of sorting the map afterwards.
+  it('annotations of every kind of DataVolume are in code-unit key order', () => {
+    const bootFromVolume = emptyInventory();
+    const boot = addServer(bootFromVolume, { image: null });
+    attachVolume(boot, addVolume(bootFromVolume, { size: 30, bootable: true }), '/dev/vda', 0);
+    const fromVolume = translateServer(contextFor(bootFromVolume), boot).objects.filter((o): o is DataVolume => o.kind === 'DataVolume');
+    const fromImage = translateRow({
+      flavor: { ephemeral: 5, swap: 512 },
+      setup: (inv, server) => {
+        attachVolume(server, addVolume(inv, { name: 'db' }), '/dev/vdd');
+        server.blockDevices.push({ volumeId: addVolume(inv, { name: 'no device' }).id });
+      },
+    }).dataVolumes;
+    const all = [...fromVolume, ...fromImage];
+    expect(all.map((dv) => dv.metadata.annotations![ANNOTATIONS.diskRole]).sort()).toEqual(['ephemeral', 'root', 'root', 'swap', 'volume', 'volume']);
+    for (const dv of all) {
+      const keys = Object.keys(dv.metadata.annotations!);
+      expect(keys).toEqual([...keys].sort());
+    }
+    const withDevice = all.filter((dv) => dv.metadata.annotations![ANNOTATIONS.deviceName] !== undefined);
+    expect(withDevice.map((dv) => dv.metadata.annotations![ANNOTATIONS.deviceName]).sort()).toEqual(['/dev/vda', '/dev/vdd']);
+    expect(Object.keys(at(fromVolume, 0, 'root DataVolume').metadata.annotations!)).toEqual([
+      BIND_IMMEDIATE,
+      ANNOTATIONS.deviceName,
+      ANNOTATIONS.diskRole,
+      ANNOTATIONS.phase,
+      ANNOTATIONS.serverId,
+      ANNOTATIONS.volumeId,
+    ]);
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { networkPoliciesFor, normalizeCidr, podNetworkInterfaceIndex, rulePortRange, ruleProtocol } from '../../../src/translate/security-groups.js';
+import { networkPoliciesFor, normalizeCidr, podNetworkInterfaceIndex, rulePeer, rulePortRange, ruleProtocol } from '../../../src/translate/security-groups.js';
 import { calicoPoliciesFor } from '../../../src/translate/calico-policies.js';
 import { multiNetworkPoliciesFor } from '../../../src/translate/multi-network-policies.js';
 import { nicSecurityOf, secondaryGroupLabelKey, securityLabelsWithFindings, templateSecurityLabels } from '../../../src/translate/security-labels.js';
@@ -74,6 +74,19 @@ describe('rule analysis', () => {
     const r = normalizeCidr(prefix, ethertype);
     if (expected === null) expect(r).toHaveProperty('error');
     else expect(r).toMatchObject({ cidr: expected });
+  });
+
+  // rulePeer normalizes each (prefix, family) once per process: a text seen before under the other family,
+  // or in another rule, must get its own answer, never a cached one of another key.
+  it("rulePeer: every rule of a prefix gets its own family's normalization, however often the text was seen", () => {
+    const expectPeer = (prefix: string, ethertype: 'IPv4' | 'IPv6', expected: string | null) => {
+      const peer = rulePeer(rule({ remoteIpPrefix: prefix, ethertype }));
+      if (expected === null) expect(peer.kind, `${prefix} as ${ethertype}`).toBe('invalid');
+      else if (expected.endsWith('/0')) expect(peer).toEqual({ kind: 'anyone', ipVersion: ethertype === 'IPv6' ? 6 : 4 });
+      else expect(peer).toEqual({ kind: 'cidr', cidr: expected, ipVersion: ethertype === 'IPv6' ? 6 : 4 });
+    };
+    for (const [prefix, ethertype, expected] of [...cidrs, ...cidrs]) expectPeer(prefix, ethertype, expected);
+    for (const [prefix, ethertype, expected] of cidrs) if (expected !== null) expectPeer(prefix, ethertype === 'IPv4' ? 'IPv6' : 'IPv4', null);
   });
 
   const ranges: [number | null, number | null, unknown][] = [
@@ -268,6 +281,30 @@ describe('networkPoliciesFor: servers', () => {
     expect(podNetworkInterfaceIndex(contextFor(inv, { networkMap: { 'net-2': { type: 'pod' }, 'net-1': { type: 'multus', networkName: 'n1' } } }), vm)).toBe(1);
   });
 
+  // memberAddresses gathers both families of a group's members in one pass: each rule must get its own.
+  it("MultiNetworkPolicy remote-group peers: an IPv4 rule gets the members' IPv4 addresses, an IPv6 rule their IPv6 ones", () => {
+    const g = securityGroup('sg-a', 'a', 'p1', [
+      rule({ protocol: 'tcp', portRangeMin: 22, portRangeMax: 22, remoteGroupId: 'sg-a' }),
+      rule({ protocol: 'tcp', portRangeMin: 23, portRangeMax: 23, remoteGroupId: 'sg-a', ethertype: 'IPv6' }),
+    ]);
+    const a = server('vm-a', 'p1', ['sg-a'], ['net-1', 'net-2']);
+    const b = server('vm-b', 'p1', ['sg-a'], ['net-1', 'net-2']);
+    at(a.interfaces, 1, 'NIC').fixedIps = [{ ipAddress: '10.9.0.1' }, { ipAddress: '2001:db8::a' }];
+    at(b.interfaces, 1, 'NIC').fixedIps = [{ ipAddress: '2001:db8::b' }];
+    const ports = [...portsOf(a), ...portsOf(b)];
+    at(ports, 3, 'port').allowedAddressPairs = [{ ipAddress: '10.9.9.0/24', macAddress: 'fa:16:3e:00:00:09' }];
+    const inv = inventoryWith({ domains: [{ id: 'd1', name: 'default' }], projects: [project('p1', 'p1', 'd1')], servers: [a, b], ports, securityGroups: [g] });
+    const mnp = must(
+      multiNetworkPoliciesFor(contextFor(inv)).objects.find((o) => o.kind === 'MultiNetworkPolicy' && o.metadata.name.startsWith('sg-a')),
+      'the MultiNetworkPolicy of sg-a',
+    );
+    const cidrs = (cidr: string[]) => cidr.map((c) => ({ ipBlock: { cidr: c } }));
+    expect((mnp as { spec?: { ingress?: unknown } }).spec?.ingress).toEqual([
+      { ports: [{ protocol: 'TCP', port: 22 }], from: cidrs(['10.9.0.1/32', '10.9.9.0/24']) },
+      { ports: [{ protocol: 'TCP', port: 23 }], from: cidrs(['2001:db8::a/128', '2001:db8::b/128']) },
+    ]);
+  });
+
   it('closes the pod NIC when only another port has groups (Neutron: a port with port security and no group drops all)', () => {
     const g2 = securityGroup('sg-b', 'b', 'p1', []);
     const vm = server('vm3', 'p1', ['sg-b'], ['net-1', 'net-2']);
@@ -276,6 +313,42 @@ describe('networkPoliciesFor: servers', () => {
     const inv = inventoryWith({ domains: [{ id: 'd1', name: 'default' }], projects: [project('p1', 'p1', 'd1')], servers: [vm], ports, securityGroups: [g2] });
     const closed = networkPoliciesFor(contextFor(inv)).objects.filter((o) => o.metadata.name.startsWith('no-security-group-'));
     expect(closed).toHaveLength(1);
+  });
+
+  // prefix-labels.ts parses each rule prefix text once and keeps one mask and map per prefix length: two
+  // prefixes of one length, and a text repeated under the other family, must each keep their own meaning.
+  it('prefix labels: each VM is labelled for exactly the rule prefixes that hold its address', () => {
+    const rules = [
+      rule({ remoteIpPrefix: '10.1.0.0/16' }),
+      rule({ remoteIpPrefix: '10.2.0.0/16' }),
+      rule({ remoteIpPrefix: '10.1.0.0/16' }),
+      rule({ remoteIpPrefix: '10.2.7.0/24' }),
+      rule({ remoteIpPrefix: '10.2.7.0/24', ethertype: 'IPv6' }), // not an IPv6 prefix: no label
+      rule({ remoteIpPrefix: '2001:db8::/32', ethertype: 'IPv6' }),
+      // Addresses above 2^31 (IPv4 is masked as unsigned 32-bit numbers), a one-bit and a host prefix.
+      rule({ remoteIpPrefix: '192.168.0.0/16' }),
+      rule({ remoteIpPrefix: '200.1.2.3/1' }),
+      rule({ remoteIpPrefix: '192.168.5.5/32' }),
+    ];
+    const g = securityGroup('sg-a', 'a', 'p1', rules);
+    const at1 = server('vm-1', 'p1', ['sg-a'], ['net-1'], {});
+    const at2 = server('vm-2', 'p1', ['sg-a'], ['net-1'], {});
+    const at3 = server('vm-3', 'p1', ['sg-a'], ['net-1'], {});
+    at(at1.interfaces, 0, 'NIC').fixedIps = [{ ipAddress: '10.1.3.4' }];
+    at(at2.interfaces, 0, 'NIC').fixedIps = [{ ipAddress: '10.2.7.9' }];
+    at(at3.interfaces, 0, 'NIC').fixedIps = [{ ipAddress: '10.3.0.1' }, { ipAddress: '2001:db8::5' }];
+    const at4 = server('vm-4', 'p1', ['sg-a'], ['net-1'], {});
+    at(at4.interfaces, 0, 'NIC').fixedIps = [{ ipAddress: '192.168.5.5' }];
+    const servers = [at1, at2, at3, at4];
+    const inv = inventoryWith({ domains: [{ id: 'd1', name: 'default' }], projects: [project('p1', 'p1', 'd1')], servers, securityGroups: [g] });
+    const ctx = contextFor(inv);
+    const prefixLabels = (vm: Server) => Object.keys(templateSecurityLabels(ctx, vm).labels).filter((k) => k.startsWith('prefix.'));
+    expect(servers.map(prefixLabels)).toEqual([
+      ['prefix.openstack-migrate.io/10.1.0.0_16'],
+      ['prefix.openstack-migrate.io/10.2.0.0_16', 'prefix.openstack-migrate.io/10.2.7.0_24'],
+      [`prefix.openstack-migrate.io/v6-${'20010db8'.padEnd(32, '0')}_32`],
+      ['prefix.openstack-migrate.io/192.168.0.0_16', 'prefix.openstack-migrate.io/128.0.0.0_1', 'prefix.openstack-migrate.io/192.168.5.5_32'],
+    ]);
   });
 
   it('port security off on the pod port: no group label, no policy, reported approximate (issue 9 item 3)', () => {

@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { ANNOTATIONS, LABELS, MANAGER, SECURITY_GROUP_LABEL_VALUE, securityGroupLabelKey } from '../../../src/translate/naming.js';
 import { metadataAnnotationKey, translateServer } from '../../../src/translate/vm.js';
-import { addFlavor, addImage, addNetwork, addSecurityGroup, addServer, contextFor, emptyInventory } from '../../support/inventory-builder.js';
+import {
+  addFlavor,
+  addImage,
+  addNetwork,
+  addSecurityGroup,
+  addServer,
+  addVolume,
+  attachVolume,
+  contextFor,
+  emptyInventory,
+} from '../../support/inventory-builder.js';
 import { validateObject } from '../../support/schema-validate.js';
 import { outcomeOf, translateRow, translatedTemplateSpec, vmIn } from '../../support/vm-fixture.js';
 import { at, must } from '../../support/must.js';
@@ -70,6 +80,31 @@ describe('VirtualMachine identity, labels and annotations', () => {
     else expect(r.vm.metadata.name).toMatch(vmName);
     expect(r.t.hostname).toBe(guest);
     expect(outcomeOf(r.findings, 'server.name')).toBe(nameOutcome);
+  });
+
+  // vmAnnotations adds the keys in sorted order instead of sorting the map afterwards: a key added out of
+  // place (a new annotation, a renamed one, a metadata key that sorts apart once made valid) shows here.
+  it('annotations are written in code-unit key order, every optional one and odd metadata keys included', () => {
+    const metadata = { zeta: '1', 'billing code': '2', A: '3', _x: '4', '9': '5', ['x'.repeat(80)]: '6', role: '7' };
+    const r = translateRow({
+      server: { description: 'the web server', tags: ['a', 'b'], metadata },
+      imageProperties: { os_distro: 'ubuntu' },
+    });
+    expect(r.schemaErrors).toEqual([]);
+    const annotations = must(r.vm.metadata.annotations, 'VM annotations');
+    const keys = Object.keys(annotations);
+    expect(keys).toEqual([...keys].sort());
+    expect(annotations).toMatchObject({
+      [ANNOTATIONS.description]: 'the web server',
+      [ANNOTATIONS.domainName]: 'Default',
+      [ANNOTATIONS.projectName]: 'web',
+      [ANNOTATIONS.osDistro]: 'ubuntu',
+      [ANNOTATIONS.tags]: 'a,b',
+      [ANNOTATIONS.flavorId]: r.server.flavorId,
+      [ANNOTATIONS.serverId]: r.server.id,
+    });
+    for (const [key, value] of Object.entries(metadata)) expect(annotations[metadataAnnotationKey(key).key]).toBe(value);
+    expect(keys).toHaveLength(13 + Object.keys(metadata).length);
   });
 });
 
@@ -166,5 +201,60 @@ describe('a rich server validates and is deterministic', () => {
     // A misspelt field on purpose (sockets → socket): only a cast lets it past the compiler.
     (must(translatedTemplateSpec(vm).domain.cpu, 'domain.cpu') as Record<string, unknown>).socket = 2;
     expect(validateObject(vm).length).toBeGreaterThan(0);
+  });
+});
+
+// hardwareFor translates the hardware once per flavor and image (or boot volume image metadata) in a plan
+// and hands the result to every server that shares them: a server must never get another's.
+describe('hardware shared per flavor and image within a plan', () => {
+  it('volume-backed servers share hardware only when their volume image metadata and image agree', () => {
+    const inv = emptyInventory();
+    const flavor = addFlavor(inv);
+    const bigImage = addImage(inv, { minRam: 8192 });
+    const bootFrom = (name: string, volumeImageMetadata: Record<string, string>, imageId?: string) => {
+      const server = addServer(inv, { name, flavor, image: null, ...(imageId ? { imageId } : {}) });
+      attachVolume(server, addVolume(inv, { size: 30, bootable: true, volumeImageMetadata }), '/dev/vda', 0);
+      return server;
+    };
+    const servers = [
+      bootFrom('scsi-a', { hw_disk_bus: 'scsi' }),
+      bootFrom('sata', { hw_disk_bus: 'sata', hw_firmware_type: 'uefi' }),
+      bootFrom('scsi-b', { hw_disk_bus: 'scsi' }),
+      bootFrom('scsi-big', { hw_disk_bus: 'scsi' }, bigImage.id),
+      addServer(inv, { name: 'from-image', flavor, image: addImage(inv, { properties: { hw_disk_bus: 'ide' } }) }),
+      addServer(inv, { name: 'from-other-image', flavor, image: addImage(inv, { properties: { hw_disk_bus: 'scsi' } }) }),
+    ];
+    const ctx = { ...contextFor(inv), shareHardware: true };
+    const vms = servers.map((server) => {
+      const { objects, findings } = translateServer(ctx, server);
+      const vm = vmIn(objects);
+      expect(validateObject(vm)).toEqual([]);
+      const domain = translatedTemplateSpec(vm).domain;
+      return {
+        bus: at(domain.devices.disks, 0, 'root disk').disk?.bus,
+        efi: domain.firmware?.bootloader?.efi !== undefined,
+        memory: domain.memory?.guest,
+        busFinding: findings.find((f) => f.attribute.endsWith('.hw_disk_bus'))?.attribute,
+        serverIds: [...new Set(findings.map((f) => f.serverId))],
+      };
+    });
+    expect(vms.map((v) => [v.bus, v.efi, v.memory])).toEqual([
+      ['scsi', false, '2048Mi'],
+      ['sata', true, '2048Mi'],
+      ['scsi', false, '2048Mi'],
+      ['scsi', false, '8192Mi'],
+      ['sata', false, '2048Mi'], // KubeVirt has no IDE: SATA
+      ['scsi', false, '2048Mi'],
+    ]);
+    expect(vms.map((v) => v.busFinding)).toEqual([
+      'volume.volume_image_metadata.hw_disk_bus',
+      'volume.volume_image_metadata.hw_disk_bus',
+      'volume.volume_image_metadata.hw_disk_bus',
+      'volume.volume_image_metadata.hw_disk_bus',
+      'image.hw_disk_bus',
+      'image.hw_disk_bus',
+    ]);
+    // Replayed findings carry the server they are replayed for.
+    expect(vms.map((v) => v.serverIds)).toEqual(servers.map((s) => [s.id]));
   });
 });
