@@ -106,8 +106,10 @@ export async function runPlan(args: PlanArgs): Promise<number> {
           inventory,
           builder,
           (path, content, release) => {
-            dir.write(path, content);
+            // The content is copied to the writing thread: its Buffer is free again at once.
+            const wait = dir.write(path, content);
             release();
+            return wait;
           },
           namespace,
           {
@@ -124,9 +126,9 @@ export async function runPlan(args: PlanArgs): Promise<number> {
           serverSections: spooled && (() => spooled.file.replay(reportFile.writeBytes, true)),
         });
         reportFile.end();
-        dir.commit();
+        await dir.commit();
       } catch (e) {
-        dir.discard();
+        await dir.discard();
         throw e;
       }
     } else {
@@ -141,7 +143,11 @@ export async function runPlan(args: PlanArgs): Promise<number> {
       written = objects.length;
       // --out with --apply: the same files and report.txt as the streamed directory, from the one plan.
       if (args.out)
-        writePlanDirectory(args.out, [...planFileEntries(objects), ['report.txt', formatReportTable(report, plainStyle, { showExact: true })]], plan.planId);
+        await writePlanDirectory(
+          args.out,
+          [...planFileEntries(objects), ['report.txt', formatReportTable(report, plainStyle, { showExact: true })]],
+          plan.planId,
+        );
       else if (args.output === 'yaml') {
         process.stdout.write(toYamlDocuments(objects));
       } else if (args.output === 'json') {

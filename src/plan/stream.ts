@@ -32,7 +32,7 @@ export interface StreamedPlan extends ReportParts {
  * Buffers for file contents, used again once their file is written. A new Buffer per file, freed by a
  * full collection only once it has outlived two young-generation ones (an emit that queues its files),
  * held 40-57 MB of written files at 10,000 servers; reused, the Buffers in use stay near what the emit
- * callee holds at once (one file for plan/write.ts's synchronous StagedDirectory).
+ * callee holds at once (none for plan/write.ts's StagedDirectory, which copies each file for its thread).
  */
 export class BufferPool {
   private readonly free: Buffer[] = [];

