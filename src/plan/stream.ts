@@ -118,8 +118,12 @@ export async function streamPlanFiles(
   let objects = 0;
   let written = 0;
 
-  const addFinding = (f: Finding) => {
+  // Every finding passes here exactly once, whichever way it goes on: the errors, in plan order.
+  const noteError = (f: Finding) => {
     if (f.severity === 'error') errors.push(f);
+  };
+  const addFinding = (f: Finding) => {
+    noteError(f);
     if (f.serverId) {
       if (onServerFindings) {
         const list = sharedByServer.get(f.serverId);
@@ -196,7 +200,7 @@ export async function streamPlanFiles(
         if (f.serverId === undefined) addFinding(f);
         else if (f.serverId !== server.id) throw new Error(`internal: server ${server.id}'s translation made a finding about server ${f.serverId}`);
         else {
-          if (f.severity === 'error') errors.push(f);
+          noteError(f);
           own.push(f);
         }
       }
