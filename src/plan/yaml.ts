@@ -98,17 +98,6 @@ function literalBlock(s: string, indent: string): string | undefined {
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
-/** No own enumerable key (what Object.keys(value).length === 0 says, without the array). */
-function isEmptyObject(value: object): boolean {
-  for (const key in value) if (hasOwn.call(value, key)) return false;
-  return true;
-}
-
-/** Written on the key's (or dash's) line: null, non-objects, [] and {}. */
-function isScalar(value: unknown): boolean {
-  return value === null || typeof value !== 'object' || (Array.isArray(value) ? value.length === 0 : isEmptyObject(value as object));
-}
-
 function scalar(value: unknown, depth: number): string {
   if (value === null || value === undefined) return 'null';
   if (typeof value === 'string') {
@@ -153,8 +142,12 @@ function jsonValue(value: unknown): unknown {
     : value;
 }
 
-/** A mapping at `depth`; `dashed`: it is an item of a sequence, so its first key follows the dash. */
-function mapping(map: Record<string, unknown>, depth: number, out: string[], dashed = false): void {
+/**
+ * A mapping at `depth`; `dashed`: it is an item of a sequence, so its first key follows the dash. Returns
+ * whether it wrote any key: one with no key but undefined ones is `{}`, as JSON.stringify writes it. A
+ * nested mapping is written without first walking its keys to see whether it is empty.
+ */
+function mapping(map: Record<string, unknown>, depth: number, out: string[], dashed = false): boolean {
   let first = true;
   for (const key in map) {
     if (!hasOwn.call(map, key)) continue;
@@ -164,36 +157,48 @@ function mapping(map: Record<string, unknown>, depth: number, out: string[], das
     const at = first && dashed ? 2 : 0;
     first = false;
     // prefixesOf gives four prefixes and at is 0 or 2, so at + 1 is in range.
-    if (isScalar(value)) out.push(`${prefixes[at]}${scalar(value, depth + 1)}\n`);
+    if (typeof value !== 'object' || value === null) out.push(`${prefixes[at]}${scalar(value, depth + 1)}\n`);
     else if (Array.isArray(value)) {
-      out.push(prefixes[at + 1]!);
-      sequence(value, depth + 1, out);
+      if (value.length === 0) out.push(`${prefixes[at]}[]\n`);
+      else {
+        out.push(prefixes[at + 1]!);
+        sequence(value, depth + 1, out);
+      }
     } else {
+      const start = out.length;
       out.push(prefixes[at + 1]!);
-      mapping(value as Record<string, unknown>, depth + 1, out);
+      // Nothing written: `{}` on the key's line instead.
+      if (!mapping(value as Record<string, unknown>, depth + 1, out)) {
+        out.length = start;
+        out.push(`${prefixes[at]}{}\n`);
+      }
     }
   }
   if (first && dashed) out.push(`${indentOf(depth - 1)}- {}\n`);
+  return !first;
 }
 
 function sequence(list: unknown[], depth: number, out: string[]): void {
   const indent = indentOf(depth);
   for (const raw of list) {
     const item = jsonValue(raw);
-    if (isScalar(item)) out.push(`${indent}- ${scalar(item, depth + 1)}\n`);
+    if (typeof item !== 'object' || item === null) out.push(`${indent}- ${scalar(item, depth + 1)}\n`);
     else if (Array.isArray(item)) {
-      out.push(`${indent}-\n`);
-      sequence(item, depth + 1, out);
-    } else mapping(item as Record<string, unknown>, depth + 1, out, true);
+      if (item.length === 0) out.push(`${indent}- []\n`);
+      else {
+        out.push(`${indent}-\n`);
+        sequence(item, depth + 1, out);
+      }
+    } else mapping(item as Record<string, unknown>, depth + 1, out, true); // writes `- {}` for an empty one
   }
 }
 
 /** Push the lines of one YAML document (without the leading ---) for a JSON-like value onto `out`. */
 export function pushYaml(input: unknown, out: string[]): void {
   const value = jsonValue(input);
-  if (isScalar(value)) out.push(`${scalar(value, 0)}\n`);
+  if (typeof value !== 'object' || value === null || (Array.isArray(value) && value.length === 0)) out.push(`${scalar(value, 0)}\n`);
   else if (Array.isArray(value)) sequence(value, 0, out);
-  else mapping(value as Record<string, unknown>, 0, out);
+  else if (!mapping(value as Record<string, unknown>, 0, out)) out.push('{}\n');
 }
 
 /** One YAML document (without the leading ---) for a JSON-like value. */

@@ -104,6 +104,21 @@ describe('manifest YAML writer', () => {
     expect(yaml.load(toYaml(data))).toEqual(data);
   });
 
+  it.each([
+    [{ a: {} }, 'a: {}\n'],
+    [{ a: { b: undefined } }, 'a: {}\n'],
+    [{ a: { b: undefined, c: 1 } }, 'a:\n  c: 1\n'],
+    [{ a: { b: { c: undefined } } }, 'a:\n  b: {}\n'],
+    [{ a: [{}, { b: undefined }, [], { c: {} }] }, 'a:\n  - {}\n  - {}\n  - []\n  - c: {}\n'],
+    [[{ b: undefined, c: 1 }], '- c: 1\n'],
+    [{ b: undefined }, '{}\n'],
+    [{}, '{}\n'],
+    [[], '[]\n'],
+  ])('writes empty mappings and keys holding undefined as JSON.stringify does: %j', (data, text) => {
+    expect(toYaml(data)).toBe(text);
+    expect(yaml.load(text)).toEqual(JSON.parse(JSON.stringify(data)));
+  });
+
   it('writes every object of the example plan so that it reads back identically', async () => {
     const plan = buildPlan(await loadInventoryFile(join(import.meta.dirname, '../../../examples/cloud.yaml')));
     for (const object of plan.objects) expect(yaml.load(toYaml(object))).toEqual(JSON.parse(JSON.stringify(object)));
