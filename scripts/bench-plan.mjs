@@ -86,6 +86,9 @@ for (const servers of sizes) {
       rmSync(join(work, 'baseline.yaml'), { force: true });
     }
   }
+  // Each plan run against the baseline run right after it (same load on the machine): how much the
+  // ratio moves from run to run, beside the ratio of the medians.
+  const pairRatios = baseline ? samples.map((m, i) => m.ms / baseSamples[i].ms).sort((a, b) => a - b) : [];
   samples.sort((a, b) => a.ms - b.ms);
   const median = samples[Math.floor(samples.length / 2)];
   const objects = inv.servers.length;
@@ -109,6 +112,7 @@ for (const servers of sizes) {
       baselineMaxRssMB: Math.round(Math.max(...baseSamples.map((s) => s.maxRssBytes)) / 1e6),
       ratioWall: +(median.ms / b.ms).toFixed(2),
       ratioCpu: +(cpuSorted[Math.floor(cpuSorted.length / 2)] / b.cpuMs).toFixed(2),
+      pairRatiosWall: pairRatios.map((r) => +r.toFixed(2)),
     });
   }
 }
@@ -131,7 +135,7 @@ if (baseline) {
   console.log('baseline: bare js-yaml load + dump of the same file (median wall / CPU / max RSS) and plan as a multiple of it');
   for (const r of results)
     console.log(
-      `${String(r.servers).padEnd(8)} js-yaml ${r.baselineMs} ms / ${r.baselineCpuMs} cpu-ms / ${r.baselineMaxRssMB} MB → plan ${r.ratioWall}× wall, ${r.ratioCpu}× CPU`,
+      `${String(r.servers).padEnd(8)} js-yaml ${r.baselineMs} ms / ${r.baselineCpuMs} cpu-ms / ${r.baselineMaxRssMB} MB → plan ${r.ratioWall}× wall, ${r.ratioCpu}× CPU; run by run ${r.pairRatiosWall.join(', ')}× wall`,
     );
 }
 if (tenK)
