@@ -27,9 +27,7 @@ import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import pkg from '../../package.json' with { type: 'json' };
 import { at } from '../support/must.js';
-import { loadInventoryFile } from '../../src/inventory/load.js';
-import { buildPlan } from '../../src/plan/build.js';
-import { planFileEntries } from '../../src/plan/write.js';
+import { expectPlanDirectory } from '../support/plan-directory.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const build = join(root, 'build');
@@ -207,9 +205,7 @@ describe('through kubectl', () => {
     const out = join(tmp, 'plan-dir');
     const res = run('kubectl', ['openstack-migrate', 'plan', '--inventory', 'examples/cloud.yaml', '--out', out]);
     expect(res.status, res.stderr).toBe(0);
-    const inventory = await loadInventoryFile(join(root, 'examples/cloud.yaml'));
-    const expected = new Map(planFileEntries(buildPlan(inventory).objects));
-    for (const [path, content] of expected) expect(readFileSync(join(out, path), 'utf8'), path).toBe(content);
+    await expectPlanDirectory(out, join(root, 'examples/cloud.yaml'));
     expect(readFileSync(join(out, 'report.txt'), 'utf8')).toContain('18 servers');
   });
 
@@ -522,8 +518,7 @@ describe('release archive and krew manifest', () => {
     copyFileSync(join(root, 'examples/cloud.yaml'), join(tmp, 'win-cloud.yaml'));
     const winPlan = wine(join(winDir, 'kubectl-openstack-migrate.exe'), ['plan', '-i', 'win-cloud.yaml', '--out', 'win-plan']);
     expect(winPlan.status, winPlan.stderr).toBe(0);
-    const inventory = await loadInventoryFile(join(tmp, 'win-cloud.yaml'));
-    for (const [path, content] of planFileEntries(buildPlan(inventory).objects)) expect(readFileSync(join(tmp, 'win-plan', path), 'utf8'), path).toBe(content);
+    await expectPlanDirectory(join(tmp, 'win-plan'), join(tmp, 'win-cloud.yaml'));
 
     // The same binary gives the same archive bytes.
     const again = spawnSync('bash', ['scripts/release.sh', '--archive-only', '--no-build', '--out', join(tmp, 'release2')], {

@@ -2,13 +2,11 @@
 // a thread inherits from its process (node options), and what the user sees when a file cannot be written.
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadInventoryFile } from '../../src/inventory/load.js';
-import { buildPlan } from '../../src/plan/build.js';
-import { planFileEntries } from '../../src/plan/write.js';
 import { StagedDirectory } from '../../src/plan/write.js';
+import { expectPlanDirectory } from '../support/plan-directory.js';
 
 const repo = join(import.meta.dirname, '../..');
 const EXAMPLE = join(repo, 'examples/cloud.yaml');
@@ -19,8 +17,7 @@ describe('plan files written on a worker thread', () => {
     const script = `const { main } = await import(${JSON.stringify(join(repo, 'src/cli/main.ts'))}); process.exitCode = await main(['plan', '-i', ${JSON.stringify(EXAMPLE)}, '--out', ${JSON.stringify(out)}]);`;
     const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: repo, encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
-    const expected = new Map(planFileEntries(buildPlan(await loadInventoryFile(EXAMPLE)).objects));
-    for (const [path, content] of expected) expect(readFileSync(join(out, path), 'utf8'), path).toBe(content);
+    await expectPlanDirectory(out, EXAMPLE);
   }, 60_000);
 
   it('names the file it could not write, with the reason, and leaves no staging directory', async () => {
